@@ -1,0 +1,4 @@
+// The wasm module's exports: every kernel file, one module so one compiled instance per thread.
+export * from "./demean";
+export * from "./crossprod";
+export * from "./vcov";

@@ -1,0 +1,105 @@
+import { readFrame } from "../data/read.js";
+import { parsePredicate, evaluatePredicate } from "../data/predicate.js";
+import { parseFormula } from "../formula/parse.js";
+import { feols } from "../estimators/feols.js";
+import { InputError } from "../errors.js";
+import { parseCommandArgs, requireOption, numberOption } from "./args.js";
+import { parseVcovFlag } from "./vcov-flag.js";
+import { Progress } from "./progress.js";
+import { VERSION } from "../version.js";
+import type { DemeanMethodOption } from "../engine/demean.js";
+
+export const FIT_HELP = `absorb fit — OLS with high-dimensional fixed effects (fixest syntax)
+
+Usage:
+  absorb fit --data FILE --formula "y ~ x1 + x2 | fe1 + fe2" [options]
+
+  FILE: .csv, .csv.gz, .parquet, .arrow / .feather (only the columns the model uses are read)
+
+Options:
+  --vcov iid|hetero|cluster:COL[+COL]   variance (default iid); two-way: cluster:firm_id+industry
+  --weights COL                         regression weights (missing/zero weights drop the row)
+  --where "PREDICATE"                   row subset, e.g. "year >= 2005 and region != 'west'"
+  --fixef-rm singleton|none             drop singletons (default) or keep them (fixest 0.12)
+  --method auto|map|exact               demeaning method (default auto)
+  --tol X                               demeaning tolerance (default 1e-8)
+  --max-iter N                          demeaning iterations before giving up (default 10000)
+  --allow-nonconvergence                return the result (converged: false) instead of failing
+  --json                                print one JSON object
+  --quiet                               no progress lines on stderr
+  -h, --help                            this help
+
+Exit status: 0 success, 2 invalid input, 1 estimation failure.`;
+
+const FIT_OPTIONS = {
+  data: { type: "string" },
+  formula: { type: "string" },
+  vcov: { type: "string" },
+  weights: { type: "string" },
+  where: { type: "string" },
+  "fixef-rm": { type: "string" },
+  method: { type: "string" },
+  tol: { type: "string" },
+  "max-iter": { type: "string" },
+  "allow-nonconvergence": { type: "boolean" },
+  json: { type: "boolean" },
+  quiet: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export interface CliOutput {
+  stdout: string;
+}
+
+export async function runFit(argv: string[]): Promise<CliOutput> {
+  const { values } = parseCommandArgs("fit", argv, FIT_OPTIONS);
+  if (values.help) return { stdout: FIT_HELP };
+  const started = performance.now();
+  const data = requireOption("fit", values.data, "--data", "--data panel.csv");
+  const formula = requireOption("fit", values.formula, "--formula", '--formula "dvar ~ robot | firm_id + year"');
+  const spec = parseFormula(formula);
+  const vcov = parseVcovFlag(values.vcov);
+  const predicate = values.where === undefined ? null : parsePredicate(values.where);
+  const fixefRm = values["fixef-rm"];
+  if (fixefRm !== undefined && fixefRm !== "singleton" && fixefRm !== "none") {
+    throw new InputError("option", `--fixef-rm must be singleton or none (got "${fixefRm}")`);
+  }
+  const method = values.method;
+  if (method !== undefined && !["auto", "map", "exact"].includes(method)) {
+    throw new InputError("option", `--method must be auto, map or exact (got "${method}")`);
+  }
+  const progress = new Progress(!values.json && !values.quiet);
+  const columns = new Set([
+    ...spec.variables,
+    ...(typeof vcov === "object" ? [vcov.cluster].flat() : []),
+    ...(values.weights ? [values.weights] : []),
+    ...(predicate ? predicate.columns : []),
+  ]);
+  progress.phase(`reading ${data}`);
+  const frame = await readFrame(data, [...columns]);
+  const readMs = performance.now() - started;
+  progress.phase(`estimating on ${frame.nrows.toLocaleString("en-US")} rows`, frame.nrows >= 2_000_000);
+  const result = feols(frame, formula, {
+    vcov,
+    weights: values.weights,
+    subset: predicate ? evaluatePredicate(predicate, frame) : undefined,
+    fixefRm: fixefRm as "singleton" | "none" | undefined,
+    method: method as DemeanMethodOption | undefined,
+    tol: numberOption("fit", values.tol, "--tol"),
+    maxIter: numberOption("fit", values["max-iter"], "--max-iter"),
+    allowNonConvergence: values["allow-nonconvergence"] ?? false,
+  });
+  progress.done();
+  const totalMs = performance.now() - started;
+  if (!values.json) {
+    for (const w of result.warnings) process.stderr.write(`absorb: warning: ${w}\n`);
+    return { stdout: result.summary() };
+  }
+  const json = {
+    version: VERSION,
+    ...result.toJSON(),
+    threads: 1,
+    timing_ms: { read: readMs, estimate: result.timings.estimate, total: totalMs },
+  };
+  return { stdout: JSON.stringify(json) };
+}

@@ -1,0 +1,44 @@
+import { AbsorbError, exitCodeFor, InputError } from "../errors.js";
+import { runFit } from "./fit.js";
+import { runDemo } from "./demo.js";
+import { VERSION } from "../version.js";
+
+const HELP = `absorb ${VERSION} — fixed-effects panel econometrics (fixest-exact, WebAssembly kernels)
+
+Usage: absorb <command> [options]      (absorb <command> --help for each)
+
+Commands:
+  fit      OLS with high-dimensional fixed effects:  absorb fit --data panel.csv --formula "y ~ x | firm + year"
+  demo     generate a seeded synthetic firm-year panel and fit the study's baseline model on it
+
+Global: --json prints one JSON object (errors too, as {"error": {"kind", "message"}}).`;
+
+type Command = (argv: string[]) => Promise<{ stdout: string }>;
+const COMMANDS: Record<string, Command> = { fit: runFit, demo: runDemo };
+
+/** Runs the CLI; returns the exit status (0 ok, 2 invalid input, 1 estimation failure). */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const json = rest.includes("--json");
+  try {
+    if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+      process.stdout.write(HELP + "\n");
+      return 0;
+    }
+    if (command === "--version") {
+      process.stdout.write(VERSION + "\n");
+      return 0;
+    }
+    const run = COMMANDS[command];
+    if (!run) throw new InputError("option", `unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(", ")} (absorb --help)`);
+    const out = await run(rest);
+    process.stdout.write(out.stdout + "\n");
+    return 0;
+  } catch (err) {
+    const kind = err instanceof AbsorbError ? err.kind : "internal";
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`absorb: error: ${message}\n`);
+    if (json) process.stdout.write(JSON.stringify({ error: { kind, message } }) + "\n");
+    return exitCodeFor(err);
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * A one-line progress report on stderr for work that takes over a second. Silent when the
+ * user asked for --json or --quiet, or when stderr is not a terminal-like stream worth
+ * writing to.
+ */
+export class Progress {
+  private readonly enabled: boolean;
+  private readonly started = performance.now();
+  private timer: NodeJS.Timeout | undefined;
+  private label = "";
+
+  constructor(enabled: boolean) {
+    this.enabled = enabled;
+  }
+
+  /**
+   * Starts a phase. Its line appears if the phase is still running after a second; a phase
+   * that runs synchronously (the event loop cannot fire the timer) says `expectLong` when its
+   * size predicts more than a second, and prints at once.
+   */
+  phase(label: string, expectLong = false): void {
+    this.label = label;
+    if (!this.enabled) return;
+    clearTimeout(this.timer);
+    if (expectLong) {
+      this.print();
+      return;
+    }
+    this.timer = setTimeout(() => this.print(), 1000);
+    this.timer.unref();
+  }
+
+  private print(): void {
+    const seconds = ((performance.now() - this.started) / 1000).toFixed(1);
+    process.stderr.write(`absorb: ${this.label}… (${seconds} s)\n`);
+  }
+
+  done(): void {
+    clearTimeout(this.timer);
+  }
+}

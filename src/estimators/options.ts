@@ -1,0 +1,28 @@
+import type { DemeanMethodOption } from "../engine/demean.js";
+import type { SmallSample } from "../inference/ssc.js";
+
+/** How the variance is estimated; every result names it. */
+export type VcovOption = "iid" | "hetero" | { readonly cluster: string | readonly string[] };
+
+export interface FeolsOptions {
+  /** Default "iid" (fixest ≥ 0.13, pyfixest, reghdfe). */
+  readonly vcov?: VcovOption;
+  /** Column of non-negative weights; rows with missing or zero weight are dropped and counted. */
+  readonly weights?: string;
+  /** Row subset: 1/true keeps a row. (The CLI's --where builds one from a predicate.) */
+  readonly subset?: Uint8Array | readonly boolean[];
+  /** "singleton" (default) drops singleton observations iteratively; "none" keeps them (fixest 0.12). */
+  readonly fixefRm?: "singleton" | "none";
+  /** Demeaning tolerance on the largest coefficient change (default 1e-8). */
+  readonly tol?: number;
+  /** Most demeaning iterations before giving up (default 10,000). */
+  readonly maxIter?: number;
+  /** Return a result flagged converged: false (with a warning) instead of failing. */
+  readonly allowNonConvergence?: boolean;
+  /** Demeaning method: "auto" (default) picks "exact" when the small fixed effects are few. */
+  readonly method?: DemeanMethodOption;
+  /** Small-sample corrections; fixest's defaults when omitted. */
+  readonly ssc?: Partial<SmallSample>;
+}
+
+export const DEFAULTS = { tol: 1e-8, maxIter: 10_000 } as const;

@@ -1,0 +1,164 @@
+import type { Column, Frame } from "../data/frame.js";
+import { compact, encodeColumn, interact, type Encoding } from "../data/encode.js";
+import { InputError } from "../errors.js";
+
+/**
+ * The estimation sample: which rows a fit uses, why the others were dropped, and the fixed
+ * effects and clusters encoded over the kept rows. Rows go, in this order and counted by
+ * reason: outside the subset, a missing value in any used column, a missing or zero weight,
+ * then singletons (iteratively, since dropping one can make another).
+ */
+export interface DroppedRows {
+  subset: number;
+  missing: number;
+  weights: number;
+  singletons: number;
+}
+
+export interface EncodedEffect extends Encoding {
+  readonly name: string;
+}
+
+export interface SampleRequest {
+  readonly frame: Frame;
+  /** Columns that must be numeric (dependent variable, regressors, instruments). */
+  readonly numeric: readonly string[];
+  /** Columns used as categories (factor terms): any type, must not be missing. */
+  readonly categorical: readonly string[];
+  /** Fixed effects, each a list of columns interacted with ^. */
+  readonly fixedEffects: readonly { readonly name: string; readonly variables: readonly string[] }[];
+  /** Cluster (or panel) columns: any type, must not be missing. */
+  readonly clusters: readonly string[];
+  readonly weights: string | null;
+  /** 1 = row in the user's subset. */
+  readonly subset: Uint8Array | null;
+  readonly dropSingletons: boolean;
+}
+
+export interface Sample {
+  /** Indices into the frame of the rows kept, ascending. */
+  readonly rows: Int32Array;
+  readonly dropped: DroppedRows;
+  readonly fixedEffects: readonly EncodedEffect[];
+  readonly clusters: readonly EncodedEffect[];
+  readonly weights: Float64Array | null;
+}
+
+function isMissing(col: Column, r: number): boolean {
+  return col.kind === "numeric" ? col.values[r] !== col.values[r] : col.codes[r] < 0;
+}
+
+export function buildSample(req: SampleRequest): Sample {
+  const { frame } = req;
+  const n = frame.nrows;
+  const column = (name: string): Column => frame.columns.get(name)!;
+  for (const name of req.numeric) {
+    const col = column(name);
+    if (col.kind !== "numeric") {
+      throw new InputError(
+        "column",
+        `column "${name}" is not numeric (it holds text, ${col.levels.length} distinct values such as "${col.levels[0] ?? ""}"); ` +
+          `a regressor must be numeric: use i(${name}) for its categories, or put it after | as a fixed effect`,
+      );
+    }
+  }
+  const keep = req.subset ? Uint8Array.from(req.subset) : new Uint8Array(n).fill(1);
+  const dropped: DroppedRows = { subset: 0, missing: 0, weights: 0, singletons: 0 };
+  for (let r = 0; r < n; r++) if (!keep[r]) dropped.subset++;
+
+  const mustExist = [
+    ...req.numeric,
+    ...req.categorical,
+    ...req.fixedEffects.flatMap((fe) => fe.variables),
+    ...req.clusters,
+  ].map(column);
+  for (let r = 0; r < n; r++) {
+    if (!keep[r]) continue;
+    for (const col of mustExist) {
+      if (isMissing(col, r)) {
+        keep[r] = 0;
+        dropped.missing++;
+        break;
+      }
+    }
+  }
+
+  let weights: Float64Array | null = null;
+  if (req.weights) {
+    const col = column(req.weights);
+    if (col.kind !== "numeric") throw new InputError("column", `weights column "${req.weights}" is not numeric`);
+    let negative = 0;
+    let firstNegative = -1;
+    for (let r = 0; r < n; r++) {
+      if (!keep[r]) continue;
+      const w = col.values[r];
+      if (w < 0) {
+        negative++;
+        if (firstNegative < 0) firstNegative = r;
+      } else if (!(w > 0) || !Number.isFinite(w)) {
+        keep[r] = 0;
+        dropped.weights++;
+      }
+    }
+    if (negative > 0) {
+      throw new InputError(
+        "data",
+        `weights column "${req.weights}" has ${negative} negative value(s) (first at row ${firstNegative + 1}); ` +
+          `weights must be positive (rows with missing or zero weights are dropped and counted)`,
+      );
+    }
+  }
+
+  let rows = indicesOf(keep);
+  let fes = req.fixedEffects.map((fe) => ({ name: fe.name, ...interact(fe.variables.map((v) => encodeColumn(column(v), rows))) }));
+  if (req.dropSingletons && fes.length > 0) {
+    const result = dropSingletons(fes);
+    const before = rows.length;
+    rows = rows.filter((_, i) => result.keep[i] === 1);
+    dropped.singletons = before - rows.length;
+    fes = result.fes;
+  }
+  if (rows.length === 0) {
+    throw new InputError(
+      "data",
+      `every row was dropped (${n} rows: ${dropped.subset} outside the subset, ${dropped.missing} with a missing value, ` +
+        `${dropped.weights} with a missing or zero weight, ${dropped.singletons} singletons); check the subset and the columns' missing values`,
+    );
+  }
+  if (req.weights) {
+    const w = column(req.weights) as Extract<Column, { kind: "numeric" }>;
+    weights = Float64Array.from(rows, (r) => w.values[r]);
+  }
+  const clusters = req.clusters.map((name) => ({ name, ...encodeColumn(column(name), rows) }));
+  return { rows, dropped, fixedEffects: fes, clusters, weights };
+}
+
+function indicesOf(keep: Uint8Array): Int32Array {
+  let m = 0;
+  for (let r = 0; r < keep.length; r++) m += keep[r];
+  const rows = new Int32Array(m);
+  let i = 0;
+  for (let r = 0; r < keep.length; r++) if (keep[r]) rows[i++] = r;
+  return rows;
+}
+
+/** Iteratively removes rows alone in their level of any fixed effect. */
+function dropSingletons(fes: EncodedEffect[]): { keep: Uint8Array; fes: EncodedEffect[] } {
+  const n = fes[0].codes.length;
+  const keep = new Uint8Array(n).fill(1);
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const fe of fes) {
+      const counts = new Int32Array(fe.size);
+      for (let r = 0; r < n; r++) if (keep[r]) counts[fe.codes[r]]++;
+      for (let r = 0; r < n; r++) {
+        if (keep[r] && counts[fe.codes[r]] === 1) {
+          keep[r] = 0;
+          changed = true;
+        }
+      }
+    }
+  }
+  return { keep, fes: fes.map((fe) => ({ name: fe.name, ...compact(fe, keep) })) };
+}
