@@ -4,7 +4,9 @@ import { InputError } from "../errors.js";
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /** node:util parseArgs, with its errors turned into InputError("option") naming the command. */
-export function parseCommandArgs<T extends Options>(command: string, argv: string[], options: T) {
+type Parsed<T extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true }>>;
+
+export function parseCommandArgs<T extends Options>(command: string, argv: string[], options: T): Parsed<T> {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (err) {

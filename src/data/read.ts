@@ -1,0 +1,249 @@
+/**
+ * Reads a data file into a Frame: CSV, gzip CSV and Parquet through an in-memory DuckDB,
+ * Arrow IPC (DuckDB has no offline IPC reader) through apache-arrow.
+ *
+ * DuckDB does the heavy lifting so no per-row JS values are made: numbers come out as
+ * float64 with NaN for NULL, and text is dictionary-encoded inside DuckDB (levels in order
+ * of first appearance, codes by a join), so JS only copies typed buffers and decodes each
+ * distinct level once. On a 1M-row, 9-column CSV this is about twice as fast as decoding
+ * every string in JS.
+ */
+import { stat, access, readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { createRequire } from "node:module";
+import {
+  DuckDBInstance,
+  DuckDBTypeId,
+  type DuckDBConnection,
+  type DuckDBDataChunk,
+  type DuckDBMaterializedResult,
+} from "@duckdb/node-api";
+import { tableFromIPC } from "apache-arrow";
+import { InputError } from "../errors.js";
+import type { Column, Frame } from "./frame.js";
+import { frameFromArrow, missingColumnsError } from "./arrow.js";
+
+const SUPPORTED = ".csv, .csv.gz, .parquet, .arrow, .feather, .ipc";
+
+type Format = "csv" | "parquet" | "ipc";
+
+/**
+ * Reads `columns` (all when omitted, in file order) of the file at `path`.
+ * Numeric types (integers, floats, decimals, booleans as 0/1) become numeric columns; text and
+ * everything else become categorical.
+ */
+export async function readFrame(path: string, columns?: readonly string[]): Promise<Frame> {
+  const format = formatOf(path);
+  await assertReadable(path);
+  const wanted = columns ? [...new Set(columns)] : undefined;
+  return format === "ipc" ? readIpc(path, wanted) : readWithDuckDB(path, format, wanted);
+}
+
+function formatOf(path: string): Format {
+  const lower = path.toLowerCase();
+  if (lower.endsWith(".csv") || lower.endsWith(".csv.gz")) return "csv";
+  if (lower.endsWith(".parquet")) return "parquet";
+  if (lower.endsWith(".arrow") || lower.endsWith(".feather") || lower.endsWith(".ipc")) return "ipc";
+  throw new InputError("file", `cannot read "${path}": unsupported file type; absorb reads ${SUPPORTED} files`);
+}
+
+async function assertReadable(path: string): Promise<void> {
+  try {
+    if (!(await stat(path)).isFile()) {
+      throw new InputError("file", `cannot read "${path}": it is not a file; pass the path of a ${SUPPORTED} file`);
+    }
+    await access(path, constants.R_OK);
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const hint =
+      code === "ENOENT"
+        ? `no such file; check the path (relative paths start from ${process.cwd()})`
+        : code === "EACCES"
+          ? "permission denied; check the file's permissions"
+          : (err as Error).message;
+    throw new InputError("file", `cannot read "${path}": ${hint}`);
+  }
+}
+
+async function readIpc(path: string, columns: readonly string[] | undefined): Promise<Frame> {
+  let table;
+  try {
+    table = tableFromIPC(await readFile(path));
+  } catch (err) {
+    throw new InputError(
+      "file",
+      `cannot read "${path}" as Arrow IPC (${(err as Error).message}); write it as an Arrow IPC file or stream ` +
+        `(Feather v2), or convert it to Parquet or CSV`,
+    );
+  }
+  const available = table.schema.fields.map((f) => f.name);
+  const missing = (columns ?? []).filter((name) => !available.includes(name));
+  if (missing.length > 0) throw missingColumnsError(missing, available, path);
+  return frameFromArrow(columns ? table.select([...columns]) : table);
+}
+
+async function readWithDuckDB(path: string, format: "csv" | "parquet", columns: readonly string[] | undefined): Promise<Frame> {
+  const source = `${format === "csv" ? "read_csv" : "read_parquet"}(${sqlString(path)})`;
+  const instance = await DuckDBInstance.create(":memory:");
+  try {
+    const connection = await instance.connect();
+    try {
+      return await readSource(new Session(connection, path), source, columns);
+    } finally {
+      connection.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
+}
+
+/** A connection whose failures are reported as problems with the file being read. */
+class Session {
+  constructor(
+    private readonly connection: DuckDBConnection,
+    readonly path: string,
+  ) {}
+
+  async run(sql: string): Promise<DuckDBMaterializedResult> {
+    try {
+      return await this.connection.run(sql);
+    } catch (err) {
+      throw new InputError("file", `cannot read "${this.path}": ${(err as Error).message}`);
+    }
+  }
+}
+
+const NUMERIC_TYPES = new Set<DuckDBTypeId>([
+  DuckDBTypeId.BOOLEAN,
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UTINYINT,
+  DuckDBTypeId.USMALLINT,
+  DuckDBTypeId.UINTEGER,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.UHUGEINT,
+  DuckDBTypeId.FLOAT,
+  DuckDBTypeId.DOUBLE,
+  DuckDBTypeId.DECIMAL,
+]);
+
+async function readSource(session: Session, source: string, columns: readonly string[] | undefined): Promise<Frame> {
+  const probe = await session.run(`SELECT * FROM ${source} LIMIT 0`);
+  const available = probe.columnNames();
+  const names = columns ?? available;
+  const missing = names.filter((name) => !available.includes(name));
+  if (missing.length > 0) throw missingColumnsError(missing, available, session.path);
+  if (names.length === 0) {
+    const count = await session.run(`SELECT CAST(count(*) AS DOUBLE) FROM ${source}`);
+    return { nrows: readDoubles(count, 1)[0][0], columns: new Map() };
+  }
+  const numeric = names.map((name) => NUMERIC_TYPES.has(probe.columnTypeId(available.indexOf(name))));
+
+  // Columns are renamed c0, c1, … so no user-supplied name is spliced into SQL after this.
+  const exprs = names.map((name, i) =>
+    numeric[i]
+      ? `COALESCE(CAST(${sqlIdentifier(name)} AS DOUBLE), 'NaN'::DOUBLE) AS c${i}`
+      : `CAST(${sqlIdentifier(name)} AS VARCHAR) AS c${i}`,
+  );
+  let table = `(SELECT ${exprs.join(", ")} FROM ${source})`;
+  if (!numeric.every(Boolean)) {
+    // Text columns are scanned several times (levels, then codes), so parse the file once.
+    await session.run(`CREATE TEMP TABLE t AS SELECT ${exprs.join(", ")} FROM ${source}`);
+    table = "t";
+  }
+
+  const result: Column[] = new Array(names.length);
+  const numericIndex = names.map((_, i) => i).filter((i) => numeric[i]);
+  let nrows = 0;
+  if (numericIndex.length > 0) {
+    const res = await session.run(`SELECT ${numericIndex.map((i) => `c${i}`).join(", ")} FROM ${table}`);
+    readDoubles(res, numericIndex.length).forEach((values, k) => (result[numericIndex[k]] = { kind: "numeric", values }));
+    nrows = res.rowCount;
+  }
+  for (let i = 0; i < names.length; i++) {
+    if (numeric[i]) continue;
+    const { codes, levels } = await encodeText(session, `c${i}`);
+    result[i] = { kind: "categorical", codes, levels };
+    nrows = codes.length;
+  }
+  return { nrows, columns: new Map(names.map((name, i) => [name, result[i]])) };
+}
+
+/**
+ * Dictionary-encodes text column `col` of table t inside DuckDB: a level table numbered by
+ * first appearance (t's rowid is its insertion order), then each row's code by a join.
+ */
+async function encodeText(session: Session, col: string): Promise<{ codes: Int32Array; levels: string[] }> {
+  const levelTable = `l_${col}`;
+  await session.run(
+    `CREATE TEMP TABLE ${levelTable} AS SELECT ${col} AS v, ` +
+      `CAST(row_number() OVER (ORDER BY min(rowid)) - 1 AS INTEGER) AS code ` +
+      `FROM t WHERE ${col} IS NOT NULL GROUP BY ${col}`,
+  );
+  // One JSON string carries all levels across the boundary: far cheaper than a JS value per level.
+  const json = await session.run(
+    `SELECT COALESCE(CAST(to_json(list(v ORDER BY code)) AS VARCHAR), '[]') FROM ${levelTable}`,
+  );
+  const levels = JSON.parse(String(json.getChunk(0).getColumnVector(0).getItem(0))) as string[];
+  const res = await session.run(
+    `SELECT CAST(COALESCE(l.code, -1) AS INTEGER) FROM t LEFT JOIN ${levelTable} AS l ON t.${col} = l.v ORDER BY t.rowid`,
+  );
+  return { codes: readInts(res), levels };
+}
+
+/**
+ * The raw-vector half of DuckDB's bindings, loaded from beside @duckdb/node-api so it is the
+ * very copy that produced the chunks. The high-level API only hands out values one at a time.
+ */
+interface RawVectors {
+  data_chunk_get_vector(chunk: DuckDBDataChunk["chunk"], column: number): unknown;
+  vector_get_data(vector: unknown, byteCount: number): Uint8Array;
+}
+const requireFromHere = createRequire(import.meta.url);
+const raw = createRequire(requireFromHere.resolve("@duckdb/node-api"))("@duckdb/node-bindings") as RawVectors;
+
+/** The bytes of column `c` of a chunk; copied only if DuckDB's buffer is not aligned for `width`. */
+function columnBytes(chunk: DuckDBDataChunk, c: number, width: number): Uint8Array {
+  const bytes = raw.vector_get_data(raw.data_chunk_get_vector(chunk.chunk, c), chunk.rowCount * width);
+  return bytes.byteOffset % width === 0 ? bytes : bytes.slice();
+}
+
+/** Every column of a DOUBLE result (no NULLs: they were coalesced to NaN) as one array each. */
+function readDoubles(res: DuckDBMaterializedResult, ncols: number): Float64Array[] {
+  const out = Array.from({ length: ncols }, () => new Float64Array(res.rowCount));
+  let offset = 0;
+  for (let k = 0; k < res.chunkCount; k++) {
+    const chunk = res.getChunk(k);
+    for (let c = 0; c < ncols; c++) {
+      const bytes = columnBytes(chunk, c, 8);
+      out[c].set(new Float64Array(bytes.buffer, bytes.byteOffset, chunk.rowCount), offset);
+    }
+    offset += chunk.rowCount;
+  }
+  return out;
+}
+
+/** The single INTEGER column (no NULLs) of a result. */
+function readInts(res: DuckDBMaterializedResult): Int32Array {
+  const out = new Int32Array(res.rowCount);
+  let offset = 0;
+  for (let k = 0; k < res.chunkCount; k++) {
+    const chunk = res.getChunk(k);
+    const bytes = columnBytes(chunk, 0, 4);
+    out.set(new Int32Array(bytes.buffer, bytes.byteOffset, chunk.rowCount), offset);
+    offset += chunk.rowCount;
+  }
+  return out;
+}
+
+function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+function sqlIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,74 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect } from "vitest";
+import { packageRoot } from "../../src/engine/package-root.js";
+
+/** ../shared beside the repository root, in CI too. */
+export const sharedDir = join(packageRoot, "..", "shared");
+export const referencePanel = join(sharedDir, "reference", "panel_small.csv.gz");
+
+export interface ReferenceCase {
+  id: string;
+  formula: string;
+  vcov: "iid" | "hetero" | "NW" | "DK" | { cluster: string | string[] };
+  weights?: string;
+  subset?: { column: string; equals: number | string };
+  fixef_rm: "none" | "singleton";
+  panel_id?: [string, string];
+  result: {
+    coef: Record<string, number>;
+    se: Record<string, number>;
+    t: Record<string, number>;
+    p: Record<string, number>;
+    nobs: number;
+    r2: number;
+    within_r2: number | null;
+    df_t: number;
+    dropped_collinear: string[];
+  };
+}
+
+export const reference: { cases: ReferenceCase[]; theil_dvar_by_industry_year: unknown[]; theil_dvar_by_region: unknown } = JSON.parse(
+  readFileSync(join(sharedDir, "reference", "fixest_panel_small.json"), "utf8"),
+);
+
+/** Cases this build reproduces (IV and NW/DK belong to the inference issue). */
+export const olsCases = reference.cases.filter((c) => !c.id.startsWith("iv_") && c.vcov !== "NW" && c.vcov !== "DK");
+
+export function expectRelative(actual: number, expected: number, tol: number, what: string): void {
+  const err = Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-300);
+  expect(err, `${what}: ${actual} vs fixest ${expected}`).toBeLessThanOrEqual(tol);
+}
+
+/** p-values: 1e-4 relative, or 1e-12 absolute for the ones fixest prints as ~0. */
+export function expectPValue(actual: number, expected: number, what: string): void {
+  if (Math.abs(actual - expected) <= 1e-12) return;
+  expectRelative(actual, expected, 1e-4, what);
+}
+
+export interface FitLike {
+  nobs: number;
+  df_t: number;
+  r2: number;
+  within_r2: number | null;
+  dropped_collinear: string[];
+  coefficients: { name: string; estimate: number; se: number; t: number; p: number }[];
+}
+
+/** Checks one fit (in the CLI's JSON shape) against a reference case at the issue's tolerances. */
+export function expectMatchesReference(fit: FitLike, c: ReferenceCase): void {
+  const r = c.result;
+  expect(fit.nobs, `${c.id} nobs`).toBe(r.nobs);
+  expect(fit.df_t, `${c.id} df_t`).toBe(r.df_t);
+  expect([...fit.dropped_collinear].sort(), `${c.id} dropped_collinear`).toEqual([...r.dropped_collinear].sort());
+  expect(fit.coefficients.map((x) => x.name).sort(), `${c.id} coefficient names`).toEqual(Object.keys(r.coef).sort());
+  for (const co of fit.coefficients) {
+    expectRelative(co.estimate, r.coef[co.name], 1e-6, `${c.id} coef ${co.name}`);
+    expectRelative(co.se, r.se[co.name], 1e-4, `${c.id} se ${co.name}`);
+    expectRelative(co.t, r.t[co.name], 1e-4, `${c.id} t ${co.name}`);
+    expectPValue(co.p, r.p[co.name], `${c.id} p ${co.name}`);
+  }
+  expectRelative(fit.r2, r.r2, 1e-6, `${c.id} r2`);
+  if (r.within_r2 === null) expect(fit.within_r2).toBeNull();
+  else expectRelative(fit.within_r2!, r.within_r2, 1e-6, `${c.id} within_r2`);
+}
