@@ -38,7 +38,7 @@ export async function runDemo(argv: string[]): Promise<{ stdout: string }> {
     await writeCsv(panel, values.out);
   }
   progress.phase("estimating", panel.nrows >= 2_000_000);
-  const fit = feols(panel, DEMO_FORMULA, { vcov: { cluster: "firm_id" } });
+  const fit = await feols(panel, DEMO_FORMULA, { vcov: { cluster: "firm_id" } });
   progress.done();
   const robot = fit.coef("robot")!;
   // Non-SOE firms carry the planted effect; SOEs (5%) add half again, so the pooled slope sits a little above.

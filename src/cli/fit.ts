@@ -79,7 +79,7 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
   const frame = await readFrame(data, [...columns]);
   const readMs = performance.now() - started;
   progress.phase(`estimating on ${frame.nrows.toLocaleString("en-US")} rows`, frame.nrows >= 2_000_000);
-  const result = feols(frame, formula, {
+  const result = await feols(frame, formula, {
     vcov,
     weights: values.weights,
     subset: predicate ? evaluatePredicate(predicate, frame) : undefined,

@@ -1,16 +1,8 @@
 import type { DroppedRows } from "./sample.js";
 import type { DemeanMethod } from "../engine/demean.js";
+import type { Coefficient } from "../inference/coefficients.js";
 
-export interface Coefficient {
-  readonly name: string;
-  readonly estimate: number;
-  readonly se: number;
-  readonly t: number;
-  readonly p: number;
-  /** 95% confidence bounds from the t distribution with the model's df. */
-  readonly confLow: number;
-  readonly confHigh: number;
-}
+export type { Coefficient };
 
 export type VcovInfo = { readonly type: "iid" | "hetero" } | { readonly type: "cluster"; readonly cluster: readonly string[] };
 

@@ -1,0 +1,69 @@
+import type { Arena } from "../engine/arena.js";
+import type { Kernels } from "../engine/kernels.js";
+import { choleskyDropping, inverseFactor, solveFactor } from "../linalg/cholesky.js";
+import { submatrix } from "../linalg/matrix.js";
+import { EstimationError } from "../errors.js";
+
+/** A regressor whose demeaned spread is below this share of its raw spread is absorbed by the fixed effects. */
+export const ABSORBED_TOL = 1e-9;
+/** Pivot tolerance for collinearity among the (demeaned) regressors, relative to each one's own norm. */
+export const COLLINEAR_TOL = 1e-10;
+
+export interface LeastSquaresInput {
+  readonly n: number;
+  /** Dependent variable (f64, n). */
+  readonly y: number;
+  /** First of p contiguous regressor columns; on return the kept ones are moved to the front. */
+  readonly x: number;
+  readonly p: number;
+  /** Row weights or 0. */
+  readonly w: number;
+  /** Regressors known to be absorbed by the fixed effects (indices 0..p-1): dropped first. */
+  readonly absorbed: ReadonlySet<number>;
+  /** Regressor names, for the error when nothing is left to estimate. */
+  readonly names: readonly string[];
+}
+
+export interface LeastSquares {
+  /** Indices (0..p-1) of the estimated regressors, in order; their columns now sit at x. */
+  readonly kept: readonly number[];
+  /** Indices of the regressors dropped as collinear or absorbed. */
+  readonly dropped: readonly number[];
+  readonly beta: Float64Array;
+  /** (X'WX)⁻¹ over the kept regressors. */
+  readonly bread: Float64Array;
+  /** Residuals y − Xβ (f64, n, in the arena). */
+  readonly resid: number;
+  /** Σ w e². */
+  readonly ssr: number;
+}
+
+/** Weighted least squares with collinear columns dropped in order (the later of a collinear pair goes). */
+export function leastSquares(k: Kernels, arena: Arena, q: LeastSquaresInput): LeastSquares {
+  const { n, p, w } = q;
+  const col = (j: number) => q.x + j * n * 8;
+  const xtxPtr = arena.allocF64(p * p);
+  k.crossprod(n, p, q.x, w, xtxPtr);
+  const xtx = arena.f64(xtxPtr, p * p).slice();
+  for (const a of q.absorbed) for (let c = 0; c < p; c++) { xtx[a * p + c] = 0; xtx[c * p + a] = 0; }
+  const factor = choleskyDropping(xtx, p, COLLINEAR_TOL);
+  const kept = factor.kept;
+  if (kept.length === 0) {
+    const why = q.absorbed.size === p ? "absorbed by the fixed effects" : q.absorbed.size > 0 ? "collinear or absorbed by the fixed effects" : "collinear (or zero)";
+    throw new EstimationError("singular", `every regressor (${q.names.join(", ")}) is ${why}; nothing can be estimated`);
+  }
+  kept.forEach((c, idx) => {
+    if (c !== idx) arena.f64(col(idx), n).set(arena.f64(col(c), n));
+  });
+  const kk = kept.length;
+  const xtyPtr = arena.allocF64(kk);
+  k.crossprod_vec(n, kk, q.x, q.y, w, xtyPtr);
+  const xty = arena.f64(xtyPtr, kk).slice();
+  const keptFactor = choleskyDropping(submatrix(xtx, p, kept), kk, 0);
+  const beta = solveFactor(keptFactor, xty);
+  const bread = inverseFactor(keptFactor);
+  const betaPtr = arena.putF64(beta);
+  const resid = arena.allocF64(n, "residuals");
+  k.residuals(n, kk, q.x, betaPtr, q.y, resid);
+  return { kept, dropped: factor.dropped, beta, bread, resid, ssr: k.dot(n, resid, resid, w) };
+}

@@ -1,0 +1,24 @@
+import { tCritical, tPValue } from "./distributions.js";
+
+export interface Coefficient {
+  readonly name: string;
+  readonly estimate: number;
+  readonly se: number;
+  readonly t: number;
+  readonly p: number;
+  /** 95% confidence bounds from the t distribution with the model's df. */
+  readonly confLow: number;
+  readonly confHigh: number;
+}
+
+/** Estimates with their standard errors, t statistics, p-values and 95% intervals. */
+export function coefficientTable(names: readonly string[], beta: ArrayLike<number>, vcov: Float64Array, dfT: number): Coefficient[] {
+  const k = names.length;
+  const crit = tCritical(0.95, dfT);
+  return names.map((name, i) => {
+    const estimate = beta[i];
+    const se = Math.sqrt(vcov[i * k + i]);
+    const t = estimate / se;
+    return { name, estimate, se, t, p: tPValue(t, dfT), confLow: estimate - crit * se, confHigh: estimate + crit * se };
+  });
+}
