@@ -40,40 +40,56 @@ function encodeCategories(src: Int32Array, names: readonly string[], rows: Int32
 }
 
 function encodeNumbers(values: Float64Array, rows: Int32Array | null, n: number): Encoding {
+  const picked = rows ? gather(values, rows) : values;
+  const range = integerRange(picked);
+  if (range === null) return { codes: new Int32Array(n).fill(-1), size: 0, levels: [] };
+  // Integer ids in a compact range (firm ids, years) are encoded by direct indexing, no hashing.
+  if (range.integral && range.max - range.min <= 4 * n + 1024) return encodeDenseIntegers(picked, range.min, range.max - range.min + 1);
+  return encodeHashed(picked);
+}
+
+/** min, max and whether every non-missing value is an integer; null when all are missing. */
+function integerRange(v: Float64Array): { min: number; max: number; integral: boolean } | null {
   let min = Infinity;
   let max = -Infinity;
   let integral = true;
+  for (let r = 0; r < v.length; r++) {
+    const x = v[r];
+    if (x < min) min = x;
+    if (x > max) max = x;
+    if (integral && Math.floor(x) !== x && x === x) integral = false;
+  }
+  return min > max ? null : { min, max, integral };
+}
+
+function encodeDenseIntegers(v: Float64Array, min: number, span: number): Encoding {
+  const n = v.length;
+  const slot = new Int32Array(span).fill(-1);
+  const offset = new Int32Array(n);
   for (let r = 0; r < n; r++) {
-    const v = values[rows ? rows[r] : r];
-    if (v !== v) continue;
-    if (v < min) min = v;
-    if (v > max) max = v;
-    if (integral && !Number.isInteger(v)) integral = false;
+    const x = v[r];
+    const o = x === x ? x - min : -1;
+    offset[r] = o;
+    if (o >= 0) slot[o] = 0;
   }
+  const levels: number[] = [];
+  for (let s = 0; s < span; s++) if (slot[s] === 0) { slot[s] = levels.length; levels.push(min + s); }
+  for (let r = 0; r < n; r++) {
+    const o = offset[r];
+    offset[r] = o >= 0 ? slot[o] : -1;
+  }
+  return { codes: offset, size: levels.length, levels };
+}
+
+function encodeHashed(v: Float64Array): Encoding {
+  const n = v.length;
   const codes = new Int32Array(n);
-  if (min > max) return { codes: codes.fill(-1), size: 0, levels: [] };
-  // Integer ids in a compact range (firm ids, years) are encoded by direct indexing, no hashing.
-  if (integral && max - min <= 4 * n + 1024) {
-    const span = max - min + 1;
-    const slot = new Int32Array(span).fill(-1);
-    for (let r = 0; r < n; r++) {
-      const v = values[rows ? rows[r] : r];
-      if (v === v) slot[v - min] = 0;
-    }
-    const levels: number[] = [];
-    for (let s = 0; s < span; s++) if (slot[s] === 0) { slot[s] = levels.length; levels.push(min + s); }
-    for (let r = 0; r < n; r++) {
-      const v = values[rows ? rows[r] : r];
-      codes[r] = v === v ? slot[v - min] : -1;
-    }
-    return { codes, size: levels.length, levels };
-  }
   const seen = new Map<number, number>();
   for (let r = 0; r < n; r++) {
-    const v = values[rows ? rows[r] : r];
-    if (v !== v) { codes[r] = -1; continue; }
-    let c = seen.get(v);
-    if (c === undefined) { c = seen.size; seen.set(v, c); }
+    const x = v[r];
+    if (x !== x) { codes[r] = -1; continue; }
+    let c = seen.get(x);
+    if (c === undefined) { c = seen.size; seen.set(x, c); }
     codes[r] = c;
   }
   const levels = [...seen.keys()];
@@ -82,6 +98,12 @@ function encodeNumbers(values: Float64Array, rows: Int32Array | null, n: number)
   order.forEach((c, i) => (map[c] = i));
   for (let r = 0; r < n; r++) if (codes[r] >= 0) codes[r] = map[codes[r]];
   return { codes, size: levels.length, levels: order.map((c) => levels[c]) };
+}
+
+function gather(values: Float64Array, rows: Int32Array): Float64Array {
+  const out = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = values[rows[i]];
+  return out;
 }
 
 /** The interaction a^b^…: one level per observed combination, named "a_b" as fixest names them. */

@@ -127,10 +127,12 @@ class Parser {
   error(expected: string): InputError {
     const rest = this.text.slice(this.pos);
     const found = rest.length === 0 ? "the end of the filter" : `"${rest.length > 12 ? rest.slice(0, 12) + "…" : rest}"`;
+    // Whitespace is shown as spaces so the caret lines up under tabs too.
     return new InputError(
       "predicate",
-      `cannot parse the filter "${this.text}": at position ${this.pos + 1}, expected ${expected} but found ${found}. ` +
-        `A filter is comparisons joined by "and", e.g. ${EXAMPLE}`,
+      `Invalid filter (column ${this.pos + 1}): expected ${expected} but found ${found}; ` +
+        `a filter is comparisons joined by "and", e.g. ${EXAMPLE}\n` +
+        `  ${this.text.replace(/\s/g, " ")}\n  ${" ".repeat(this.pos)}^`,
     );
   }
 }

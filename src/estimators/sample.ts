@@ -44,8 +44,17 @@ export interface Sample {
   readonly weights: Float64Array | null;
 }
 
-function isMissing(col: Column, r: number): boolean {
-  return col.kind === "numeric" ? col.values[r] !== col.values[r] : col.codes[r] < 0;
+/** Clears keep[r] where the column is missing; returns how many rows that newly dropped. */
+function dropMissing(col: Column, keep: Uint8Array): number {
+  let count = 0;
+  if (col.kind === "numeric") {
+    const v = col.values;
+    for (let r = 0; r < keep.length; r++) if (keep[r] && v[r] !== v[r]) { keep[r] = 0; count++; }
+  } else {
+    const c = col.codes;
+    for (let r = 0; r < keep.length; r++) if (keep[r] && c[r] < 0) { keep[r] = 0; count++; }
+  }
+  return count;
 }
 
 export function buildSample(req: SampleRequest): Sample {
@@ -66,22 +75,13 @@ export function buildSample(req: SampleRequest): Sample {
   const dropped: DroppedRows = { subset: 0, missing: 0, weights: 0, singletons: 0 };
   for (let r = 0; r < n; r++) if (!keep[r]) dropped.subset++;
 
-  const mustExist = [
+  const mustExist = new Set([
     ...req.numeric,
     ...req.categorical,
     ...req.fixedEffects.flatMap((fe) => fe.variables),
     ...req.clusters,
-  ].map(column);
-  for (let r = 0; r < n; r++) {
-    if (!keep[r]) continue;
-    for (const col of mustExist) {
-      if (isMissing(col, r)) {
-        keep[r] = 0;
-        dropped.missing++;
-        break;
-      }
-    }
-  }
+  ]);
+  for (const name of mustExist) dropped.missing += dropMissing(column(name), keep);
 
   let weights: Float64Array | null = null;
   if (req.weights) {
@@ -114,7 +114,7 @@ export function buildSample(req: SampleRequest): Sample {
   if (req.dropSingletons && fes.length > 0) {
     const result = dropSingletons(fes);
     const before = rows.length;
-    rows = rows.filter((_, i) => result.keep[i] === 1);
+    rows = selectRows(rows, result.keep);
     dropped.singletons = before - rows.length;
     fes = result.fes;
   }
@@ -131,6 +131,12 @@ export function buildSample(req: SampleRequest): Sample {
   }
   const clusters = req.clusters.map((name) => ({ name, ...encodeColumn(column(name), rows) }));
   return { rows, dropped, fixedEffects: fes, clusters, weights };
+}
+
+function selectRows(rows: Int32Array, keep: Uint8Array): Int32Array {
+  const picked = indicesOf(keep);
+  for (let i = 0; i < picked.length; i++) picked[i] = rows[picked[i]];
+  return picked;
 }
 
 function indicesOf(keep: Uint8Array): Int32Array {
