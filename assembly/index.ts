@@ -2,3 +2,5 @@
 export * from "./demean";
 export * from "./crossprod";
 export * from "./vcov";
+export * from "./theil";
+export * from "./schur";

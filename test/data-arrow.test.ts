@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import {
   Bool,
+  DateDay,
   Decimal,
   Dictionary,
   Float32,
@@ -10,6 +11,7 @@ import {
   Int8,
   RecordBatch,
   Table,
+  TimestampMillisecond,
   Uint64,
   Utf8,
   makeData,
@@ -111,6 +113,20 @@ describe("frameFromArrow", () => {
     expect(plain(frame)).toEqual({
       nrows: 8,
       d: { codes: [0, 1, -1, 0, 1, 2, 3, 3], levels: ["b", "a", "c", "zz"] },
+    });
+  });
+
+  test("dates and timestamps become text written as DuckDB writes them", () => {
+    const frame = frameFromArrow(
+      new Table({
+        day: vectorFromArray([new Date("2020-01-02"), null], new DateDay()),
+        at: vectorFromArray([new Date("2020-01-02T03:04:05Z"), new Date("2020-01-02T03:04:05.25Z")], new TimestampMillisecond()),
+      }),
+    );
+    expect(plain(frame)).toEqual({
+      nrows: 2,
+      day: { codes: [0, -1], levels: ["2020-01-02"] },
+      at: { codes: [0, 1], levels: ["2020-01-02 03:04:05", "2020-01-02 03:04:05.25"] },
     });
   });
 

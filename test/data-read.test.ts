@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { Bool, Dictionary, Float64, Int32, RecordBatch, Table, Utf8, makeData, tableToIPC, vectorFromArray } from "apache-arrow";
+import { Bool, Dictionary, Float64, Int32, RecordBatch, Table, Utf8, makeData, tableFromIPC, tableToIPC, vectorFromArray } from "apache-arrow";
 import { InputError } from "../src/errors.js";
 import type { Frame } from "../src/data/frame.js";
 import { readFrame } from "../src/data/read.js";
@@ -105,6 +106,7 @@ beforeAll(async () => {
   // IPC streams may replace a dictionary between batches (the file format may not).
   writeFileSync(file("dict.arrows.ipc"), tableToIPC(arrowDictionaryTable(), "stream"));
   writeFileSync(file("SHOUT.CSV"), CSV);
+  writeFileSync(file("it's [odd].csv"), CSV);
   writeFileSync(file("bad.parquet"), "this is not parquet");
   writeFileSync(file("bad.arrow"), "this is not arrow");
   writeFileSync(file("bad.csv.gz"), "this is not gzip");
@@ -120,13 +122,16 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("readFrame: every format gives the same frame", () => {
-  for (const name of ["small.csv", "small.csv.gz", "small.parquet", "small.arrow", "small.ipc", "small.feather", "SHOUT.CSV"]) {
+  const names = ["small.csv", "small.csv.gz", "small.parquet", "small.arrow", "small.ipc", "small.feather", "SHOUT.CSV", "it's [odd].csv"];
+  for (const name of names) {
     test(name, async () => {
       expect(plain(await readFrame(file(name)))).toEqual(EXPECTED);
     });
   }
 
   test("an IPC stream whose batches carry different dictionaries", async () => {
+    const dictionaries = tableFromIPC(readFileSync(file("dict.arrows.ipc"))).getChild("region")!.data.map((d) => d.dictionary?.toArray());
+    expect(dictionaries).toEqual([["west", "east"], ["süd", 'north, "x"', "east"]]);
     expect(plain(await readFrame(file("dict.arrows.ipc")))).toEqual(EXPECTED);
   });
 });
@@ -203,7 +208,7 @@ describe("readFrame: file errors", () => {
 
 describe("readFrame: the reference panel", () => {
   test("panel_small.csv.gz", async () => {
-    const path = resolve(__dirname, "../../shared/reference/panel_small.csv.gz");
+    const path = fileURLToPath(new URL("../../shared/reference/panel_small.csv.gz", import.meta.url));
     const frame = await readFrame(path, ["firm_id", "year", "region", "dvar", "finance"]);
     expect(frame.nrows).toBe(101311);
     expect([...frame.columns.keys()]).toEqual(["firm_id", "year", "region", "dvar", "finance"]);

@@ -204,7 +204,7 @@ class DictionaryRemap {
       let code = this.local[k];
       if (code === UNSEEN) {
         const level: unknown = dictionary.get(k);
-        code = level == null ? -1 : this.book.code(String(level));
+        code = level == null ? -1 : this.book.code(levelText(dictionary.type as DataType, level));
         this.local[k] = code;
       }
       codes[offset + i] = code;
@@ -239,10 +239,20 @@ function encodeUtf8(data: Data, codes: Int32Array, offset: number, book: Codeboo
 /** Any other type (large or view strings, dates, …) becomes text through Arrow's own accessor. */
 function encodeGeneric(data: Data, codes: Int32Array, offset: number, book: Codebook): void {
   const vector = makeVector(data);
+  const type = data.type as DataType;
   for (let i = 0; i < data.length; i++) {
     const value: unknown = vector.get(i);
-    codes[offset + i] = value == null ? -1 : book.code(String(value));
+    codes[offset + i] = value == null ? -1 : book.code(levelText(type, value));
   }
+}
+
+/** Arrow hands dates and timestamps out as epoch milliseconds; write them as DuckDB does. */
+function levelText(type: DataType, value: unknown): string {
+  if (typeof value === "number" && DataType.isDate(type)) return new Date(value).toISOString().slice(0, 10);
+  if (typeof value === "number" && DataType.isTimestamp(type)) {
+    return new Date(value).toISOString().replace("T", " ").replace(/\.?0*Z$/, "");
+  }
+  return String(value);
 }
 
 /** A Frame from plain JS columns; every column must have the same length. */

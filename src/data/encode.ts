@@ -14,33 +14,44 @@ export interface Encoding {
   readonly levels: readonly Level[];
 }
 
+/** Whole-column encodings, computed once per column and reused by every fit on the same data. */
+const encodedColumns = new WeakMap<Column, Encoding>();
+
 /** Encodes `column` at `rows` (all rows when null). */
 export function encodeColumn(column: Column, rows: Int32Array | null): Encoding {
-  const n = rows ? rows.length : column.kind === "numeric" ? column.values.length : column.codes.length;
-  return column.kind === "numeric" ? encodeNumbers(column.values, rows, n) : encodeCategories(column.codes, column.levels, rows, n);
+  let full = encodedColumns.get(column);
+  if (!full) {
+    full = column.kind === "numeric" ? encodeNumbers(column.values) : encodeCategories(column.codes, column.levels);
+    encodedColumns.set(column, full);
+  }
+  if (!rows) return full;
+  const codes = new Int32Array(rows.length);
+  const src = full.codes;
+  for (let i = 0; i < rows.length; i++) codes[i] = src[rows[i]];
+  return densify(codes, full);
 }
 
-function encodeCategories(src: Int32Array, names: readonly string[], rows: Int32Array | null, n: number): Encoding {
-  const used = new Uint8Array(names.length);
-  for (let r = 0; r < n; r++) {
-    const c = src[rows ? rows[r] : r];
-    if (c >= 0) used[c] = 1;
-  }
-  const present: number[] = [];
-  for (let c = 0; c < names.length; c++) if (used[c]) present.push(c);
-  present.sort((a, b) => (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0));
-  const map = new Int32Array(names.length).fill(-1);
-  present.forEach((c, i) => (map[c] = i));
-  const codes = new Int32Array(n);
-  for (let r = 0; r < n; r++) {
-    const c = src[rows ? rows[r] : r];
-    codes[r] = c >= 0 ? map[c] : -1;
-  }
-  return { codes, size: present.length, levels: present.map((c) => names[c]) };
+/** Renumbers codes 0..size-1 over the levels that occur (keeping their sorted order); -1 stays. */
+function densify(codes: Int32Array, of: Encoding): Encoding {
+  const map = new Int32Array(of.size).fill(-1);
+  for (let i = 0; i < codes.length; i++) if (codes[i] >= 0) map[codes[i]] = 0;
+  const levels: Level[] = [];
+  for (let c = 0; c < of.size; c++) if (map[c] === 0) { map[c] = levels.length; levels.push(of.levels[c]); }
+  if (levels.length < of.size) for (let i = 0; i < codes.length; i++) if (codes[i] >= 0) codes[i] = map[codes[i]];
+  return { codes, size: levels.length, levels };
 }
 
-function encodeNumbers(values: Float64Array, rows: Int32Array | null, n: number): Encoding {
-  const picked = rows ? gather(values, rows) : values;
+function encodeCategories(src: Int32Array, names: readonly string[]): Encoding {
+  const order = names.map((_, c) => c).sort((a, b) => (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0));
+  const map = new Int32Array(names.length);
+  order.forEach((c, i) => (map[c] = i));
+  const codes = new Int32Array(src.length);
+  for (let r = 0; r < src.length; r++) codes[r] = src[r] >= 0 ? map[src[r]] : -1;
+  return densify(codes, { codes, size: names.length, levels: order.map((c) => names[c]) });
+}
+
+function encodeNumbers(picked: Float64Array): Encoding {
+  const n = picked.length;
   const range = integerRange(picked);
   if (range === null) return { codes: new Int32Array(n).fill(-1), size: 0, levels: [] };
   // Integer ids in a compact range (firm ids, years) are encoded by direct indexing, no hashing.
@@ -100,12 +111,6 @@ function encodeHashed(v: Float64Array): Encoding {
   return { codes, size: levels.length, levels: order.map((c) => levels[c]) };
 }
 
-function gather(values: Float64Array, rows: Int32Array): Float64Array {
-  const out = new Float64Array(rows.length);
-  for (let i = 0; i < rows.length; i++) out[i] = values[rows[i]];
-  return out;
-}
-
 /** The interaction a^b^…: one level per observed combination, named "a_b" as fixest names them. */
 export function interact(parts: readonly Encoding[]): Encoding {
   const n = parts[0].codes.length;
@@ -118,7 +123,7 @@ export function interact(parts: readonly Encoding[]): Encoding {
       const cb = b.codes[r];
       keys[r] = ca < 0 || cb < 0 ? NaN : ca * b.size + cb;
     }
-    const dense = encodeNumbers(keys, null, n);
+    const dense = encodeNumbers(keys);
     const levels = dense.levels.map((k) => {
       const key = k as number;
       return `${combined.levels[Math.floor(key / b.size)]}_${b.levels[key % b.size]}`;
@@ -130,14 +135,10 @@ export function interact(parts: readonly Encoding[]): Encoding {
 
 /** Keeps the rows flagged in `keep` and renumbers the codes densely (levels that vanish go). */
 export function compact(enc: Encoding, keep: Uint8Array): Encoding {
-  const n = enc.codes.length;
-  const map = new Int32Array(enc.size).fill(-1);
   let m = 0;
-  for (let r = 0; r < n; r++) if (keep[r]) { m++; map[enc.codes[r]] = 0; }
-  const levels: Level[] = [];
-  for (let c = 0; c < enc.size; c++) if (map[c] === 0) { map[c] = levels.length; levels.push(enc.levels[c]); }
+  for (let r = 0; r < keep.length; r++) m += keep[r];
   const codes = new Int32Array(m);
   let i = 0;
-  for (let r = 0; r < n; r++) if (keep[r]) codes[i++] = map[enc.codes[r]];
-  return { codes, size: levels.length, levels };
+  for (let r = 0; r < keep.length; r++) if (keep[r]) codes[i++] = enc.codes[r];
+  return densify(codes, enc);
 }

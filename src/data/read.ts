@@ -190,11 +190,12 @@ async function encodeText(session: Session, col: string, nrows: number): Promise
       `CAST(row_number() OVER (ORDER BY min(rowid)) - 1 AS INTEGER) AS code ` +
       `FROM t WHERE ${col} IS NOT NULL GROUP BY ${col}`,
   );
-  // One JSON string carries all levels across the boundary: far cheaper than a JS value per level.
-  const json = await session.run(
-    `SELECT COALESCE(CAST(to_json(list(v ORDER BY code)) AS VARCHAR), '[]') FROM ${levelTable}`,
-  );
-  const levels = JSON.parse(String(json.getChunk(0).getColumnVector(0).getItem(0))) as string[];
+  const levels: string[] = [];
+  const levelRows = await session.run(`SELECT v FROM ${levelTable} ORDER BY code`);
+  for (let k = 0; k < levelRows.chunkCount; k++) {
+    const vector = levelRows.getChunk(k).getColumnVector(0);
+    for (let i = 0; i < vector.itemCount; i++) levels.push(String(vector.getItem(i)));
+  }
   const pairs = await session.run(
     `SELECT CAST(t.rowid AS INTEGER), l.code FROM t JOIN ${levelTable} AS l ON t.${col} = l.v`,
   );

@@ -122,7 +122,7 @@ export interface WriteCsvOptions {
 
 /** Writes `frame` to `path` as CSV (gzip-compressed when the path ends in ".gz"). */
 export async function writeCsv(frame: Frame, path: string, options: WriteCsvOptions = {}): Promise<void> {
-  const source = Readable.from(csvChunks(frame), { objectMode: false });
+  const source = Readable.from(csvChunks(frame), { objectMode: false, highWaterMark: 32 << 20 });
   const sink = createWriteStream(path);
   if (path.toLowerCase().endsWith(".gz")) {
     const level = options.gzipLevel;

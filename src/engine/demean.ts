@@ -107,55 +107,31 @@ export function allocScratch(arena: Arena, plan: Pick<DemeanPlan, "fes">): Scrat
 }
 
 /**
- * Builds the Schur complement of the small fixed effects given the first (largest) one and
- * factors it. Rows are visited group by group of the first effect (a counting sort), so each
- * group's count vector c_g is accumulated sparsely and A −= c_g c_g' / W_g costs only the
- * square of the levels the group touches.
+ * Builds the Schur complement of the small fixed effects given the first (largest) one, in
+ * wasm (rows grouped by the first effect with a counting sort), and factors it.
  */
-export function exactFactor(
-  n: number,
-  codes: readonly Int32Array[],
-  sizes: readonly number[],
-  rowWeights: Float64Array | null,
-): Factor {
-  const q = codes.length;
-  const off = [0];
-  for (let j = 1; j < q; j++) off.push(off[off.length - 1] + sizes[j]);
-  const levels = off[off.length - 1];
-  const a = new Float64Array(levels * levels);
-  const first = codes[0];
-  const g1 = sizes[0];
-  const start = new Int32Array(g1 + 1);
-  for (let i = 0; i < n; i++) start[first[i] + 1]++;
-  for (let g = 0; g < g1; g++) start[g + 1] += start[g];
-  const order = new Int32Array(n);
-  const fill = start.slice(0, g1);
-  for (let i = 0; i < n; i++) order[fill[first[i]]++] = i;
-  const c = new Float64Array(levels);
-  const touched: number[] = [];
-  const idx = new Int32Array(q - 1);
-  for (let g = 0; g < g1; g++) {
-    let wg = 0;
-    for (let r = start[g]; r < start[g + 1]; r++) {
-      const i = order[r];
-      const w = rowWeights ? rowWeights[i] : 1;
-      wg += w;
-      for (let j = 1; j < q; j++) {
-        const l = off[j - 1] + codes[j][i];
-        idx[j - 1] = l;
-        if (c[l] === 0) touched.push(l);
-        c[l] += w;
-      }
-      for (let u = 0; u < q - 1; u++) for (let v = 0; v < q - 1; v++) a[idx[u] * levels + idx[v]] += w;
-    }
-    for (const u of touched) {
-      const cu = c[u] / wg;
-      for (const v of touched) a[u * levels + v] -= cu * c[v];
-    }
-    for (const u of touched) c[u] = 0;
-    touched.length = 0;
+export function exactFactor(k: Kernels, arena: Arena, n: number, fes: readonly FixedEffectPlan[], rowWeights: number): Factor {
+  const mark = arena.mark();
+  const first = fes[0];
+  const small = fes.slice(1);
+  const offsets: number[] = [];
+  let levels = 0;
+  for (const fe of small) {
+    offsets.push(levels);
+    levels += fe.size;
   }
-  return choleskyDropping(a, levels, 1e-9);
+  const start = arena.allocI32(first.size + 1);
+  const order = arena.allocI32(n, "row order");
+  k.counting_sort(n, first.codes, first.size, start, order);
+  const a = arena.allocF64(levels * levels, "the fixed effects' Schur complement");
+  arena.f64(a, levels * levels).fill(0);
+  const c = arena.allocF64(levels);
+  arena.f64(c, levels).fill(0);
+  const touched = arena.allocI32(levels);
+  k.schur_complement(first.size, start, order, small.length, arena.putU32(small.map((fe) => fe.codes)), arena.putI32(offsets), rowWeights, levels, a, c, touched);
+  const matrix = arena.f64(a, levels * levels).slice();
+  arena.release(mark);
+  return choleskyDropping(matrix, levels, 1e-9);
 }
 
 /** Demeans the column at `x` into `out` (which may equal x). */

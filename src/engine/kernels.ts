@@ -17,6 +17,14 @@ export interface Kernels {
   residuals(n: number, k: number, x: number, beta: number, y: number, out: number): void;
   cluster_scores(n: number, k: number, x: number, e: number, w: number, codes: number, out: number): void;
   score_outer(g: number, k: number, scores: number, out: number): void;
+  counting_sort(n: number, codes: number, g: number, start: number, order: number): void;
+  schur_complement(
+    g: number, start: number, order: number, m: number, codeTable: number, offsets: number,
+    w: number, levels: number, a: number, c: number, touched: number,
+  ): void;
+  theil_moments(start: number, end: number, x: number, w: number, codes: number, g: number, alpha: number, withAlpha: number, out: number): void;
+  theil_ln(x: number): number;
+  theil_exp(t: number): number;
 }
 
 export const wasmPath: string = join(packageRoot, "build", "absorb.wasm");

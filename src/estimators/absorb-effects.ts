@@ -27,27 +27,27 @@ export async function absorbFixedEffects(
   arena: Arena,
   m: ModelMatrix,
   effects: readonly EncodedEffect[],
-  weights: Float64Array | null,
   o: AbsorbOptions,
 ): Promise<AbsorbOutcome> {
   if (effects.length === 0) return { iterations: 0, converged: true, method: "none" };
   const { n } = m;
   const fes = [...effects].sort((a, b) => b.size - a.size);
   const method = chooseMethod(o.method, fes.map((fe) => fe.size));
+  const fePlans = fes.map((fe) => {
+    const codes = arena.putI32(fe.codes, `codes of ${fe.name}`);
+    const sizes = arena.allocF64(fe.size);
+    arena.f64(sizes, fe.size).fill(0);
+    k.group_weights(n, m.weights, codes, sizes);
+    return { codes, size: fe.size, weights: sizes };
+  });
   const plan: DemeanPlan = {
     n,
     rowWeights: m.weights,
-    fes: fes.map((fe) => {
-      const codes = arena.putI32(fe.codes, `codes of ${fe.name}`);
-      const sizes = arena.allocF64(fe.size);
-      arena.f64(sizes, fe.size).fill(0);
-      k.group_weights(n, m.weights, codes, sizes);
-      return { codes, size: fe.size, weights: sizes };
-    }),
+    fes: fePlans,
     method,
     tol: o.tol,
     maxIter: o.maxIter,
-    factor: method === "exact" && fes.length > 1 ? exactFactor(n, fes.map((fe) => fe.codes), fes.map((fe) => fe.size), weights) : null,
+    factor: method === "exact" && fes.length > 1 ? exactFactor(k, arena, n, fePlans, m.weights) : null,
   };
   const scratch = allocScratch(arena, plan);
   let iterations = 0;

@@ -76,7 +76,7 @@ export async function feols(data: DataInput, formula: string, options: FeolsOpti
     });
     const tol = options.tol ?? DEFAULTS.tol;
     const maxIter = options.maxIter ?? DEFAULTS.maxIter;
-    const absorbed = await absorbFixedEffects(k, arena, m, sample.fixedEffects, sample.weights, {
+    const absorbed = await absorbFixedEffects(k, arena, m, sample.fixedEffects, {
       method: options.method ?? "auto",
       tol,
       maxIter,

@@ -1,0 +1,75 @@
+// The exact solver's one-off setup: rows grouped by the largest fixed effect (counting sort),
+// then the small effects' Schur complement A = D₂'WD₂ − Σ_g c_g c_g' / W_g, where c_g holds
+// group g's weight in each small level. Each group's c_g is accumulated sparsely, so the cost
+// is the square of the levels a group touches, not of all levels.
+
+/** start[g] = first position of group g in order (start has G + 1 entries); order lists rows by group. */
+export function counting_sort(n: i32, codes: usize, g: i32, start: usize, order: usize): void {
+  const m = <usize>n;
+  memory.fill(start, 0, (<usize>g + 1) << 2);
+  for (let i: usize = 0; i < m; i++) {
+    const p = start + ((<usize>load<i32>(codes + (i << 2)) + 1) << 2);
+    store<i32>(p, load<i32>(p) + 1);
+  }
+  for (let c: usize = 0; c < <usize>g; c++) {
+    const p = start + ((c + 1) << 2);
+    store<i32>(p, load<i32>(p) + load<i32>(p - 4));
+  }
+  // fill positions: reuse order as output, a cursor per group kept in `start` shifted by one
+  for (let i: usize = 0; i < m; i++) {
+    const c = <usize>load<i32>(codes + (i << 2));
+    const p = start + (c << 2);
+    const pos = <usize>load<i32>(p);
+    store<i32>(order + (pos << 2), <i32>i);
+    store<i32>(p, <i32>pos + 1);
+  }
+  // the cursors now sit at each group's end: shift back so start[g] is the group's first row
+  for (let c = <isize>g; c > 0; c--) store<i32>(start + (<usize>c << 2), load<i32>(start + (<usize>(c - 1) << 2)));
+  store<i32>(start, 0);
+}
+
+/**
+ * a (levels×levels, row-major) = Σ_i w_i u_i u_i' − Σ_g c_g c_g' / W_g, with u_i the
+ * indicator of row i's small levels (m small effects; global level = offsets[j] + codes_j[i]).
+ * c (levels f64, zero on entry and exit) and touched (levels i32) are scratch.
+ */
+export function schur_complement(
+  g: i32, start: usize, order: usize, m: i32, codeTable: usize, offsets: usize,
+  w: usize, levels: i32, a: usize, c: usize, touched: usize,
+): void {
+  const mm = <usize>m;
+  const stride = <usize>levels;
+  for (let grp: usize = 0; grp < <usize>g; grp++) {
+    const lo = <usize>load<i32>(start + (grp << 2));
+    const hi = <usize>load<i32>(start + ((grp + 1) << 2));
+    let wg = 0.0;
+    let nt: usize = 0;
+    for (let r = lo; r < hi; r++) {
+      const i = <usize>load<i32>(order + (r << 2));
+      const wi = w == 0 ? 1.0 : load<f64>(w + (i << 3));
+      wg += wi;
+      for (let j: usize = 0; j < mm; j++) {
+        const lj = <usize>load<i32>(offsets + (j << 2)) + <usize>load<i32>(<usize>load<u32>(codeTable + (j << 2)) + (i << 2));
+        const pc = c + (lj << 3);
+        const cv = load<f64>(pc);
+        if (cv == 0) { store<i32>(touched + (nt << 2), <i32>lj); nt++; }
+        store<f64>(pc, cv + wi);
+        for (let k: usize = 0; k < mm; k++) {
+          const lk = <usize>load<i32>(offsets + (k << 2)) + <usize>load<i32>(<usize>load<u32>(codeTable + (k << 2)) + (i << 2));
+          const pa = a + ((lj * stride + lk) << 3);
+          store<f64>(pa, load<f64>(pa) + wi);
+        }
+      }
+    }
+    for (let u: usize = 0; u < nt; u++) {
+      const lu = <usize>load<i32>(touched + (u << 2));
+      const cu = load<f64>(c + (lu << 3)) / wg;
+      for (let v: usize = 0; v < nt; v++) {
+        const lv = <usize>load<i32>(touched + (v << 2));
+        const pa = a + ((lu * stride + lv) << 3);
+        store<f64>(pa, load<f64>(pa) - cu * load<f64>(c + (lv << 3)));
+      }
+    }
+    for (let u: usize = 0; u < nt; u++) store<f64>(c + (<usize>load<i32>(touched + (u << 2)) << 3), 0.0);
+  }
+}
