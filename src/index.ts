@@ -14,3 +14,4 @@ export { parsePredicate, evaluatePredicate, type Predicate } from "./data/predic
 export { AbsorbError, InputError, EstimationError, type ErrorKind } from "./errors.js";
 export type { SmallSample } from "./inference/ssc.js";
 export type { DemeanMethodOption } from "./engine/demean.js";
+export { shutdownPool as shutdown } from "./engine/pool.js";

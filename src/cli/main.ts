@@ -2,6 +2,7 @@ import { AbsorbError, exitCodeFor, InputError } from "../errors.js";
 import { runFit } from "./fit.js";
 import { runDemo } from "./demo.js";
 import { VERSION } from "../version.js";
+import { shutdownPool } from "../engine/pool.js";
 
 const HELP = `absorb ${VERSION} — fixed-effects panel econometrics (fixest-exact, WebAssembly kernels)
 
@@ -40,5 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`absorb: error: ${message}\n`);
     if (json) process.stdout.write(JSON.stringify({ error: { kind, message } }) + "\n");
     return exitCodeFor(err);
+  } finally {
+    await shutdownPool();
   }
 }

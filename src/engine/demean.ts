@@ -26,6 +26,15 @@ export type DemeanMethodOption = "auto" | DemeanMethod;
 /** Above this many small-effect levels the dense exact solve costs more than iterating. */
 export const EXACT_MAX_LEVELS = 1200;
 
+/** A Factor whose lower triangle lives in the shared memory, so a plan crosses to workers without copying it. */
+export interface SharedFactor {
+  readonly size: number;
+  readonly kept: readonly number[];
+  readonly dropped: readonly number[];
+  /** f64 pointer to kept.length² values */
+  readonly lower: number;
+}
+
 export interface FixedEffectPlan {
   /** int32 codes, n rows */
   readonly codes: number;
@@ -44,7 +53,7 @@ export interface DemeanPlan {
   readonly tol: number;
   readonly maxIter: number;
   /** Exact method: factor of the small effects' Schur complement (levels in fes[1..] order). */
-  readonly factor: Factor | null;
+  readonly factor: SharedFactor | null;
 }
 
 /** Per-thread working memory for one column at a time. */
@@ -110,7 +119,7 @@ export function allocScratch(arena: Arena, plan: Pick<DemeanPlan, "fes">): Scrat
  * Builds the Schur complement of the small fixed effects given the first (largest) one, in
  * wasm (rows grouped by the first effect with a counting sort), and factors it.
  */
-export function exactFactor(k: Kernels, arena: Arena, n: number, fes: readonly FixedEffectPlan[], rowWeights: number): Factor {
+export function exactFactor(k: Kernels, arena: Arena, n: number, fes: readonly FixedEffectPlan[], rowWeights: number): SharedFactor {
   const mark = arena.mark();
   const first = fes[0];
   const small = fes.slice(1);
@@ -131,7 +140,8 @@ export function exactFactor(k: Kernels, arena: Arena, n: number, fes: readonly F
   k.schur_complement(first.size, start, order, small.length, arena.putU32(small.map((fe) => fe.codes)), arena.putI32(offsets), rowWeights, levels, a, c, touched);
   const matrix = arena.f64(a, levels * levels).slice();
   arena.release(mark);
-  return choleskyDropping(matrix, levels, 1e-9);
+  const f = choleskyDropping(matrix, levels, 1e-9);
+  return { size: f.size, kept: f.kept, dropped: f.dropped, lower: arena.putF64(f.lower, "the Schur complement's factor") };
 }
 
 /** Demeans the column at `x` into `out` (which may equal x). */
@@ -175,7 +185,9 @@ function exactColumn(k: Kernels, arena: Arena, plan: DemeanPlan, s: Scratch, x: 
       const av = arena.f64(s.acc, fes[j].size);
       for (let g = 0; g < fes[j].size; g++) sv[g] -= av[g];
     }
-    const gamma = solveFactor(plan.factor!, arena.f64(s.sums + off[1] * 8, levels));
+    const f = plan.factor!;
+    const factor: Factor = { ...f, lower: arena.f64(f.lower, f.kept.length * f.kept.length) };
+    const gamma = solveFactor(factor, arena.f64(s.sums + off[1] * 8, levels));
     arena.f64(s.coef + off[1] * 8, levels).set(gamma);
     k.fe_residual(n, x, out, q - 1, s.codeTable + 4, s.coefTable + 4);
     x = out;

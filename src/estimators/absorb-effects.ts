@@ -1,6 +1,7 @@
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
-import { allocScratch, chooseMethod, demeanColumn, exactFactor, type DemeanMethod, type DemeanMethodOption, type DemeanPlan } from "../engine/demean.js";
+import { allocScratch, chooseMethod, demeanColumn, exactFactor, type DemeanMethod, type DemeanMethodOption, type DemeanOutcome, type DemeanPlan } from "../engine/demean.js";
+import { runDemeanTasks } from "../engine/pool.js";
 import { EstimationError } from "../errors.js";
 import type { EncodedEffect } from "./sample.js";
 import { columnPtr, type ModelMatrix } from "./model-matrix.js";
@@ -10,6 +11,31 @@ export interface AbsorbOptions {
   readonly tol: number;
   readonly maxIter: number;
   readonly allowNonConvergence: boolean;
+  /** Worker threads; 1 runs on the calling thread. */
+  readonly threads: number;
+}
+
+/**
+ * Each column is demeaned on its own, the same way whichever thread runs it, so results are
+ * bit-for-bit identical for any number of threads. Columns are dealt round-robin to one task
+ * per thread, each with its own scratch.
+ */
+async function demeanAll(k: Kernels, arena: Arena, m: ModelMatrix, plan: DemeanPlan, threads: number): Promise<DemeanOutcome[]> {
+  const width = m.names.length;
+  const tasks = Math.min(threads, width);
+  const columns = (t: number) => {
+    const list: { input: number; output: number }[] = [];
+    for (let c = t; c < width; c += tasks) list.push({ input: columnPtr(m, c), output: columnPtr(m, c) });
+    return list;
+  };
+  if (tasks <= 1) {
+    const scratch = allocScratch(arena, plan);
+    return columns(0).map((c) => demeanColumn(k, arena, plan, scratch, c.input, c.output));
+  }
+  const work = Array.from({ length: tasks }, (_, t) => ({ plan, scratch: allocScratch(arena, plan), columns: columns(t) }));
+  const names = (t: number) => m.names.filter((_, c) => c % tasks === t).map((x) => `"${x}"`).join(", ");
+  const results = await runDemeanTasks(work, threads, names);
+  return results.flat();
 }
 
 export interface AbsorbOutcome {
@@ -49,14 +75,9 @@ export async function absorbFixedEffects(
     maxIter: o.maxIter,
     factor: method === "exact" && fes.length > 1 ? exactFactor(k, arena, n, fePlans, m.weights) : null,
   };
-  const scratch = allocScratch(arena, plan);
-  let iterations = 0;
-  let converged = true;
-  for (let c = 0; c < m.names.length; c++) {
-    const outcome = demeanColumn(k, arena, plan, scratch, columnPtr(m, c), columnPtr(m, c));
-    iterations = Math.max(iterations, outcome.iterations);
-    converged &&= outcome.converged;
-  }
+  const outcomes = await demeanAll(k, arena, m, plan, o.threads);
+  const iterations = Math.max(...outcomes.map((x) => x.iterations));
+  const converged = outcomes.every((x) => x.converged);
   if (!converged && !o.allowNonConvergence) {
     throw new EstimationError(
       "convergence",

@@ -1,0 +1,70 @@
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { Piscina } from "piscina";
+import { packageRoot } from "./package-root.js";
+import { kernelModule } from "./kernels.js";
+import { sharedEngine } from "./shared.js";
+import type { DemeanOutcome, DemeanPlan, Scratch } from "./demean.js";
+import { EstimationError } from "../errors.js";
+
+/**
+ * The worker pool: piscina threads that each instantiate the compiled kernels over the one
+ * shared WebAssembly memory, so a task carries only pointers. One pool per process, started on
+ * first use and reused by every fit; idle workers do not keep the process alive, and
+ * shutdownPool() ends them at once.
+ */
+export const workerScript: string = join(packageRoot, "dist", "src", "engine", "worker.js");
+
+/** One task: demean these columns (in → out) one after another with one scratch area. */
+export interface DemeanTask {
+  readonly plan: DemeanPlan;
+  readonly scratch: Scratch;
+  readonly columns: readonly { readonly input: number; readonly output: number }[];
+}
+
+let pool: Piscina | undefined;
+
+export function defaultThreads(): number {
+  return availableParallelism();
+}
+
+function getPool(threads: number): Piscina {
+  if (pool && pool.options.maxThreads < threads) {
+    void pool.destroy();
+    pool = undefined;
+  }
+  if (!pool) {
+    const size = Math.max(threads, defaultThreads());
+    pool = new Piscina({
+      filename: workerScript,
+      minThreads: 0,
+      maxThreads: size,
+      idleTimeout: 10_000,
+      workerData: { memory: sharedEngine().arena.memory, module: kernelModule() },
+    });
+  }
+  return pool;
+}
+
+/**
+ * Runs the tasks in parallel, one per worker. A task that fails (a trap in a kernel, a worker
+ * that dies) rejects the whole call with an EstimationError; the pool replaces the worker.
+ */
+export async function runDemeanTasks(tasks: readonly DemeanTask[], threads: number, describe: (task: number) => string): Promise<DemeanOutcome[][]> {
+  const p = getPool(threads);
+  return Promise.all(
+    tasks.map((task, i) =>
+      (p.run(task) as Promise<DemeanOutcome[]>).catch((err: unknown) => {
+        const message = err instanceof Error ? err.message : String(err);
+        throw new EstimationError("worker", `a worker failed while demeaning ${describe(i)}: ${message}`);
+      }),
+    ),
+  );
+}
+
+/** Ends the workers now (the CLI calls this before exiting; idle workers also end by themselves). */
+export async function shutdownPool(): Promise<void> {
+  const p = pool;
+  pool = undefined;
+  if (p) await p.destroy();
+}

@@ -1,0 +1,17 @@
+import { workerData } from "node:worker_threads";
+import { Arena } from "./arena.js";
+import { instantiateKernels } from "./kernels.js";
+import { demeanColumn, type DemeanOutcome } from "./demean.js";
+import type { DemeanTask } from "./pool.js";
+
+/**
+ * A pool worker: its own instance of the kernels over the shared memory it was given. It only
+ * reads and writes the buffers a task points at; it never allocates in the arena.
+ */
+const { memory, module } = workerData as { memory: WebAssembly.Memory; module: WebAssembly.Module };
+const arena = new Arena(memory);
+const kernels = instantiateKernels(memory, module);
+
+export default function demeanTask(task: DemeanTask): DemeanOutcome[] {
+  return task.columns.map((c) => demeanColumn(kernels, arena, task.plan, task.scratch, c.input, c.output));
+}
