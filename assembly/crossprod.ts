@@ -40,6 +40,21 @@ export function dot(n: i32, a: usize, b: usize, w: usize): f64 {
   return s;
 }
 
+/** Σ x_i·(w_i or 1). */
+export function sum(n: i32, x: usize, w: usize): f64 {
+  const m = <usize>n;
+  let acc = f64x2.splat(0.0);
+  let i: usize = 0;
+  if (w == 0) {
+    for (; i + 2 <= m; i += 2) acc = f64x2.add(acc, v128.load(x + (i << 3)));
+  } else {
+    for (; i + 2 <= m; i += 2) acc = f64x2.add(acc, f64x2.mul(v128.load(x + (i << 3)), v128.load(w + (i << 3))));
+  }
+  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  for (; i < m; i++) s += load<f64>(x + (i << 3)) * (w == 0 ? 1.0 : load<f64>(w + (i << 3)));
+  return s;
+}
+
 /** out (k×k, row-major) = X'·diag(w)·X for k columns starting at x, each n long. */
 export function crossprod(n: i32, k: i32, x: usize, w: usize, out: usize): void {
   const stride = <usize>n << 3;

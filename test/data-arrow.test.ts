@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import fc from "fast-check";
 import {
   Bool,
   DateDay,
@@ -128,6 +129,22 @@ describe("frameFromArrow", () => {
       day: { codes: [0, -1], levels: ["2020-01-02"] },
       at: { codes: [0, 1], levels: ["2020-01-02 03:04:05", "2020-01-02 03:04:05.25"] },
     });
+  });
+
+  test("text in several Utf8 batches gets the codes a plain first-appearance encoding gives", () => {
+    const text = fc.oneof(fc.constant(null), fc.string({ unit: "grapheme", maxLength: 4 }), fc.string({ maxLength: 2 }));
+    fc.assert(
+      fc.property(fc.array(fc.array(text, { maxLength: 400 }), { minLength: 1, maxLength: 4 }), (batches) => {
+        const table = new Table(batches.map((rows) => new RecordBatch({ s: vectorFromArray(rows, new Utf8()).data[0] })));
+        const all = batches.flat();
+        const levels = [...new Set(all.filter((v): v is string => v !== null))];
+        expect(plain(frameFromArrow(table))).toEqual({
+          nrows: all.length,
+          s: { codes: all.map((v) => (v === null ? -1 : levels.indexOf(v))), levels },
+        });
+      }),
+      { numRuns: 200 },
+    );
   });
 
   test("a table with several batches fills one array per column", () => {

@@ -227,5 +227,5 @@ describe("readFrame: the reference panel", () => {
     }
     const year = frame.columns.get("year")!;
     expect(year.kind === "numeric" && Math.min(...year.values) === 2000 && Math.max(...year.values) === 2013).toBe(true);
-  });
+  }, 30_000);
 });

@@ -1,7 +1,7 @@
 /**
  * Conversions between Apache Arrow tables, plain JS records and Frames, plus column selection.
- * Arrow buffers are read directly (one copy into the Frame's arrays); strings are decoded once
- * per row at most, and dictionary columns once per dictionary entry.
+ * Arrow buffers are read directly (one copy into the Frame's arrays), and text is decoded once
+ * per distinct value, never once per row.
  */
 import {
   type Data,
@@ -73,6 +73,7 @@ class Codebook {
   }
 }
 
+/** A Frame of every column of `table`: numeric types as float64, everything else categorical. */
 export function frameFromArrow(table: Table): Frame {
   const columns = new Map<string, Column>();
   table.schema.fields.forEach((field, i) => {
@@ -93,16 +94,23 @@ function columnFromArrow(vector: Vector, nrows: number): Column {
     return { kind: "numeric", values };
   }
   const codes = new Int32Array(nrows);
-  const book = new Codebook();
-  const dictionaryCodes = new DictionaryRemap(book);
+  const encoder: ChunkEncoder = DataType.isDictionary(type)
+    ? new DictionaryEncoder()
+    : DataType.isUtf8(type)
+      ? new Utf8Encoder()
+      : new GenericEncoder();
   let offset = 0;
   for (const data of vector.data) {
-    if (DataType.isDictionary(type)) dictionaryCodes.encode(data, codes, offset);
-    else if (DataType.isUtf8(type)) encodeUtf8(data, codes, offset, book);
-    else encodeGeneric(data, codes, offset, book);
+    encoder.encode(data, codes, offset);
     offset += data.length;
   }
-  return { kind: "categorical", codes, levels: book.levels };
+  return { kind: "categorical", codes, levels: encoder.levels };
+}
+
+/** Turns a column's chunks, one after another, into codes into one growing list of levels. */
+interface ChunkEncoder {
+  readonly levels: readonly string[];
+  encode(data: Data, codes: Int32Array, offset: number): void;
 }
 
 function isNumericType(type: DataType): boolean {
@@ -181,11 +189,14 @@ function copyDecimal(
  * dictionaries; entries get a code only when a row first uses them, so codes stay dense
  * and in order of first appearance, as for every other source.
  */
-class DictionaryRemap {
+class DictionaryEncoder implements ChunkEncoder {
+  private readonly book = new Codebook();
   private dictionary: Vector | undefined;
   private local = new Int32Array(0);
 
-  constructor(private readonly book: Codebook) {}
+  get levels(): readonly string[] {
+    return this.book.levels;
+  }
 
   encode(data: Data, codes: Int32Array, offset: number): void {
     if (data.dictionary !== this.dictionary) {
@@ -226,23 +237,100 @@ function dictionaryIndices(data: Data): ArrayLike<number> {
   return values;
 }
 
-function encodeUtf8(data: Data, codes: Int32Array, offset: number, book: Codebook): void {
-  const starts = data.valueOffsets as Int32Array;
-  const bytes = data.values as Uint8Array;
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const valid = validityOf(data);
-  for (let i = 0; i < data.length; i++) {
-    codes[offset + i] = valid && !valid(i) ? -1 : book.code(text.toString("utf8", starts[i], starts[i + 1]));
+/**
+ * Encodes Utf8 chunks without making a JS string per row: rows are looked up by their bytes
+ * in an open-addressing hash table, and a value is decoded only the first time it is seen.
+ */
+class Utf8Encoder implements ChunkEncoder {
+  readonly levels: string[] = [];
+  /** The bytes of every level, back to back; level k is arena[starts[k] .. starts[k] + lengths[k]). */
+  private arena = new Uint8Array(4096);
+  private arenaUsed = 0;
+  private readonly starts: number[] = [];
+  private readonly lengths: number[] = [];
+  private readonly hashes: number[] = [];
+  /** Level per slot, -1 for empty; kept at most half full. */
+  private slots = new Int32Array(256).fill(-1);
+
+  encode(data: Data, codes: Int32Array, offset: number): void {
+    const ends = data.valueOffsets as Int32Array;
+    const bytes = data.values as Uint8Array;
+    const valid = validityOf(data);
+    for (let i = 0; i < data.length; i++) {
+      codes[offset + i] = valid && !valid(i) ? -1 : this.code(bytes, ends[i], ends[i + 1]);
+    }
+  }
+
+  private code(bytes: Uint8Array, start: number, end: number): number {
+    let hash = 0x811c9dc5 | 0; // FNV-1a
+    for (let p = start; p < end; p++) hash = Math.imul(hash ^ bytes[p], 0x01000193);
+    const slot = this.find(hash, bytes, start, end);
+    if (this.slots[slot] >= 0) return this.slots[slot];
+    const level = this.add(bytes, start, end, hash);
+    if (2 * this.levels.length > this.slots.length) this.rehash();
+    else this.slots[slot] = level;
+    return level;
+  }
+
+  /** The slot holding these bytes, or the empty slot where they belong. */
+  private find(hash: number, bytes: Uint8Array, start: number, end: number): number {
+    const mask = this.slots.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const level = this.slots[slot];
+      if (level < 0 || (this.hashes[level] === hash && this.holds(level, bytes, start, end))) return slot;
+    }
+  }
+
+  private holds(level: number, bytes: Uint8Array, start: number, end: number): boolean {
+    if (this.lengths[level] !== end - start) return false;
+    const base = this.starts[level] - start;
+    for (let p = start; p < end; p++) if (this.arena[base + p] !== bytes[p]) return false;
+    return true;
+  }
+
+  private add(bytes: Uint8Array, start: number, end: number, hash: number): number {
+    const length = end - start;
+    if (this.arenaUsed + length > this.arena.length) {
+      const grown = new Uint8Array(Math.max(2 * this.arena.length, this.arenaUsed + length));
+      grown.set(this.arena.subarray(0, this.arenaUsed));
+      this.arena = grown;
+    }
+    this.arena.set(bytes.subarray(start, end), this.arenaUsed);
+    this.starts.push(this.arenaUsed);
+    this.lengths.push(length);
+    this.hashes.push(hash);
+    this.arenaUsed += length;
+    this.levels.push(Buffer.from(bytes.buffer, bytes.byteOffset + start, length).toString("utf8"));
+    return this.levels.length - 1;
+  }
+
+  /** Doubles the table; every level is distinct, so each goes to the first empty slot. */
+  private rehash(): void {
+    this.slots = new Int32Array(2 * this.slots.length).fill(-1);
+    const mask = this.slots.length - 1;
+    for (let level = 0; level < this.levels.length; level++) {
+      let slot = this.hashes[level] & mask;
+      while (this.slots[slot] >= 0) slot = (slot + 1) & mask;
+      this.slots[slot] = level;
+    }
   }
 }
 
 /** Any other type (large or view strings, dates, …) becomes text through Arrow's own accessor. */
-function encodeGeneric(data: Data, codes: Int32Array, offset: number, book: Codebook): void {
-  const vector = makeVector(data);
-  const type = data.type as DataType;
-  for (let i = 0; i < data.length; i++) {
-    const value: unknown = vector.get(i);
-    codes[offset + i] = value == null ? -1 : book.code(levelText(type, value));
+class GenericEncoder implements ChunkEncoder {
+  private readonly book = new Codebook();
+
+  get levels(): readonly string[] {
+    return this.book.levels;
+  }
+
+  encode(data: Data, codes: Int32Array, offset: number): void {
+    const vector = makeVector(data);
+    const type = data.type as DataType;
+    for (let i = 0; i < data.length; i++) {
+      const value: unknown = vector.get(i);
+      codes[offset + i] = value == null ? -1 : this.book.code(levelText(type, value));
+    }
   }
 }
 

@@ -12,6 +12,7 @@ export interface Kernels {
   fe_residual(n: number, x: number, out: number, k: number, srcTable: number, coefTable: number): void;
   solve_groups(g: number, sums: number, acc: number, weights: number, coef: number): void;
   dot(n: number, a: number, b: number, w: number): number;
+  sum(n: number, x: number, w: number): number;
   crossprod(n: number, k: number, x: number, w: number, out: number): void;
   crossprod_vec(n: number, k: number, x: number, y: number, w: number, out: number): void;
   residuals(n: number, k: number, x: number, beta: number, y: number, out: number): void;

@@ -55,21 +55,13 @@ export function buildModelMatrix(k: Kernels, arena: Arena, req: ModelMatrixReque
   for (const name of req.extra) copy(name, view(j++));
   const weights = req.weights ? arena.putF64(req.weights, "weights") : 0;
   const matrix: ModelMatrix = { n, block, names, weights, rawSpread: [] };
-  const rawSpread = names.map((_, c) => centredSquares(k, arena, n, columnPtr(matrix, c), weights));
+  const sw = weights ? k.sum(n, weights, 0) : n;
+  const rawSpread = names.map((_, c) => centredSquares(k, n, columnPtr(matrix, c), weights, sw));
   return { matrix: { ...matrix, rawSpread }, regressors };
 }
 
 /** Σ w (x − x̄_w)²: the raw spread a demeaned column is compared with. */
-function centredSquares(k: Kernels, arena: Arena, n: number, x: number, w: number): number {
-  const v = arena.f64(x, n);
-  const wv = w ? arena.f64(w, n) : null;
-  let sw = 0;
-  let sx = 0;
-  for (let i = 0; i < n; i++) {
-    const wi = wv ? wv[i] : 1;
-    sw += wi;
-    sx += wi * v[i];
-  }
-  const mean = sx / sw;
+function centredSquares(k: Kernels, n: number, x: number, w: number, sw: number): number {
+  const mean = k.sum(n, x, w) / sw;
   return k.dot(n, x, x, w) - sw * mean * mean;
 }

@@ -19,6 +19,10 @@ export interface EncodedEffect extends Encoding {
   readonly name: string;
 }
 
+interface EncodedFixedEffect extends EncodedEffect {
+  readonly variables: readonly string[];
+}
+
 export interface SampleRequest {
   readonly frame: Frame;
   /** Columns that must be numeric (dependent variable, regressors, instruments). */
@@ -46,15 +50,29 @@ export interface Sample {
 
 /** Clears keep[r] where the column is missing; returns how many rows that newly dropped. */
 function dropMissing(col: Column, keep: Uint8Array): number {
-  let count = 0;
+  let before = 0;
+  let after = 0;
   if (col.kind === "numeric") {
     const v = col.values;
-    for (let r = 0; r < keep.length; r++) if (keep[r] && v[r] !== v[r]) { keep[r] = 0; count++; }
+    for (let r = 0; r < keep.length; r++) {
+      const k = keep[r];
+      before += k;
+      const x = v[r];
+      const kept = k & (x === x ? 1 : 0);
+      keep[r] = kept;
+      after += kept;
+    }
   } else {
     const c = col.codes;
-    for (let r = 0; r < keep.length; r++) if (keep[r] && c[r] < 0) { keep[r] = 0; count++; }
+    for (let r = 0; r < keep.length; r++) {
+      const k = keep[r];
+      before += k;
+      const kept = k & (c[r] >= 0 ? 1 : 0);
+      keep[r] = kept;
+      after += kept;
+    }
   }
-  return count;
+  return before - after;
 }
 
 export function buildSample(req: SampleRequest): Sample {
@@ -110,7 +128,11 @@ export function buildSample(req: SampleRequest): Sample {
   }
 
   let rows = indicesOf(keep);
-  let fes = req.fixedEffects.map((fe) => ({ name: fe.name, ...interact(fe.variables.map((v) => encodeColumn(column(v), rows))) }));
+  let fes = req.fixedEffects.map((fe) => ({
+    name: fe.name,
+    variables: fe.variables,
+    ...interact(fe.variables.map((v) => encodeColumn(column(v), rows))),
+  }));
   if (req.dropSingletons && fes.length > 0) {
     const result = dropSingletons(fes);
     const before = rows.length;
@@ -129,7 +151,11 @@ export function buildSample(req: SampleRequest): Sample {
     const w = column(req.weights) as Extract<Column, { kind: "numeric" }>;
     weights = Float64Array.from(rows, (r) => w.values[r]);
   }
-  const clusters = req.clusters.map((name) => ({ name, ...encodeColumn(column(name), rows) }));
+  // A cluster variable that is also a fixed effect (firm effects, clustered by firm) shares its codes.
+  const clusters = req.clusters.map((name) => {
+    const same = fes.find((fe) => fe.variables.length === 1 && fe.variables[0] === name);
+    return same ? { ...same, name } : { name, ...encodeColumn(column(name), rows) };
+  });
   return { rows, dropped, fixedEffects: fes, clusters, weights };
 }
 
@@ -148,23 +174,34 @@ function indicesOf(keep: Uint8Array): Int32Array {
   return rows;
 }
 
-/** Iteratively removes rows alone in their level of any fixed effect. */
-function dropSingletons(fes: EncodedEffect[]): { keep: Uint8Array; fes: EncodedEffect[] } {
+/**
+ * Removes rows alone in their level of any fixed effect, until none is left: the rows kept are
+ * the largest set in which every level has at least two rows, whatever the order of removal.
+ * Counts are decremented as rows go, so each round is one pass.
+ */
+function dropSingletons(fes: EncodedFixedEffect[]): { keep: Uint8Array; fes: EncodedFixedEffect[] } {
   const n = fes[0].codes.length;
   const keep = new Uint8Array(n).fill(1);
+  const counts = fes.map((fe) => {
+    const c = new Int32Array(fe.size);
+    const codes = fe.codes;
+    for (let r = 0; r < n; r++) c[codes[r]]++;
+    return c;
+  });
+  const codes = fes.map((fe) => fe.codes);
+  const q = fes.length;
   let changed = true;
   while (changed) {
     changed = false;
-    for (const fe of fes) {
-      const counts = new Int32Array(fe.size);
-      for (let r = 0; r < n; r++) if (keep[r]) counts[fe.codes[r]]++;
-      for (let r = 0; r < n; r++) {
-        if (keep[r] && counts[fe.codes[r]] === 1) {
-          keep[r] = 0;
-          changed = true;
-        }
-      }
+    for (let r = 0; r < n; r++) {
+      if (!keep[r]) continue;
+      let single = false;
+      for (let j = 0; j < q; j++) if (counts[j][codes[j][r]] === 1) single = true;
+      if (!single) continue;
+      keep[r] = 0;
+      changed = true;
+      for (let j = 0; j < q; j++) counts[j][codes[j][r]]--;
     }
   }
-  return { keep, fes: fes.map((fe) => ({ name: fe.name, ...compact(fe, keep) })) };
+  return { keep, fes: fes.map((fe) => ({ name: fe.name, variables: fe.variables, ...compact(fe, keep) })) };
 }

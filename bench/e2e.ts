@@ -1,0 +1,98 @@
+/**
+ * End-to-end benchmark: seeded synthetic firm-year panels (the data-generating process of
+ * shared/tools/gen_panel.R) of 1M and 5M rows, timing feols estimation (data in memory) for
+ * the issue's three models, all clustered by firm, and the whole CLI run on a 1M-row CSV.
+ * Prints medians, rows/second, iterations and peak memory; compares with fixest when Rscript
+ * has it, otherwise with the figures fixest 0.12.2 gave on a 2-core machine.
+ *
+ *   node dist/bench/e2e.js [--sizes 1,5] [--reps 5] [--threads N]
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir, cpus } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { Bench } from "tinybench";
+import { feols, shutdown } from "../src/index.js";
+import { generatePanel } from "../src/econ/synthetic.js";
+import { writeCsv } from "../src/data/write-csv.js";
+import { packageRoot } from "../src/engine/package-root.js";
+import { defaultThreads } from "../src/engine/pool.js";
+import { fixestAvailable, timeFixest } from "./fixest.js";
+
+const SIX = "robot + ln_age + finance + fin_constraints + cap_intensity + profitability";
+const MODELS = [
+  { id: "a", label: "(a) 1 regressor, 2 FE", formula: "dvar ~ robot | firm_id + year" },
+  { id: "b", label: "(b) 6 regressors, 2 FE", formula: `dvar ~ ${SIX} | firm_id + year` },
+  { id: "c", label: "(c) 6 regressors, 3 FE", formula: `dvar ~ ${SIX} | firm_id + year + industry^year` },
+] as const;
+
+/** fixest 0.12.2, 2 threads, estimation only, clustered by firm (issue 3). */
+const FIXEST_TABLE: Record<string, Record<string, number>> = {
+  "1": { a: 0.44, b: 0.99, c: 0.78 },
+  "5": { a: 3.2, b: 7.9, c: 6.3 },
+};
+/** Firms for ≈1M and ≈5M rows, as gen_panel.R's benchmark panels (246,000 and 1,230,000 firms). */
+const FIRMS: Record<string, number> = { "1": 246_000, "5": 1_230_000 };
+
+const { values } = parseArgs({
+  options: { sizes: { type: "string", default: "1,5" }, reps: { type: "string", default: "5" }, threads: { type: "string" } },
+});
+const reps = Number(values.reps);
+const threads = values.threads ? Number(values.threads) : defaultThreads();
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const withFixest = fixestAvailable();
+const dir = mkdtempSync(join(tmpdir(), "absorb-bench-"));
+
+console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, node ${process.version}, absorb threads ${threads}`);
+console.log(withFixest ? "fixest: found, timed side by side" : "fixest: not found (no Rscript with fixest); comparing with fixest 0.12.2's figures from the issue");
+console.log("");
+console.log("| panel | model | absorb median (s) | rows/s | iterations | method | fixest (s) | absorb/fixest |");
+console.log("|---|---|---|---|---|---|---|---|");
+try {
+  for (const size of values.sizes!.split(",")) {
+    const panel = generatePanel({ firms: FIRMS[size], seed: 20230801 });
+    let fixest: Record<string, number> = FIXEST_TABLE[size] ?? {};
+    if (withFixest) {
+      const csv = join(dir, `panel_${size}m.csv`);
+      await writeCsv(panel, csv);
+      const timings = timeFixest(csv, MODELS.map((m) => m.formula), "firm_id", 3, dir);
+      fixest = Object.fromEntries(MODELS.map((m, i) => [m.id, timings[i].medianSeconds]));
+    }
+    for (const model of MODELS) {
+      const bench = new Bench({ iterations: reps, warmupIterations: 1, time: 0 });
+      let last: Awaited<ReturnType<typeof feols>> | undefined;
+      bench.add(model.id, async () => {
+        last = await feols(panel, model.formula, { vcov: { cluster: "firm_id" }, threads });
+      });
+      await bench.run();
+      const samples = (bench.tasks[0].result as unknown as { latency: { samples: number[] } }).latency.samples;
+      const seconds = median(samples) / 1000;
+      const ref = fixest[model.id];
+      console.log(
+        `| ${(panel.nrows / 1e6).toFixed(2)}M | ${model.label} | ${seconds.toFixed(3)} | ${(last!.nobs / seconds / 1e6).toFixed(2)}M | ${last!.iterations} | ${last!.method} | ${ref ?? "–"} | ${ref ? (seconds / ref).toFixed(2) : "–"} |`,
+      );
+    }
+    if (size === "1") {
+      // The whole CLI on a 1M-row CSV: start, read, fit, print.
+      const csv = join(dir, "panel_1m_cli.csv");
+      await writeCsv(panel, csv);
+      const times: number[] = [];
+      let peak = 0;
+      for (let r = 0; r < 3; r++) {
+        const t0 = performance.now();
+        const timed = existsSync("/usr/bin/time");
+        const cli = [process.execPath, join(packageRoot, "bin", "absorb.js"), "fit", "--data", csv, "--formula", MODELS[1].formula, "--vcov", "cluster:firm_id", "--json"];
+        const run = timed ? spawnSync("/usr/bin/time", ["-f", "%M", ...cli], { encoding: "utf8" }) : spawnSync(cli[0], cli.slice(1), { encoding: "utf8" });
+        times.push((performance.now() - t0) / 1000);
+        if (run.status !== 0) throw new Error(`absorb fit failed: ${run.stderr}`);
+        if (timed) peak = Math.max(peak, Number(run.stderr.trim().split("\n").pop()) / 1024);
+      }
+      console.log(`| ${(panel.nrows / 1e6).toFixed(2)}M CSV | whole CLI run (read + fit (b) + output) | ${median(times).toFixed(2)} | | | | target < 3 s | ${peak ? `peak RSS ${peak.toFixed(0)} MB` : ""} |`);
+    }
+  }
+  console.log(`\npeak resident memory of this benchmark process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+  await shutdown();
+}
