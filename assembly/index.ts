@@ -4,3 +4,5 @@ export * from "./crossprod";
 export * from "./vcov";
 export * from "./theil";
 export * from "./schur";
+export * from "./cg";
+export * from "./bootstrap";

@@ -12,6 +12,22 @@ export type { DataInput } from "./data/input.js";
 export { parseFormula, parseMultiFormula, type ModelSpec, type Term } from "./formula/parse.js";
 export { parsePredicate, evaluatePredicate, type Predicate } from "./data/predicate.js";
 export { AbsorbError, InputError, EstimationError, type ErrorKind } from "./errors.js";
-export type { SmallSample } from "./inference/ssc.js";
+export { FIXEST_SSC, REGHDFE_SSC, type SmallSample, type SscOption } from "./inference/ssc.js";
+export { IvResult, type FirstStage, type ReducedForm, type IvDiagnostics, type FTest, type ChisqTest } from "./estimators/iv-result.js";
+export { fixef, residuals, fitted, predict, sampleRows, type FixefTable, type Prediction, type AlignOption } from "./estimators/postestimation.js";
+export { wald, type Restrictions, type WaldTest } from "./inference/wald.js";
+export { wildBootstrap, type WildBootstrapOptions, type WildBootstrapResult } from "./inference/wild-bootstrap.js";
 export type { DemeanMethodOption } from "./engine/demean.js";
 export { shutdownPool as shutdown } from "./engine/pool.js";
+export { theil, type TheilOptions, type DecomposeOption } from "./inequality/theil.js";
+export {
+  TheilResult,
+  type TheilGroup,
+  type TheilDecomposition,
+  type DecompositionGroup,
+  type DecompositionPart,
+  type StandardErrors,
+} from "./inequality/result.js";
+export type { Indices, NonpositiveMode } from "./inequality/indices.js";
+export type { Split, Splits } from "./inequality/decompose.js";
+export type { GroupKey } from "./inequality/grouping.js";

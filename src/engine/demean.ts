@@ -1,12 +1,13 @@
 import type { Kernels } from "./kernels.js";
 import { choleskyDropping, solveFactor, type Factor } from "../linalg/cholesky.js";
 import type { Arena } from "./arena.js";
+import { cgColumn, cgScratchLength, type CgPlan } from "./cg.js";
 
 /**
  * Projection of columns off the fixed effects ("demeaning"), driven from TypeScript over
  * wasm kernels that each stream the rows once.
  *
- * Two methods:
+ * Three methods:
  * - "map": alternating projections in the space of the fixed-effect coefficients, as fixest
  *   does: one iteration F updates every fixed effect's group means in turn (Gauss–Seidel) and
  *   the state is the coefficients of all but the first (largest) fixed effect, accelerated by
@@ -16,11 +17,14 @@ import type { Arena } from "./arena.js";
  *   industry×year) are solved from their dense Schur complement
  *   A = D₂'WD₂ − D₂'WD₁(D₁'WD₁)⁻¹D₁'WD₂, built once per fit from per-group counts; each column
  *   then needs a handful of passes and no iterations, and the projection is exact.
+ * - "cg": as "exact", but the small effects' Schur system is solved by conjugate gradients
+ *   preconditioned with a sparse (envelope) Cholesky factor of it, for when the small effects
+ *   have too many levels for a dense solve (worker + firm + year: see cg.ts).
  *
  * Everything a column needs is in a DemeanPlan (pointers and sizes, so a worker over the same
  * shared memory can run it) and a Scratch (per-thread buffers).
  */
-export type DemeanMethod = "map" | "exact";
+export type DemeanMethod = "map" | "exact" | "cg";
 export type DemeanMethodOption = "auto" | DemeanMethod;
 
 /** Above this many small-effect levels the dense exact solve costs more than iterating. */
@@ -54,6 +58,8 @@ export interface DemeanPlan {
   readonly maxIter: number;
   /** Exact method: factor of the small effects' Schur complement (levels in fes[1..] order). */
   readonly factor: SharedFactor | null;
+  /** cg method: the preconditioner and tables built once per fit (cg.ts). */
+  readonly cg?: CgPlan | null;
 }
 
 /** Per-thread working memory for one column at a time. */
@@ -69,6 +75,8 @@ export interface Scratch {
   readonly coefTable: number;
   /** Per fixed effect j, u32 tables of the other effects' code and coefficient pointers (Q > 3 only). */
   readonly otherTables: readonly { readonly codes: number; readonly coef: number }[];
+  /** cg method: f64 work vectors (cgScratchLength), 0 otherwise. */
+  readonly work?: number;
 }
 
 export interface DemeanOutcome {
@@ -79,7 +87,7 @@ export interface DemeanOutcome {
 export function chooseMethod(option: DemeanMethodOption, sizes: readonly number[]): DemeanMethod {
   if (option !== "auto") return option;
   const small = sizes.slice(1).reduce((a, b) => a + b, 0);
-  return small <= EXACT_MAX_LEVELS ? "exact" : "map";
+  return small <= EXACT_MAX_LEVELS ? "exact" : "cg";
 }
 
 function otherEffects(q: number, j: number): number[] {
@@ -94,7 +102,7 @@ function offsets(plan: Pick<DemeanPlan, "fes">): number[] {
   return off;
 }
 
-export function allocScratch(arena: Arena, plan: Pick<DemeanPlan, "fes">): Scratch {
+export function allocScratch(arena: Arena, plan: Pick<DemeanPlan, "fes"> & { readonly cg?: CgPlan | null }): Scratch {
   const total = plan.fes.reduce((a, fe) => a + fe.size, 0);
   const maxSize = plan.fes.reduce((a, fe) => Math.max(a, fe.size), 0);
   const sums = arena.allocF64(total, "fixed-effect sums");
@@ -112,7 +120,8 @@ export function allocScratch(arena: Arena, plan: Pick<DemeanPlan, "fes">): Scrat
           return { codes: arena.putU32(o.map((p) => plan.fes[p].codes)), coef: arena.putU32(o.map((p) => coefPtrs[p])) };
         })
       : [];
-  return { sums, coef, acc, codeTable, coefTable, otherTables };
+  const work = plan.cg ? arena.allocF64(cgScratchLength(plan.cg), "cg work vectors") : 0;
+  return { sums, coef, acc, codeTable, coefTable, otherTables, work };
 }
 
 /**
@@ -151,6 +160,7 @@ export function demeanColumn(k: Kernels, arena: Arena, plan: DemeanPlan, s: Scra
     if (out !== x) arena.f64(out, plan.n).set(arena.f64(x, plan.n));
     return { iterations: 0, converged: true };
   }
+  if (plan.method === "cg" && q > 1 && plan.cg) return cgColumn(k, arena, plan, s, x, out);
   return plan.method === "exact" || q === 1 ? exactColumn(k, arena, plan, s, x, out) : mapColumn(k, arena, plan, s, x, out);
 }
 

@@ -18,10 +18,42 @@ export interface Kernels {
   residuals(n: number, k: number, x: number, beta: number, y: number, out: number): void;
   cluster_scores(n: number, k: number, x: number, e: number, w: number, codes: number, out: number): void;
   score_outer(g: number, k: number, scores: number, out: number): void;
+  /** Wild cluster bootstrap replications at the cluster level (assembly/bootstrap.ts). */
+  wild_bootstrap(
+    g: number, m: number, F: number, m2: number, F2: number,
+    reps: number, dist: number, seedLo: number, seedHi: number,
+    v: number, v2: number, out: number,
+  ): void;
   counting_sort(n: number, codes: number, g: number, start: number, order: number): void;
   schur_complement(
     g: number, start: number, order: number, m: number, codeTable: number, offsets: number,
     w: number, levels: number, a: number, c: number, touched: number,
+  ): void;
+  cg_level_sort(n: number, m: number, codeTable: number, offsets: number, levels: number, lstart: number, lorder: number): void;
+  cg_group_levels(
+    g: number, start: number, order: number, m: number, codeTable: number, offsets: number, w: number,
+    levels: number, pos: number, cstart: number, cidx: number, cval: number,
+  ): number;
+  cg_transpose(g: number, cstart: number, cidx: number, cval: number, levels: number, tstart: number, tidx: number, tval: number): void;
+  cg_schur_bounds(levels: number, tstart: number, tidx: number, cstart: number, rowCap: number): number;
+  cg_schur_rows(
+    levels: number, m: number, codeTable: number, offsets: number, w: number, lstart: number, lorder: number,
+    tstart: number, tidx: number, tval: number, cstart: number, cidx: number, cval: number, firstW: number,
+    stamp: number, acc: number, rowCap: number, rowLen: number, colIdx: number, vals: number,
+  ): number;
+  env_factor(levels: number, estart: number, first: number, vals: number, raw: number, dropTol: number): number;
+  env_solve(levels: number, estart: number, first: number, vals: number, perm: number, r: number, z: number, y: number): void;
+  cg_apply(
+    n: number, w: number, m: number, codeTable: number, offsets: number, first: number, firstW: number, g: number,
+    means: number, p: number, levels: number, out: number,
+  ): void;
+  cg_rhs(
+    n: number, w: number, m: number, codeTable: number, offsets: number, first: number, firstW: number, g: number,
+    means: number, x: number, levels: number, out: number,
+  ): number;
+  cg_residual(
+    n: number, w: number, m: number, codeTable: number, offsets: number, first: number, firstW: number, g: number,
+    means: number, x: number, gamma: number, out: number,
   ): void;
   theil_moments(start: number, end: number, x: number, w: number, codes: number, g: number, alpha: number, withAlpha: number, out: number): void;
   theil_ln(x: number): number;

@@ -2,6 +2,7 @@ import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { allocScratch, chooseMethod, demeanColumn, exactFactor, type DemeanMethod, type DemeanMethodOption, type DemeanOutcome, type DemeanPlan } from "../engine/demean.js";
 import { runDemeanTasks } from "../engine/pool.js";
+import { buildCgPlan } from "../engine/cg.js";
 import { EstimationError } from "../errors.js";
 import type { EncodedEffect } from "./sample.js";
 import { columnPtr, type ModelMatrix } from "./model-matrix.js";
@@ -74,6 +75,7 @@ export async function absorbFixedEffects(
     tol: o.tol,
     maxIter: o.maxIter,
     factor: method === "exact" && fes.length > 1 ? exactFactor(k, arena, n, fePlans, m.weights) : null,
+    cg: method === "cg" && fes.length > 1 ? buildCgPlan(k, arena, n, fePlans, m.weights) : null,
   };
   const outcomes = await demeanAll(k, arena, m, plan, o.threads);
   const iterations = Math.max(...outcomes.map((x) => x.iterations));

@@ -3,31 +3,22 @@ import { selectColumns } from "../data/arrow.js";
 import { parseFormula, type ModelSpec } from "../formula/parse.js";
 import { EstimationError, InputError } from "../errors.js";
 import { computeVcov } from "../inference/vcov.js";
-import { countK, FIXEST_SSC, type SmallSample } from "../inference/ssc.js";
+import { countK, resolveSsc, type SmallSample } from "../inference/ssc.js";
 import { coefficientTable } from "../inference/coefficients.js";
 import { sharedEngine } from "../engine/shared.js";
-import { buildSample, type EncodedEffect, type Sample } from "./sample.js";
+import { defaultThreads } from "../engine/pool.js";
+import { buildSample } from "./sample.js";
 import { buildModelMatrix, columnPtr } from "./model-matrix.js";
 import { absorbFixedEffects } from "./absorb-effects.js";
 import { ABSORBED_TOL, leastSquares } from "./least-squares.js";
-import { DEFAULTS, type FeolsOptions, type VcovOption } from "./options.js";
-import { FeolsResult, type VcovInfo } from "./result.js";
+import { DEFAULTS, type FeolsOptions } from "./options.js";
+import { FeolsResult } from "./result.js";
+import { computeRequest, effectSizes, vcovInfo, vcovRequest } from "./vcov-spec.js";
+import { fitIv } from "./iv.js";
+import { fittedModel } from "./postestimation.js";
+import type { FitHook } from "./fit-hook.js";
 
-interface VcovRequest {
-  readonly type: "iid" | "hetero" | "cluster";
-  readonly clusters: readonly string[];
-}
-
-export function vcovRequest(v: VcovOption | undefined): VcovRequest {
-  if (v === undefined || v === "iid") return { type: "iid", clusters: [] };
-  if (v === "hetero") return { type: "hetero", clusters: [] };
-  if (typeof v === "object" && v !== null && "cluster" in v) {
-    const clusters = typeof v.cluster === "string" ? [v.cluster] : [...v.cluster];
-    if (clusters.length === 0) throw new InputError("option", 'vcov cluster needs at least one column, e.g. { cluster: "firm_id" }');
-    return { type: "cluster", clusters };
-  }
-  throw new InputError("option", `unknown vcov ${JSON.stringify(v)}: use "iid", "hetero" or { cluster: "col" | ["col1", "col2"] }`);
-}
+export { vcovRequest, nestedIn } from "./vcov-spec.js";
 
 function checkOptions(o: FeolsOptions): void {
   if (o.tol !== undefined && !(o.tol > 0 && o.tol < 1)) throw new InputError("option", `tol must be between 0 and 1 (got ${o.tol})`);
@@ -35,19 +26,21 @@ function checkOptions(o: FeolsOptions): void {
     throw new InputError("option", `maxIter must be a positive integer (got ${o.maxIter})`);
   if (o.fixefRm !== undefined && o.fixefRm !== "singleton" && o.fixefRm !== "none")
     throw new InputError("option", `fixefRm must be "singleton" or "none" (got ${JSON.stringify(o.fixefRm)})`);
-  if (o.method !== undefined && !["auto", "map", "exact"].includes(o.method))
-    throw new InputError("option", `method must be "auto", "map" or "exact" (got ${JSON.stringify(o.method)})`);
+  if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1 && o.threads <= 256))
+    throw new InputError("option", `threads must be an integer from 1 to 256 (got ${o.threads})`);
+  if (o.method !== undefined && !["auto", "map", "exact", "cg"].includes(o.method))
+    throw new InputError("option", `method must be "auto", "map", "exact" or "cg" (got ${JSON.stringify(o.method)})`);
 }
 
 /**
  * OLS with any number of high-dimensional fixed effects, in fixest's formula syntax:
  * `await feols(data, "y ~ x1 + x2 | fe1 + fe2", { vcov: { cluster: "fe1" } })`.
  */
-export async function feols(data: DataInput, formula: string, options: FeolsOptions = {}): Promise<FeolsResult> {
+export async function feols(data: DataInput, formula: string, options: FeolsOptions = {}, /** @internal */ hook?: FitHook): Promise<FeolsResult> {
   const started = performance.now();
   const spec = parseFormula(formula);
   checkOptions(options);
-  if (spec.endogenous.length > 0) throw new InputError("formula", `instrumental-variable formulas are not supported yet: "${formula}"`);
+  const ssc: SmallSample = resolveSsc(options.ssc);
   const frame = toFrame(data);
   const vreq = vcovRequest(options.vcov);
   const used = [...spec.variables, ...vreq.clusters, ...(options.weights ? [options.weights] : [])];
@@ -65,6 +58,7 @@ export async function feols(data: DataInput, formula: string, options: FeolsOpti
   const { arena, kernels: k } = sharedEngine();
   const mark = arena.mark();
   try {
+    if (spec.endogenous.length > 0) return await fitIv({ k, arena, spec, frame, sample, vcov: vreq, ssc, options, started });
     const { matrix: m, regressors } = buildModelMatrix(k, arena, {
       frame,
       rows: sample.rows,
@@ -75,12 +69,14 @@ export async function feols(data: DataInput, formula: string, options: FeolsOpti
       extra: [],
     });
     const tol = options.tol ?? DEFAULTS.tol;
+    const threads = options.threads ?? defaultThreads();
     const maxIter = options.maxIter ?? DEFAULTS.maxIter;
     const absorbed = await absorbFixedEffects(k, arena, m, sample.fixedEffects, {
       method: options.method ?? "auto",
       tol,
       maxIter,
       allowNonConvergence: options.allowNonConvergence ?? false,
+      threads,
     });
     const hasFe = sample.fixedEffects.length > 0;
     const p = regressors.length;
@@ -95,28 +91,28 @@ export async function feols(data: DataInput, formula: string, options: FeolsOpti
     const ls = leastSquares(k, arena, { n: m.n, y: columnPtr(m, 0), x: columnPtr(m, 1), p, w: m.weights, absorbed: absorbedCols, names: regressors });
     const keptNames = ls.kept.map((c) => regressors[c]);
     const droppedCollinear = ls.dropped.map((c) => regressors[c]);
-    const ssc: SmallSample = { ...FIXEST_SSC, ...options.ssc };
-    const effects = sample.fixedEffects.map((fe) => ({
-      size: fe.size,
-      nestedInCluster: vreq.type === "cluster" && sample.clusters.some((c) => nestedIn(fe, c)),
-    }));
+    const effects = effectSizes(vreq, sample);
     const dfK = countK(ls.kept.length, effects, ssc);
     if (m.n - dfK <= 0) {
       throw new EstimationError("singular", `${m.n} observations cannot identify ${dfK} parameters (regressors and fixed effects): no residual degrees of freedom`);
     }
-    const vc = computeVcov(k, arena, { type: vreq.type, clusters: sample.clusters }, {
+    const vc = computeVcov(k, arena, computeRequest(vreq, sample), {
       n: m.n, k: ls.kept.length, x: columnPtr(m, 1), e: ls.resid, w: m.weights, bread: ls.bread, ssr: ls.ssr, dfK, ssc,
     });
     const withinTss = k.dot(m.n, columnPtr(m, 0), columnPtr(m, 0), m.weights);
     const warnings: string[] = [];
     if (!absorbed.converged) warnings.push(`demeaning did not converge within ${maxIter} iterations (tol ${tol}); estimates are approximate`);
     if (droppedCollinear.length > 0) warnings.push(`dropped as collinear${hasFe ? " (or absorbed by the fixed effects)" : ""}: ${droppedCollinear.join(", ")}`);
+    hook?.({ k, arena, n: m.n, x: columnPtr(m, 1), y: columnPtr(m, 0), w: m.weights, names: keptNames, beta: ls.beta, bread: ls.bread, resid: ls.resid, sample, vcov: vreq, ssc, dfK, vc });
+    const model = await fittedModel(k, arena, {
+      frame, sample, spec, regressors, keptNames, beta: ls.beta, resid: ls.resid, method: absorbed.method, tol, maxIter,
+    });
     return new FeolsResult({
       formula: spec.formula,
       depvar: spec.depvar,
       nobs: m.n,
       coefficients: coefficientTable(keptNames, ls.beta, vc.matrix, vc.dfT),
-      vcov: vcovInfo(vreq),
+      vcov: vcovInfo(vreq, ssc, vc.lag),
       vcovMatrix: vc.matrix,
       r2: 1 - ls.ssr / m.rawSpread[0],
       withinR2: hasFe ? 1 - ls.ssr / withinTss : null,
@@ -128,20 +124,18 @@ export async function feols(data: DataInput, formula: string, options: FeolsOpti
       iterations: absorbed.iterations,
       converged: absorbed.converged,
       method: absorbed.method,
+      threads,
       ssr: ls.ssr,
       warnings,
       timings: { estimate: performance.now() - started },
+      model,
     });
   } finally {
     arena.release(mark);
   }
 }
 
-function vcovInfo(v: VcovRequest): VcovInfo {
-  return v.type === "cluster" ? { type: "cluster", cluster: v.clusters } : { type: v.type };
-}
-
-function numericColumns(spec: ModelSpec): string[] {
+export function numericColumns(spec: ModelSpec): string[] {
   const cols = [spec.depvar];
   for (const t of spec.terms) {
     if (t.kind === "variable") cols.push(t.name);
@@ -151,21 +145,9 @@ function numericColumns(spec: ModelSpec): string[] {
   return [...new Set([...cols, ...spec.endogenous, ...spec.instruments])];
 }
 
-function normaliseSubset(s: Uint8Array | readonly boolean[], nrows: number): Uint8Array {
+export function normaliseSubset(s: Uint8Array | readonly boolean[], nrows: number): Uint8Array {
   if (s.length !== nrows) throw new InputError("option", `subset has ${s.length} entries but the data has ${nrows} rows`);
   return s instanceof Uint8Array ? s : Uint8Array.from(s, (b) => (b ? 1 : 0));
-}
-
-/** Whether each level of the fixed effect falls within a single cluster. */
-export function nestedIn(fe: EncodedEffect, cluster: EncodedEffect): boolean {
-  const seen = new Int32Array(fe.size).fill(-1);
-  for (let i = 0; i < fe.codes.length; i++) {
-    const g = fe.codes[i];
-    const c = cluster.codes[i];
-    if (seen[g] === -1) seen[g] = c;
-    else if (seen[g] !== c) return false;
-  }
-  return true;
 }
 
 

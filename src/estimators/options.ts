@@ -1,8 +1,16 @@
 import type { DemeanMethodOption } from "../engine/demean.js";
-import type { SmallSample } from "../inference/ssc.js";
+import type { SscOption } from "../inference/ssc.js";
 
-/** How the variance is estimated; every result names it. */
-export type VcovOption = "iid" | "hetero" | { readonly cluster: string | readonly string[] };
+/**
+ * How the variance is estimated; every result names it. Newey–West and Driscoll–Kraay need the
+ * panel id and the time variable, `{ type: "NW", panelId: ["firm_id", "year"], lag: 1 }`; the lag
+ * defaults to ⌊T^(1/4)⌋ for T time periods (fixest's rule) and lags count observed periods.
+ */
+export type VcovOption =
+  | "iid"
+  | "hetero"
+  | { readonly cluster: string | readonly string[] }
+  | { readonly type: "NW" | "DK" | "nw" | "dk"; readonly panelId: readonly string[]; readonly lag?: number };
 
 export interface FeolsOptions {
   /** Default "iid" (fixest ≥ 0.13, pyfixest, reghdfe). */
@@ -19,10 +27,12 @@ export interface FeolsOptions {
   readonly maxIter?: number;
   /** Return a result flagged converged: false (with a warning) instead of failing. */
   readonly allowNonConvergence?: boolean;
-  /** Demeaning method: "auto" (default) picks "exact" when the small fixed effects are few. */
+  /** Demeaning method: "auto" (default) picks "exact" when the small fixed effects are few, else "cg". */
   readonly method?: DemeanMethodOption;
-  /** Small-sample corrections; fixest's defaults when omitted. */
-  readonly ssc?: Partial<SmallSample>;
+  /** Worker threads for demeaning (default: the machine's available cores); results do not depend on it. */
+  readonly threads?: number;
+  /** Small-sample corrections: "fixest" (the default), "reghdfe", or any of { kAdj, fixefK, gAdj, tDf }. */
+  readonly ssc?: SscOption;
 }
 
 export const DEFAULTS = { tol: 1e-8, maxIter: 10_000 } as const;

@@ -1,10 +1,17 @@
 import type { DroppedRows } from "./sample.js";
 import type { DemeanMethod } from "../engine/demean.js";
 import type { Coefficient } from "../inference/coefficients.js";
+import type { SmallSample } from "../inference/ssc.js";
+import type { FittedModel } from "./fitted-model.js";
 
 export type { Coefficient };
 
-export type VcovInfo = { readonly type: "iid" | "hetero" } | { readonly type: "cluster"; readonly cluster: readonly string[] };
+/** How the variance was estimated, with the small-sample corrections applied. */
+export type VcovInfo = (
+  | { readonly type: "iid" | "hetero" }
+  | { readonly type: "cluster"; readonly cluster: readonly string[] }
+  | { readonly type: "nw" | "dk"; readonly panelId: readonly [string, string]; readonly lag: number }
+) & { readonly ssc: SmallSample };
 
 export interface FeolsFields {
   readonly formula: string;
@@ -28,9 +35,13 @@ export interface FeolsFields {
   readonly iterations: number;
   readonly converged: boolean;
   readonly method: DemeanMethod | "none";
+  /** Worker threads the demeaning used. */
+  readonly threads: number;
   readonly ssr: number;
   readonly warnings: readonly string[];
   readonly timings: { readonly estimate: number };
+  /** What fixef(), residuals(), fitted() and predict() need (not part of the JSON form). */
+  readonly model?: FittedModel;
 }
 
 /** What feols returns: the estimates and everything needed to report or reuse them. */
@@ -51,9 +62,11 @@ export class FeolsResult implements FeolsFields {
   readonly iterations!: number;
   readonly converged!: boolean;
   readonly method!: DemeanMethod | "none";
+  readonly threads!: number;
   readonly ssr!: number;
   readonly warnings!: readonly string[];
   readonly timings!: { readonly estimate: number };
+  readonly model?: FittedModel;
 
   constructor(fields: FeolsFields) {
     Object.assign(this, fields);
@@ -67,6 +80,8 @@ export class FeolsResult implements FeolsFields {
   get vcovLabel(): string {
     const v = this.vcov;
     if (v.type === "cluster") return `Clustered (${v.cluster.join(" & ")})`;
+    if (v.type === "nw") return `Newey-West (L=${v.lag})`;
+    if (v.type === "dk") return `Driscoll-Kraay (L=${v.lag})`;
     return v.type === "iid" ? "IID" : "Heteroskedasticity-robust";
   }
 
@@ -124,13 +139,17 @@ export class FeolsResult implements FeolsFields {
       iterations: this.iterations,
       converged: this.converged,
       method: this.method,
+      threads: this.threads,
       warnings: [...this.warnings],
     };
   }
 }
 
 function vcovJson(v: VcovInfo): Record<string, unknown> {
-  return v.type === "cluster" ? { type: "cluster", cluster: [...v.cluster] } : { type: v.type };
+  const ssc = { k_adj: v.ssc.kAdj, fixef_k: v.ssc.fixefK, g_adj: v.ssc.gAdj, t_df: v.ssc.tDf };
+  if (v.type === "cluster") return { type: "cluster", cluster: [...v.cluster], ssc };
+  if (v.type === "nw" || v.type === "dk") return { type: v.type, panel_id: [...v.panelId], lag: v.lag, ssc };
+  return { type: v.type, ssc };
 }
 
 function fmt(x: number): string {

@@ -11,8 +11,8 @@
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 
-/** One group's record: STRIDE f64 in this order (as assembly/theil.ts writes it). */
-export const STRIDE = 9;
+/** One group's record: STRIDE f64 in this order (as assembly/theil.ts writes it; the last is padding). */
+export const STRIDE = 10;
 export const N_POS = 0;
 export const SUM_W = 1;
 export const SUM_WX = 2;
@@ -77,11 +77,15 @@ export function reduceMoments(arena: Arena, plan: MomentsPlan): Float64Array {
   return total;
 }
 
-/** Plans, runs every block on this thread, and reduces (the pool will run the blocks instead). */
-export function computeMoments(kernels: Kernels, arena: Arena, input: MomentsInput): Float64Array {
-  const plan = planMoments(arena, input);
+/** Runs every block of a plan on this thread and reduces (the pool will run the blocks instead). */
+export function runMoments(kernels: Kernels, arena: Arena, plan: MomentsPlan): Float64Array {
   for (let b = 0; b < plan.blocks; b++) accumulateMoments(kernels, plan, b);
   return reduceMoments(arena, plan);
+}
+
+/** Plans and runs: the moments of every group, groups × STRIDE. */
+export function computeMoments(kernels: Kernels, arena: Arena, input: MomentsInput): Float64Array {
+  return runMoments(kernels, arena, planMoments(arena, input));
 }
 
 /**

@@ -3,18 +3,21 @@ import type { Arena } from "../engine/arena.js";
 import { interact, type Encoding } from "../data/encode.js";
 import { sandwich, scale, symmetricEigen } from "../linalg/matrix.js";
 import type { SmallSample } from "./ssc.js";
+import { defaultLag, scoreMeat, type PanelEncodings } from "./meat.js";
 
 /**
  * Variance–covariance of OLS coefficients from the bread (X'WX)⁻¹, the residuals and the
  * demeaned regressors in wasm memory. Knows nothing of formulas: callers pass K (the
  * regressors plus the fixed effects' coefficients) already counted.
  */
-export type VcovType = "iid" | "hetero" | "cluster";
+export type VcovType = "iid" | "hetero" | "cluster" | "nw" | "dk";
 
 export interface VcovRequest {
   readonly type: VcovType;
   /** Cluster variables' encodings over the sample rows (cluster type only). */
   readonly clusters: readonly Encoding[];
+  /** Panel id and time (nw, dk), and the lag (default ⌊T^(1/4)⌋ as fixest). */
+  readonly panel?: PanelEncodings & { readonly lag?: number };
 }
 
 export interface VcovInputs {
@@ -40,13 +43,16 @@ export interface Vcov {
   readonly dfT: number;
   /** Cluster counts per variable (cluster only). */
   readonly clusterSizes: readonly number[];
+  /** Newey–West / Driscoll–Kraay: the lag used and the number of time periods. */
+  readonly lag?: number;
+  readonly periods?: number;
 }
 
 export function computeVcov(kern: Kernels, arena: Arena, req: VcovRequest, v: VcovInputs): Vcov {
   const { n, k, dfK, ssc } = v;
   const kAdjN = ssc.kAdj ? n - dfK : n;
   if (req.type === "iid") {
-    return { matrix: scale(v.bread, v.ssr / (n - dfK)), dfT: n - dfK, clusterSizes: [] };
+    return { matrix: scale(v.bread, v.ssr / (ssc.kAdj ? n - dfK : n - 1)), dfT: n - dfK, clusterSizes: [] };
   }
   if (req.type === "hetero") {
     const mark = arena.mark();
@@ -62,8 +68,18 @@ export function computeVcov(kern: Kernels, arena: Arena, req: VcovRequest, v: Vc
     kern.crossprod(n, k, v.x, sq, meat);
     const m = arena.f64(meat, k * k).slice();
     arena.release(mark);
-    const adj = ssc.kAdj ? n / kAdjN : 1;
+    // fixest: n/(n−1) (G adjustment with G = n) × (n−1)/(n−K) (K adjustment) = n/(n−K) by default.
+    const adj = ssc.kAdj ? (ssc.gAdj ? n : n - 1) / kAdjN : ssc.gAdj ? n / (n - 1) : 1;
     return { matrix: scale(sandwich(v.bread, m, k), adj), dfT: n - dfK, clusterSizes: [] };
+  }
+  if (req.type === "nw" || req.type === "dk") {
+    const panel = req.panel!;
+    const periods = panel.time.size;
+    const lag = panel.lag ?? defaultLag(periods);
+    const meat = scoreMeat(kern, arena, { type: req.type, panel, lag }, v);
+    const adj = (ssc.kAdj ? (n - 1) / kAdjN : 1) * (ssc.gAdj && periods > 1 ? periods / (periods - 1) : 1);
+    const matrix = eigenFix(scale(sandwich(v.bread, meat, k), adj), k);
+    return { matrix, dfT: ssc.tDf === "min" ? Math.max(periods - 1, 1) : n - dfK, clusterSizes: [], lag, periods };
   }
   const clusterSizes = req.clusters.map((c) => c.size);
   const gMin = Math.min(...clusterSizes);

@@ -1,0 +1,143 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { readFrame } from "../data/read.js";
+import { writeCsv } from "../data/write-csv.js";
+import type { Column, Frame } from "../data/frame.js";
+import { theil } from "../inequality/theil.js";
+import type { NonpositiveMode } from "../inequality/indices.js";
+import { InputError } from "../errors.js";
+import { parseCommandArgs, requireOption, numberOption } from "./args.js";
+import { Progress } from "./progress.js";
+
+export const THEIL_HELP = `absorb theil — Theil T, Theil L and GE(α) of a column by group, with decomposition
+
+Usage:
+  absorb theil --data FILE --value COL [--by COL[,COL…]] [options]
+
+  FILE: .csv, .csv.gz, .parquet, .arrow / .feather (only the columns named are read)
+
+Options:
+  --value COL                  the numeric column whose inequality is measured
+  --by COL[,COL…]              one set of indices per group (default: all rows as one group)
+  --decompose COL[,COL…]       split total inequality into within- and between-group parts
+  --alpha A                    also the generalized entropy GE(A) (GE(1) = Theil T, GE(0) = Theil L)
+  --weights COL                row weights (missing/zero weights drop the row)
+  --nonpositive error|drop|keep-zeros
+                               values <= 0: fail (default), drop them (counted per group), or keep
+                               zeros for T and GE(A > 0) (L is then NA where a group has a zero)
+  --json                       print one JSON object
+  --out FILE.csv|.csv.gz|.parquet
+                               also write the per-group table (keys, n, dropped, mean, indices)
+  --quiet                      no progress lines on stderr
+  -h, --help                   this help
+
+Example:
+  absorb theil --data panel.csv --value dvar --by industry,year --decompose region --nonpositive drop
+
+Exit status: 0 success, 2 invalid input, 1 failure.`;
+
+const THEIL_OPTIONS = {
+  data: { type: "string" },
+  value: { type: "string" },
+  by: { type: "string" },
+  decompose: { type: "string" },
+  alpha: { type: "string" },
+  weights: { type: "string" },
+  nonpositive: { type: "string" },
+  json: { type: "boolean" },
+  out: { type: "string" },
+  quiet: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+function columnList(value: string | undefined): string[] {
+  return value === undefined ? [] : value.split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+export async function runTheil(argv: string[]): Promise<{ stdout: string }> {
+  const { values } = parseCommandArgs("theil", argv, THEIL_OPTIONS);
+  if (values.help) return { stdout: THEIL_HELP };
+  const data = requireOption("theil", values.data, "--data", "--data panel.csv");
+  const value = requireOption("theil", values.value, "--value", "--value dvar");
+  const by = columnList(values.by);
+  const decompose = columnList(values.decompose);
+  const alpha = numberOption("theil", values.alpha, "--alpha");
+  const mode = values.nonpositive;
+  if (mode !== undefined && !["error", "drop", "keep-zeros"].includes(mode)) {
+    throw new InputError("option", `absorb theil: --nonpositive must be error, drop or keep-zeros (got "${mode}")`);
+  }
+  const out = values.out;
+  if (out !== undefined && outFormat(out) === null) {
+    throw new InputError("option", `absorb theil: --out must name a .csv, .csv.gz or .parquet file (got "${out}")`);
+  }
+  const progress = new Progress(!values.json && !values.quiet);
+  progress.phase(`reading ${data}`);
+  const columns = new Set([value, ...by, ...decompose, ...(values.weights ? [values.weights] : [])]);
+  const frame = await readFrame(data, [...columns]);
+  progress.phase(`Theil indices over ${frame.nrows.toLocaleString("en-US")} rows`, frame.nrows >= 5_000_000);
+  const result = await theil(frame, {
+    value,
+    by,
+    weights: values.weights,
+    alpha,
+    nonpositive: mode as NonpositiveMode | undefined,
+    decompose: decompose.length > 0 ? decompose : undefined,
+  });
+  if (out !== undefined) {
+    progress.phase(`writing ${out}`);
+    await writeTable(result.toFrame(), out);
+  }
+  progress.done();
+  if (values.json) return { stdout: JSON.stringify(result.toJSON()) };
+  const wrote = out !== undefined ? `\n\nWrote ${result.groups.length.toLocaleString("en-US")} groups to ${out}` : "";
+  return { stdout: result.summary() + wrote };
+}
+
+function outFormat(path: string): "csv" | "parquet" | null {
+  const p = path.toLowerCase();
+  return p.endsWith(".csv") || p.endsWith(".csv.gz") ? "csv" : p.endsWith(".parquet") ? "parquet" : null;
+}
+
+/** Writes the group table as CSV, or as Parquet through DuckDB (from a typed CSV in a temp folder). */
+async function writeTable(frame: Frame, path: string): Promise<void> {
+  try {
+    if (outFormat(path) === "csv") return await writeCsv(frame, path);
+    const dir = await mkdtemp(join(tmpdir(), "absorb-theil-"));
+    try {
+      const csv = join(dir, "groups.csv");
+      await writeCsv(frame, csv);
+      const types = [...frame.columns].map(([name, col]) => `${sqlString(name)}: '${sqlType(name, col)}'`).join(", ");
+      const instance = await DuckDBInstance.create(":memory:");
+      try {
+        const connection = await instance.connect();
+        try {
+          await connection.run(
+            `COPY (SELECT * FROM read_csv(${sqlString(csv)}, header = true, columns = {${types}})) TO ${sqlString(path)} (FORMAT parquet)`,
+          );
+        } finally {
+          connection.closeSync();
+        }
+      } finally {
+        instance.closeSync();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  } catch (err) {
+    throw new InputError("file", `cannot write "${path}": ${(err as Error).message}`);
+  }
+}
+
+/** Text keys VARCHAR; counts and whole-number keys BIGINT; everything else DOUBLE. */
+function sqlType(name: string, col: Column): string {
+  if (col.kind === "categorical") return "VARCHAR";
+  const whole = col.values.every((v) => Number.isNaN(v) || Number.isInteger(v));
+  const statistic = ["mean", "theil_t", "theil_l", "ge"].includes(name) || name.startsWith("se_");
+  return whole && !statistic ? "BIGINT" : "DOUBLE";
+}
+
+function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
