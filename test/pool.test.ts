@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "vitest";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { feols, shutdown } from "../src/index.js";
+import { feols, shutdown, theil } from "../src/index.js";
 import { generatePanel, generateWorkerFirmPanel } from "../src/econ/synthetic.js";
 import { packageRoot } from "../src/engine/package-root.js";
 import { sharedEngine } from "../src/engine/shared.js";
@@ -23,6 +23,13 @@ describe("the worker pool", () => {
     expect(fits.map((f) => f.threads)).toEqual([1, 2, 4]);
   });
 
+  test("Theil indices are bit-for-bit identical for 1, 2 and 4 threads", async () => {
+    const big = generatePanel({ firms: 150_000, seed: 2 });
+    const runs = [];
+    for (const threads of [1, 2, 4]) runs.push(await theil(big, { value: "dvar", by: ["industry", "year"], nonpositive: "drop", threads }));
+    for (const r of runs.slice(1)) expect(r.toJSON()).toEqual(runs[0].toJSON());
+  });
+
   test("the pool is reused across fits and many fits in a row do not leak arena memory", async () => {
     const worker = generateWorkerFirmPanel({ workers: 2000, firms: 200, years: 6, moveProb: 0.2, seed: 3 });
     const first = await feols(worker, "y ~ x | worker + firm + year", { threads: 2 });
@@ -36,12 +43,12 @@ describe("the worker pool", () => {
   test("a kernel that fails in a worker rejects the fit with an error, and the process exits", () => {
     // A task whose plan points past the end of the shared memory traps inside the worker.
     const script = `
-      import { runDemeanTasks, shutdownPool } from ${JSON.stringify(join(packageRoot, "dist/src/engine/pool.js"))};
+      import { runPoolTasks, shutdownPool } from ${JSON.stringify(join(packageRoot, "dist/src/engine/pool.js"))};
       const plan = { n: 1000, rowWeights: 0, fes: [{ codes: 0x7ffffff0, size: 10, weights: 0x7ffffff0 }], method: "exact", tol: 1e-8, maxIter: 10, factor: null };
       const scratch = { sums: 0x7ffffff0, coef: 0x7ffffff0, acc: 0x7ffffff0, codeTable: 0x7ffffff0, coefTable: 0x7ffffff0, otherTables: [] };
-      const tasks = [0, 1].map(() => ({ plan, scratch, columns: [{ input: 0x7ffffff0, output: 0x7ffffff0 }] }));
+      const tasks = [0, 1].map(() => ({ kind: "demean", plan, scratch, columns: [{ input: 0x7ffffff0, output: 0x7ffffff0 }] }));
       try {
-        await runDemeanTasks(tasks, 2, (t) => "column " + t);
+        await runPoolTasks(tasks, 2, (t) => "demeaning column " + t);
         console.log("no error");
       } catch (err) {
         console.log(err.name + ": " + err.kind + ": " + err.message);

@@ -4,8 +4,9 @@ import { Piscina } from "piscina";
 import { packageRoot } from "./package-root.js";
 import { kernelModule } from "./kernels.js";
 import { sharedEngine } from "./shared.js";
-import type { DemeanOutcome, DemeanPlan, Scratch } from "./demean.js";
-import { EstimationError } from "../errors.js";
+import type { DemeanPlan, Scratch } from "./demean.js";
+import type { MomentsPlan } from "../inequality/moments.js";
+import { EstimationError, InputError } from "../errors.js";
 
 /**
  * The worker pool: piscina threads that each instantiate the compiled kernels over the one
@@ -15,17 +16,35 @@ import { EstimationError } from "../errors.js";
  */
 export const workerScript: string = join(packageRoot, "dist", "src", "engine", "worker.js");
 
-/** One task: demean these columns (in → out) one after another with one scratch area. */
+/** Demean these columns (in → out) one after another with one scratch area. */
 export interface DemeanTask {
+  readonly kind: "demean";
   readonly plan: DemeanPlan;
   readonly scratch: Scratch;
   readonly columns: readonly { readonly input: number; readonly output: number }[];
 }
 
+/** Accumulate these row blocks' per-group moments (Theil), each into its own buffer. */
+export interface MomentsTask {
+  readonly kind: "moments";
+  readonly plan: MomentsPlan;
+  readonly blocks: readonly number[];
+}
+
+/** A task carries a whole column or a block of rows: milliseconds of work against ~0.1 ms of overhead. */
+export type PoolTask = DemeanTask | MomentsTask;
+
 let pool: Piscina | undefined;
 
 export function defaultThreads(): number {
   return availableParallelism();
+}
+
+/** The `threads` option of every entry point: an integer from 1 to 256. */
+export function checkThreads(threads: number | undefined): void {
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
+    throw new InputError("option", `threads must be an integer from 1 to 256 (got ${threads})`);
+  }
 }
 
 function getPool(threads: number): Piscina {
@@ -48,15 +67,16 @@ function getPool(threads: number): Piscina {
 
 /**
  * Runs the tasks in parallel, one per worker. A task that fails (a trap in a kernel, a worker
- * that dies) rejects the whole call with an EstimationError; the pool replaces the worker.
+ * that dies) rejects the whole call with an EstimationError saying what it was doing
+ * (`describe(i)`, e.g. 'demeaning "robot"'); the pool replaces the worker.
  */
-export async function runDemeanTasks(tasks: readonly DemeanTask[], threads: number, describe: (task: number) => string): Promise<DemeanOutcome[][]> {
+export async function runPoolTasks<R>(tasks: readonly PoolTask[], threads: number, describe: (task: number) => string): Promise<R[]> {
   const p = getPool(threads);
   return Promise.all(
     tasks.map((task, i) =>
-      (p.run(task) as Promise<DemeanOutcome[]>).catch((err: unknown) => {
+      (p.run(task) as Promise<R>).catch((err: unknown) => {
         const message = err instanceof Error ? err.message : String(err);
-        throw new EstimationError("worker", `a worker failed while demeaning ${describe(i)}: ${message}`);
+        throw new EstimationError("worker", `a worker failed while ${describe(i)}: ${message}`);
       }),
     ),
   );

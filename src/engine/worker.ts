@@ -2,7 +2,8 @@ import { workerData } from "node:worker_threads";
 import { Arena } from "./arena.js";
 import { instantiateKernels } from "./kernels.js";
 import { demeanColumn, type DemeanOutcome } from "./demean.js";
-import type { DemeanTask } from "./pool.js";
+import { accumulateMoments } from "../inequality/moments.js";
+import type { PoolTask } from "./pool.js";
 
 /**
  * A pool worker: its own instance of the kernels over the shared memory it was given. It only
@@ -12,6 +13,10 @@ const { memory, module } = workerData as { memory: WebAssembly.Memory; module: W
 const arena = new Arena(memory);
 const kernels = instantiateKernels(memory, module);
 
-export default function demeanTask(task: DemeanTask): DemeanOutcome[] {
+export default function runTask(task: PoolTask): DemeanOutcome[] | null {
+  if (task.kind === "moments") {
+    for (const block of task.blocks) accumulateMoments(kernels, task.plan, block);
+    return null;
+  }
   return task.columns.map((c) => demeanColumn(kernels, arena, task.plan, task.scratch, c.input, c.output));
 }

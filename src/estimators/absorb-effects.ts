@@ -1,7 +1,7 @@
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { allocScratch, chooseMethod, demeanColumn, exactFactor, type DemeanMethod, type DemeanMethodOption, type DemeanOutcome, type DemeanPlan } from "../engine/demean.js";
-import { runDemeanTasks } from "../engine/pool.js";
+import { runPoolTasks } from "../engine/pool.js";
 import { buildCgPlan } from "../engine/cg.js";
 import { EstimationError } from "../errors.js";
 import type { EncodedEffect } from "./sample.js";
@@ -33,9 +33,9 @@ async function demeanAll(k: Kernels, arena: Arena, m: ModelMatrix, plan: DemeanP
     const scratch = allocScratch(arena, plan);
     return columns(0).map((c) => demeanColumn(k, arena, plan, scratch, c.input, c.output));
   }
-  const work = Array.from({ length: tasks }, (_, t) => ({ plan, scratch: allocScratch(arena, plan), columns: columns(t) }));
-  const names = (t: number) => m.names.filter((_, c) => c % tasks === t).map((x) => `"${x}"`).join(", ");
-  const results = await runDemeanTasks(work, threads, names);
+  const work = Array.from({ length: tasks }, (_, t) => ({ kind: "demean" as const, plan, scratch: allocScratch(arena, plan), columns: columns(t) }));
+  const names = (t: number) => "demeaning " + m.names.filter((_, c) => c % tasks === t).map((x) => `"${x}"`).join(", ");
+  const results = await runPoolTasks<DemeanOutcome[]>(work, threads, names);
   return results.flat();
 }
 

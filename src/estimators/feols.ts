@@ -6,7 +6,7 @@ import { computeVcov } from "../inference/vcov.js";
 import { countK, resolveSsc, type SmallSample } from "../inference/ssc.js";
 import { coefficientTable } from "../inference/coefficients.js";
 import { sharedEngine } from "../engine/shared.js";
-import { defaultThreads } from "../engine/pool.js";
+import { checkThreads, defaultThreads } from "../engine/pool.js";
 import { buildSample } from "./sample.js";
 import { buildModelMatrix, columnPtr } from "./model-matrix.js";
 import { absorbFixedEffects } from "./absorb-effects.js";
@@ -26,8 +26,7 @@ function checkOptions(o: FeolsOptions): void {
     throw new InputError("option", `maxIter must be a positive integer (got ${o.maxIter})`);
   if (o.fixefRm !== undefined && o.fixefRm !== "singleton" && o.fixefRm !== "none")
     throw new InputError("option", `fixefRm must be "singleton" or "none" (got ${JSON.stringify(o.fixefRm)})`);
-  if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1 && o.threads <= 256))
-    throw new InputError("option", `threads must be an integer from 1 to 256 (got ${o.threads})`);
+  checkThreads(o.threads);
   if (o.method !== undefined && !["auto", "map", "exact", "cg"].includes(o.method))
     throw new InputError("option", `method must be "auto", "map", "exact" or "cg" (got ${JSON.stringify(o.method)})`);
 }

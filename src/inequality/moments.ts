@@ -10,6 +10,7 @@
  */
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
+import { runPoolTasks } from "../engine/pool.js";
 
 /** One group's record: STRIDE f64 in this order (as assembly/theil.ts writes it; the last is padding). */
 export const STRIDE = 10;
@@ -77,15 +78,28 @@ export function reduceMoments(arena: Arena, plan: MomentsPlan): Float64Array {
   return total;
 }
 
-/** Runs every block of a plan on this thread and reduces (the pool will run the blocks instead). */
+/** Runs every block of a plan on this thread and reduces. */
 export function runMoments(kernels: Kernels, arena: Arena, plan: MomentsPlan): Float64Array {
   for (let b = 0; b < plan.blocks; b++) accumulateMoments(kernels, plan, b);
   return reduceMoments(arena, plan);
 }
 
-/** Plans and runs: the moments of every group, groups × STRIDE. */
-export function computeMoments(kernels: Kernels, arena: Arena, input: MomentsInput): Float64Array {
-  return runMoments(kernels, arena, planMoments(arena, input));
+/**
+ * Plans and runs: the moments of every group, groups × STRIDE. With several threads the blocks
+ * are dealt round-robin to the pool; each block has its own buffer and the reduction adds them
+ * in block order, so the result is the same for any number of threads.
+ */
+export async function computeMoments(kernels: Kernels, arena: Arena, input: MomentsInput, threads: number): Promise<Float64Array> {
+  const plan = planMoments(arena, input);
+  const tasks = Math.min(threads, plan.blocks);
+  if (tasks <= 1) return runMoments(kernels, arena, plan);
+  const work = Array.from({ length: tasks }, (_, t) => ({
+    kind: "moments" as const,
+    plan,
+    blocks: Array.from({ length: plan.blocks }, (_, b) => b).filter((b) => b % tasks === t),
+  }));
+  await runPoolTasks<null>(work, threads, (t) => `summing Theil moments (blocks ${work[t].blocks.join(", ")})`);
+  return reduceMoments(arena, plan);
 }
 
 /**

@@ -12,6 +12,7 @@ import { selectColumns } from "../data/arrow.js";
 import type { Column, Frame } from "../data/frame.js";
 import { InputError } from "../errors.js";
 import { sharedEngine } from "../engine/shared.js";
+import { checkThreads, defaultThreads } from "../engine/pool.js";
 import { computeMoments, gatherMoments, N_NEG, N_ZERO, STRIDE } from "./moments.js";
 import { indicesOf, usableMoments, type NonpositiveMode, type UsableMoments } from "./indices.js";
 import { decompose } from "./decompose.js";
@@ -54,6 +55,8 @@ export interface TheilOptions {
   decompose?: string | readonly string[] | DecomposeOption;
   /** Bootstrap standard errors of each group's indices: B resamples of rows within groups. */
   bootstrap?: { B: number; seed?: number };
+  /** Worker threads for the moment pass (default: the available cores); results do not depend on it. */
+  threads?: number;
 }
 
 interface Request {
@@ -145,6 +148,7 @@ function numericColumn(frame: Frame, name: string, role: string): Float64Array {
  */
 export async function theil(data: DataInput, options: TheilOptions): Promise<TheilResult> {
   const req = parseOptions(options);
+  checkThreads(options.threads);
   const frame = toFrame(data);
   const used = [req.value, ...req.by, ...(req.decompose ?? []), ...(req.each ?? []), ...(req.weights ? [req.weights] : [])];
   selectColumns(frame, [...new Set(used)], "the data");
@@ -163,7 +167,7 @@ export async function theil(data: DataInput, options: TheilOptions): Promise<The
     const x = arena.putF64(values, "the value column");
     const w = weights ? arena.putF64(weights, "the weights") : 0;
     const codes = arena.putI32(sample.codes, "the group codes");
-    const moments = computeMoments(kernels, arena, { rows: frame.nrows, x, w, codes, groups: cells.size, alpha: req.alpha });
+    const moments = await computeMoments(kernels, arena, { rows: frame.nrows, x, w, codes, groups: cells.size, alpha: req.alpha }, options.threads ?? defaultThreads());
 
     const byMoments = gatherMoments(moments, cells.groupOf[0], byGroups.size);
     checkNonpositive(req, byMoments, byGroups);
