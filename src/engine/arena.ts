@@ -33,6 +33,23 @@ export class Arena {
     this.top = mark;
   }
 
+  /**
+   * Fails early, with what would fit, when `rows` × `columns` float64 values cannot be placed
+   * under the 4 GiB ceiling (`extraBytes` more are needed beside them).
+   */
+  ensureTable(rows: number, columns: number, extraBytes = 0): void {
+    const need = rows * columns * 8 + extraBytes;
+    if (need <= this.bytesLeft) return;
+    const room = Math.max(0, this.bytesLeft - extraBytes);
+    throw new EstimationError(
+      "memory",
+      `${rows.toLocaleString("en-US")} rows × ${columns} columns need ${formatBytes(need)} of WebAssembly memory, ` +
+        `more than the 4 GiB ceiling leaves (${formatBytes(this.bytesLeft)}): at most ${Math.floor(room / (columns * 8)).toLocaleString("en-US")} rows ` +
+        `of ${columns} columns fit, or ${Math.floor(room / (rows * 8))} columns of ${rows.toLocaleString("en-US")} rows; ` +
+        `fit a subset (--where) or fewer regressors`,
+    );
+  }
+
   /** Reserves `bytes` (16-byte aligned, for SIMD loads) and returns the pointer. */
   alloc(bytes: number, what = "a buffer"): number {
     const ptr = (this.top + 15) & ~15;
@@ -45,7 +62,13 @@ export class Arena {
       );
     }
     const have = this.memory.buffer.byteLength;
-    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    if (end > have) {
+      try {
+        this.memory.grow(Math.ceil((end - have) / PAGE));
+      } catch (err) {
+        throw new EstimationError("memory", `cannot grow WebAssembly memory to ${formatBytes(end)} for ${what} (${(err as Error).message}); free memory or use fewer rows`);
+      }
+    }
     this.top = end;
     return ptr;
   }

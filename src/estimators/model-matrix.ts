@@ -42,6 +42,8 @@ export function buildModelMatrix(k: Kernels, arena: Arena, req: ModelMatrixReque
   const design = designColumns(frame, req.terms, rows);
   const regressors = [...(req.intercept ? ["(Intercept)"] : []), ...design.map((d) => d.name)];
   const names = [req.depvar, ...regressors, ...req.extra];
+  // The block, weights, residuals and the fixed effects' codes and scratch come to about (width + 4) columns.
+  arena.ensureTable(n, names.length + 4);
   const block = arena.allocF64(names.length * n, `${names.length} columns of ${n} rows`);
   const view = (j: number) => arena.f64(block + j * n * 8, n);
   const copy = (name: string, out: Float64Array) => {
