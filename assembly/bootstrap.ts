@@ -1,19 +1,19 @@
 // Wild cluster bootstrap (WCR: restricted residuals, null imposed) at the cluster level. For
-// one coefficient j, the driver precomputes per cluster h (a = row j of (X'WX)⁻¹):
+// one coefficient j, the driver precomputes per cluster h (a = row j of (X'WX)⁻¹, X demeaned):
 //
 //   c_h = (a'S0_h, a'S1_h),  S0_h = X_h'W_h ü0_h, S1_h = X_h'W_h m_h  (ü(r) = ü0 − r·m restricted)
 //   d_h = (X'WX)⁻¹ X_h'W_h X_h a
 //
-// With cluster weights v_h, the bootstrap numerator is N(r) = Σ v_h c_h(r) and the clustered
-// variance Σ_h (v_h c_h(r) − d_h's*(r))², s*(r) = Σ v_h S_h(r). Expanding the square,
-//
-//   Σ_h (v_h c_h − d_h's*)² = Σ v_h² c_h² − 2 u's* + s*'D s*,  u = Σ v_h c_h d_h,  D = Σ d_h d_h',
-//
-// so one replication only needs weighted sums over clusters of a fixed feature vector
-// F_h = (c0, c1, S0, S1, c0·d, c1·d) (2 + 4k numbers) with weights v_h, and of (c0², c0c1, c1²)
-// with weights v_h² (constant for Rademacher weights). This kernel computes those sums, Σ_h v_h F_h
-// for blocks of four replications at once with the accumulators in registers (O(G·k) work per
-// replication, streaming the features); the driver forms t*(r) from them for any r.
+// With cluster weights v_h the bootstrap numerator is N(r) = Σ v_h c_h(r) and the clustered
+// variance Σ_h (v_h c_h − d_h's* − ε_h'ψ)², s* = Σ v_h S_h, where ψ = Σ v_h φ_h re-projects the
+// bootstrap residuals on the fixed effects that are not nested in the clusters (φ_h: per-level
+// sums of the cluster's restricted residuals, sparse). Expanding the square, one replication
+// only needs weighted sums over clusters of fixed per-cluster features (dense: c0, c1, S0, S1,
+// c0·d, c1·d; sparse: φ0, φ1, c0·ζ, c1·ζ) with weights v_h, and of (c0², c0c1, c1²) with weights
+// v_h² (constant for Rademacher signs). This kernel computes those sums for blocks of four
+// replications (dense features two at a time with the sums in registers; sparse ones scattered
+// into a small accumulator), O(G·(k + levels per cluster)) per replication; the driver forms
+// t*(r) from them for any null value r.
 
 // xoshiro256** (Blackman & Vigna), seeded through splitmix64.
 let s0: u64 = 0;
@@ -179,18 +179,60 @@ function weightedSums4(g: usize, m: usize, F: usize, v: usize, b0: i32, reps: i3
 }
 
 /**
- * Runs `reps` replications. F: m features × G (feature-major), F2: m2 features × G weighted by
- * v² (m2 = 0 skips them, as for Rademacher weights where v² = 1). v, v2: 4G scratch. out:
- * reps × (m + m2): per replication Σ v_h F_h then Σ v_h² F2_h. Seeded by (seedLo, seedHi): the
- * same seed and B give the same draws.
+ * Sparse features in groups of four: cluster h has pairs start[h]..start[h+1), each a level
+ * idx[e] with four values val[4e..4e+3] (features q·L + level, q = 0..3). acc (16·L doubles:
+ * level ℓ's four features × four replications at acc[16ℓ..16ℓ+15]) gets Σ_h v_h(r)·value.
+ */
+function sparseSums4(g: usize, start: usize, idx: usize, val: usize, levels: usize, v: usize, acc: usize, b0: i32, reps: i32, out: usize, stride: usize, offset: usize): void {
+  const zero = f64x2.splat(0.0);
+  for (let f: usize = 0; f < levels << 3; f++) v128.store(acc + (f << 4), zero);
+  for (let h: usize = 0; h < g; h++) {
+    const vp = v + (h << 5);
+    const v01 = v128.load(vp);
+    const v23 = v128.load(vp + 16);
+    const e1 = <usize>load<i32>(start + ((h + 1) << 2));
+    for (let e = <usize>load<i32>(start + (h << 2)); e < e1; e++) {
+      const a = acc + (<usize>load<i32>(idx + (e << 2)) << 7);
+      const x = val + (e << 5);
+      const x0 = f64x2.splat(load<f64>(x));
+      const x1 = f64x2.splat(load<f64>(x + 8));
+      const x2 = f64x2.splat(load<f64>(x + 16));
+      const x3 = f64x2.splat(load<f64>(x + 24));
+      v128.store(a, f64x2.add(v128.load(a), f64x2.mul(v01, x0)));
+      v128.store(a + 16, f64x2.add(v128.load(a + 16), f64x2.mul(v23, x0)));
+      v128.store(a + 32, f64x2.add(v128.load(a + 32), f64x2.mul(v01, x1)));
+      v128.store(a + 48, f64x2.add(v128.load(a + 48), f64x2.mul(v23, x1)));
+      v128.store(a + 64, f64x2.add(v128.load(a + 64), f64x2.mul(v01, x2)));
+      v128.store(a + 80, f64x2.add(v128.load(a + 80), f64x2.mul(v23, x2)));
+      v128.store(a + 96, f64x2.add(v128.load(a + 96), f64x2.mul(v01, x3)));
+      v128.store(a + 112, f64x2.add(v128.load(a + 112), f64x2.mul(v23, x3)));
+    }
+  }
+  for (let l: usize = 0; l < levels; l++) {
+    for (let q: usize = 0; q < 4; q++) {
+      const a = acc + (l << 7) + (q << 5);
+      store4(out, stride, offset + q * levels + l, b0, reps, v128.load(a), v128.load(a + 16));
+    }
+  }
+}
+
+/**
+ * Runs `reps` replications. F: m dense features × G (feature-major); F2: m2 features × G
+ * weighted by v² (m2 = 0 skips them: v² = 1 for Rademacher signs); ms = 4L sparse features as
+ * (cluster, level) pairs (start: G + 1 offsets, idx: level, val: four values per pair) with
+ * accumulator acc (16L doubles). v, v2: 4G scratch. out:
+ * reps × (m + m2 + ms): per replication Σ v_h F_h, Σ v_h² F2_h, then the sparse sums. dist: 0
+ * Rademacher, 1 Webb, 2 enumeration of all sign vectors (replication b: bit h of b gives
+ * cluster h's sign). Seeded by (seedLo, seedHi): the same seed and B give the same draws.
  */
 export function wild_bootstrap(
   g: i32, m: i32, F: usize, m2: i32, F2: usize,
+  ms: i32, start: usize, idx: usize, val: usize, acc: usize,
   reps: i32, dist: i32, seedLo: u32, seedHi: u32,
   v: usize, v2: usize, out: usize,
 ): void {
   const gg = <usize>g;
-  const stride = <usize>(m + m2);
+  const stride = <usize>(m + m2 + ms);
   seed(seedLo, seedHi);
   for (let b0 = 0; b0 < reps; b0 += 4) {
     draw4(gg, dist, b0, v);
@@ -202,5 +244,6 @@ export function wild_bootstrap(
       }
       weightedSums4(gg, <usize>m2, F2, v2, b0, reps, out, stride, <usize>m);
     }
+    if (ms > 0) sparseSums4(gg, start, idx, val, <usize>ms >> 2, v, acc, b0, reps, out, stride, <usize>(m + m2));
   }
 }

@@ -3,6 +3,16 @@
  * or pass an Arrow Table / a record of columns directly.
  */
 export { feols } from "./estimators/feols.js";
+export { feolsMulti, FeolsMulti, type MultiOptions, type MultiFit, type MultiSample } from "./estimators/multi.js";
+export { mediation, sobelTest, MediationResult, type MediationOptions, type MediationBootstrap, type SobelTest } from "./econ/mediation.js";
+export {
+  heterogeneity,
+  HeterogeneityResult,
+  type HeterogeneityOptions,
+  type GroupEstimate,
+  type GroupDifference,
+  type PermutationTest,
+} from "./econ/heterogeneity.js";
 export type { FeolsOptions, VcovOption } from "./estimators/options.js";
 export { FeolsResult, type Coefficient, type VcovInfo } from "./estimators/result.js";
 export type { DroppedRows } from "./estimators/sample.js";
@@ -31,3 +41,12 @@ export {
 export type { Indices, NonpositiveMode } from "./inequality/indices.js";
 export type { Split, Splits } from "./inequality/decompose.js";
 export type { GroupKey } from "./inequality/grouping.js";
+export { buildTable, type RegressionTable, type TableRow, type RowKind, type TableOptions } from "./report/table.js";
+export { fromFeolsResult, fromFitJson, toReportModel, type ReportModel, type ReportCoefficient, type ReportVcov, type ModelSource } from "./report/model.js";
+export { renderTable, parseTableFormat, TABLE_FORMATS, type TableFormat } from "./report/render.js";
+export { renderMarkdown } from "./report/markdown.js";
+export { renderLatex } from "./report/latex.js";
+export { renderHtml } from "./report/html.js";
+export { renderJson } from "./report/json.js";
+export { coefPlotSvg, type CoefPlotOptions } from "./report/coefplot.js";
+export { writeTable, writeCoefPlot } from "./report/write.js";

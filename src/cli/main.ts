@@ -2,6 +2,7 @@ import { AbsorbError, exitCodeFor, InputError } from "../errors.js";
 import { runFit } from "./fit.js";
 import { runDemo } from "./demo.js";
 import { runTheil } from "./theil.js";
+import { runTable } from "./table.js";
 import { VERSION } from "../version.js";
 import { shutdownPool } from "../engine/pool.js";
 
@@ -12,12 +13,13 @@ Usage: absorb <command> [options]      (absorb <command> --help for each)
 Commands:
   fit      OLS with high-dimensional fixed effects:  absorb fit --data panel.csv --formula "y ~ x | firm + year"
   theil    Theil T / L and GE(α) by group, with decomposition:  absorb theil --data panel.csv --value dvar --by industry,year
+  table    a regression table (md, tex, html, json) from saved fits:  absorb table fit1.json fit2.json --format tex
   demo     generate a seeded synthetic firm-year panel and fit the study's baseline model on it
 
 Global: --json prints one JSON object (errors too, as {"error": {"kind", "message"}}).`;
 
 type Command = (argv: string[]) => Promise<{ stdout: string }>;
-const COMMANDS: Record<string, Command> = { fit: runFit, theil: runTheil, demo: runDemo };
+const COMMANDS: Record<string, Command> = { fit: runFit, theil: runTheil, table: runTable, demo: runDemo };
 
 /** Runs the CLI; returns the exit status (0 ok, 2 invalid input, 1 estimation failure). */
 export async function main(argv: string[]): Promise<number> {

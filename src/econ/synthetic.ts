@@ -105,20 +105,84 @@ export const WORKER_FIRM_PLANTED = {
   workerEffectInX: 0.5,
 } as const;
 
-function numeric(values: Float64Array): NumericColumn {
+export function numeric(values: Float64Array): NumericColumn {
   return { kind: "numeric", values };
 }
 
-function fillNormal(rng: Rng, out: Float64Array, mean: number, sd: number): void {
+export function fillNormal(rng: Rng, out: Float64Array, mean: number, sd: number): void {
   for (let i = 0; i < out.length; i++) out[i] = mean + sd * rng.normal();
 }
 
-function expInPlace(a: Float64Array): void {
+export function expInPlace(a: Float64Array): void {
   for (let i = 0; i < a.length; i++) a[i] = Math.exp(a[i]!);
 }
 
-function checkCount(name: string, v: number, min: number): void {
+export function checkCount(name: string, v: number, min: number): void {
   if (!(Number.isInteger(v) && v >= min)) throw new InputError("option", `${name} must be an integer >= ${min}, got ${v}`);
+}
+
+/** The firm-level parameters {@link drawFirms} reads (PANEL_DGP has them). */
+export interface FirmDgp {
+  readonly firstYear: number;
+  readonly lastYear: number;
+  readonly industryWeights: readonly number[];
+  readonly regionProbs: readonly number[];
+  readonly soeProb: number;
+  readonly lifeGeomP: number;
+  readonly openGeomP: number;
+  readonly firmEffectSd: number;
+  readonly w0LogSd: number;
+}
+
+/** One draw per firm of the module comment's firm-level variables. */
+export interface FirmDraws {
+  /** 1..industryWeights.length. */
+  readonly industry: Int32Array;
+  /** Index into regionProbs. */
+  readonly region: Int32Array;
+  readonly soe: Uint8Array;
+  readonly entry: Int32Array;
+  readonly exit: Int32Array;
+  readonly open: Int32Array;
+  readonly alpha: Float64Array;
+  readonly w0: Float64Array;
+  /** Σ (exit − entry + 1): the panel's rows. */
+  readonly rows: number;
+}
+
+/**
+ * The firm level of the firm-year panel (module comment), drawn in this order: industry, region,
+ * soe, entry, life, alpha, w0, open_year. Shared by {@link generatePanel} and the study panel.
+ */
+export function drawFirms(rng: Rng, nf: number, D: FirmDgp): FirmDraws {
+  const nYears = D.lastYear - D.firstYear + 1;
+  const industry = new Int32Array(nf);
+  const region = new Int32Array(nf);
+  const soe = new Uint8Array(nf);
+  const entry = new Int32Array(nf);
+  const exit = new Int32Array(nf);
+  const open = new Int32Array(nf);
+  const alpha = new Float64Array(nf);
+  const w0 = new Float64Array(nf);
+  const drawInd = categoricalSampler(rng, D.industryWeights);
+  const drawRegion = categoricalSampler(rng, D.regionProbs);
+  const entryWeights = Array.from({ length: nYears }, (_, i) => 1 + i / (nYears - 1));
+  const drawEntry = categoricalSampler(rng, entryWeights);
+  for (let i = 0; i < nf; i++) industry[i] = drawInd() + 1;
+  for (let i = 0; i < nf; i++) region[i] = drawRegion();
+  for (let i = 0; i < nf; i++) soe[i] = rng.uniform() < D.soeProb ? 1 : 0;
+  for (let i = 0; i < nf; i++) entry[i] = D.firstYear + drawEntry();
+  let rows = 0;
+  for (let i = 0; i < nf; i++) {
+    const life = 1 + rng.geometric(D.lifeGeomP);
+    const last = Math.min(entry[i]! + life - 1, D.lastYear);
+    exit[i] = last;
+    rows += last - entry[i]! + 1;
+  }
+  for (let i = 0; i < nf; i++) alpha[i] = rng.normal(0, D.firmEffectSd);
+  for (let i = 0; i < nf; i++) w0[i] = rng.lognormal(0, D.w0LogSd);
+  for (let i = 0; i < nf; i++) open[i] = entry[i]! - 1 - rng.geometric(D.openGeomP);
+  return { industry, region, soe, entry, exit, open, alpha, w0, rows };
 }
 
 export interface PanelOptions {
@@ -138,32 +202,8 @@ export function generatePanel(options: PanelOptions): Frame {
   const nInd = D.industries;
 
   // ---- firm level
-  const fInd = new Int32Array(nf); // 1..14
-  const fRegion = new Int32Array(nf);
-  const fSoe = new Uint8Array(nf);
-  const fEntry = new Int32Array(nf);
-  const fExit = new Int32Array(nf);
-  const fOpen = new Int32Array(nf);
-  const fAlpha = new Float64Array(nf);
-  const fW0 = new Float64Array(nf);
-  const drawInd = categoricalSampler(rng, D.industryWeights);
-  const drawRegion = categoricalSampler(rng, D.regionProbs);
-  const entryWeights = Array.from({ length: nYears }, (_, i) => 1 + i / (nYears - 1));
-  const drawEntry = categoricalSampler(rng, entryWeights);
-  for (let i = 0; i < nf; i++) fInd[i] = drawInd() + 1;
-  for (let i = 0; i < nf; i++) fRegion[i] = drawRegion();
-  for (let i = 0; i < nf; i++) fSoe[i] = rng.uniform() < D.soeProb ? 1 : 0;
-  for (let i = 0; i < nf; i++) fEntry[i] = Y0 + drawEntry();
-  let nrows = 0;
-  for (let i = 0; i < nf; i++) {
-    const life = 1 + rng.geometric(D.lifeGeomP);
-    const exit = Math.min(fEntry[i]! + life - 1, D.lastYear);
-    fExit[i] = exit;
-    nrows += exit - fEntry[i]! + 1;
-  }
-  for (let i = 0; i < nf; i++) fAlpha[i] = rng.normal(0, D.firmEffectSd);
-  for (let i = 0; i < nf; i++) fW0[i] = rng.lognormal(0, D.w0LogSd);
-  for (let i = 0; i < nf; i++) fOpen[i] = fEntry[i]! - 1 - rng.geometric(D.openGeomP);
+  const { industry: fInd, region: fRegion, soe: fSoe, entry: fEntry, exit: fExit, open: fOpen, alpha: fAlpha, w0: fW0, rows: nrows } =
+    drawFirms(rng, nf, D);
 
   // ---- industry × year robot density and its instrument; year effects
   const g = new Float64Array(nInd);

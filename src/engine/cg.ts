@@ -31,17 +31,32 @@ import type { DemeanOutcome, DemeanPlan, FixedEffectPlan, Scratch } from "./deme
  *
  * Stopping rule: rᵀM⁻¹r (with M ≈ A this is the squared A-norm of γ's error, which is the
  * squared norm of the error in the demeaned column) at or below tol² · ‖M₁x‖²_W: the demeaned
- * column is accurate to `tol` relative to the column net of the first effect.
+ * column is accurate to `tol` relative to the column net of the first effect. A tol below the
+ * rounding level of the row sums (roundingLevel) is raised to it; should rounding still stall
+ * or derail the iteration, the best iterate is kept and the column reports no convergence.
  */
 
-/** Envelope budget: entries (f64) of the factor. */
-const MAX_ENVELOPE = 1 << 23;
-/** Budget on the factorisation's multiply-adds. */
-const MAX_FLOPS = 1e9;
+/**
+ * Budgets of the envelope factor: its entries (f64) and the factorisation's multiply-adds. The
+ * whole envelope (an exact factor) is kept within `envelope` and `flops`; past them the graph is
+ * no chain (it mixes well, and a wide band buys little over the diagonal), so the band is cut to
+ * what costs about as much as a few passes over the rows: `roughEnvelope` (default n/4) and
+ * `roughFlops` (default 10·n).
+ */
+export interface CgLimits {
+  readonly envelope: number;
+  readonly flops: number;
+  readonly roughEnvelope?: number;
+  readonly roughFlops?: number;
+}
+const DEFAULT_LIMITS: CgLimits = { envelope: 1 << 23, flops: 5e8 };
+const MAX_ENVELOPE = DEFAULT_LIMITS.envelope;
 /** A pivot below this times the level's weight counts as zero (a null direction of A). */
 const PIVOT_TOL = 1e-9;
-/** CG stops, unconverged, when rᵀz has not halved for this many iterations (stagnation at rounding level). */
-const STAGNATION = 100;
+/** CG stops when rᵀz has not halved for this many iterations (stagnation at the rounding level)... */
+const STAGNATION = 1000;
+/** ...or has grown this much over its smallest value (rounding derails the iteration); the best iterate is kept. */
+const DIVERGED = 1e8;
 
 /** Everything cg needs beyond the DemeanPlan: pointers into the shared memory and a few sizes. */
 export interface CgPlan {
@@ -70,16 +85,19 @@ export interface CgPlan {
   readonly replacedPivots: number;
 }
 
-/** f64 values of per-thread scratch cg needs: r, z, p, q and the solve's work vector, L each. */
+/** f64 values of per-thread scratch cg needs: r, z, p, q, the solve's work vector and a saved iterate, L each. */
 export function cgScratchLength(cg: CgPlan): number {
-  return 5 * cg.levels;
+  return 6 * cg.levels;
 }
 
 /**
  * Assembles the small effects' Schur complement (sparse), orders and factors it. All arrays the
  * plan points at live in the arena after its current top; temporaries are released.
  */
-export function buildCgPlan(k: Kernels, arena: Arena, n: number, fes: readonly FixedEffectPlan[], rowWeights: number): CgPlan {
+export function buildCgPlan(
+  k: Kernels, arena: Arena, n: number, fes: readonly FixedEffectPlan[], rowWeights: number,
+  limits: CgLimits = DEFAULT_LIMITS,
+): CgPlan {
   const first = fes[0];
   const small = fes.slice(1);
   const m = small.length;
@@ -158,7 +176,12 @@ export function buildCgPlan(k: Kernels, arena: Arena, n: number, fes: readonly F
     fc[i] = f;
   }
   const sparseCount = levels - dense;
-  const band = chooseBand(fc, sparseCount);
+  const band = chooseBand(fc, sparseCount, {
+    envelope: limits.envelope,
+    flops: limits.flops,
+    roughEnvelope: Math.min(limits.envelope, limits.roughEnvelope ?? Math.max(1 << 16, n / 4)),
+    roughFlops: Math.min(limits.flops, limits.roughFlops ?? Math.max(1e7, 10 * n)),
+  });
   const fcw = band < 0 ? fc : fc.map((f, i) => (i < sparseCount ? Math.max(f, i - band) : f));
   const estart = new Int32Array(levels + 1);
   for (let i = 0; i < levels; i++) estart[i + 1] = estart[i] + (i - fcw[i] + 1);
@@ -324,7 +347,7 @@ export function orderLevels(levels: number, rowPtr: Int32Array, colIdx: Int32Arr
 }
 
 /** -1 (keep the whole envelope) if it fits the budgets, else the widest sparse band that does. */
-function chooseBand(fc: Int32Array, sparseCount: number): number {
+function chooseBand(fc: Int32Array, sparseCount: number, limits: CgLimits): number {
   const levels = fc.length;
   const cost = (band: number): { size: number; flops: number } => {
     let size = 0;
@@ -342,11 +365,12 @@ function chooseBand(fc: Int32Array, sparseCount: number): number {
     }
     return { size, flops };
   };
+  const exact = cost(-1);
+  if (exact.size <= limits.envelope && exact.flops <= limits.flops) return -1;
   const fits = (band: number) => {
     const c = cost(band);
-    return c.size <= MAX_ENVELOPE && c.flops <= MAX_FLOPS;
+    return c.size <= limits.roughEnvelope! && c.flops <= limits.roughFlops!;
   };
-  if (fits(-1)) return -1;
   let maxWidth = 0;
   for (let i = 0; i < sparseCount; i++) maxWidth = Math.max(maxWidth, i - fc[i]);
   let lo = 0;
@@ -374,10 +398,11 @@ export function cgColumn(k: Kernels, arena: Arena, plan: DemeanPlan, s: Scratch,
   const p = z + 8 * L;
   const q = p + 8 * L;
   const y = q + 8 * L;
+  const saved = y + 8 * L;
   const norm2 = k.cg_rhs(n, w, m, cg.codeTable, cg.offsets, fe0.codes, fe0.weights, G, s.coef, x, L, r);
   const gv = arena.f64(gamma, L);
   gv.fill(0);
-  const threshold = tol * tol * norm2;
+  const target = Math.max(tol, roundingLevel(n)) ** 2 * norm2;
   let iterations = 0;
   let converged = true;
   if (norm2 > 0) {
@@ -385,16 +410,18 @@ export function cgColumn(k: Kernels, arena: Arena, plan: DemeanPlan, s: Scratch,
     const zv = arena.f64(z, L);
     const pv = arena.f64(p, L);
     const qv = arena.f64(q, L);
+    const best = arena.f64(saved, L);
     const precondition = () => k.env_solve(L, cg.envStart, cg.envFirst, cg.envValues, cg.perm, r, z, y);
     precondition();
     let rz = dot(rv, zv);
     pv.set(zv);
-    let best = rz;
+    let bestRz = rz;
     let bestAt = 0;
-    while (rz > threshold && iterations < maxIter && iterations - bestAt < STAGNATION) {
+    let halvedAt = 0;
+    let halvedRz = rz;
+    while (rz > target && iterations < maxIter) {
       k.cg_apply(n, w, m, cg.codeTable, cg.offsets, fe0.codes, fe0.weights, G, s.coef, p, L, q);
       const pq = dot(pv, qv);
-      if (process.env.CGDBG) console.error("cg pq", pq, "rz", rz);
       if (!(pq > 0)) break; // p lies in A's null space to rounding: nothing left to gain
       const alpha = rz / pq;
       for (let i = 0; i < L; i++) {
@@ -407,16 +434,32 @@ export function cgColumn(k: Kernels, arena: Arena, plan: DemeanPlan, s: Scratch,
       const beta = rzNext / rz;
       rz = rzNext;
       for (let i = 0; i < L; i++) pv[i] = zv[i] + beta * pv[i];
-      if (process.env.CGDBG) console.error("cg", iterations, "pq", pq, "rz", rz, "thr", threshold, "norm2", norm2);
-      if (rz < 0.5 * best) {
-        best = rz;
+      if (rz < bestRz) {
+        bestRz = rz;
         bestAt = iterations;
+        if (rz > target) best.set(gv); // kept in case rounding derails the later iterations
       }
+      if (rz < 0.5 * halvedRz) {
+        halvedRz = rz;
+        halvedAt = iterations;
+      }
+      // rounding has taken over: the residual blew up, or stopped shrinking
+      if (rz > DIVERGED * bestRz || iterations - halvedAt >= STAGNATION) break;
     }
-    converged = rz <= threshold;
+    converged = bestRz <= target;
+    if (bestAt < iterations && bestAt > 0 && rz > bestRz) gv.set(best);
+    else if (bestAt === 0 && iterations > 0 && rz > bestRz) gv.fill(0);
   }
   k.cg_residual(n, w, m, cg.codeTable, cg.offsets, fe0.codes, fe0.weights, G, s.coef, x, gamma, out);
   return { iterations, converged };
+}
+
+/**
+ * The relative accuracy below which the demeaned column cannot be resolved: the rounding of the
+ * row sums that apply A (observed ≈ 1e-12 on a million rows); tighter tolerances are raised to it.
+ */
+export function roundingLevel(n: number): number {
+  return 64 * Number.EPSILON * Math.sqrt(n);
 }
 
 function dot(a: Float64Array, b: Float64Array): number {

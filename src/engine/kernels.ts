@@ -21,6 +21,7 @@ export interface Kernels {
   /** Wild cluster bootstrap replications at the cluster level (assembly/bootstrap.ts). */
   wild_bootstrap(
     g: number, m: number, F: number, m2: number, F2: number,
+    ms: number, start: number, idx: number, val: number, acc: number,
     reps: number, dist: number, seedLo: number, seedHi: number,
     v: number, v2: number, out: number,
   ): void;

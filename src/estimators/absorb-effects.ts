@@ -2,7 +2,7 @@ import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { allocScratch, chooseMethod, demeanColumn, exactFactor, type DemeanMethod, type DemeanMethodOption, type DemeanOutcome, type DemeanPlan } from "../engine/demean.js";
 import { runPoolTasks } from "../engine/pool.js";
-import { buildCgPlan } from "../engine/cg.js";
+import { buildCgPlan, type CgPlan } from "../engine/cg.js";
 import { EstimationError } from "../errors.js";
 import type { EncodedEffect } from "./sample.js";
 import { columnPtr, type ModelMatrix } from "./model-matrix.js";
@@ -36,13 +36,20 @@ async function demeanAll(k: Kernels, arena: Arena, m: ModelMatrix, plan: DemeanP
   const work = Array.from({ length: tasks }, (_, t) => ({ kind: "demean" as const, plan, scratch: allocScratch(arena, plan), columns: columns(t) }));
   const names = (t: number) => "demeaning " + m.names.filter((_, c) => c % tasks === t).map((x) => `"${x}"`).join(", ");
   const results = await runPoolTasks<DemeanOutcome[]>(work, threads, names);
-  return results.flat();
+  // Back into column order (task t demeaned columns t, t + tasks, …).
+  const byColumn: DemeanOutcome[] = new Array(width);
+  results.forEach((list, t) => list.forEach((o, i) => (byColumn[t + i * tasks] = o)));
+  return byColumn;
 }
 
 export interface AbsorbOutcome {
   readonly iterations: number;
   readonly converged: boolean;
   readonly method: DemeanMethod | "none";
+  /** The cg method's plan (in the arena until the fit releases it): the fixed-effect projection reuses it. */
+  readonly cg?: CgPlan | null;
+  /** Per column of the model matrix, in column order (multiple estimation reports each model's own). */
+  readonly columns?: readonly DemeanOutcome[];
 }
 
 /**
@@ -87,5 +94,5 @@ export async function absorbFixedEffects(
         `loosen tol (--tol), try method "exact", or pass allowNonConvergence (--allow-nonconvergence) to get the result anyway`,
     );
   }
-  return { iterations, converged, method };
+  return { iterations, converged, method, cg: plan.cg, columns: outcomes };
 }

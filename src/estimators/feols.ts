@@ -7,20 +7,23 @@ import { countK, resolveSsc, type SmallSample } from "../inference/ssc.js";
 import { coefficientTable } from "../inference/coefficients.js";
 import { sharedEngine } from "../engine/shared.js";
 import { checkThreads, defaultThreads } from "../engine/pool.js";
-import { buildSample } from "./sample.js";
-import { buildModelMatrix, columnPtr } from "./model-matrix.js";
-import { absorbFixedEffects } from "./absorb-effects.js";
+import { buildSample, type Sample } from "./sample.js";
+import { buildModelMatrix, columnPtr, type ModelMatrix } from "./model-matrix.js";
+import { absorbFixedEffects, type AbsorbOutcome } from "./absorb-effects.js";
 import { ABSORBED_TOL, leastSquares } from "./least-squares.js";
 import { DEFAULTS, type FeolsOptions } from "./options.js";
 import { FeolsResult } from "./result.js";
-import { computeRequest, effectSizes, vcovInfo, vcovRequest } from "./vcov-spec.js";
+import { computeRequest, effectSizes, vcovInfo, vcovRequest, type VcovSpec } from "./vcov-spec.js";
 import { fitIv } from "./iv.js";
 import { fittedModel } from "./postestimation.js";
 import type { FitHook } from "./fit-hook.js";
+import type { Frame } from "../data/frame.js";
+import type { Kernels } from "../engine/kernels.js";
+import type { Arena } from "../engine/arena.js";
 
 export { vcovRequest, nestedIn } from "./vcov-spec.js";
 
-function checkOptions(o: FeolsOptions): void {
+export function checkOptions(o: FeolsOptions): void {
   if (o.tol !== undefined && !(o.tol > 0 && o.tol < 1)) throw new InputError("option", `tol must be between 0 and 1 (got ${o.tol})`);
   if (o.maxIter !== undefined && !(Number.isInteger(o.maxIter) && o.maxIter >= 1))
     throw new InputError("option", `maxIter must be a positive integer (got ${o.maxIter})`);
@@ -33,7 +36,9 @@ function checkOptions(o: FeolsOptions): void {
 
 /**
  * OLS with any number of high-dimensional fixed effects, in fixest's formula syntax:
- * `await feols(data, "y ~ x1 + x2 | fe1 + fe2", { vcov: { cluster: "fe1" } })`.
+ * `await feols(data, "y ~ x1 + x2 | fe1 + fe2", { vcov: { cluster: "fe1" } })`. A formula with an
+ * IV part, `y ~ x1 | fe1 + fe2 | endo ~ inst1 + inst2`, is estimated by 2SLS (src/estimators/iv.ts)
+ * and returns an IvResult.
  */
 export async function feols(data: DataInput, formula: string, options: FeolsOptions = {}, /** @internal */ hook?: FitHook): Promise<FeolsResult> {
   const started = performance.now();
@@ -77,61 +82,91 @@ export async function feols(data: DataInput, formula: string, options: FeolsOpti
       allowNonConvergence: options.allowNonConvergence ?? false,
       threads,
     });
-    const hasFe = sample.fixedEffects.length > 0;
-    const p = regressors.length;
-    const absorbedCols = new Set<number>();
-    if (hasFe) {
-      for (let c = 0; c < p; c++) {
-        const within = k.dot(m.n, columnPtr(m, c + 1), columnPtr(m, c + 1), m.weights);
-        if (!(within > ABSORBED_TOL * m.rawSpread[c + 1])) absorbedCols.add(c);
-      }
-    }
-    if (p === 0) throw new EstimationError("singular", `the model has no regressors to estimate: "${spec.formula}"`);
-    const ls = leastSquares(k, arena, { n: m.n, y: columnPtr(m, 0), x: columnPtr(m, 1), p, w: m.weights, absorbed: absorbedCols, names: regressors });
-    const keptNames = ls.kept.map((c) => regressors[c]);
-    const droppedCollinear = ls.dropped.map((c) => regressors[c]);
-    const effects = effectSizes(vreq, sample);
-    const dfK = countK(ls.kept.length, effects, ssc);
-    if (m.n - dfK <= 0) {
-      throw new EstimationError("singular", `${m.n} observations cannot identify ${dfK} parameters (regressors and fixed effects): no residual degrees of freedom`);
-    }
-    const vc = computeVcov(k, arena, computeRequest(vreq, sample), {
-      n: m.n, k: ls.kept.length, x: columnPtr(m, 1), e: ls.resid, w: m.weights, bread: ls.bread, ssr: ls.ssr, dfK, ssc,
-    });
-    const withinTss = k.dot(m.n, columnPtr(m, 0), columnPtr(m, 0), m.weights);
-    const warnings: string[] = [];
-    if (!absorbed.converged) warnings.push(`demeaning did not converge within ${maxIter} iterations (tol ${tol}); estimates are approximate`);
-    if (droppedCollinear.length > 0) warnings.push(`dropped as collinear${hasFe ? " (or absorbed by the fixed effects)" : ""}: ${droppedCollinear.join(", ")}`);
-    hook?.({ k, arena, n: m.n, x: columnPtr(m, 1), y: columnPtr(m, 0), w: m.weights, names: keptNames, beta: ls.beta, bread: ls.bread, resid: ls.resid, sample, vcov: vreq, ssc, dfK, vc });
-    const model = await fittedModel(k, arena, {
-      frame, sample, spec, regressors, keptNames, beta: ls.beta, resid: ls.resid, method: absorbed.method, tol, maxIter,
-    });
-    return new FeolsResult({
-      formula: spec.formula,
-      depvar: spec.depvar,
-      nobs: m.n,
-      coefficients: coefficientTable(keptNames, ls.beta, vc.matrix, vc.dfT),
-      vcov: vcovInfo(vreq, ssc, vc.lag),
-      vcovMatrix: vc.matrix,
-      r2: 1 - ls.ssr / m.rawSpread[0],
-      withinR2: hasFe ? 1 - ls.ssr / withinTss : null,
-      dfT: vc.dfT,
-      dfK,
-      fixefSizes: Object.fromEntries(sample.fixedEffects.map((fe) => [fe.name, fe.size])),
-      droppedCollinear,
-      droppedRows: sample.dropped,
-      iterations: absorbed.iterations,
-      converged: absorbed.converged,
-      method: absorbed.method,
-      threads,
-      ssr: ls.ssr,
-      warnings,
-      timings: { estimate: performance.now() - started },
-      model,
-    });
+    return await solveDemeaned({ k, arena, frame, spec, sample, vreq, ssc, tol, maxIter, threads, absorbed, started, hook }, m, regressors);
   } finally {
     arena.release(mark);
   }
+}
+
+/** Everything a fit knows once its columns are demeaned: what solving one model from them needs. */
+export interface DemeanedContext {
+  readonly k: Kernels;
+  readonly arena: Arena;
+  readonly frame: Frame;
+  readonly spec: ModelSpec;
+  readonly sample: Sample;
+  readonly vreq: VcovSpec;
+  readonly ssc: SmallSample;
+  readonly tol: number;
+  readonly maxIter: number;
+  readonly threads: number;
+  readonly absorbed: AbsorbOutcome;
+  /** performance.now() when the fit started (for timings.estimate). */
+  readonly started: number;
+  readonly hook?: FitHook;
+}
+
+/**
+ * Solves one OLS model from an already-demeaned model matrix (column 0 the dependent variable,
+ * columns 1..p the regressors, contiguous; moved in place as leastSquares keeps columns): the
+ * absorbed-column check, least squares, vcov, post-estimation state and the result. feols calls
+ * it once; multiple estimation (multi.ts) calls it once per model on columns copied from one
+ * shared demeaned block, so both give the same bytes.
+ */
+export async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regressors: readonly string[]): Promise<FeolsResult> {
+  const { k, arena, frame, spec, sample, vreq, ssc, tol, maxIter, threads, absorbed, started, hook } = ctx;
+  const hasFe = sample.fixedEffects.length > 0;
+  const p = regressors.length;
+  const absorbedCols = new Set<number>();
+  if (hasFe) {
+    for (let c = 0; c < p; c++) {
+      const within = k.dot(m.n, columnPtr(m, c + 1), columnPtr(m, c + 1), m.weights);
+      if (!(within > ABSORBED_TOL * m.rawSpread[c + 1])) absorbedCols.add(c);
+    }
+  }
+  if (p === 0) throw new EstimationError("singular", `the model has no regressors to estimate: "${spec.formula}"`);
+  const ls = leastSquares(k, arena, { n: m.n, y: columnPtr(m, 0), x: columnPtr(m, 1), p, w: m.weights, absorbed: absorbedCols, names: regressors });
+  const keptNames = ls.kept.map((c) => regressors[c]);
+  const droppedCollinear = ls.dropped.map((c) => regressors[c]);
+  const effects = effectSizes(vreq, sample);
+  const dfK = countK(ls.kept.length, effects, ssc);
+  if (m.n - dfK <= 0) {
+    throw new EstimationError("singular", `${m.n} observations cannot identify ${dfK} parameters (regressors and fixed effects): no residual degrees of freedom`);
+  }
+  const vc = computeVcov(k, arena, computeRequest(vreq, sample), {
+    n: m.n, k: ls.kept.length, x: columnPtr(m, 1), e: ls.resid, w: m.weights, bread: ls.bread, ssr: ls.ssr, dfK, ssc,
+  });
+  const withinTss = k.dot(m.n, columnPtr(m, 0), columnPtr(m, 0), m.weights);
+  const warnings: string[] = [];
+  if (!absorbed.converged) warnings.push(`demeaning did not converge within ${maxIter} iterations (tol ${tol}); estimates are approximate`);
+  if (droppedCollinear.length > 0) warnings.push(`dropped as collinear${hasFe ? " (or absorbed by the fixed effects)" : ""}: ${droppedCollinear.join(", ")}`);
+  hook?.({ k, arena, n: m.n, x: columnPtr(m, 1), y: columnPtr(m, 0), w: m.weights, names: keptNames, beta: ls.beta, bread: ls.bread, resid: ls.resid, sample, vcov: vreq, ssc, dfK, vc });
+  const model = await fittedModel(k, arena, {
+    frame, sample, spec, regressors, keptNames, beta: ls.beta, method: absorbed.method, tol, maxIter, cg: absorbed.cg,
+  });
+  return new FeolsResult({
+    formula: spec.formula,
+    depvar: spec.depvar,
+    nobs: m.n,
+    coefficients: coefficientTable(keptNames, ls.beta, vc.matrix, vc.dfT),
+    vcov: vcovInfo(vreq, ssc, vc.lag),
+    vcovMatrix: vc.matrix,
+    r2: 1 - ls.ssr / m.rawSpread[0],
+    withinR2: hasFe ? 1 - ls.ssr / withinTss : null,
+    dfT: vc.dfT,
+    dfK,
+    fixefSizes: Object.fromEntries(sample.fixedEffects.map((fe) => [fe.name, fe.size])),
+    droppedCollinear,
+    droppedRows: sample.dropped,
+    iterations: absorbed.iterations,
+    converged: absorbed.converged,
+    method: absorbed.method,
+    threads,
+    ssr: ls.ssr,
+    warnings,
+    timings: { estimate: performance.now() - started },
+    model,
+  });
 }
 
 export function numericColumns(spec: ModelSpec): string[] {

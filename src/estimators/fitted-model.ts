@@ -1,11 +1,12 @@
 import type { Level } from "../data/encode.js";
+import type { Frame } from "../data/frame.js";
 import type { Term } from "../formula/parse.js";
 
 /**
  * What a fit keeps for post-estimation (fixef, residuals, fitted values, predict): the
- * coefficients by name, the fixed-effect estimates per level, the residuals and fitted values
- * over the estimation sample and the rows they came from. No wasm memory: the arena is released
- * when the fit returns.
+ * coefficients by name, the fixed-effect estimates per level, the sample's row indices and a
+ * reference to the data it was given (not a copy); residuals and fitted values are recomputed
+ * from them on demand. No wasm memory: the arena is released when the fit returns.
  */
 export interface FixedEffectEstimates {
   /** As in the formula: "firm_id", "industry^year". */
@@ -33,10 +34,6 @@ export interface FittedModel {
   readonly fixedEffects: readonly FixedEffectEstimates[];
   /** Row indices (into the data) of the estimation sample, ascending. */
   readonly rows: Int32Array;
-  /** Rows of the data the fit was given. */
-  readonly dataRows: number;
-  /** y − ŷ over the estimation sample (IV: from the structural equation). */
-  readonly residuals: Float64Array;
-  /** ŷ = Xβ + fixed effects over the estimation sample. */
-  readonly fitted: Float64Array;
+  /** The data the fit was given (a reference; frames are not modified). */
+  readonly data: Frame;
 }

@@ -6,7 +6,7 @@ import { defaultThreads } from "../engine/pool.js";
 import { EstimationError } from "../errors.js";
 import { choleskyDropping, inverseFactor, solveFactor } from "../linalg/cholesky.js";
 import { cholLower, eigenAscending, invSpd, lowerInverse, mat, mul, pick, quadInv, solveSpd, sub, transpose, type Mat } from "../linalg/dense.js";
-import { coefficientTable, type Coefficient } from "../inference/coefficients.js";
+import { coefficientTable } from "../inference/coefficients.js";
 import { computeVcov } from "../inference/vcov.js";
 import { countK, type SmallSample } from "../inference/ssc.js";
 import { chisqPValue, fPValue } from "../inference/distributions.js";
@@ -142,7 +142,6 @@ export async function fitIv(ctx: IvContext): Promise<IvResult> {
   const otherExog = keptExog.filter((c) => name(c) !== "(Intercept)");
   const endo = Array.from({ length: kEndo }, (_, j) => endoCol(j));
   const l = keptInst.length;
-  const pk = keptExog.length;
 
   // First-stage design A = [(Intercept), instruments, other exogenous] (fixest's order).
   const aIdx = [...intercept, ...keptInst, ...otherExog];
@@ -295,7 +294,7 @@ export async function fitIv(ctx: IvContext): Promise<IvResult> {
   };
 
   const model = await fittedModel(k, arena, {
-    frame, sample, spec, regressors: [...regressors, ...endoNames], keptNames: secondNames, beta, resid: e, method: absorbed.method, tol, maxIter,
+    frame, sample, spec, regressors: [...regressors, ...endoNames], keptNames: secondNames, beta, method: absorbed.method, tol, maxIter, cg: absorbed.cg,
   });
   const withinTss = C[Y * width + Y];
   return new IvResult({
@@ -561,5 +560,3 @@ function centredSquares(arena: Arena, n: number, x: number, w: number): { tss: n
   }
   return { tss: s, meanSquares: sw * mean * mean };
 }
-
-export type { Coefficient };

@@ -63,7 +63,7 @@ export function buildModelMatrix(k: Kernels, arena: Arena, req: ModelMatrixReque
 }
 
 /** Σ w (x − x̄_w)²: the raw spread a demeaned column is compared with. */
-function centredSquares(k: Kernels, n: number, x: number, w: number, sw: number): number {
+export function centredSquares(k: Kernels, n: number, x: number, w: number, sw: number): number {
   const mean = k.sum(n, x, w) / sw;
   return k.dot(n, x, x, w) - sw * mean * mean;
 }

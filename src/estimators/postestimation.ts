@@ -1,12 +1,12 @@
 import type { Frame, NumericColumn } from "../data/frame.js";
 import { toFrame, type DataInput } from "../data/input.js";
 import { selectColumns } from "../data/arrow.js";
-import { encodeColumn, type Level } from "../data/encode.js";
+import { encodeColumn, interact, type Level } from "../data/encode.js";
 import type { ModelSpec } from "../formula/parse.js";
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { allocScratch, demeanColumn, exactFactor, type DemeanMethod, type DemeanPlan } from "../engine/demean.js";
-import { buildCgPlan } from "../engine/cg.js";
+import { buildCgPlan, type CgPlan } from "../engine/cg.js";
 import { InputError } from "../errors.js";
 import { designColumns } from "./design.js";
 import type { Sample } from "./sample.js";
@@ -35,11 +35,11 @@ export interface FittedModelRequest {
   /** Names of the estimated coefficients, in the order of beta. */
   readonly keptNames: readonly string[];
   readonly beta: ArrayLike<number>;
-  /** Residuals (f64, n) in the arena. */
-  readonly resid: number;
   readonly method: DemeanMethod | "none";
   readonly tol: number;
   readonly maxIter: number;
+  /** The fit's cg plan, reused by the projection (same fixed effects, same order: largest first). */
+  readonly cg?: CgPlan | null;
 }
 
 /** Builds the post-estimation state: one more projection (of y − Xβ, raw) gives the fixed effects. */
@@ -47,12 +47,9 @@ export async function fittedModel(k: Kernels, arena: Arena, q: FittedModelReques
   const { frame, sample, spec } = q;
   const rows = sample.rows;
   const n = rows.length;
-  const residuals = arena.f64(q.resid, n).slice();
   const y = (frame.columns.get(spec.depvar) as NumericColumn).values;
   const beta = new Map<string, number>();
   q.keptNames.forEach((name, j) => beta.set(name, q.beta[j]));
-  const fitted = new Float64Array(n);
-  for (let i = 0; i < n; i++) fitted[i] = y[rows[i]] - residuals[i];
   let fixedEffects: FixedEffectEstimates[] = [];
   if (sample.fixedEffects.length > 0) {
     // r = y − Xβ on the raw (undemeaned) columns; its projection on the fixed effects is Σ_q α_q.
@@ -73,7 +70,7 @@ export async function fittedModel(k: Kernels, arena: Arena, q: FittedModelReques
       }
       for (let i = 0; i < n; i++) r[i] -= b * tmp[i];
     }
-    fixedEffects = projectFixedEffects(k, arena, sample, r, q.method === "exact" || q.method === "cg" ? q.method : "map", q.tol, q.maxIter);
+    fixedEffects = projectFixedEffects(k, arena, sample, r, q.method === "exact" ? "exact" : "map", q.tol, q.maxIter);
   }
   return {
     depvar: spec.depvar,
@@ -84,9 +81,15 @@ export async function fittedModel(k: Kernels, arena: Arena, q: FittedModelReques
     beta,
     fixedEffects,
     rows,
-    dataRows: frame.nrows,
-    residuals,
-    fitted,
+    // Only the columns post-estimation reads (shared with the fit's frame, not copied).
+    data: {
+      nrows: frame.nrows,
+      columns: new Map(
+        [...new Set([spec.depvar, ...spec.variables.filter((v) => !spec.instruments.includes(v) || spec.endogenous.includes(v))])]
+          .filter((c) => frame.columns.has(c))
+          .map((c) => [c, frame.columns.get(c)!] as const),
+      ),
+    },
   };
 }
 
@@ -98,6 +101,7 @@ function projectFixedEffects(
   method: DemeanMethod,
   tol: number,
   maxIter: number,
+  cg?: CgPlan | null,
 ): FixedEffectEstimates[] {
   const n = r.length;
   const mark = arena.mark();
@@ -122,7 +126,7 @@ function projectFixedEffects(
       tol: Math.min(tol, 1e-10),
       maxIter: Math.max(maxIter, 10_000),
       factor: exact ? exactFactor(k, arena, n, fes, weights) : null,
-      cg: method === "cg" && fes.length > 1 ? buildCgPlan(k, arena, n, fes, weights) : null,
+      cg: method === "cg" && fes.length > 1 ? (cg ?? buildCgPlan(k, arena, n, fes, weights)) : null,
     };
     const scratch = allocScratch(arena, plan);
     const x = arena.putF64(r, "y − Xβ");
@@ -189,22 +193,31 @@ export interface AlignOption {
 }
 
 function align(m: FittedModel, v: Float64Array, o: AlignOption | undefined): Float64Array {
-  if (!o?.aligned) return v.slice();
-  const out = new Float64Array(m.dataRows).fill(NaN);
+  if (!o?.aligned) return v;
+  const out = new Float64Array(m.data.nrows).fill(NaN);
   for (let i = 0; i < m.rows.length; i++) out[m.rows[i]] = v[i];
   return out;
+}
+
+/** ŷ over the sample rows of the fit's own data. */
+function sampleFitted(m: FittedModel): Float64Array {
+  const { values } = linearPredictor(m, m.data, m.rows);
+  return Float64Array.from(values, (v) => v ?? NaN);
 }
 
 /** y − ŷ over the estimation sample (IV: y − [endogenous, exogenous]β − fixed effects). */
 export function residuals(fit: FeolsResult, o?: AlignOption): Float64Array {
   const m = modelOf(fit);
-  return align(m, m.residuals, o);
+  const y = (m.data.columns.get(m.depvar) as NumericColumn).values;
+  const f = sampleFitted(m);
+  for (let i = 0; i < f.length; i++) f[i] = y[m.rows[i]] - f[i];
+  return align(m, f, o);
 }
 
 /** ŷ = Xβ + fixed effects over the estimation sample. */
 export function fitted(fit: FeolsResult, o?: AlignOption): Float64Array {
   const m = modelOf(fit);
-  return align(m, m.fitted, o);
+  return align(m, sampleFitted(m), o);
 }
 
 /** Row indices (into the data the fit was given) of the estimation sample. */
@@ -230,18 +243,23 @@ export interface Prediction {
 export function predict(fit: FeolsResult, newdata: DataInput): Prediction {
   const m = modelOf(fit);
   const frame = toFrame(newdata);
+  return linearPredictor(m, frame, null);
+}
+
+function linearPredictor(m: FittedModel, frame: Frame, rows: Int32Array | null): Prediction {
   const fixedVars = m.fixedEffects.flatMap((fe) => fe.variables);
   const termVars = m.terms.flatMap((t) => (t.kind === "variable" ? [t.name] : t.kind === "interaction" ? t.variables : t.by ? [t.variable, t.by] : [t.variable]));
   const needed = [...new Set([...termVars, ...m.endogenous, ...fixedVars])];
   selectColumns(frame, needed, "the new data");
-  const n = frame.nrows;
-  const all = Int32Array.from({ length: n }, (_, i) => i);
+  const n = rows ? rows.length : frame.nrows;
+  const at = rows ?? Int32Array.from({ length: n }, (_, i) => i);
   const out = new Float64Array(n);
   const bad = new Uint8Array(n); // 1 missing, 2 unseen
   for (const name of needed) {
     const col = frame.columns.get(name)!;
     for (let i = 0; i < n; i++) {
-      const miss = col.kind === "numeric" ? col.values[i] !== col.values[i] : col.codes[i] < 0;
+      const r = at[i];
+      const miss = col.kind === "numeric" ? col.values[r] !== col.values[r] : col.codes[r] < 0;
       if (miss) bad[i] = 1;
     }
   }
@@ -251,7 +269,7 @@ export function predict(fit: FeolsResult, newdata: DataInput): Prediction {
   if (m.intercept) out.fill(m.beta.get("(Intercept)") ?? 0);
   const known = new Set(m.regressors);
   const tmp = new Float64Array(n);
-  for (const d of designColumns(frame, m.terms, all)) {
+  for (const d of designColumns(frame, m.terms, at)) {
     d.fill(tmp);
     const b = m.beta.get(d.name);
     if (b !== undefined) {
@@ -265,17 +283,23 @@ export function predict(fit: FeolsResult, newdata: DataInput): Prediction {
     const b = m.beta.get(name);
     if (b === undefined) continue;
     const v = (frame.columns.get(name) as NumericColumn).values;
-    for (let i = 0; i < n; i++) out[i] += b * v[i];
+    for (let i = 0; i < n; i++) out[i] += b * v[at[i]];
   }
   for (const fe of m.fixedEffects) {
-    const index = new Map<string, number>();
-    fe.levels.forEach((l, g) => index.set(String(l), g));
-    const encs = fe.variables.map((v) => encodeColumn(frame.columns.get(v)!, null));
+    const enc = fe.variables.length === 1 ? encodeColumn(frame.columns.get(fe.variables[0])!, at) : interact(fe.variables.map((v) => encodeColumn(frame.columns.get(v)!, at)));
+    // Map the rows' levels to the fit's (directly when the level lists coincide, as on the fit's own sample).
+    const same = enc.levels.length === fe.levels.length && enc.levels.every((l, g) => l === fe.levels[g]);
+    let map: Int32Array;
+    if (same) map = Int32Array.from({ length: enc.size }, (_, g) => g);
+    else {
+      const index = new Map<string, number>();
+      fe.levels.forEach((l, g) => index.set(String(l), g));
+      map = Int32Array.from(enc.levels, (l) => index.get(String(l)) ?? -1);
+    }
     for (let i = 0; i < n; i++) {
       if (bad[i]) continue;
-      const key = encs.map((e) => String(e.levels[e.codes[i]])).join("_");
-      const g = index.get(key);
-      if (g === undefined) bad[i] = 2;
+      const g = enc.codes[i] < 0 ? -1 : map[enc.codes[i]];
+      if (g < 0) bad[i] = 2;
       else out[i] += fe.values[g];
     }
   }

@@ -15,6 +15,7 @@ export interface ReferenceCase {
   subset?: { column: string; equals: number | string };
   fixef_rm: "none" | "singleton";
   panel_id?: [string, string];
+  lag?: number;
   result: {
     coef: Record<string, number>;
     se: Record<string, number>;
@@ -25,6 +26,14 @@ export interface ReferenceCase {
     within_r2: number | null;
     df_t: number;
     dropped_collinear: string[];
+    first_stage?: { coef: Record<string, number>; se: Record<string, number> }[];
+    iv_diagnostics?: {
+      ivf1: { stat: number; p: number; df1: number; df2: number };
+      ivwald1: { stat: number; p: number; df1: number; df2: number };
+      cd: number;
+      wh: { stat: number; p: number; df1: number; df2: number };
+      sargan: { stat: number; p: number } | null;
+    };
   };
 }
 
@@ -32,8 +41,18 @@ export const reference: { cases: ReferenceCase[]; theil_dvar_by_industry_year: u
   readFileSync(join(sharedDir, "reference", "fixest_panel_small.json"), "utf8"),
 );
 
-/** Cases this build reproduces (IV and NW/DK belong to the inference issue). */
-export const olsCases = reference.cases.filter((c) => !c.id.startsWith("iv_") && c.vcov !== "NW" && c.vcov !== "DK");
+/**
+ * Cases the generic checks below (and the option mapping of reference-api / reference-cli) cover:
+ * every case but Newey–West / Driscoll–Kraay, which need a panel id (see test/inference-hac.test.ts).
+ * The IV cases also have their first stages and diagnostics checked in test/reference-iv.test.ts.
+ */
+export const olsCases = reference.cases.filter((c) => c.vcov !== "NW" && c.vcov !== "DK");
+
+/** The IV cases (2SLS with first stages and diagnostics). */
+export const ivCases = reference.cases.filter((c) => c.id.startsWith("iv_"));
+
+/** The Newey–West and Driscoll–Kraay cases (panel id, time and lag). */
+export const hacCases = reference.cases.filter((c) => c.vcov === "NW" || c.vcov === "DK");
 
 export function expectRelative(actual: number, expected: number, tol: number, what: string): void {
   const err = Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-300);
@@ -71,4 +90,45 @@ export function expectMatchesReference(fit: FitLike, c: ReferenceCase): void {
   expectRelative(fit.r2, r.r2, 1e-6, `${c.id} r2`);
   if (r.within_r2 === null) expect(fit.within_r2).toBeNull();
   else expectRelative(fit.within_r2!, r.within_r2, 1e-6, `${c.id} within_r2`);
+}
+
+/** IV extras in the CLI's JSON shape: first stages and diagnostics, at the issue's tolerances. */
+export interface IvJson {
+  first_stage: { endogenous: string; coefficients: { name: string; estimate: number; se: number }[] }[];
+  iv_diagnostics: {
+    ivf1: { stat: number; p: number; df1: number; df2: number };
+    ivwald1: { stat: number; p: number; df1: number; df2: number };
+    cd: number;
+    kp: { wald_f: number; lm: { stat: number; p: number; df: number } };
+    wh: { stat: number; p: number; df1: number; df2: number };
+    sargan: { stat: number; p: number } | null;
+    hansen_j: { stat: number; p: number; df: number } | null;
+  };
+}
+
+export function expectIvMatchesReference(fit: IvJson, c: ReferenceCase): void {
+  const r = c.result;
+  const fs = r.first_stage!;
+  expect(fit.first_stage.length, `${c.id} first stages`).toBe(fs.length);
+  fit.first_stage.forEach((stage, j) => {
+    expect(stage.coefficients.map((x) => x.name), `${c.id} first-stage names`).toEqual(Object.keys(fs[j].coef));
+    for (const co of stage.coefficients) {
+      expectRelative(co.estimate, fs[j].coef[co.name], 1e-6, `${c.id} first stage coef ${co.name}`);
+      expectRelative(co.se, fs[j].se[co.name], 1e-4, `${c.id} first stage se ${co.name}`);
+    }
+  });
+  const d = r.iv_diagnostics!;
+  const got = fit.iv_diagnostics;
+  for (const key of ["ivf1", "ivwald1", "wh"] as const) {
+    expectRelative(got[key].stat, d[key].stat, 1e-4, `${c.id} ${key} stat`);
+    expectPValue(got[key].p, d[key].p, `${c.id} ${key} p`);
+    expect(got[key].df1, `${c.id} ${key} df1`).toBe(d[key].df1);
+    expect(got[key].df2, `${c.id} ${key} df2`).toBe(d[key].df2);
+  }
+  expectRelative(got.cd, d.cd, 1e-4, `${c.id} cd`);
+  if (d.sargan === null) expect(got.sargan, `${c.id} sargan`).toBeNull();
+  else {
+    expectRelative(got.sargan!.stat, d.sargan.stat, 1e-4, `${c.id} sargan stat`);
+    expectPValue(got.sargan!.p, d.sargan.p, `${c.id} sargan p`);
+  }
 }
