@@ -102,11 +102,9 @@ export function groupScoreSums(kern: Kernels, arena: Arena, v: ScoreInputs, enc:
 }
 
 function clusterSumsMeat(kern: Kernels, arena: Arena, v: ScoreInputs, enc: Encoding): Float64Array {
+  const sums = groupScoreSums(kern, arena, v, enc);
   const mark = arena.mark();
-  const codes = arena.putI32(enc.codes, "cluster codes");
-  const scores = arena.allocF64(enc.size * v.k, "cluster scores");
-  arena.f64(scores, enc.size * v.k).fill(0);
-  kern.cluster_scores(v.n, v.k, v.x, v.e, v.w, codes, scores);
+  const scores = arena.putF64(sums, "cluster scores");
   const out = arena.allocF64(v.k * v.k);
   arena.f64(out, v.k * v.k).fill(0);
   kern.score_outer(enc.size, v.k, scores, out);

@@ -1,6 +1,6 @@
 import type { Kernels } from "../engine/kernels.js";
 import type { Arena } from "../engine/arena.js";
-import { interact, type Encoding } from "../data/encode.js";
+import type { Encoding } from "../data/encode.js";
 import { sandwich, scale, symmetricEigen } from "../linalg/matrix.js";
 import type { SmallSample } from "./ssc.js";
 import { defaultLag, scoreMeat, type PanelEncodings } from "./meat.js";
@@ -55,19 +55,7 @@ export function computeVcov(kern: Kernels, arena: Arena, req: VcovRequest, v: Vc
     return { matrix: scale(v.bread, v.ssr / (ssc.kAdj ? n - dfK : n - 1)), dfT: n - dfK, clusterSizes: [] };
   }
   if (req.type === "hetero") {
-    const mark = arena.mark();
-    const sq = arena.allocF64(n, "squared scores");
-    const view = arena.f64(sq, n);
-    const e = arena.f64(v.e, n);
-    const w = v.w ? arena.f64(v.w, n) : null;
-    for (let i = 0; i < n; i++) {
-      const s = w ? w[i] * e[i] : e[i];
-      view[i] = s * s;
-    }
-    const meat = arena.allocF64(k * k);
-    kern.crossprod(n, k, v.x, sq, meat);
-    const m = arena.f64(meat, k * k).slice();
-    arena.release(mark);
+    const m = scoreMeat(kern, arena, { type: "hetero" }, v);
     // fixest: n/(n−1) (G adjustment with G = n) × (n−1)/(n−K) (K adjustment) = n/(n−K) by default.
     const adj = ssc.kAdj ? (ssc.gAdj ? n : n - 1) / kAdjN : ssc.gAdj ? n / (n - 1) : 1;
     return { matrix: scale(sandwich(v.bread, m, k), adj), dfT: n - dfK, clusterSizes: [] };
@@ -83,35 +71,11 @@ export function computeVcov(kern: Kernels, arena: Arena, req: VcovRequest, v: Vc
   }
   const clusterSizes = req.clusters.map((c) => c.size);
   const gMin = Math.min(...clusterSizes);
-  // Cameron–Gelbach–Miller: Σ over non-empty subsets of the cluster variables of
-  // (−1)^(|S|+1) × the meat clustered by their intersection.
-  const meat = new Float64Array(k * k);
-  const m = req.clusters.length;
-  for (let mask = 1; mask < 1 << m; mask++) {
-    const members = req.clusters.filter((_, j) => mask & (1 << j));
-    const sign = members.length % 2 === 1 ? 1 : -1;
-    const enc = members.length === 1 ? members[0] : interact(members);
-    const part = clusterMeat(kern, arena, v, enc);
-    for (let i = 0; i < k * k; i++) meat[i] += sign * part[i];
-  }
+  const meat = scoreMeat(kern, arena, { type: "cluster", clusters: req.clusters }, v);
   const adj = (ssc.kAdj ? (n - 1) / kAdjN : 1) * (ssc.gAdj ? gMin / (gMin - 1) : 1);
   let matrix = scale(sandwich(v.bread, meat, k), adj);
-  if (m > 1) matrix = eigenFix(matrix, k);
+  if (req.clusters.length > 1) matrix = eigenFix(matrix, k);
   return { matrix, dfT: ssc.tDf === "min" ? gMin - 1 : n - dfK, clusterSizes };
-}
-
-function clusterMeat(kern: Kernels, arena: Arena, v: VcovInputs, enc: Encoding): Float64Array {
-  const mark = arena.mark();
-  const codes = arena.putI32(enc.codes, "cluster codes");
-  const scores = arena.allocF64(enc.size * v.k, "cluster scores");
-  arena.f64(scores, enc.size * v.k).fill(0);
-  kern.cluster_scores(v.n, v.k, v.x, v.e, v.w, codes, scores);
-  const out = arena.allocF64(v.k * v.k);
-  arena.f64(out, v.k * v.k).fill(0);
-  kern.score_outer(enc.size, v.k, scores, out);
-  const meat = arena.f64(out, v.k * v.k).slice();
-  arena.release(mark);
-  return meat;
 }
 
 /** Multi-way clustering can give a non-positive-definite matrix: clip negative eigenvalues to 0. */
