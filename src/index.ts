@@ -50,3 +50,28 @@ export { renderHtml } from "./report/html.js";
 export { renderJson } from "./report/json.js";
 export { coefPlotSvg, type CoefPlotOptions } from "./report/coefplot.js";
 export { writeTable, writeCoefPlot } from "./report/write.js";
+export { formatFixed, formatCount, significanceStars, STAR_LEGEND } from "./report/format.js";
+export {
+  buildDvar,
+  dvarOf,
+  TRADE_COLUMNS,
+  DVAR_DEFAULTS,
+  type DvarOptions,
+  type DvarResult,
+  type DvarCleaning,
+  type TradeColumns,
+} from "./econ/dvar.js";
+export {
+  buildRobotPenetration,
+  industryRobotDensity,
+  type PenetrationOptions,
+  type PenetrationResult,
+  type RobotDensity,
+  type RobotDensityOptions,
+} from "./econ/robots.js";
+export { buildLinkages, industryLinkages, linkageWeights, type IoMatrix, type LinkageWeights, type LinkageOptions, type LinkagesResult } from "./econ/linkages.js";
+export { buildControls, gapToFrontier, CONTROL_MEASURES, CONTROL_COLUMNS, type ControlMeasure, type ControlsOptions, type ControlsResult, type GapOptions } from "./econ/controls.js";
+export { winsorize, quantileSorted, type WinsorizeOptions, type WinsorizeResult, type WinsorizeBounds } from "./econ/winsorize.js";
+export { buildStudyData, type StudyInputs, type StudyDataOptions, type StudyData } from "./econ/study-data.js";
+export { generateStudyPanel, STUDY_DGP, STUDY_DEFAULT_SEED, type StudyPanel, type StudyPanelOptions } from "./econ/study-panel.js";
+export { STUDY_PLANTED, STUDY_CONTROLS, STUDY_FIXED_EFFECTS, STUDY_CLUSTER, plantedEffects, totalEffect, type PlantedEffect, type StudyPlanted } from "./econ/planted.js";

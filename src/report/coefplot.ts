@@ -171,9 +171,9 @@ function coefficientNames(models: readonly ReportModel[], keep: readonly string[
   return [...new Set(keep)];
 }
 
-/** Four (fewer if maxTicks says so) to maxTicks ticks at 1, 2 or 5 × 10^k covering [lo, hi], the tightest such cover. */
+/** Three to maxTicks ticks at 1, 2 or 5 × 10^k covering [lo, hi], the tightest such cover. */
 export function niceTicks(lo: number, hi: number, maxTicks = 8): number[] {
-  const minTicks = Math.min(4, maxTicks);
+  const minTicks = Math.min(3, maxTicks);
   if (!(hi > lo)) {
     const m = Math.abs(lo) || 1;
     [lo, hi] = [lo - m, hi + m];

@@ -51,6 +51,12 @@ export interface TableOptions {
   readonly fixefRows?: boolean;
   /** Notes appended after the standard ones. */
   readonly notes?: readonly string[];
+  /**
+   * Rows of the caller's own (a difference test, a first-stage F, a Sobel statistic), one cell per
+   * model: rows of kind "coef" go after the coefficients, "indicator" after the Yes/No rows,
+   * "stat" at the end.
+   */
+  readonly extraRows?: readonly TableRow[];
 }
 
 const INTERCEPT = "(Intercept)";
@@ -85,6 +91,14 @@ export function buildTable(sources: readonly ModelSource[], options: TableOption
     });
   }
 
+  const extra = (kind: RowKind) => (options.extraRows ?? []).filter((r) => r.kind === kind);
+  for (const r of options.extraRows ?? []) {
+    if (r.cells.length !== models.length) {
+      throw new InputError("option", `extra row "${r.label}" has ${r.cells.length} cell(s) for ${models.length} model(s); give one cell per model`);
+    }
+  }
+  rows.push(...extra("coef"));
+
   const yesNo = (b: boolean) => (b ? "Yes" : "No");
   for (const [label, vars] of groups) {
     rows.push({ label, kind: "indicator", cells: models.map((m) => yesNo(m.coefficients.some((c) => vars.includes(c.name)))) });
@@ -95,6 +109,8 @@ export function buildTable(sources: readonly ModelSource[], options: TableOption
     }
   }
 
+  rows.push(...extra("indicator"));
+
   const depvars = unique(models.map((m) => m.depvar));
   if (depvars.length > 1) rows.push({ label: "Dependent variable", kind: "stat", cells: models.map((m) => variableLabel(m.depvar, labels)) });
   const vcovs = unique(models.map((m) => vcovShort(m.vcov)));
@@ -104,6 +120,8 @@ export function buildTable(sources: readonly ModelSource[], options: TableOption
   if (models.some((m) => m.withinR2 !== null)) {
     rows.push({ label: "Within R²", kind: "stat", cells: models.map((m) => (m.withinR2 === null ? "" : formatFixed(m.withinR2, digits))) });
   }
+
+  rows.push(...extra("stat"));
 
   const notes: string[] = [];
   if (depvars.length === 1 && depvars[0] !== "") notes.push(`Dependent variable: ${variableLabel(depvars[0], labels)}.`);
