@@ -69,7 +69,7 @@ export {
   type RobotDensity,
   type RobotDensityOptions,
 } from "./econ/robots.js";
-export { buildLinkages, industryLinkages, linkageWeights, type IoMatrix, type LinkageWeights, type LinkageOptions, type LinkagesResult } from "./econ/linkages.js";
+export { buildLinkages, industryLinkages, linkageWeights, ioMatrixFromTable, type IoMatrix, type LinkageWeights, type LinkageOptions, type LinkagesResult } from "./econ/linkages.js";
 export { buildControls, gapToFrontier, CONTROL_MEASURES, CONTROL_COLUMNS, type ControlMeasure, type ControlsOptions, type ControlsResult, type GapOptions } from "./econ/controls.js";
 export { winsorize, quantileSorted, type WinsorizeOptions, type WinsorizeResult, type WinsorizeBounds } from "./econ/winsorize.js";
 export { buildStudyData, type StudyInputs, type StudyDataOptions, type StudyData } from "./econ/study-data.js";

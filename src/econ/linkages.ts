@@ -116,6 +116,45 @@ export function linkageWeights(io: IoMatrix, industries?: readonly Level[], buil
   return { industries: keys, n, forward, backward };
 }
 
+/**
+ * An input–output matrix from a table (e.g. a CSV file read with readFrame): one row per selling
+ * industry k, its label in the `industry` column, and one numeric column per buying industry j
+ * named by its label, holding z_kj. The columns may come in any order; they must be the rows'
+ * industries.
+ */
+export function ioMatrixFromTable(data: DataInput, options: { readonly industry?: string } = {}): IoMatrix {
+  const builder = "ioMatrixFromTable";
+  const industry = options.industry ?? "industry";
+  const table = toFrame(data);
+  requireColumns(table, [industry], builder, "the input–output table");
+  const enc = encodeColumn(table.columns.get(industry)!, null);
+  const labels: Level[] = [];
+  for (let r = 0; r < table.nrows; r++) {
+    const c = enc.codes[r]!;
+    if (c < 0) throw new InputError("data", `${builder}: row ${r + 1} of the input–output table has no industry`);
+    labels.push(enc.levels[c]!);
+  }
+  const keys = labels.map(levelKey);
+  const buyers = [...table.columns.keys()].filter((name) => name !== industry);
+  const n = keys.length;
+  if (buyers.length !== n) {
+    throw new InputError("data", `${builder}: the input–output matrix must be ${n}×${n} (one row and one column per industry), got ${n}×${buyers.length}`);
+  }
+  const absent = keys.filter((key) => !buyers.includes(key));
+  if (absent.length > 0) {
+    throw new InputError(
+      "data",
+      `${builder}: the input–output table's columns (${buyers.join(", ")}) must be the industries of its rows (${keys.join(", ")}); missing: ${absent.join(", ")}`,
+    );
+  }
+  const flows = keys.map(() => new Float64Array(n));
+  keys.forEach((key, j) => {
+    const z = numericInput(table, key, builder, "the input–output table");
+    for (let k = 0; k < n; k++) flows[k]![j] = z[k]!;
+  });
+  return { industries: labels, flows };
+}
+
 export interface LinkageOptions {
   /** Industry and year columns, in the density table and the panel (defaults "industry", "year"). */
   readonly industry?: string;

@@ -34,7 +34,7 @@ export const STUDY_PLANTED = {
   /** c: direct effect of robot on dvar (non-SOE, not technology-intensive). */
   direct: 0.003,
   /** c_soe: extra direct effect for SOEs (robot:soe). */
-  directSoe: 0.003,
+  directSoe: 0.004,
   /** c_tech: extra direct effect in technology-intensive industries (robot:tech). */
   directTech: 0.002,
   /** a_P: robot → profitability. */
@@ -46,9 +46,9 @@ export const STUDY_PLANTED = {
   /** b_I: innovation → dvar. */
   innovationDvar: 0.012,
   /** φ_F: suppliers' robot density (robot_for) → dvar. */
-  forward: 0.002,
+  forward: 0.003,
   /** φ_B: buyers' robot density (robot_back) → dvar. */
-  backward: 0.0015,
+  backward: 0.0025,
   /** Control effects on dvar (not among the checked effects). */
   lnAge: 0.01,
   leverage: -0.03,

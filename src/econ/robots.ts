@@ -249,7 +249,7 @@ export function buildRobotPenetration(
   const pwhat = "the firm panel";
   requireColumns(frame, [cols.industry, cols.year, prodShare, ...(options.manufacturing ? [options.manufacturing] : [])], PENETRATION_BUILDER, pwhat);
   const share = numericInput(frame, prodShare, PENETRATION_BUILDER, pwhat);
-  numericInput(frame, cols.year, PENETRATION_BUILDER, pwhat);
+  numericInput(frame, cols.year, PENETRATION_BUILDER, pwhat); // years must be numbers
   const manuf = options.manufacturing ? numericInput(frame, options.manufacturing, PENETRATION_BUILDER, pwhat) : null;
   const instrument = options.instrument ?? true;
   const density = industryRobotDensity(robots, employment, options);

@@ -2,36 +2,41 @@
  * The synthetic study panel: Chinese manufacturing exporters 2000–2013 with the raw columns the
  * study's builders take (trade components, balance-sheet items, production-worker shares), a
  * robot-stock table for 14 industries, base-year industry employment and an input–output
- * matrix — with the effects of {@link STUDY_PLANTED} planted on the DVAR the builders compute.
- * Seeded ({@link Rng}) and deterministic for a seed; the real data are not public.
+ * matrix — with the effects of STUDY_PLANTED (planted.ts) planted on the DVAR the builders
+ * compute. Seeded ({@link Rng}) and deterministic for a seed; the real data are not public.
+ * Two streams: the industry level (employment, robot stocks, input–output flows, year effects)
+ * depends on the seed only, so panels of any size share it; the firms have their own stream.
  *
  * ## Structure
  * Firms as in the firm-year panel of synthetic.ts ({@link drawFirms}): industry 1..14 (weights
  * 12,10,9,8,8,7,7,7,6,6,6,5,5,4), region east/central/west (0.92/0.055/0.025), SOE w.p. 0.05,
  * entry 2000..2013 (weights rising 1→2), life 1 + Geom(0.14), opening year entry − 1 − Geom(0.08):
  * an unbalanced panel of about 4.07 rows per firm. Industries are labour-, capital- or
- * technology-intensive ({@link STUDY_DGP}.industries). Trade regime per firm: pure processing
- * (20%), mixed (25%) or ordinary (55%).
+ * technology-intensive (STUDY_DGP.industries). Trade regime per firm: pure processing (20%),
+ * mixed (25%) or ordinary (55%).
  *
  * Industry k: base-year (2000) employment L_k = 400,000 · weight_k · exp(N(0, 0.2²)); robot
  * density (robots per 10,000 workers) D_kt = lvl_k · exp(g_k·(t − 2000) + ε_kt), lvl_k =
- * level(class) · exp(N(0, 0.3²)) with level 0.3/0.6/1.2 for labour/capital/technology, g_k ~
- * U(0.10, 0.22) (+0.02 technology), ε a random walk with N(0, 0.08²) steps; stock_kt =
- * round(D_kt · L_k / 10⁴), foreign_stock_kt = round(D_kt · exp(N(0.8, 0.15²)) · L_k / 10⁴).
- * Input–output flows z_kj = s_k·s_j·exp(N(0, 1)) (s = industry weights), ×5 on the diagonal and
- * ×8 for three randomly chosen main suppliers of each industry, rounded to 0.01.
+ * level(class) · exp(N(0, 0.3²)) with level 0.6/0.9/1.2 for labour/capital/technology, g_k ~
+ * U(0.10, 0.22) (+0.02 technology), ε_kt AR(1) with ρ = 0.5 and N(0, 0.25²) shocks (ε_k,2000 = 0);
+ * stock_kt = round(D_kt · L_k / 10⁴), foreign_stock_kt = round(D_kt · exp(N(0.8, 0.15²)) · L_k / 10⁴).
+ * Input–output flows z_kj = w_k·w_j·exp(N(0, 1)) (w = industry weights), ×5 on the diagonal and
+ * ×20 for two randomly chosen main suppliers of each industry, rounded to 0.01.
  *
- * Firm-year: production-worker share ps_it = plogis(0.7 + ln w0_i + a random walk with N(0, 0.1²)
+ * Firm-year: production-worker share ps_it = plogis(0.7 + ln w0_i + a random walk with N(0, 0.3²)
  * steps); employees, assets, net fixed assets (a firm share τ_i ~ U(0.2, 0.5) of assets),
- * liabilities, sales, cost from lognormal firm sizes, independent of robots. The builders then
- * give robot, robot_for, robot_back, ln_age, leverage, debt_nfa, cap_intensity, hhi exactly as
+ * liabilities, sales and cost from lognormal firm sizes, independent of robots. The builders
+ * then give robot, robot_for, robot_back, ln_age, leverage and cap_intensity exactly as
  * `buildStudyData` will, and
  *   profitability = 0.04 + η^P_i + ζ^P_t + a_P·robot + N(0, 0.03²),  profit = profitability·cost
- *   innovation    = 4 + η^I_i + ζ^I_t + a_I·robot + N(0, 0.4²),     rd = exp(innovation) − 1
- *   dvar* = the planted equation of planted.ts with intercept 0.55, firm effect α_i = N(0, 0.05²)
- *           + regime (−0.15 processing, −0.07 mixed) + class (+0.03 labour, −0.06 technology)
- *           − 0.03·ln w0_i (so robots and firm effects correlate), year effects (a random walk
- *           with N(0.004, 0.003²) steps), u AR(1) ρ = 0.5 with N(0, 0.045²) shocks (×1.3 SOE).
+ *   innovation    = 4 + η^I_i + 0.03·(t − 2000) + a_I·robot + N(0, 0.4²) (redrawn if < 0),
+ *                   rd = exp(innovation) − 1
+ *   dvar* = the planted equation of planted.ts with intercept 0.5, year effects a random walk
+ *           with N(0.004, 0.003²) steps, u AR(1) with ρ = 0.5 and N(0, 0.045²) shocks (×1.3 for
+ *           SOEs), and firm effect α_i = N(0, 0.05²) + regime (−0.15 processing, −0.07 mixed)
+ *           + class (+0.03 labour, −0.02 technology) − 0.01·ln w0_i (so that firm effects and
+ *           robot exposure correlate) − c·τ_i/(e_i·turnover_i) (the firm's typical capital term)
+ *           − the firm's excess over its ceiling (below).
  *
  * ## How the built DVAR carries the planted effects
  * The planted equation gives the target dvar* first; the trade components are then drawn around
@@ -43,10 +48,13 @@
  * so for processing and mixed firms M^P = (1 − dvar*)·X − m_i·X^O − s·(m_i·D + H) − c·NFA, and
  * for ordinary firms (M^P = 0) m_i = ((1 − dvar*)·X − s·H − c·NFA)/(X + s·D). Where that would
  * leave less than 10% of the foreign content to M^P (m_i·X^O + s·(m_i·D + H) > 0.9·((1 − dvar*)·X
- * − c·NFA)), m_i and H are scaled down — they enter nothing but the DVAR. This needs dvar* <
- * 1 − c·NFA/X: a firm-year whose draw of u's shock breaks that (or gives dvar* < 0.02) draws the
- * shock again — rare (`redrawn` counts them; none or a handful per 100k firms) and so without
- * visible effect on the estimates.
+ * − c·NFA)), m_i and H are scaled down — they enter nothing but the DVAR.
+ *
+ * This needs 0 < dvar* < 1 − c·NFA/X (the ceiling; 0.02 and 0.01 of margin are kept). A firm whose
+ * planted path (dvar* without u) comes within 0.15 of its ceiling in some year is shifted down as
+ * a whole by the excess — a firm effect, which the firm fixed effects absorb (`lowered` counts
+ * them, about 0.3–0.5% of firms). A firm-year whose shock still breaks the bounds draws it again
+ * (`redrawn`; a handful per 100k firms, too few to move an estimate).
  *
  * ## Data as the cleaning meets it
  * 3% of firm-years export nothing (X = 0) and 0.1% have negative exports (dropped by the
@@ -104,21 +112,21 @@ export const STUDY_DGP = {
   growthMin: 0.1,
   growthMax: 0.22,
   growthTechExtra: 0.02,
-  densityNoiseSd: 0.12,
+  densityNoiseSd: 0.25,
   densityNoiseAr1: 0.5,
   foreignLogMean: 0.8,
   foreignLogSd: 0.15,
   ioLogSd: 1,
   ioOwnFactor: 5,
-  ioMainSuppliers: 3,
-  ioMainFactor: 8,
+  ioMainSuppliers: 2,
+  ioMainFactor: 20,
   yearTrendMean: 0.004,
   yearTrendSd: 0.003,
-  dvarIntercept: 0.55,
+  dvarIntercept: 0.5,
   /** Trade regimes: pure processing, mixed, ordinary. */
   regimeProbs: [0.2, 0.25, 0.55],
   regimeShift: [-0.15, -0.07, 0],
-  intensityShift: { labour: 0.03, capital: 0, technology: -0.06 },
+  intensityShift: { labour: 0.03, capital: 0, technology: -0.02 },
   /** Firm effect loading on ln w0 (the firm's production-worker share, hence robot exposure). */
   exposureShift: -0.01,
   errorAr1: 0.5,
@@ -137,6 +145,8 @@ export const STUDY_DGP = {
   exportIntensityMin: 0.25,
   dvarMin: 0.02,
   dvarMargin: 0.01,
+  /** A firm whose planted path comes within this of its feasible ceiling is shifted down (firm effect). */
+  dvarHeadroom: 0.15,
   noExportShare: 0.03,
   negativeExportShare: 0.001,
   garbledShare: 0.005,
@@ -171,6 +181,8 @@ export interface StudyPanel {
     readonly parameters: StudyPlanted;
     readonly effects: readonly PlantedEffect[];
   };
+  /** Firms shifted down to keep their DVAR feasible (module comment). */
+  readonly lowered: number;
   /** Firm-years whose error shock was drawn again to keep the DVAR feasible (module comment). */
   readonly redrawn: number;
 }
@@ -186,7 +198,10 @@ export function generateStudyPanel(options: StudyPanelOptions = {}): StudyPanel 
   checkCount("firms", nf, 1);
   const D = STUDY_DGP;
   const P = STUDY_PLANTED;
-  const rng = new Rng(seed);
+  // Two streams: the industry level (employment, robot stocks, input–output flows, year effects)
+  // depends on the seed only, so panels of any size share it; the firms have their own.
+  const irng = new Rng(seed);
+  const rng = new Rng(seed + 0x5eed0000);
   const Y0 = D.firstYear;
   const nYears = D.lastYear - D.firstYear + 1;
   const nInd = D.industries.length;
@@ -233,34 +248,34 @@ export function generateStudyPanel(options: StudyPanelOptions = {}): StudyPanel 
   const stock = new Float64Array(nInd * nYears);
   const foreignStock = new Float64Array(nInd * nYears);
   for (let k = 0; k < nInd; k++) {
-    employmentK[k] = Math.round(D.employmentPerWeight * D.industryWeights[k]! * Math.exp(rng.normal(0, D.employmentLogSd)));
+    employmentK[k] = Math.round(D.employmentPerWeight * D.industryWeights[k]! * Math.exp(irng.normal(0, D.employmentLogSd)));
   }
   for (let k = 0; k < nInd; k++) {
     const cls = D.industries[k]!.intensity;
-    const lvl = D.densityLevel[cls] * Math.exp(rng.normal(0, D.densityLevelLogSd));
-    const g = rng.uniform(D.growthMin, D.growthMax) + (cls === "technology" ? D.growthTechExtra : 0);
+    const lvl = D.densityLevel[cls] * Math.exp(irng.normal(0, D.densityLevelLogSd));
+    const g = irng.uniform(D.growthMin, D.growthMax) + (cls === "technology" ? D.growthTechExtra : 0);
     let eps = 0;
     for (let t = 0; t < nYears; t++) {
-      if (t > 0) eps = D.densityNoiseAr1 * eps + rng.normal(0, D.densityNoiseSd);
+      if (t > 0) eps = D.densityNoiseAr1 * eps + irng.normal(0, D.densityNoiseSd);
       const density = lvl * Math.exp(g * t + eps);
       const cell = k * nYears + t;
       robotsIndustry[cell] = k + 1;
       robotsYear[cell] = Y0 + t;
       stock[cell] = Math.max(1, Math.round((density * employmentK[k]!) / 1e4));
-      const foreign = density * Math.exp(rng.normal(D.foreignLogMean, D.foreignLogSd));
+      const foreign = density * Math.exp(irng.normal(D.foreignLogMean, D.foreignLogSd));
       foreignStock[cell] = Math.max(1, Math.round((foreign * employmentK[k]!) / 1e4));
     }
   }
   const flows: number[][] = [];
   for (let k = 0; k < nInd; k++) {
     const row: number[] = [];
-    for (let j = 0; j < nInd; j++) row.push(D.industryWeights[k]! * D.industryWeights[j]! * Math.exp(rng.normal(0, D.ioLogSd)));
+    for (let j = 0; j < nInd; j++) row.push(D.industryWeights[k]! * D.industryWeights[j]! * Math.exp(irng.normal(0, D.ioLogSd)));
     flows.push(row);
   }
   for (let j = 0; j < nInd; j++) {
     flows[j]![j]! *= D.ioOwnFactor;
     const others = Array.from({ length: nInd }, (_, k) => k).filter((k) => k !== j);
-    rng.shuffle(others);
+    irng.shuffle(others);
     for (const k of others.slice(0, D.ioMainSuppliers)) flows[k]![j]! *= D.ioMainFactor;
   }
   for (const row of flows) for (let j = 0; j < nInd; j++) row[j] = Math.round(row[j]! * 100) / 100;
@@ -268,9 +283,9 @@ export function generateStudyPanel(options: StudyPanelOptions = {}): StudyPanel 
   const zetaP = new Float64Array(nYears);
   const zetaI = new Float64Array(nYears);
   for (let t = 0, acc = 0; t < nYears; t++) {
-    acc += rng.normal(D.yearTrendMean, D.yearTrendSd);
+    acc += irng.normal(D.yearTrendMean, D.yearTrendSd);
     gamma[t] = acc;
-    zetaP[t] = rng.normal(0, D.profitabilityYearSd);
+    zetaP[t] = irng.normal(0, D.profitabilityYearSd);
     zetaI[t] = D.innovationYearStep * t;
   }
 
@@ -381,8 +396,8 @@ export function generateStudyPanel(options: StudyPanelOptions = {}): StudyPanel 
       profitability[r] = D.profitabilityBase + etaP[i]! + zetaP[t]! + P.robotProfitability * robot[r]! + rng.normal(0, D.profitabilitySd);
       const mean = D.innovationBase + etaI[i]! + zetaI[t]! + P.robotInnovation * robot[r]!;
       let v = mean + rng.normal(0, D.innovationSd);
-      while (v < 0) v = mean + rng.normal(0, D.innovationSd);
-      innovation[r] = v;
+      for (let tries = 0; v < 0 && tries < 1000; tries++) v = mean + rng.normal(0, D.innovationSd);
+      innovation[r] = Math.max(v, 0);
     }
   }
 
@@ -393,37 +408,56 @@ export function generateStudyPanel(options: StudyPanelOptions = {}): StudyPanel 
   const impProc = new Float64Array(nrows);
   const impOrd = new Float64Array(nrows);
   const inputsTotal = new Float64Array(nrows);
+  const systematic = new Float64Array(nrows);
+  const upper = new Float64Array(nrows);
   let redrawn = 0;
+  let lowered = 0;
   for (let i = 0; i < nf; i++) {
     const ind = firms.industry[i]! - 1;
     const cls = D.industries[ind]!.intensity;
     const tech = cls === "technology" ? 1 : 0;
+    const robotCoef = P.direct + P.directSoe * firms.soe[i]! + P.directTech * tech;
+    const e = exportIntensity[i]!;
     const alpha =
       D.dvarIntercept + firms.alpha[i]! + D.regimeShift[regime[i]!]! + D.intensityShift[cls] + D.exposureShift * Math.log(firms.w0[i]!) -
-      (cCap * nfaShare[i]!) / (exportIntensity[i]! * Math.exp(turnover[i]!));
-    const robotCoef = P.direct + P.directSoe * firms.soe[i]! + P.directTech * tech;
+      (cCap * nfaShare[i]!) / (e * Math.exp(turnover[i]!));
+    // The firm's planted path, and how far it comes to its feasible ceiling (the DVAR formula
+    // needs dvar < 1 − c·NFA/X): a firm whose path comes closer than the headroom starts lower.
+    let excess = -Infinity;
+    for (let r = firstRow[i]!; r < firstRow[i + 1]!; r++) {
+      const t = year[r]! - Y0;
+      const sys =
+        alpha + gamma[t]! + robotCoef * robot[r]! + P.profitabilityDvar * profitability[r]! + P.innovationDvar * innovation[r]! +
+        P.forward * forward[r]! + P.backward * backward[r]! + P.lnAge * lnAge[r]! + P.leverage * leverage[r]! +
+        P.capIntensity * capIntensity[r]!;
+      systematic[r] = sys;
+      upper[r] = 1 - (cCap * nfa[r]!) / (e * sales[r]!) - D.dvarMargin;
+      excess = Math.max(excess, sys - (upper[r]! - D.dvarHeadroom));
+    }
+    if (excess > 0) {
+      lowered++;
+      for (let r = firstRow[i]!; r < firstRow[i + 1]!; r++) systematic[r] = systematic[r]! - excess;
+    }
+  }
+  for (let i = 0; i < nf; i++) {
     const sd = D.errorSd * (1 + D.errorSdSoeExtra * firms.soe[i]!);
     const e = exportIntensity[i]!;
     let u = 0;
     for (let r = firstRow[i]!; r < firstRow[i + 1]!; r++) {
-      const t = year[r]! - Y0;
-      const systematic =
-        alpha + gamma[t]! + robotCoef * robot[r]! + P.profitabilityDvar * profitability[r]! + P.innovationDvar * innovation[r]! +
-        P.forward * forward[r]! + P.backward * backward[r]! + P.lnAge * lnAge[r]! + P.leverage * leverage[r]! +
-        P.capIntensity * capIntensity[r]!;
       const x = e * sales[r]!;
-      const hi = 1 - (cCap * nfa[r]!) / x - D.dvarMargin;
+      const hi = upper[r]!;
+      const sys = systematic[r]!;
       let shock = rng.normal(0, sd);
-      let target = systematic + D.errorAr1 * u + shock;
+      let target = sys + D.errorAr1 * u + shock;
       if (!(target >= D.dvarMin && target <= hi)) {
         redrawn++;
         for (let tries = 0; tries < 1000 && !(target >= D.dvarMin && target <= hi); tries++) {
           shock = rng.normal(0, sd);
-          target = systematic + D.errorAr1 * u + shock;
+          target = sys + D.errorAr1 * u + shock;
         }
         if (!(target >= D.dvarMin && target <= hi)) target = Math.min(Math.max(target, D.dvarMin), hi);
       }
-      u = target - systematic;
+      u = target - sys;
       // trade components
       const xo = ordinaryShare[i]! * x;
       const d = sales[r]! - x;
@@ -459,7 +493,9 @@ export function generateStudyPanel(options: StudyPanelOptions = {}): StudyPanel 
   for (let r = 0; r < nrows; r++) {
     const v = rng.uniform();
     if (v < D.noExportShare) {
+      // a year without exports: everything is sold at home, and there are no processing imports
       inputsTotal[r] = inputsTotal[r]! - impProc[r]!;
+      domestic[r] = domestic[r]! + exportsX[r]!;
       exportsX[r] = 0;
       exportsOrd[r] = 0;
       impProc[r] = 0;
@@ -469,7 +505,7 @@ export function generateStudyPanel(options: StudyPanelOptions = {}): StudyPanel 
       impProc[r] = impProc[r]! + ((1 + rng.uniform()) * exportsX[r]!) / (1 - s);
     }
   }
-  for (const v of [liabilities]) for (let r = 0; r < nrows; r++) if (rng.uniform() < D.missingShare) v[r] = NaN;
+  for (let r = 0; r < nrows; r++) if (rng.uniform() < D.missingShare) liabilities[r] = NaN;
   const profit = new Float64Array(nrows);
   const rd = new Float64Array(nrows);
   for (let r = 0; r < nrows; r++) {
@@ -504,5 +540,5 @@ export function generateStudyPanel(options: StudyPanelOptions = {}): StudyPanel 
       ["inputs_total", numeric(inputsTotal)],
     ]),
   };
-  return { panel, robots, employment, io, planted: { parameters: P, effects: plantedEffects(P) }, redrawn };
+  return { panel, robots, employment, io, planted: { parameters: P, effects: plantedEffects(P) }, lowered, redrawn };
 }
