@@ -8,6 +8,7 @@ import { parseCliVcov, vcovColumns } from "./vcov-panel.js";
 import { parseSscFlag } from "../inference/ssc.js";
 import { Progress } from "./progress.js";
 import { VERSION } from "../version.js";
+import { checkThreads, defaultThreads, warmPool } from "../engine/pool.js";
 import type { DemeanMethodOption } from "../engine/demean.js";
 
 export const FIT_HELP = `absorb fit — OLS and 2SLS with high-dimensional fixed effects (fixest syntax)
@@ -87,6 +88,9 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
     ...(values.weights ? [values.weights] : []),
     ...(predicate ? predicate.columns : []),
   ]);
+  const threads = numberOption("fit", values.threads, "--threads");
+  checkThreads(threads);
+  warmPool(threads ?? defaultThreads());
   progress.phase(`reading ${data}`);
   const frame = await readFrame(data, [...columns]);
   const readMs = performance.now() - started;
@@ -99,7 +103,7 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
     fixefRm: fixefRm as "singleton" | "none" | undefined,
     method: method as DemeanMethodOption | undefined,
     tol: numberOption("fit", values.tol, "--tol"),
-    threads: numberOption("fit", values.threads, "--threads"),
+    threads,
     maxIter: numberOption("fit", values["max-iter"], "--max-iter"),
     allowNonConvergence: values["allow-nonconvergence"] ?? false,
   });

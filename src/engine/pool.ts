@@ -56,7 +56,8 @@ function getPool(threads: number): Piscina {
     const size = Math.max(threads, defaultThreads());
     pool = new Piscina({
       filename: workerScript,
-      minThreads: 0,
+      // All threads start at once (in parallel with whatever the caller does next); idle ones are unref'd.
+      minThreads: size,
       maxThreads: size,
       idleTimeout: 10_000,
       workerData: { memory: sharedEngine().arena.memory, module: kernelModule() },
@@ -80,6 +81,11 @@ export async function runPoolTasks<R>(tasks: readonly PoolTask[], threads: numbe
       }),
     ),
   );
+}
+
+/** Starts the pool's threads ahead of the first task, e.g. while a file is being read. */
+export function warmPool(threads: number): void {
+  if (threads > 1) getPool(threads);
 }
 
 /** Ends the workers now (the CLI calls this before exiting; idle workers also end by themselves). */
