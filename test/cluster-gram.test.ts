@@ -1,4 +1,4 @@
-import { describe, expect, test } from "vitest";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { Frame } from "../src/data/frame.js";
 import { generatePanel } from "../src/econ/synthetic.js";
 import { ClusterGram } from "../src/econ/cluster-gram.js";
@@ -6,6 +6,16 @@ import { completeCases, extractColumns, Refitter } from "../src/econ/refit.js";
 import { buildSample } from "../src/estimators/sample.js";
 import { parseFormula } from "../src/formula/parse.js";
 import { Rng } from "../src/econ/random.js";
+import { sharedEngine } from "../src/engine/shared.js";
+
+// ClusterGram keeps part of its sums in the wasm arena: each test gives it back.
+let mark = 0;
+beforeEach(() => {
+  mark = sharedEngine().arena.mark();
+});
+afterEach(() => {
+  sharedEngine().arena.release(mark);
+});
 
 /**
  * The per-cluster sums (cluster-gram.ts) give the Gram matrix of the demeaned columns that a
@@ -73,10 +83,27 @@ describe("ClusterGram equals a demeaning of the reweighted rows", () => {
   test("clusters coarser than the nested effect (industry clusters, firm effects)", async () => {
     expect(await compare(panel, "dvar ~ robot + ln_age | firm_id + year", "industry", null, 5)).toBeLessThan(1e-9);
   });
+  test("a partition's Gram matrices (the largest group by subtraction) equal each group's own", () => {
+    const spec = parseFormula("dvar ~ robot + ln_age | firm_id + year");
+    const sample = buildSample({ frame: panel, numeric: ["dvar", "robot", "ln_age"], categorical: [], fixedEffects: spec.fixedEffects, clusters: ["firm_id"], weights: null, subset: null, dropSingletons: true });
+    const { columns } = extractColumns(panel, sample.rows, ["dvar"], false, spec.terms);
+    const sums = ClusterGram.build(columns, sample.fixedEffects, sample.clusters[0], null)!;
+    const rng = new Rng(8);
+    const labels = Int32Array.from({ length: sums.clusters }, () => (rng.uniform() < 0.7 ? 0 : 1 + rng.integer(2)));
+    const grams = sums.gramsOfPartition(labels, 3);
+    for (let k = 0; k < 3; k++) {
+      const own = sums.gram(Float64Array.from(labels, (l) => (l === k ? 1 : 0)));
+      expect(grams[k].n).toBe(own.n);
+      own.matrix.forEach((v, i) => expect(Math.abs(grams[k].matrix[i] - v)).toBeLessThan(1e-9 * Math.abs(own.matrix[0])));
+    }
+  });
+
   test("too many non-nested levels: null (the caller demeans rows instead)", () => {
     const spec = parseFormula("dvar ~ robot | firm_id");
-    const sample = buildSample({ frame: panel, numeric: ["dvar", "robot"], categorical: [], fixedEffects: spec.fixedEffects, clusters: ["year"], weights: null, subset: null, dropSingletons: true });
-    const { columns } = extractColumns(panel, sample.rows, ["dvar"], false, spec.terms);
+    const wide = generatePanel({ firms: 3000, seed: 3 });
+    const sample = buildSample({ frame: wide, numeric: ["dvar", "robot"], categorical: [], fixedEffects: spec.fixedEffects, clusters: ["year"], weights: null, subset: null, dropSingletons: true });
+    const { columns } = extractColumns(wide, sample.rows, ["dvar"], false, spec.terms);
+    expect(sample.fixedEffects[0].size).toBeGreaterThan(ClusterGram.MAX_LEVELS);
     expect(ClusterGram.build(columns, sample.fixedEffects, sample.clusters[0], null)).toBeNull();
   });
 });

@@ -121,7 +121,7 @@ describe("mediation: cluster bootstrap of a·b", () => {
     // The generator plants robot → profitability (0.008) and profitability → dvar (0.01); the
     // second is small against dvar's noise, so it takes the full 100,000-firm panel to see it.
     const big = generatePanel({ firms: 100_000, seed: 1 });
-    const med = await mediation(big, "dvar ~ robot + ln_age | firm_id + year", { mediator: "profitability", ...cluster, B: 199, seed: 1 });
+    const med = await mediation(big, "dvar ~ robot + ln_age | firm_id + year", { mediator: "profitability", ...cluster, B: 99, seed: 1 });
     expect(Math.abs(med.a.estimate - 0.008)).toBeLessThan(4 * med.a.se);
     expect(Math.abs(med.b.estimate - 0.01)).toBeLessThan(4 * med.b.se);
     expect(med.indirect).toBeGreaterThan(0);

@@ -50,6 +50,12 @@ describe("feolsMulti reproduces the separate fits", () => {
     }
   });
 
+  test("weights and two-way clustering are carried to every model", async () => {
+    const opts: FeolsOptions = { weights: "assets", vcov: { cluster: ["firm_id", "year"] } };
+    const multi = await feolsMulti(panel, "dvar ~ csw(robot, ln_age) | firm_id + year", opts);
+    for (const fit of multi) expectSameFit(fit.result, await feols(panel, fit.formula, opts));
+  });
+
   test("csw0() and sw0() start with the model without the stepped regressors", async () => {
     const multi = await feolsMulti(panel, "dvar ~ robot + csw0(ln_age, profitability) | firm_id + year");
     expect(multi.fits.map((f) => f.formula)).toEqual([
@@ -110,6 +116,12 @@ describe("feolsMulti reproduces the separate fits", () => {
       const mask = Uint8Array.from(subset, (s, r) => (s && (lv === null || soe[r] === lv) ? 1 : 0));
       expectSameFit(fit.result, await feols(panel, fit.formula, { subset: mask }));
     }
+  });
+
+  test("IV models are estimated one by one, equal to feols", async () => {
+    const multi = await feolsMulti(panel, "c(dvar, gap) ~ ln_age | firm_id + year | robot ~ robot_iv", cluster);
+    expect(multi.length).toBe(2);
+    for (const fit of multi) expectSameFit(fit.result, await feols(panel, fit.formula, cluster));
   });
 
   test("a single-model formula gives one fit equal to feols", async () => {

@@ -2,6 +2,9 @@ import type { EncodedEffect } from "../estimators/sample.js";
 import { nestedIn } from "../estimators/vcov-spec.js";
 import { choleskyDropping, solveFactor } from "../linalg/cholesky.js";
 import type { Gram } from "./refit.js";
+import type { Arena } from "../engine/arena.js";
+import type { Kernels } from "../engine/kernels.js";
+import { sharedEngine } from "../engine/shared.js";
 
 /**
  * Gram matrices of demeaned columns for any cluster-level reweighting, from per-cluster sums:
@@ -28,11 +31,18 @@ import type { Gram } from "./refit.js";
  * Without a nested fixed effect z̃ = z and the s_f term is absent; without fixed effects the
  * Gram matrix is Z'WZ (the intercept is one of the columns).
  */
+
 /**
- * The per-cluster sums a ClusterGram is made of. Every piece of the Gram matrix is a set of
- * targets, each the sum over clusters of c_g times a stored value; the values are laid out per
- * target so that a replication is a run of dot products (dense over clusters for Z̃'WZ̃ and the
- * moments, over the clusters that touch a level for the sparse pieces).
+ * The per-cluster sums a ClusterGram is made of, laid out for the two ways of summing them:
+ *
+ * - dense, for weights on most clusters (the bootstrap): Z̃'WZ̃ and the moments as (targets × G)
+ *   columns in wasm memory, one SIMD dot product with c per target; D₂'WZ̃ as its (cluster,
+ *   level) entries in wasm memory, level by level, dotted with the gathered weights;
+ * - cluster by cluster, for a few clusters (the small groups of a permutation), in JS arrays.
+ *
+ * D̃₂'WD̃₂ is summed by pattern: clusters whose contribution R_g is the same (firms present in the
+ * same years, unweighted) share one entry list, so R = Σ_p (Σ_{g∈p} c_g) R_p costs a pass over
+ * the clusters plus the distinct patterns' entries.
  */
 interface ClusterSums {
   readonly width: number;
@@ -40,48 +50,84 @@ interface ClusterSums {
   readonly nested: string | null;
   /** L: levels of the fixed effects not nested in the clusters. */
   readonly levels: number;
+  /** width·(width+1)/2. */
+  readonly triangle: number;
   /** Rows per cluster. */
   readonly rows: Int32Array;
-  /** width·(width+1)/2 targets × G clusters: the upper triangle of Σ_{i∈g} ω z̃ z̃'. */
-  readonly cross: Float64Array;
-  /** (1 + 2·width) targets × G: Σ ω, Σ ω z, Σ ω z² of the raw columns. */
-  readonly moments: Float64Array;
-  /** D₂'WZ̃ entries by level: qStart[l]..qStart[l+1] are (cluster qCluster[k], values qVal[a·nq + k]). */
+  /** Wasm pointer: (triangle + moments) columns of G values — Σ_{i∈g} ω z̃_a z̃_b (upper triangle), then Σ ω, Σ ω z, Σ ω z². */
+  readonly dense: number;
+  /** Wasm pointers: scratch for the G cluster weights, the gathered entry weights and the results. */
+  readonly cBuf: number;
+  readonly wBuf: number;
+  readonly out: number;
+  /** Wasm pointer: D₂'WZ̃ entries level by level; level l's block is `width` columns of its qStart[l+1] − qStart[l] entries. */
+  readonly qBlock: number;
   readonly qStart: Int32Array;
+  /** Cluster of each entry, in level order. */
   readonly qCluster: Int32Array;
-  readonly qVal: Float64Array;
-  /** D̃₂'WD̃₂ entries by target la·L + lb (la ≤ lb): (cluster rCluster[k], value rVal[k]). */
-  readonly rStart: Int32Array;
-  readonly rCluster: Int32Array;
-  readonly rVal: Float64Array;
+  /** JS, cluster by cluster: the triangle and moments (g·targets + t), and the (level, Σ ω z̃) entries (qcVal: k·width + a). */
+  readonly byCluster: Float64Array;
+  readonly qcStart: Int32Array;
+  readonly qcLevel: Int32Array;
+  readonly qcVal: Float64Array;
+  /** Pattern of each cluster's R_g, and each pattern's (index la·L + lb, value) entries. */
+  readonly pattern: Int32Array;
+  readonly pStart: Int32Array;
+  readonly pIdx: Int32Array;
+  readonly pVal: Float64Array;
+}
+
+/** The sums that make one Gram matrix, linear in the cluster weights. */
+interface Pieces {
+  rows: number;
+  /** Upper triangle of Z̃'WZ̃ (width·(width+1)/2), then Σ w, Σ w z, Σ w z² of the raw columns. */
+  readonly dense: Float64Array;
+  /** D₂'WZ̃, a·L + l. */
+  readonly Q: Float64Array;
+  /** D̃₂'WD̃₂, upper triangle at la·L + lb. */
+  readonly R: Float64Array;
 }
 
 /** Refuse when the sparse pieces would hold more entries than this (memory): use Refitter then. */
 const MAX_ENTRIES = 40_000_000;
+/** In a partition, a group with fewer clusters than this share is summed cluster by cluster. */
+const SPARSE_SHARE = 0.08;
 
 export class ClusterGram {
   /** Refuse when the fixed effects not nested in the clusters have more levels than this (a dense L×L solve). */
   static readonly MAX_LEVELS = 2000;
 
-  private constructor(private readonly s: ClusterSums) {}
+  private total: Pieces | undefined;
+
+  private constructor(
+    private readonly sums: ClusterSums,
+    private readonly k: Kernels,
+    private readonly arena: Arena,
+  ) {}
 
   get width(): number {
-    return this.s.width;
+    return this.sums.width;
   }
 
   get clusters(): number {
-    return this.s.clusters;
+    return this.sums.clusters;
   }
 
   /** The nested fixed effect demeaned once, or null. */
   get nested(): string | null {
-    return this.s.nested;
+    return this.sums.nested;
+  }
+
+  /** Distinct R_g patterns (for the record). */
+  get patterns(): number {
+    return this.sums.pStart.length - 1;
   }
 
   /**
    * The per-cluster sums of `columns` (values over the base sample's rows), or null when the
    * fixed effects not nested in `cluster` have more than MAX_LEVELS levels or the sums would be
-   * too large (use Refitter then).
+   * too large (use Refitter then). Part of the sums lives in the shared wasm arena: the caller
+   * marks the arena before and releases it when done with this object.
    */
   static build(columns: readonly Float64Array[], effects: readonly EncodedEffect[], cluster: EncodedEffect, weights: Float64Array | null): ClusterGram | null {
     const d = columns.length;
@@ -123,11 +169,11 @@ export class ClusterGram {
     const { start, order } = countingSort(cl, G, byNested);
     const T = (d * (d + 1)) / 2;
     const M = 1 + 2 * d;
-    const cross = new Float64Array(T * G);
-    const moments = new Float64Array(M * G);
+    const S = T + M;
+    const byCluster = new Float64Array(S * G);
     const rows = new Int32Array(G);
     const q = new Entries(d);
-    const r = new Entries(1);
+    const qcStart = new Int32Array(G + 1);
     const qAcc = new Float64Array(L * d);
     const qSeen = new Uint8Array(L);
     const qTouched: number[] = [];
@@ -138,6 +184,11 @@ export class ClusterGram {
     const sSeen = new Uint8Array(L);
     const sTouched: number[] = [];
     const lev = new Int32Array(m);
+    const pattern = new Int32Array(G);
+    const patternIndex = new Map<string, number>();
+    const pStart: number[] = [0];
+    const pIdx: number[] = [];
+    const pVal: number[] = [];
     const addR = (idx: number, v: number) => {
       if (!rSeen[idx]) {
         rSeen[idx] = 1;
@@ -145,8 +196,6 @@ export class ClusterGram {
       }
       rAcc[idx] += v;
     };
-    const crossAcc = new Float64Array(T);
-    const momAcc = new Float64Array(M);
     let fOmega = 0;
     const closeNested = () => {
       // − s_f s_f' / Ω_f over the levels the nested level touched.
@@ -160,22 +209,21 @@ export class ClusterGram {
       sTouched.length = 0;
     };
     for (let g = 0; g < G; g++) {
-      crossAcc.fill(0);
-      momAcc.fill(0);
+      const base = g * S;
       let currentNested = -1;
       for (let p = start[g]; p < start[g + 1]; p++) {
         const i = order[p];
         const wi = w ? w[i] : 1;
-        let t = 0;
+        let t = base;
         for (let a = 0; a < d; a++) {
           const za = wi * tilde[a][i];
-          for (let b = a; b < d; b++) crossAcc[t++] += za * tilde[b][i];
+          for (let b = a; b < d; b++) byCluster[t++] += za * tilde[b][i];
         }
-        momAcc[0] += wi;
+        byCluster[base + T] += wi;
         for (let a = 0; a < d; a++) {
           const z = columns[a][i];
-          momAcc[1 + a] += wi * z;
-          momAcc[1 + d + a] += wi * z * z;
+          byCluster[base + T + 1 + a] += wi * z;
+          byCluster[base + T + 1 + d + a] += wi * z * z;
         }
         if (m === 0) continue;
         if (nestedFe && nestedFe.codes[i] !== currentNested) {
@@ -205,119 +253,210 @@ export class ClusterGram {
       }
       if (currentNested >= 0) closeNested();
       rows[g] = start[g + 1] - start[g];
-      for (let t = 0; t < T; t++) cross[t * G + g] = crossAcc[t];
-      for (let t = 0; t < M; t++) moments[t * G + g] = momAcc[t];
       for (const l of qTouched) {
         q.push(l, g, qAcc, l * d);
         qAcc.fill(0, l * d, l * d + d);
         qSeen[l] = 0;
       }
       qTouched.length = 0;
+      qcStart[g + 1] = q.length;
+      // This cluster's R_g, in a canonical order, shared with every cluster that has the same one.
+      rTouched.sort((a, b) => a - b);
+      let key = "";
+      for (const idx of rTouched) key += `${idx}:${rAcc[idx]};`;
+      let pat = patternIndex.get(key);
+      if (pat === undefined) {
+        pat = patternIndex.size;
+        patternIndex.set(key, pat);
+        for (const idx of rTouched) {
+          pIdx.push(idx);
+          pVal.push(rAcc[idx]);
+        }
+        pStart.push(pIdx.length);
+      }
+      pattern[g] = pat;
       for (const idx of rTouched) {
-        r.push(idx, g, rAcc, idx);
         rAcc[idx] = 0;
         rSeen[idx] = 0;
       }
       rTouched.length = 0;
-      if (q.length + r.length > MAX_ENTRIES) return null;
+      if (q.length + pIdx.length > MAX_ENTRIES) return null;
     }
-    const qs = q.byTarget(L);
-    const rs = r.byTarget(L * L);
-    return new ClusterGram({
+    // The dense layout: target-major columns of G values.
+    const dense = new Float64Array(S * G);
+    for (let g = 0; g < G; g++) for (let t = 0; t < S; t++) dense[t * G + g] = byCluster[g * S + t];
+    const qs = q.byLevelBlocks(L);
+    const { arena, kernels } = sharedEngine();
+    const sums: ClusterSums = {
       width: d,
       clusters: G,
       nested: nestedFe ? nestedFe.name : null,
       levels: L,
+      triangle: T,
       rows,
-      cross,
-      moments,
+      dense: arena.putF64(dense, "per-cluster sums"),
+      cBuf: arena.allocF64(G, "cluster weights"),
+      wBuf: arena.allocF64(Math.max(1, qs.cluster.length), "entry weights"),
+      out: arena.allocF64(S + d * L),
+      qBlock: arena.putF64(qs.values, "per-cluster level sums"),
       qStart: qs.start,
       qCluster: qs.cluster,
-      qVal: qs.values,
-      rStart: rs.start,
-      rCluster: rs.cluster,
-      rVal: rs.values,
-    });
+      byCluster,
+      qcStart,
+      qcLevel: q.targets(),
+      qcVal: q.flatValues(),
+      pattern,
+      pStart: Int32Array.from(pStart),
+      pIdx: Int32Array.from(pIdx),
+      pVal: Float64Array.from(pVal),
+    };
+    return new ClusterGram(sums, kernels, arena);
   }
 
   /** The Gram matrix of the demeaned columns with cluster g's rows weighted by c[g] (0 leaves them out). */
   gram(c: ArrayLike<number>): Gram {
-    const { width: d, levels: L, clusters: G, cross, moments, rows: rowsPer, qStart, qCluster, qVal, rStart, rCluster, rVal } = this.s;
-    const cf = c instanceof Float64Array ? c : Float64Array.from(c);
+    return this.finish(this.pieces(c));
+  }
+
+  /**
+   * One Gram matrix per group of a partition of the clusters (labels[g] in 0..groups−1): the
+   * permutation test's split samples. The sums of every group but the largest are taken over its
+   * own clusters (cluster by cluster when the group is small); the largest group's are the whole
+   * sample's (computed once) minus the others'.
+   */
+  gramsOfPartition(labels: Int32Array, groups: number): Gram[] {
+    const G = this.sums.clusters;
+    const sizes = new Int32Array(groups);
+    for (let g = 0; g < G; g++) sizes[labels[g]]++;
+    let largest = 0;
+    for (let k = 1; k < groups; k++) if (sizes[k] > sizes[largest]) largest = k;
+    this.total ??= this.pieces(new Float64Array(G).fill(1));
+    const parts: (Pieces | null)[] = [];
+    for (let k = 0; k < groups; k++) {
+      if (k === largest) parts.push(null);
+      else if (sizes[k] < SPARSE_SHARE * G) {
+        const list = new Int32Array(sizes[k]);
+        let m = 0;
+        for (let g = 0; g < G; g++) if (labels[g] === k) list[m++] = g;
+        parts.push(this.piecesOf(list));
+      } else {
+        const c = new Float64Array(G);
+        for (let g = 0; g < G; g++) if (labels[g] === k) c[g] = 1;
+        parts.push(this.pieces(c));
+      }
+    }
+    const total = this.total;
+    const rest: Pieces = { rows: total.rows, dense: total.dense.slice(), Q: total.Q.slice(), R: total.R.slice() };
+    for (const part of parts) {
+      if (!part) continue;
+      rest.rows -= part.rows;
+      subtract(rest.dense, part.dense);
+      subtract(rest.Q, part.Q);
+      subtract(rest.R, part.R);
+    }
+    return parts.map((part) => this.finish(part ?? rest));
+  }
+
+  /** The sums for cluster weights c: SIMD dot products over the clusters (wasm) and a gather per entry. */
+  private pieces(c: ArrayLike<number>): Pieces {
+    const { k, arena } = this;
+    const { width: d, levels: L, clusters: G, triangle: T, rows: rowsPer, dense, cBuf, wBuf, out, qBlock, qStart, qCluster } = this.sums;
+    const S = T + 1 + 2 * d;
+    const cv = arena.f64(cBuf, G);
+    cv.set(c);
     let rows = 0;
-    for (let g = 0; g < G; g++) if (cf[g] !== 0) rows += rowsPer[g];
+    for (let g = 0; g < G; g++) if (cv[g] !== 0) rows += rowsPer[g];
+    k.crossprod_vec(G, S, dense, cBuf, 0, out);
+    const Q = new Float64Array(d * L);
+    if (L > 0) {
+      const nq = qCluster.length;
+      const wv = arena.f64(wBuf, nq);
+      for (let e = 0; e < nq; e++) wv[e] = cv[qCluster[e]];
+      for (let l = 0; l < L; l++) {
+        const len = qStart[l + 1] - qStart[l];
+        if (len > 0) k.crossprod_vec(len, d, qBlock + qStart[l] * d * 8, wBuf + qStart[l] * 8, 0, out + (S + l * d) * 8);
+      }
+      const ov = arena.f64(out + S * 8, d * L);
+      for (let l = 0; l < L; l++) for (let a = 0; a < d; a++) Q[a * L + l] = qStart[l + 1] > qStart[l] ? ov[l * d + a] : 0;
+    }
+    return { rows, dense: arena.f64(out, S).slice(), Q, R: this.patternSums(cv) };
+  }
+
+  /** The sums over the listed clusters, each with weight 1 (cluster by cluster, in JS). */
+  private piecesOf(list: Int32Array): Pieces {
+    const { width: d, levels: L, clusters: G, triangle: T, rows: rowsPer, byCluster, qcStart, qcLevel, qcVal } = this.sums;
+    const S = T + 1 + 2 * d;
+    const dense = new Float64Array(S);
+    const Q = new Float64Array(d * L);
+    const c = new Float64Array(G);
+    let rows = 0;
+    for (let p = 0; p < list.length; p++) {
+      const g = list[p];
+      c[g] = 1;
+      rows += rowsPer[g];
+      const base = g * S;
+      for (let t = 0; t < S; t++) dense[t] += byCluster[base + t];
+      for (let e = qcStart[g]; e < qcStart[g + 1]; e++) {
+        const l = qcLevel[e];
+        for (let a = 0; a < d; a++) Q[a * L + l] += qcVal[e * d + a];
+      }
+    }
+    return { rows, dense, Q, R: this.patternSums(c) };
+  }
+
+  /** D̃₂'WD̃₂ = Σ_p (Σ_{g∈p} c_g) R_p (upper triangle). */
+  private patternSums(c: Float64Array): Float64Array {
+    const { levels: L, clusters: G, pattern, pStart, pIdx, pVal } = this.sums;
+    const R = new Float64Array(L * L);
+    if (L === 0) return R;
+    const P = pStart.length - 1;
+    const weight = new Float64Array(P);
+    for (let g = 0; g < G; g++) weight[pattern[g]] += c[g];
+    for (let p = 0; p < P; p++) {
+      const v = weight[p];
+      if (v === 0) continue;
+      for (let e = pStart[p]; e < pStart[p + 1]; e++) R[pIdx[e]] += v * pVal[e];
+    }
+    return R;
+  }
+
+  /** Z̃'WZ̃ − Q'R⁺Q and the raw spreads, from the sums. */
+  private finish(p: Pieces): Gram {
+    const { width: d, levels: L, triangle: T } = this.sums;
     const matrix = new Float64Array(d * d);
     let t = 0;
     for (let a = 0; a < d; a++) {
       for (let b = a; b < d; b++) {
-        const v = dotRange(cf, 0, cross, t++ * G, G);
-        matrix[a * d + b] = v;
-        matrix[b * d + a] = v;
+        matrix[a * d + b] = p.dense[t];
+        matrix[b * d + a] = p.dense[t++];
       }
     }
-    const mom = new Float64Array(1 + 2 * d);
-    for (let k = 0; k < mom.length; k++) mom[k] = dotRange(cf, 0, moments, k * G, G);
     if (L > 0) {
-      const nq = qCluster.length;
-      const wq = new Float64Array(nq);
-      for (let k = 0; k < nq; k++) wq[k] = cf[qCluster[k]];
-      const Q = new Float64Array(d * L);
-      for (let l = 0; l < L; l++) {
-        const lo = qStart[l];
-        const len = qStart[l + 1] - lo;
-        for (let a = 0; a < d; a++) Q[a * L + l] = dotRange(wq, lo, qVal, a * nq + lo, len);
-      }
-      const R = new Float64Array(L * L);
-      for (let la = 0; la < L; la++) {
-        for (let lb = la; lb < L; lb++) {
-          const idx = la * L + lb;
-          let s0 = 0;
-          let s1 = 0;
-          let k = rStart[idx];
-          const end = rStart[idx + 1];
-          for (; k + 1 < end; k += 2) {
-            s0 += cf[rCluster[k]] * rVal[k];
-            s1 += cf[rCluster[k + 1]] * rVal[k + 1];
-          }
-          if (k < end) s0 += cf[rCluster[k]] * rVal[k];
-          R[idx] = s0 + s1;
-          R[lb * L + la] = s0 + s1;
-        }
-      }
+      const R = p.R.slice();
+      for (let la = 0; la < L; la++) for (let lb = 0; lb < la; lb++) R[la * L + lb] = R[lb * L + la];
       const factor = choleskyDropping(R, L, 1e-9);
-      const solved = Array.from({ length: d }, (_, a) => solveFactor(factor, Q.subarray(a * L, (a + 1) * L)));
+      const solved = Array.from({ length: d }, (_, a) => solveFactor(factor, p.Q.subarray(a * L, (a + 1) * L)));
       for (let a = 0; a < d; a++) {
         for (let b = a; b < d; b++) {
-          const v = dotRange(Q, a * L, solved[b], 0, L);
+          let v = 0;
+          for (let l = 0; l < L; l++) v += p.Q[a * L + l] * solved[b][l];
           matrix[a * d + b] -= v;
           if (b !== a) matrix[b * d + a] -= v;
         }
       }
     }
     const raw = new Float64Array(d);
+    const mom = p.dense.subarray(T);
     for (let a = 0; a < d; a++) raw[a] = mom[1 + d + a] - (mom[1 + a] * mom[1 + a]) / mom[0];
-    return { n: rows, matrix, raw };
+    return { n: p.rows, matrix, raw };
   }
 }
 
-/** Σ x[xo + k] · y[yo + k], k < len, with four accumulators. */
-function dotRange(x: Float64Array, xo: number, y: Float64Array, yo: number, len: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let k = 0;
-  for (; k + 3 < len; k += 4) {
-    s0 += x[xo + k] * y[yo + k];
-    s1 += x[xo + k + 1] * y[yo + k + 1];
-    s2 += x[xo + k + 2] * y[yo + k + 2];
-    s3 += x[xo + k + 3] * y[yo + k + 3];
-  }
-  for (; k < len; k++) s0 += x[xo + k] * y[yo + k];
-  return s0 + s1 + (s2 + s3);
+function subtract(a: Float64Array, b: Float64Array): void {
+  for (let i = 0; i < a.length; i++) a[i] -= b[i];
 }
 
-/** A growing list of (target, cluster, values[width]) entries, regrouped by target at the end. */
+/** A growing list of (target, cluster, values[width]) entries. */
 class Entries {
   private target = new Int32Array(1024);
   private clusterOf = new Int32Array(1024);
@@ -347,16 +486,34 @@ class Entries {
     for (let a = 0; a < this.width; a++) this.values[k * this.width + a] = src[at + a];
   }
 
-  /** Entries grouped by target (clusters ascending within a target); values column-major (a·count + k). */
-  byTarget(targets: number): { start: Int32Array; cluster: Int32Array; values: Float64Array } {
+  /** The targets in push order. */
+  targets(): Int32Array {
+    return this.target.slice(0, this.length);
+  }
+
+  /** The values in push order (k·width + a). */
+  flatValues(): Float64Array {
+    return this.values.slice(0, this.length * this.width);
+  }
+
+  /**
+   * Entries grouped by target (clusters ascending within a target), values in blocks: target
+   * t's block starts at start[t]·width and holds `width` columns of its start[t+1] − start[t] values.
+   */
+  byLevelBlocks(targets: number): { start: Int32Array; cluster: Int32Array; values: Float64Array } {
     const count = this.length;
+    const w = this.width;
     const { start, order } = countingSort(this.target.subarray(0, count), targets);
     const cluster = new Int32Array(count);
-    const values = new Float64Array(count * this.width);
-    for (let p = 0; p < count; p++) {
-      const k = order[p];
-      cluster[p] = this.clusterOf[k];
-      for (let a = 0; a < this.width; a++) values[a * count + p] = this.values[k * this.width + a];
+    const values = new Float64Array(count * w);
+    for (let t = 0; t < targets; t++) {
+      const lo = start[t];
+      const len = start[t + 1] - lo;
+      for (let p = lo; p < lo + len; p++) {
+        const k = order[p];
+        cluster[p] = this.clusterOf[k];
+        for (let a = 0; a < w; a++) values[lo * w + a * len + (p - lo)] = this.values[k * w + a];
+      }
     }
     return { start, cluster, values };
   }

@@ -3,17 +3,17 @@ import { selectColumns } from "../data/arrow.js";
 import { encodeColumn, type Level } from "../data/encode.js";
 import type { Frame } from "../data/frame.js";
 import { formatName } from "../formula/lexer.js";
-import { parseFormula } from "../formula/parse.js";
+import { parseFormula, type ModelSpec } from "../formula/parse.js";
 import { InputError } from "../errors.js";
 import type { Coefficient } from "../inference/coefficients.js";
 import { wald, type WaldTest } from "../inference/wald.js";
 import { defaultThreads } from "../engine/pool.js";
+import { sharedEngine } from "../engine/shared.js";
 import { checkOptions, normaliseSubset, numericColumns } from "../estimators/feols.js";
 import { estimateSpecs } from "../estimators/multi.js";
-import { buildSample, type EncodedEffect } from "../estimators/sample.js";
+import { buildSample, type EncodedEffect, type Sample } from "../estimators/sample.js";
 import { nestedIn, vcovRequest } from "../estimators/vcov-spec.js";
-import { DEFAULTS } from "../estimators/options.js";
-import type { FeolsOptions } from "../estimators/options.js";
+import { DEFAULTS, type FeolsOptions } from "../estimators/options.js";
 import type { FeolsResult } from "../estimators/result.js";
 import { Rng } from "./random.js";
 import { ClusterGram } from "./cluster-gram.js";
@@ -262,7 +262,8 @@ export async function heterogeneity(data: DataInput, formula: string, options: H
   const fits: FeolsResult[] = [];
   for (const level of levels) {
     const code = full.levels.findIndex((l) => String(l) === String(level));
-    const mask = Uint8Array.from(subset, (s, r) => (s && full.codes[r] === code ? 1 : 0));
+    const mask = new Uint8Array(subset.length);
+    for (let r = 0; r < mask.length; r++) if (subset[r] && full.codes[r] === code) mask[r] = 1;
     const [fit] = await estimateSpecs(frame, [spec], options, mask, () => `${group} = ${String(level)}`);
     fits.push(fit);
   }
@@ -349,9 +350,9 @@ export async function heterogeneity(data: DataInput, formula: string, options: H
  */
 async function permute(
   frame: Frame,
-  spec: ReturnType<typeof parseFormula>,
+  spec: ModelSpec,
   treatment: string,
-  sample: ReturnType<typeof buildSample>,
+  sample: Sample,
   groupEnc: EncodedEffect,
   unit: EncodedEffect | null,
   options: HeterogeneityOptions,
@@ -359,58 +360,63 @@ async function permute(
   seed: number,
   refIndex: number,
 ): Promise<{ draws: Float64Array[]; failed: number; units: number; engine: "cluster-sums" | "rows" }> {
-  const rows = sample.rows;
-  const n = rows.length;
-  const { columns, regressors, xs } = extractColumns(frame, rows, [spec.depvar], spec.intercept, spec.terms);
-  const width = columns.length;
-  const xAt = regressors.indexOf(treatment);
-  const hasFe = sample.fixedEffects.length > 0;
-  const L = groupEnc.size;
-  const sums = unit && options.engine !== "rows" ? ClusterGram.build(columns, sample.fixedEffects, unit, sample.weights) : null;
-  const refit = sums
-    ? null
-    : new Refitter(columns, sample.fixedEffects, sample.weights, {
-        method: options.method ?? "auto",
-        tol: options.tol ?? DEFAULTS.tol,
-        maxIter: options.maxIter ?? DEFAULTS.maxIter,
-        allowNonConvergence: options.allowNonConvergence ?? false,
-        threads: options.threads ?? defaultThreads(),
-      });
-  // Labels of the units (or rows), to be shuffled.
-  let labels: Int32Array;
-  if (unit) {
-    labels = new Int32Array(unit.size);
-    for (let i = 0; i < n; i++) labels[unit.codes[i]] = groupEnc.codes[i];
-  } else labels = Int32Array.from(groupEnc.codes);
-  const rng = new Rng(seed);
-  const draws = Array.from({ length: L - 1 }, () => new Float64Array(K));
-  const c = new Float64Array(unit ? unit.size : 0);
-  const picked = new Int32Array(n);
-  let failed = 0;
-  const slopes = new Float64Array(L);
-  for (let k = 0; k < K; k++) {
-    rng.shuffle(labels);
-    for (let g = 0; g < L; g++) {
-      let gram: Gram;
-      if (sums) {
-        for (let u = 0; u < labels.length; u++) c[u] = labels[u] === g ? 1 : 0;
-        gram = sums.gram(c);
-      } else {
-        let m = 0;
-        const uc = unit ? unit.codes : null;
-        for (let i = 0; i < n; i++) if (labels[uc ? uc[i] : i] === g) picked[m++] = i;
-        gram = await refit!.gram(picked.subarray(0, m), null);
+  // The per-cluster sums keep part of their data in the wasm arena until the end of the resampling.
+  const { arena } = sharedEngine();
+  const mark = arena.mark();
+  try {
+    const rows = sample.rows;
+    const n = rows.length;
+    const { columns, regressors, xs } = extractColumns(frame, rows, [spec.depvar], spec.intercept, spec.terms);
+    const width = columns.length;
+    const xAt = regressors.indexOf(treatment);
+    const hasFe = sample.fixedEffects.length > 0;
+    const L = groupEnc.size;
+    const sums = unit && options.engine !== "rows" ? ClusterGram.build(columns, sample.fixedEffects, unit, sample.weights) : null;
+    const refit = sums
+      ? null
+      : new Refitter(columns, sample.fixedEffects, sample.weights, {
+          method: options.method ?? "auto",
+          tol: options.tol ?? DEFAULTS.tol,
+          maxIter: options.maxIter ?? DEFAULTS.maxIter,
+          allowNonConvergence: options.allowNonConvergence ?? false,
+          threads: options.threads ?? defaultThreads(),
+        });
+    // Labels of the units (or rows), to be shuffled.
+    let labels: Int32Array;
+    if (unit) {
+      labels = new Int32Array(unit.size);
+      for (let i = 0; i < n; i++) labels[unit.codes[i]] = groupEnc.codes[i];
+    } else labels = Int32Array.from(groupEnc.codes);
+    const rng = new Rng(seed);
+    const draws = Array.from({ length: L - 1 }, () => new Float64Array(K));
+    const picked = new Int32Array(n);
+    let failed = 0;
+    const slopes = new Float64Array(L);
+    for (let k = 0; k < K; k++) {
+      rng.shuffle(labels);
+      const grams = sums ? sums.gramsOfPartition(labels, L) : null;
+      for (let g = 0; g < L; g++) {
+        let gram: Gram;
+        if (grams) gram = grams[g];
+        else {
+          let m = 0;
+          const uc = unit ? unit.codes : null;
+          for (let i = 0; i < n; i++) if (labels[uc ? uc[i] : i] === g) picked[m++] = i;
+          gram = await refit!.gram(picked.subarray(0, m), null);
+        }
+        slopes[g] = regressGram(gram, width, 0, xs, hasFe)[xAt];
       }
-      slopes[g] = regressGram(gram, width, 0, xs, hasFe)[xAt];
+      let bad = false;
+      for (let g = 0, j = 0; g < L; g++) {
+        if (g === refIndex) continue;
+        const d = slopes[g] - slopes[refIndex];
+        if (Number.isNaN(d)) bad = true;
+        draws[j++][k] = d;
+      }
+      if (bad) failed++;
     }
-    let bad = false;
-    for (let g = 0, j = 0; g < L; g++) {
-      if (g === refIndex) continue;
-      const d = slopes[g] - slopes[refIndex];
-      if (Number.isNaN(d)) bad = true;
-      draws[j++][k] = d;
-    }
-    if (bad) failed++;
+    return { draws, failed, units: labels.length, engine: sums ? "cluster-sums" : "rows" };
+  } finally {
+    arena.release(mark);
   }
-  return { draws, failed, units: labels.length, engine: sums ? "cluster-sums" : "rows" };
 }

@@ -6,9 +6,11 @@ import { InputError } from "../errors.js";
 import { normalPValue } from "../inference/distributions.js";
 import type { Coefficient } from "../inference/coefficients.js";
 import { defaultThreads } from "../engine/pool.js";
+import { sharedEngine } from "../engine/shared.js";
 import { checkOptions, normaliseSubset, numericColumns } from "../estimators/feols.js";
 import { estimateSpecs } from "../estimators/multi.js";
-import { buildSample } from "../estimators/sample.js";
+import { buildSample, type Sample } from "../estimators/sample.js";
+import type { Frame } from "../data/frame.js";
 import { vcovRequest } from "../estimators/vcov-spec.js";
 import { DEFAULTS, type FeolsOptions } from "../estimators/options.js";
 import type { FeolsResult } from "../estimators/result.js";
@@ -347,59 +349,66 @@ export async function mediation(data: DataInput, formula: string, options: Media
  * 0 = y, 1 = m, then the regressors of `spec` (the intercept first when there are no fixed effects).
  */
 async function bootstrapIndirect(
-  frame: ReturnType<typeof toFrame>,
+  frame: Frame,
   spec: ModelSpec,
   mediator: string,
   treatment: string,
-  sample: ReturnType<typeof buildSample>,
+  sample: Sample,
   options: FeolsOptions,
   B: number,
   seed: number,
   engine: "auto" | "rows",
 ): Promise<{ draws: Float64Array; engine: "cluster-sums" | "rows" }> {
-  const rows = sample.rows;
-  const n = rows.length;
-  const { columns, regressors, xs } = extractColumns(frame, rows, [spec.depvar, mediator], spec.intercept, spec.terms);
-  const width = columns.length;
-  const xAt = regressors.indexOf(treatment);
-  const hasFe = sample.fixedEffects.length > 0;
-  const clusterCodes = sample.clusters[0].codes;
-  const G = sample.clusters[0].size;
-  // Per-cluster sums when the fixed effects allow it (cluster-gram.ts), else a demeaning per draw.
-  const sums = engine === "rows" ? null : ClusterGram.build(columns, sample.fixedEffects, sample.clusters[0], sample.weights);
-  const refit = sums
-    ? null
-    : new Refitter(columns, sample.fixedEffects, sample.weights, {
-        method: options.method ?? "auto",
-        tol: options.tol ?? DEFAULTS.tol,
-        maxIter: options.maxIter ?? DEFAULTS.maxIter,
-        allowNonConvergence: options.allowNonConvergence ?? false,
-        threads: options.threads ?? defaultThreads(),
-      });
-  const counts = new Int32Array(G);
-  const picked = new Int32Array(n);
-  const mult = new Float64Array(n);
-  const rng = new Rng(seed);
-  const uniform = () => rng.uniform();
-  const draws = new Float64Array(B);
-  for (let r = 0; r < B; r++) {
-    drawClusterCounts(uniform, G, counts);
-    let g: Gram;
-    if (sums) g = sums.gram(counts);
-    else {
-      let m = 0;
-      for (let i = 0; i < n; i++) {
-        const k = counts[clusterCodes[i]];
-        if (k > 0) {
-          picked[m] = i;
-          mult[m++] = k;
+  // The per-cluster sums keep part of their data in the wasm arena until the end of the resampling.
+  const { arena } = sharedEngine();
+  const mark = arena.mark();
+  try {
+    const rows = sample.rows;
+    const n = rows.length;
+    const { columns, regressors, xs } = extractColumns(frame, rows, [spec.depvar, mediator], spec.intercept, spec.terms);
+    const width = columns.length;
+    const xAt = regressors.indexOf(treatment);
+    const hasFe = sample.fixedEffects.length > 0;
+    const clusterCodes = sample.clusters[0].codes;
+    const G = sample.clusters[0].size;
+    // Per-cluster sums when the fixed effects allow it (cluster-gram.ts), else a demeaning per draw.
+    const sums = engine === "rows" ? null : ClusterGram.build(columns, sample.fixedEffects, sample.clusters[0], sample.weights);
+    const refit = sums
+      ? null
+      : new Refitter(columns, sample.fixedEffects, sample.weights, {
+          method: options.method ?? "auto",
+          tol: options.tol ?? DEFAULTS.tol,
+          maxIter: options.maxIter ?? DEFAULTS.maxIter,
+          allowNonConvergence: options.allowNonConvergence ?? false,
+          threads: options.threads ?? defaultThreads(),
+        });
+    const counts = new Int32Array(G);
+    const picked = new Int32Array(n);
+    const mult = new Float64Array(n);
+    const rng = new Rng(seed);
+    const uniform = () => rng.uniform();
+    const draws = new Float64Array(B);
+    for (let r = 0; r < B; r++) {
+      drawClusterCounts(uniform, G, counts);
+      let g: Gram;
+      if (sums) g = sums.gram(counts);
+      else {
+        let m = 0;
+        for (let i = 0; i < n; i++) {
+          const k = counts[clusterCodes[i]];
+          if (k > 0) {
+            picked[m] = i;
+            mult[m++] = k;
+          }
         }
+        g = await refit!.gram(picked.subarray(0, m), mult.subarray(0, m));
       }
-      g = await refit!.gram(picked.subarray(0, m), mult.subarray(0, m));
+      const a = regressGram(g, width, 1, xs, hasFe)[xAt];
+      const b = regressGram(g, width, 0, [...xs, 1], hasFe)[xs.length];
+      draws[r] = a * b;
     }
-    const a = regressGram(g, width, 1, xs, hasFe)[xAt];
-    const b = regressGram(g, width, 0, [...xs, 1], hasFe)[xs.length];
-    draws[r] = a * b;
+    return { draws, engine: sums ? "cluster-sums" : "rows" };
+  } finally {
+    arena.release(mark);
   }
-  return { draws, engine: sums ? "cluster-sums" : "rows" };
 }

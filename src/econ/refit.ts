@@ -182,7 +182,9 @@ export function extractColumns(
   const n = rows.length;
   const columns = leading.map((name) => {
     const v = (frame.columns.get(name) as NumericColumn).values;
-    return Float64Array.from(rows, (r) => v[r]);
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = v[rows[i]];
+    return out;
   });
   const regressors: string[] = [];
   if (intercept) {
