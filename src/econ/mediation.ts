@@ -1,3 +1,4 @@
+import { quantileSorted } from "./winsorize.js";
 import { toFrame, type DataInput } from "../data/input.js";
 import { selectColumns } from "../data/arrow.js";
 import { formatName } from "../formula/lexer.js";
@@ -17,6 +18,7 @@ import type { FeolsResult } from "../estimators/result.js";
 import { Rng } from "./random.js";
 import { completeCases, drawClusterCounts, extractColumns, formulaPieces, regressGram, Refitter, type Gram } from "./refit.js";
 import { ClusterGram } from "./cluster-gram.js";
+import { formatPValue as fp } from "../report/format.js";
 
 /**
  * Mediation analysis (Baron & Kenny 1986) of a treatment x on an outcome y through a mediator m,
@@ -187,9 +189,6 @@ export class MediationResult implements MediationFields {
   }
 }
 
-function fp(p: number): string {
-  return p < 2.2e-16 ? "< 2.2e-16" : p < 1e-4 ? p.toExponential(2) : p.toFixed(6);
-}
 
 /** Sobel's z for the product a·b of two independently estimated coefficients. */
 export function sobelTest(a: number, sa: number, b: number, sb: number): SobelTest {
@@ -198,15 +197,6 @@ export function sobelTest(a: number, sa: number, b: number, sb: number): SobelTe
   return { z, p: normalPValue(z), se };
 }
 
-/** R's default (type 7) quantile of sorted values. */
-export function quantileSorted(sorted: ArrayLike<number>, prob: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const h = (n - 1) * prob;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, n - 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
-}
 
 export function checkReplications(what: string, name: string, v: number | undefined, fallback: number): number {
   const x = v ?? fallback;

@@ -1,5 +1,6 @@
 import { FeolsResult, type FeolsFields } from "./result.js";
 import type { Coefficient } from "../inference/coefficients.js";
+import { formatPrinted as fmt, formatPValue as fmtP } from "../report/format.js";
 
 /** An F test: statistic, p-value and its two degrees of freedom. */
 export interface FTest {
@@ -129,12 +130,4 @@ function fTestJson(t: FTest): Record<string, number> {
   return { stat: t.stat, p: t.p, df1: t.df1, df2: t.df2 };
 }
 
-function fmt(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  const a = Math.abs(x);
-  return a !== 0 && (a < 1e-3 || a >= 1e6) ? x.toExponential(4) : x.toPrecision(6);
-}
 
-function fmtP(p: number): string {
-  return p < 2.2e-16 ? "< 2.2e-16" : p < 1e-4 ? p.toExponential(2) : p.toFixed(6);
-}

@@ -3,6 +3,7 @@ import type { DemeanMethod } from "../engine/demean.js";
 import type { Coefficient } from "../inference/coefficients.js";
 import type { SmallSample } from "../inference/ssc.js";
 import type { FittedModel } from "./fitted-model.js";
+import { formatPrinted as fmt, formatPValue as fmtP } from "../report/format.js";
 
 export type { Coefficient };
 
@@ -152,15 +153,7 @@ function vcovJson(v: VcovInfo): Record<string, unknown> {
   return { type: v.type, ssc };
 }
 
-function fmt(x: number): string {
-  if (x === 0) return "0";
-  const a = Math.abs(x);
-  return a >= 1e-3 && a < 1e6 ? x.toPrecision(6) : x.toExponential(4);
-}
 
-function fmtP(p: number): string {
-  return p < 2.2e-16 ? "< 2.2e-16" : p < 1e-4 ? p.toExponential(2) : p.toFixed(6);
-}
 
 function stars(p: number): string {
   return p < 0.001 ? "***" : p < 0.01 ? "**" : p < 0.05 ? "*" : p < 0.1 ? "." : "";

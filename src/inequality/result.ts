@@ -8,6 +8,7 @@ import { frameToArrow } from "../data/arrow.js";
 import type { Indices, NonpositiveMode } from "./indices.js";
 import type { Split, Splits } from "./decompose.js";
 import { keyLabel, type GroupKey } from "./grouping.js";
+import { formatPrinted as fmt } from "../report/format.js";
 
 export interface StandardErrors {
   readonly theil_t: number | null;
@@ -235,12 +236,6 @@ function table(header: string[], rows: string[][]): string[] {
   return all.map((r) => r.map((cell, j) => (j === 0 && header[0] === "" ? cell.padEnd(widths[j]) : cell.padStart(widths[j]))).join("  ").trimEnd());
 }
 
-function fmt(x: number | null): string {
-  if (x === null) return "NA";
-  if (x === 0) return "0";
-  const a = Math.abs(x);
-  return a >= 1e-3 && a < 1e6 ? x.toPrecision(6) : x.toExponential(4);
-}
 
 function count(n: number): string {
   return n.toLocaleString("en-US");

@@ -69,3 +69,17 @@ function joinAnd(items: readonly string[]): string {
   if (items.length <= 1) return items.join("");
   return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 }
+
+/** A number in a console printout, as fixest prints it: 6 significant digits, exponent when tiny or huge. */
+export function formatPrinted(x: number | null): string {
+  if (x === null) return MISSING;
+  if (x === 0) return "0";
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  return a >= 1e-3 && a < 1e6 ? x.toPrecision(6) : x.toExponential(4);
+}
+
+/** A p-value in a console printout, as R prints it. */
+export function formatPValue(p: number): string {
+  return p < 2.2e-16 ? "< 2.2e-16" : p < 1e-4 ? p.toExponential(2) : p.toFixed(6);
+}
