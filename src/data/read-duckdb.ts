@@ -11,6 +11,7 @@ import {
   type DuckDBConnection,
   type DuckDBDataChunk,
   type DuckDBMaterializedResult,
+  type DuckDBResult,
 } from "@duckdb/node-api";
 import { InputError } from "../errors.js";
 import type { Column, Frame } from "./frame.js";
@@ -55,37 +56,26 @@ class Session {
 
   /**
    * Every column of a DOUBLE query (no NULLs: they were coalesced to NaN). Streamed, DuckDB
-   * never holds the whole result, so peak memory is the columns twice (the chunk copies, then
-   * the final arrays) rather than DuckDB's materialised copy and its scan buffers on top;
-   * materialised, DuckDB scans in parallel, about twice as fast.
+   * never holds the whole result, so memory holds the columns once rather than DuckDB's
+   * materialised copy and its scan buffers on top; materialised, DuckDB scans in parallel,
+   * about twice as fast.
    */
   async readDoubles(sql: string, ncols: number): Promise<{ nrows: number; columns: Float64Array[] }> {
-    const parts: Float64Array[][] = Array.from({ length: ncols }, () => []);
-    let nrows = 0;
     try {
-      const result = this.streaming ? await this.connection.stream(sql) : await this.connection.run(sql);
-      for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-        for (let c = 0; c < ncols; c++) {
-          const bytes = columnBytes(chunk, c, 8);
-          parts[c].push(new Float64Array(bytes.buffer, bytes.byteOffset, chunk.rowCount).slice());
-        }
-        nrows += chunk.rowCount;
+      if (!this.streaming) {
+        const result = await this.connection.run(sql);
+        return fillColumns(result, result.rowCount, ncols);
       }
+      // Counting first costs a second scan but lets every chunk go straight into its final
+      // place: memory holds the columns once, not twice.
+      const counted = await this.connection.run(`SELECT CAST(count(*) AS DOUBLE) FROM (${sql})`);
+      const nrows = (await fillColumns(counted, 1, 1)).columns[0][0];
+      return await fillColumns(await this.connection.stream(sql), nrows, ncols);
     } catch (err) {
-      throw this.failure(err);
+      throw err instanceof InputError ? err : this.failure(err);
     }
-    const columns = parts.map((list) => {
-      const out = new Float64Array(nrows);
-      let offset = 0;
-      for (const part of list) {
-        out.set(part, offset);
-        offset += part.length;
-      }
-      list.length = 0;
-      return out;
-    });
-    return { nrows, columns };
   }
+
 
   private failure(err: unknown): InputError {
     return new InputError("file", `cannot read "${this.path}": ${(err as Error).message}`);
@@ -201,6 +191,21 @@ const raw = createRequire(requireFromHere.resolve("@duckdb/node-api"))("@duckdb/
 function columnBytes(chunk: DuckDBDataChunk, c: number, width: number): Uint8Array {
   const bytes = raw.vector_get_data(raw.data_chunk_get_vector(chunk.chunk, c), chunk.rowCount * width);
   return bytes.byteOffset % width === 0 ? bytes : bytes.slice();
+}
+
+/** Copies a DOUBLE result's chunks into `nrows`-long columns, chunk by chunk. */
+async function fillColumns(result: DuckDBResult, nrows: number, ncols: number): Promise<{ nrows: number; columns: Float64Array[] }> {
+  const columns = Array.from({ length: ncols }, () => new Float64Array(nrows));
+  let offset = 0;
+  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    if (offset + chunk.rowCount > nrows) throw new InputError("file", `the file changed while it was read (more than ${nrows} rows); read it again`);
+    for (let c = 0; c < ncols; c++) {
+      const bytes = columnBytes(chunk, c, 8);
+      columns[c].set(new Float64Array(bytes.buffer, bytes.byteOffset, chunk.rowCount), offset);
+    }
+    offset += chunk.rowCount;
+  }
+  return { nrows: offset, columns: offset === nrows ? columns : columns.map((col) => col.subarray(0, offset)) };
 }
 
 /** Column `c` (INTEGER, no NULLs) of a chunk, as a view valid while the chunk is. */
