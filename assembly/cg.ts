@@ -3,8 +3,9 @@
 // The largest fixed effect (index 0, G groups) is absorbed by group means; the other m effects
 // have L levels in all, numbered globally (effect j's level c is offsets[j] + c). Their Schur
 // complement A = D₂'W M₁ D₂ (M₁ = the projection off effect 0) is
-//   * assembled once per fit as a sparse matrix (cg_level_sort, cg_group_levels, cg_transpose,
-//     cg_schur_rows) and factored in its envelope (env_factor) to precondition, and
+//   * assembled once per fit as a sparse matrix (cg_group_levels, cg_pairs, cg_block, cg_emit:
+//     passes over the groups and rows that read memory in order) and factored in its envelope
+//     (env_factor, env_solve) to precondition, and
 //   * applied to vectors without forming it, by passes over the rows (cg_apply), which is
 //     what conjugate gradients iterates on, together with the right-hand side (cg_rhs) and the
 //     final residual (cg_residual).
@@ -37,63 +38,9 @@
 // One-off assembly of the sparse Schur complement.
 
 /**
- * Rows by small level: the rows of global level u are lorder[lstart[u] .. lstart[u+1]) (each
- * row appears once per small effect, so lorder holds n·m entries; lstart has L + 1).
- */
-export function cg_level_sort(n: i32, m: i32, codeTable: usize, offsets: usize, levels: i32, lstart: usize, lorder: usize): void {
-  const nn = <usize>n;
-  const mm = <usize>m;
-  const ll = <usize>levels;
-  memory.fill(lstart, 0, (ll + 1) << 2);
-  for (let j: usize = 0; j < mm; j++) {
-    for (let i: usize = 0; i < nn; i++) {
-      const p = lstart + ((levelOf(codeTable, offsets, j, i) + 1) << 2);
-      store<i32>(p, load<i32>(p) + 1);
-    }
-  }
-  for (let u: usize = 0; u < ll; u++) {
-    const p = lstart + ((u + 1) << 2);
-    store<i32>(p, load<i32>(p) + load<i32>(p - 4));
-  }
-  // lstart[u] serves as the cursor of level u, then is shifted back
-  for (let j: usize = 0; j < mm; j++) {
-    for (let i: usize = 0; i < nn; i++) {
-      const p = lstart + (levelOf(codeTable, offsets, j, i) << 2);
-      const pos = <usize>load<i32>(p);
-      store<i32>(lorder + (pos << 2), <i32>i);
-      store<i32>(p, <i32>pos + 1);
-    }
-  }
-  for (let u = <isize>ll; u > 0; u--) store<i32>(lstart + (<usize>u << 2), load<i32>(lstart + (<usize>(u - 1) << 2)));
-  store<i32>(lstart, 0);
-}
-
-/** Sorts the entries idx/val[lo, hi) by idx, descending (Shell sort: groups are mostly tiny). */
-function sortDescending(idx: usize, val: usize, lo: usize, hi: usize): void {
-  const len = hi - lo;
-  let gap: usize = 1;
-  while (gap < len / 3) gap = 3 * gap + 1;
-  for (; gap > 0; gap /= 3) {
-    for (let a = lo + gap; a < hi; a++) {
-      const ki = load<i32>(idx + (a << 2));
-      const kv = load<f64>(val + (a << 3));
-      let b = a;
-      while (b >= lo + gap && load<i32>(idx + ((b - gap) << 2)) < ki) {
-        store<i32>(idx + (b << 2), load<i32>(idx + ((b - gap) << 2)));
-        store<f64>(val + (b << 3), load<f64>(val + ((b - gap) << 3)));
-        b -= gap;
-      }
-      store<i32>(idx + (b << 2), ki);
-      store<f64>(val + (b << 3), kv);
-    }
-  }
-}
-
-/**
  * C = D₁'W D₂ by group of the first effect, sparse: group g touches levels cidx[cstart[g] ..
- * cstart[g+1]) (in descending order) with weights cval. start/order list the rows by group
- * (counting_sort). pos (L int32) is scratch. cidx/cval need room for n·m entries. Returns the
- * entries written.
+ * cstart[g+1]) with weights cval. start/order list the rows by group (counting_sort).
+ * pos (L int32) is scratch. cidx/cval need room for n·m entries. Returns the entries written.
  */
 export function cg_group_levels(
   g: i32, start: usize, order: usize, m: i32, codeTable: usize, offsets: usize, w: usize,
@@ -124,113 +71,193 @@ export function cg_group_levels(
         }
       }
     }
-    if (nnz - first > 1) sortDescending(cidx, cval, first, nnz);
     store<i32>(cstart + ((grp + 1) << 2), <i32>nnz);
   }
   return <i32>nnz;
 }
 
-/** The transpose of C: level u is touched by groups tidx[tstart[u] .. tstart[u+1]) with weights tval. */
-export function cg_transpose(g: i32, cstart: usize, cidx: usize, cval: usize, levels: i32, tstart: usize, tidx: usize, tval: usize): void {
-  const ll = <usize>levels;
-  const nnz = i32At(cstart, <usize>g);
-  memory.fill(tstart, 0, (ll + 1) << 2);
-  for (let e: usize = 0; e < nnz; e++) {
-    const p = tstart + ((i32At(cidx, e) + 1) << 2);
-    store<i32>(p, load<i32>(p) + 1);
-  }
-  for (let u: usize = 0; u < ll; u++) {
-    const p = tstart + ((u + 1) << 2);
-    store<i32>(p, load<i32>(p) + load<i32>(p - 4));
-  }
-  for (let grp: usize = 0; grp < <usize>g; grp++) {
-    const hi = i32At(cstart, grp + 1);
-    for (let e = i32At(cstart, grp); e < hi; e++) {
-      const p = tstart + (i32At(cidx, e) << 2);
-      const at = <usize>load<i32>(p);
-      store<i32>(tidx + (at << 2), <i32>grp);
-      store<f64>(tval + (at << 3), f64At(cval, e));
-      store<i32>(p, <i32>at + 1);
-    }
-  }
-  for (let u = <isize>ll; u > 0; u--) store<i32>(tstart + (<usize>u << 2), load<i32>(tstart + (<usize>(u - 1) << 2)));
-  store<i32>(tstart, 0);
-}
-
 /**
- * Room for row u of A's upper triangle: min(L − u, Σ over groups touching u of their level
- * counts), as offsets rowCap (L + 1). Returns the total.
+ * The entries of A = D₂'WD₂ − C' W₁⁻¹ C among the levels below `limit` (the sparse part S),
+ * upper triangle (u ≤ v), as a list of terms bucketed by row u, in two passes over the groups
+ * and the rows (sequential reads only). fill = 0 counts the terms of each row into pstart[u+1]
+ * (pstart: limit + 1 int32, zero on entry); the caller turns the counts into offsets and copies
+ * them into `cursor`; fill = 1 then writes column pcol and value pval of each term at cursor[u]++.
+ * Terms: −c_gu c_gv / W_g for each pair of S levels in group g's level set (cstart/cidx/cval),
+ * and +w_i for each pair of S levels of row i in different effects (the effects in S are the
+ * first mS). Returns the number of terms.
  */
-export function cg_schur_bounds(levels: i32, tstart: usize, tidx: usize, cstart: usize, rowCap: usize): i32 {
-  const ll = <usize>levels;
+export function cg_pairs(
+  g: i32, cstart: usize, cidx: usize, cval: usize, firstW: usize, n: i32, mS: i32, codeTable: usize, offsets: usize,
+  w: usize, limit: i32, pstart: usize, cursor: usize, pcol: usize, pval: usize, fill: i32,
+): i32 {
+  const lim = <usize>limit;
   let total: usize = 0;
-  store<i32>(rowCap, 0);
-  for (let u: usize = 0; u < ll; u++) {
-    let b: usize = 0;
-    const hi = i32At(tstart, u + 1);
-    for (let e = i32At(tstart, u); e < hi; e++) {
-      const grp = i32At(tidx, e);
-      b += i32At(cstart, grp + 1) - i32At(cstart, grp);
-      if (b >= ll - u) break;
+  for (let grp: usize = 0; grp < <usize>g; grp++) {
+    const lo = i32At(cstart, grp);
+    const hi = i32At(cstart, grp + 1);
+    const inv = fill != 0 ? 1.0 / f64At(firstW, grp) : 0.0;
+    for (let a = lo; a < hi; a++) {
+      const u = i32At(cidx, a);
+      if (u >= lim) continue;
+      const cu = f64At(cval, a) * inv;
+      for (let b = lo; b < hi; b++) {
+        const v = i32At(cidx, b);
+        if (v < u || v >= lim) continue;
+        if (fill == 0) {
+          const p = pstart + ((u + 1) << 2);
+          store<i32>(p, load<i32>(p) + 1);
+        } else {
+          const p = cursor + (u << 2);
+          const at = <usize>load<i32>(p);
+          store<i32>(pcol + (at << 2), <i32>v);
+          store<f64>(pval + (at << 3), -cu * f64At(cval, b));
+          store<i32>(p, <i32>at + 1);
+        }
+        total++;
+      }
     }
-    total += b < ll - u ? b : ll - u;
-    store<i32>(rowCap + ((u + 1) << 2), <i32>total);
+  }
+  const mm = <usize>mS;
+  if (mm > 1) {
+    for (let i: usize = 0; i < <usize>n; i++) {
+      const wi = w == 0 ? 1.0 : f64At(w, i);
+      for (let j: usize = 0; j + 1 < mm; j++) {
+        const u = levelOf(codeTable, offsets, j, i);
+        for (let k = j + 1; k < mm; k++) {
+          const v = levelOf(codeTable, offsets, k, i);
+          if (fill == 0) {
+            const p = pstart + ((u + 1) << 2);
+            store<i32>(p, load<i32>(p) + 1);
+          } else {
+            const p = cursor + (u << 2);
+            const at = <usize>load<i32>(p);
+            store<i32>(pcol + (at << 2), <i32>v);
+            store<f64>(pval + (at << 3), wi);
+            store<i32>(p, <i32>at + 1);
+          }
+          total++;
+        }
+      }
+    }
   }
   return <i32>total;
 }
 
 /**
- * The upper triangle of A = D₂'WD₂ − C' W₁⁻¹ C by rows, by Gustavson's row-wise accumulation:
- * row u's entries (columns v ≥ u, unordered) go to colIdx/vals from rowCap[u], their number to
- * rowLen[u]. The pattern of row u is the union of the level sets of the groups touching u
- * (sorted descending, so a row stops at its diagonal), which contains the D₂'WD₂ pattern.
- * stamp (L int32) and acc (L f64) are scratch; firstW holds the first effect's group weights.
- * Returns the number of entries.
+ * The rows of A touching the last small effect B = levels limit .. L − 1 (d of them, e.g.
+ * years), accumulated densely: sb (limit × d) holds A's S×B block, bb (d × d) its B×B block,
+ * both zero on entry (bb: upper triangle only). Group by group, then row
+ * by row for the S×B part of D₂'WD₂ (the last effect is effect m − 1); the diagonal is added
+ * later. sIdx/sVal and bIdx/bVal are scratch for one group's entries (L each).
  */
-export function cg_schur_rows(
-  levels: i32, m: i32, codeTable: usize, offsets: usize, w: usize, lstart: usize, lorder: usize,
-  tstart: usize, tidx: usize, tval: usize, cstart: usize, cidx: usize, cval: usize, firstW: usize,
+export function cg_block(
+  g: i32, cstart: usize, cidx: usize, cval: usize, firstW: usize, n: i32, m: i32, codeTable: usize, offsets: usize,
+  w: usize, limit: i32, levels: i32, sb: usize, bb: usize, sIdx: usize, sVal: usize, bIdx: usize, bVal: usize,
+): void {
+  const lim = <usize>limit;
+  const d = <usize>levels - lim;
+  for (let grp: usize = 0; grp < <usize>g; grp++) {
+    const lo = i32At(cstart, grp);
+    const hi = i32At(cstart, grp + 1);
+    let ns: usize = 0;
+    let nb: usize = 0;
+    const inv = 1.0 / f64At(firstW, grp);
+    for (let e = lo; e < hi; e++) {
+      const v = i32At(cidx, e);
+      if (v >= lim) {
+        store<i32>(bIdx + (nb << 2), <i32>(v - lim));
+        store<f64>(bVal + (nb << 3), f64At(cval, e));
+        nb++;
+      } else {
+        store<i32>(sIdx + (ns << 2), <i32>v);
+        store<f64>(sVal + (ns << 3), f64At(cval, e) * inv);
+        ns++;
+      }
+    }
+    for (let a: usize = 0; a < nb; a++) {
+      const va = i32At(bIdx, a);
+      const ca = f64At(bVal, a) * inv;
+      for (let b = a; b < nb; b++) {
+        // the pair into the upper triangle, whichever order its levels came in
+        const vb = i32At(bIdx, b);
+        const lo = select<usize>(va, vb, va < vb);
+        const hi = select<usize>(vb, va, va < vb);
+        addAt(bb, lo * d + hi, -ca * f64At(bVal, b));
+      }
+    }
+    for (let a: usize = 0; a < ns; a++) {
+      const row = sb + ((i32At(sIdx, a) * d) << 3);
+      const ca = f64At(sVal, a);
+      for (let b: usize = 0; b < nb; b++) addAt(row, i32At(bIdx, b), -ca * f64At(bVal, b));
+    }
+  }
+  const mm = <usize>m;
+  const cb = tablePtr(codeTable, mm - 1);
+  for (let i: usize = 0; i < <usize>n; i++) {
+    const wi = w == 0 ? 1.0 : f64At(w, i);
+    const b = i32At(cb, i);
+    for (let j: usize = 0; j + 1 < mm; j++) addAt(sb, levelOf(codeTable, offsets, j, i) * d + b, wi);
+  }
+}
+
+/**
+ * Rows of A's upper triangle into colIdx/vals from rowCap[u] (their lengths into rowLen): for
+ * u < limit the sum of its terms (pstart/pcol/pval, combined with stamp (L int32, −1 on entry)
+ * and acc (L f64)) and its nonzero S×B entries; for u ≥ limit its B×B row; plus diag[u] on the
+ * diagonal (the levels' own weights). Returns the number of entries.
+ */
+export function cg_emit(
+  levels: i32, limit: i32, pstart: usize, pcol: usize, pval: usize, sb: usize, bb: usize, diag: usize,
   stamp: usize, acc: usize, rowCap: usize, rowLen: usize, colIdx: usize, vals: usize,
 ): i32 {
   const ll = <usize>levels;
-  const mm = <usize>m;
-  memory.fill(stamp, 0xff, ll << 2);
+  const lim = <usize>limit;
+  const d = ll - lim;
   let total: usize = 0;
   for (let u: usize = 0; u < ll; u++) {
-    const tag = <i32>u;
     const base = i32At(rowCap, u);
     const list = colIdx + (base << 2);
+    const out = vals + (base << 3);
     let nt: usize = 0;
-    const thi = i32At(tstart, u + 1);
-    for (let e = i32At(tstart, u); e < thi; e++) {
-      const grp = i32At(tidx, e);
-      const f = f64At(tval, e) / f64At(firstW, grp);
-      const hi = i32At(cstart, grp + 1);
-      for (let e2 = i32At(cstart, grp); e2 < hi; e2++) {
-        const v = i32At(cidx, e2);
-        if (v < u) break;
+    if (u < lim) {
+      const tag = <i32>u;
+      store<i32>(stamp + (u << 2), tag);
+      store<i32>(list, <i32>u);
+      store<f64>(acc + (u << 3), f64At(diag, u));
+      nt = 1;
+      const hi = i32At(pstart, u + 1);
+      for (let e = i32At(pstart, u); e < hi; e++) {
+        const v = i32At(pcol, e);
         const ps = stamp + (v << 2);
         if (load<i32>(ps) != tag) {
           store<i32>(ps, tag);
           store<i32>(list + (nt << 2), <i32>v);
           nt++;
-          store<f64>(acc + (v << 3), -f * f64At(cval, e2));
+          store<f64>(acc + (v << 3), f64At(pval, e));
         } else {
-          addAt(acc, v, -f * f64At(cval, e2));
+          addAt(acc, v, f64At(pval, e));
         }
       }
-    }
-    const lo = i32At(lstart, u);
-    const hi = i32At(lstart, u + 1);
-    for (let r = lo; r < hi; r++) {
-      const i = i32At(lorder, r);
-      const wi = w == 0 ? 1.0 : f64At(w, i);
-      for (let j: usize = 0; j < mm; j++) {
-        const v = levelOf(codeTable, offsets, j, i);
-        if (v >= u) addAt(acc, v, wi);
+      for (let t: usize = 0; t < nt; t++) store<f64>(out + (t << 3), f64At(acc, i32At(list, t)));
+      const row = sb + ((u * d) << 3);
+      for (let b: usize = 0; b < d; b++) {
+        const a = f64At(row, b);
+        if (a == 0) continue;
+        store<i32>(list + (nt << 2), <i32>(lim + b));
+        store<f64>(out + (nt << 3), a);
+        nt++;
+      }
+    } else {
+      const row = bb + (((u - lim) * d) << 3);
+      for (let v = u; v < ll; v++) {
+        let a = f64At(row, v - lim);
+        if (v == u) a += f64At(diag, u);
+        else if (a == 0) continue;
+        store<i32>(list + (nt << 2), <i32>v);
+        store<f64>(out + (nt << 3), a);
+        nt++;
       }
     }
-    for (let t: usize = 0; t < nt; t++) store<f64>(vals + ((base + t) << 3), f64At(acc, i32At(list, t)));
     store<i32>(rowLen + (u << 2), <i32>nt);
     total += nt;
   }

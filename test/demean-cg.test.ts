@@ -46,6 +46,7 @@ describe("the cg demeaning method agrees with exact and map", () => {
     { name: "3 FE", formula: "y ~ x + z | worker + firm + year", weights: undefined },
     { name: "3 FE, weighted", formula: "y ~ x + z | worker + firm + year", weights: "w" },
     { name: "3 FE with a firm-group-by-year effect, weighted", formula: "y ~ x + z | worker + firm + region", weights: "w" },
+    { name: "4 FE, weighted", formula: "y ~ x + z | worker + firm + region + year", weights: "w" },
   ];
   for (const seed of [1, 2, 3]) {
     for (const c of cases) {
@@ -188,7 +189,7 @@ describe("the hard case: a worker–firm panel with limited mobility", () => {
   test("with a truncated band the preconditioner is rougher but cg still converges to the same answer", () => {
     const full = engineSlope(hard, "cg", 1e-10, 10_000);
     // 1 entry off the diagonal: little more than Jacobi on the firms
-    const rough = engineSlope(hard, "cg", 1e-10, 10_000, { envelope: 2 * 2000 + 10 * 2010, flops: 1e9 });
+    const rough = engineSlope(hard, "cg", 1e-10, 10_000, { envelope: 2 * 2000, flops: 1e9 });
     expect(rough.plan!.band).toBeGreaterThanOrEqual(0);
     for (const o of rough.outcomes) expect(o.converged).toBe(true);
     expect(Math.max(...rough.outcomes.map((o) => o.iterations))).toBeGreaterThan(Math.max(...full.outcomes.map((o) => o.iterations)));

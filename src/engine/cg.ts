@@ -14,7 +14,9 @@ import type { DemeanOutcome, DemeanPlan, FixedEffectPlan, Scratch } from "./deme
  * rough the preconditioner is.
  *
  * The preconditioner is A itself, assembled once per fit as a sparse matrix (only movers link
- * two firms, so the firm block is a sparse weighted graph Laplacian) and factored by an envelope
+ * two firms, so the firm block is a sparse weighted graph Laplacian) from passes over the groups
+ * and rows that read memory in order (pair terms within each group's level set, bucketed by row;
+ * the rows of the last, small effect — years — accumulated densely), and factored by an envelope
  * (profile) Cholesky after a reverse Cuthill–McKee ordering of the sparse levels, with the few
  * dense levels (years: linked to every firm) ordered last so they cost one full row each. On a
  * worker–firm panel with limited mobility (a long chain of firms: the slowest case for
@@ -22,7 +24,9 @@ import type { DemeanOutcome, DemeanPlan, FixedEffectPlan, Scratch } from "./deme
  * and CG stops after one or two iterations. When the envelope would exceed a memory/flop
  * budget (a well-connected mobility graph), entries of the sparse block outside a band are
  * dropped with their magnitude added to both diagonals (which keeps the approximation ⪰ A);
- * such graphs mix fast, so CG then needs few iterations anyway.
+ * random mobility graphs mix fast, so CG then needs few iterations anyway (13 on a 1M-row panel
+ * with movers to random firms). A large graph that is neither (firms on a 2-D map) would get a
+ * rough band and need many more iterations: an incomplete factorisation would serve it better.
  *
  * A is singular (one null direction per connected component of the levels' graph, plus one
  * per further effect): a pivot that vanishes to rounding is replaced by the level's weight, so
@@ -38,10 +42,13 @@ import type { DemeanOutcome, DemeanPlan, FixedEffectPlan, Scratch } from "./deme
 
 /**
  * Budgets of the envelope factor: its entries (f64) and the factorisation's multiply-adds. The
- * whole envelope (an exact factor) is kept within `envelope` and `flops`; past them the graph is
- * no chain (it mixes well, and a wide band buys little over the diagonal), so the band is cut to
- * what costs about as much as a few passes over the rows: `roughEnvelope` (default n/4) and
- * `roughFlops` (default 10·n).
+ * whole envelope (an exact factor: CG then converges in one or two iterations) is kept within
+ * `envelope` (default 8n entries, between 2²³ and 2²⁵) and `flops` (default 2000·n, between
+ * 5·10⁸ and 4·10⁹: about as much work as a few hundred CG iterations, which is what a rough
+ * preconditioner needs on a graph that mixes slowly, e.g. firms on a 2-D map). Past them the
+ * graph mixes well (random mobility: the envelope of 10,000 firms needs 10¹¹ flops) and a wide
+ * band buys little over the diagonal, so the band is cut to what costs about as much as a few
+ * passes over the rows: `roughEnvelope` (default n/4) and `roughFlops` (default 10·n).
  */
 export interface CgLimits {
   readonly envelope: number;
@@ -49,8 +56,17 @@ export interface CgLimits {
   readonly roughEnvelope?: number;
   readonly roughFlops?: number;
 }
-const DEFAULT_LIMITS: CgLimits = { envelope: 1 << 23, flops: 5e8 };
-const MAX_ENVELOPE = DEFAULT_LIMITS.envelope;
+
+function defaultLimits(n: number): CgLimits {
+  return {
+    envelope: Math.min(1 << 25, Math.max(1 << 23, 8 * n)),
+    flops: Math.min(4e9, Math.max(5e8, 2000 * n)),
+  };
+}
+/** The last small effect's upper block is accumulated densely up to this many levels. */
+const DENSE_BLOCK_MAX = 2048;
+/** Entries of the dense levels' rows (each a full row of the factor, ordered last). */
+const MAX_DENSE_ENTRIES = 1 << 24;
 /** A pivot below this times the level's weight counts as zero (a null direction of A). */
 const PIVOT_TOL = 1e-9;
 /** CG stops when rᵀz has not halved for this many iterations (stagnation at the rounding level)... */
@@ -96,7 +112,7 @@ export function cgScratchLength(cg: CgPlan): number {
  */
 export function buildCgPlan(
   k: Kernels, arena: Arena, n: number, fes: readonly FixedEffectPlan[], rowWeights: number,
-  limits: CgLimits = DEFAULT_LIMITS,
+  limits: CgLimits = defaultLimits(n),
 ): CgPlan {
   const first = fes[0];
   const small = fes.slice(1);
@@ -124,24 +140,49 @@ export function buildCgPlan(
     const cstart = arena.allocI32(G + 1);
     const cidx = arena.allocI32(n * m, "group levels");
     const cval = arena.allocF64(n * m, "group levels");
-    const nnzC = k.cg_group_levels(G, start, order, m, codeTable, offPtr, rowWeights, levels, pos, cstart, cidx, cval);
-    const tstart = arena.allocI32(levels + 1);
-    const tidx = arena.allocI32(nnzC, "level groups");
-    const tval = arena.allocF64(nnzC, "level groups");
-    k.cg_transpose(G, cstart, cidx, cval, levels, tstart, tidx, tval);
-    const lstart = arena.allocI32(levels + 1);
-    const lorder = arena.allocI32(n * m, "rows by level");
-    k.cg_level_sort(n, m, codeTable, offPtr, levels, lstart, lorder);
+    k.cg_group_levels(G, start, order, m, codeTable, offPtr, rowWeights, levels, pos, cstart, cidx, cval);
+    // S: levels below `limit`, summed as sparse terms; B: the last (smallest) effect when it is
+    // small (years), accumulated densely
+    const lastSize = small[m - 1].size;
+    const limit = lastSize <= DENSE_BLOCK_MAX && offsets[m - 1] * lastSize <= MAX_DENSE_ENTRIES ? offsets[m - 1] : levels;
+    const d = levels - limit;
+    const mS = limit < levels ? m - 1 : m;
+    const pstart = arena.allocI32(limit + 1);
+    arena.i32(pstart, limit + 1).fill(0);
+    const cursor = arena.allocI32(Math.max(limit, 1));
+    k.cg_pairs(G, cstart, cidx, cval, first.weights, n, mS, codeTable, offPtr, rowWeights, limit, pstart, cursor, 0, 0, 0);
+    const ps = arena.i32(pstart, limit + 1);
+    for (let u = 0; u < limit; u++) ps[u + 1] += ps[u];
+    const terms = ps[limit];
+    arena.i32(cursor, limit).set(ps.subarray(0, limit));
+    const pcol = arena.allocI32(Math.max(terms, 1), "the Schur complement's terms");
+    const pval = arena.allocF64(Math.max(terms, 1), "the Schur complement's terms");
+    k.cg_pairs(G, cstart, cidx, cval, first.weights, n, mS, codeTable, offPtr, rowWeights, limit, pstart, cursor, pcol, pval, 1);
+    const sb = arena.allocF64(Math.max(limit * d, 1), "the Schur complement's dense block");
+    const bb = arena.allocF64(Math.max(d * d, 1), "the Schur complement's dense block");
+    if (d > 0) {
+      arena.f64(sb, limit * d).fill(0);
+      arena.f64(bb, d * d).fill(0);
+      const sIdx = arena.allocI32(levels);
+      const sVal = arena.allocF64(levels);
+      const bIdx = arena.allocI32(levels);
+      const bVal = arena.allocF64(levels);
+      k.cg_block(G, cstart, cidx, cval, first.weights, n, m, codeTable, offPtr, rowWeights, limit, levels, sb, bb, sIdx, sVal, bIdx, bVal);
+    }
+    const diag = arena.putF64(raw);
     const stamp = arena.allocI32(levels);
+    arena.i32(stamp, levels).fill(-1);
     const acc = arena.allocF64(levels);
     const rowCap = arena.allocI32(levels + 1);
+    const capv = arena.i32(rowCap, levels + 1);
+    capv[0] = 0;
+    for (let u = 0; u < levels; u++) capv[u + 1] = capv[u] + (u < limit ? Math.min(ps[u + 1] - ps[u] + 1, levels - u) + d : levels - u);
+    const cap = capv[levels];
     const rowLen = arena.allocI32(levels);
-    const cap = k.cg_schur_bounds(levels, tstart, tidx, cstart, rowCap);
     const ci = arena.allocI32(Math.max(cap, 1), "the Schur complement");
     const cv = arena.allocF64(Math.max(cap, 1), "the Schur complement");
-    const nnz = k.cg_schur_rows(levels, m, codeTable, offPtr, rowWeights, lstart, lorder, tstart, tidx, tval, cstart, cidx, cval, first.weights, stamp, acc, rowCap, rowLen, ci, cv);
+    const nnz = k.cg_emit(levels, limit, pstart, pcol, pval, sb, bb, diag, stamp, acc, rowCap, rowLen, ci, cv);
     // compact the rows
-    const capv = arena.i32(rowCap, levels + 1);
     const lenv = arena.i32(rowLen, levels);
     const civ = arena.i32(ci, cap);
     const cvv = arena.f64(cv, cap);
@@ -265,7 +306,7 @@ export function orderLevels(levels: number, rowPtr: Int32Array, colIdx: Int32Arr
   }
   const threshold = Math.max(64, (10 * total) / Math.max(levels, 1));
   // at most as many dense rows as fit the envelope budget (each is a full row)
-  const maxDense = Math.max(0, Math.floor(MAX_ENVELOPE / 2 / Math.max(levels, 1)));
+  const maxDense = Math.max(0, Math.floor(MAX_DENSE_ENTRIES / Math.max(levels, 1)));
   let denseList: number[] = [];
   for (let u = 0; u < levels; u++) if (deg[u] > threshold) denseList.push(u);
   if (denseList.length > maxDense) denseList = denseList.sort((a, b) => deg[b] - deg[a]).slice(0, maxDense);
@@ -346,7 +387,11 @@ export function orderLevels(levels: number, rowPtr: Int32Array, colIdx: Int32Arr
   return { perm, dense: denseList.length };
 }
 
-/** -1 (keep the whole envelope) if it fits the budgets, else the widest sparse band that does. */
+/**
+ * -1 (keep the whole envelope) if it fits the budgets, else the widest sparse band that does.
+ * Sizes count the sparse levels' rows (the dense rows are bounded by MAX_DENSE_ENTRIES); flops
+ * count both.
+ */
 function chooseBand(fc: Int32Array, sparseCount: number, limits: CgLimits): number {
   const levels = fc.length;
   const cost = (band: number): { size: number; flops: number } => {
@@ -357,12 +402,7 @@ function chooseBand(fc: Int32Array, sparseCount: number, limits: CgLimits): numb
       size += w + 1;
       flops += (w * (w + 1)) / 2;
     }
-    const sparseSize = size;
-    for (let i = sparseCount; i < levels; i++) {
-      const w = i - fc[i];
-      size += w + 1;
-      flops += sparseSize + (i - sparseCount) * i + w;
-    }
+    for (let i = sparseCount; i < levels; i++) flops += size + (i - sparseCount) * i + (i - fc[i]);
     return { size, flops };
   };
   const exact = cost(-1);

@@ -84,6 +84,15 @@ export interface DemeanOutcome {
   readonly converged: boolean;
 }
 
+/**
+ * "auto": the dense exact solve while the small effects have few levels, else cg. Measured on a
+ * 2-core machine (bench/hard-case.ts and like runs), cg beat map on every panel with more small
+ * levels tried: 1M-row firm-year panels with firm + year + industry^age (1,413 small levels:
+ * 0.8 s vs 6.5 s end to end) and firm + industry^year^region + age^year (1,961: 1.5 s vs 2.5 s),
+ * and worker–firm panels (1M rows, worker + firm + year): mobility along a line (cg 0.4–0.7 s in
+ * 1 iteration; map not converged after 1,000 sweeps, 22 s, at 5% movers, nor after 10,000,
+ * 198 s, at 50%) and mobility to random firms (1.2–2 s, 13 CG iterations, vs 1.7–3.7 s, 75 sweeps).
+ */
 export function chooseMethod(option: DemeanMethodOption, sizes: readonly number[]): DemeanMethod {
   if (option !== "auto") return option;
   const small = sizes.slice(1).reduce((a, b) => a + b, 0);

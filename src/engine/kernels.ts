@@ -30,16 +30,20 @@ export interface Kernels {
     g: number, start: number, order: number, m: number, codeTable: number, offsets: number,
     w: number, levels: number, a: number, c: number, touched: number,
   ): void;
-  cg_level_sort(n: number, m: number, codeTable: number, offsets: number, levels: number, lstart: number, lorder: number): void;
   cg_group_levels(
     g: number, start: number, order: number, m: number, codeTable: number, offsets: number, w: number,
     levels: number, pos: number, cstart: number, cidx: number, cval: number,
   ): number;
-  cg_transpose(g: number, cstart: number, cidx: number, cval: number, levels: number, tstart: number, tidx: number, tval: number): void;
-  cg_schur_bounds(levels: number, tstart: number, tidx: number, cstart: number, rowCap: number): number;
-  cg_schur_rows(
-    levels: number, m: number, codeTable: number, offsets: number, w: number, lstart: number, lorder: number,
-    tstart: number, tidx: number, tval: number, cstart: number, cidx: number, cval: number, firstW: number,
+  cg_pairs(
+    g: number, cstart: number, cidx: number, cval: number, firstW: number, n: number, mS: number, codeTable: number, offsets: number,
+    w: number, limit: number, pstart: number, cursor: number, pcol: number, pval: number, fill: number,
+  ): number;
+  cg_block(
+    g: number, cstart: number, cidx: number, cval: number, firstW: number, n: number, m: number, codeTable: number, offsets: number,
+    w: number, limit: number, levels: number, sb: number, bb: number, sIdx: number, sVal: number, bIdx: number, bVal: number,
+  ): void;
+  cg_emit(
+    levels: number, limit: number, pstart: number, pcol: number, pval: number, sb: number, bb: number, diag: number,
     stamp: number, acc: number, rowCap: number, rowLen: number, colIdx: number, vals: number,
   ): number;
   env_factor(levels: number, estart: number, first: number, vals: number, raw: number, dropTol: number): number;

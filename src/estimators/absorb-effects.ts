@@ -2,7 +2,7 @@ import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { allocScratch, chooseMethod, demeanColumn, exactFactor, type DemeanMethod, type DemeanMethodOption, type DemeanOutcome, type DemeanPlan } from "../engine/demean.js";
 import { runPoolTasks } from "../engine/pool.js";
-import { buildCgPlan, type CgPlan } from "../engine/cg.js";
+import { buildCgPlan } from "../engine/cg.js";
 import { EstimationError } from "../errors.js";
 import type { EncodedEffect } from "./sample.js";
 import { columnPtr, type ModelMatrix } from "./model-matrix.js";
@@ -46,8 +46,6 @@ export interface AbsorbOutcome {
   readonly iterations: number;
   readonly converged: boolean;
   readonly method: DemeanMethod | "none";
-  /** The cg method's plan (in the arena until the fit releases it): the fixed-effect projection reuses it. */
-  readonly cg?: CgPlan | null;
   /** Per column of the model matrix, in column order (multiple estimation reports each model's own). */
   readonly columns?: readonly DemeanOutcome[];
 }
@@ -94,5 +92,5 @@ export async function absorbFixedEffects(
         `loosen tol (--tol), try method "exact", or pass allowNonConvergence (--allow-nonconvergence) to get the result anyway`,
     );
   }
-  return { iterations, converged, method, cg: plan.cg, columns: outcomes };
+  return { iterations, converged, method, columns: outcomes };
 }

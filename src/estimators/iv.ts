@@ -293,8 +293,8 @@ export async function fitIv(ctx: IvContext): Promise<IvResult> {
     hansenJ,
   };
 
-  const model = await fittedModel(k, arena, {
-    frame, sample, spec, regressors: [...regressors, ...endoNames], keptNames: secondNames, beta, method: absorbed.method, tol, maxIter, cg: absorbed.cg,
+  const model = fittedModel(k, arena, {
+    frame, sample, spec, regressors: [...regressors, ...endoNames], keptNames: secondNames, beta, method: absorbed.method, tol, maxIter,
   });
   const withinTss = C[Y * width + Y];
   return new IvResult({

@@ -6,7 +6,7 @@ import type { ModelSpec } from "../formula/parse.js";
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { allocScratch, demeanColumn, exactFactor, type DemeanMethod, type DemeanPlan } from "../engine/demean.js";
-import { buildCgPlan, type CgPlan } from "../engine/cg.js";
+import { buildCgPlan } from "../engine/cg.js";
 import { InputError } from "../errors.js";
 import { designColumns } from "./design.js";
 import type { Sample } from "./sample.js";
@@ -38,20 +38,21 @@ export interface FittedModelRequest {
   readonly method: DemeanMethod | "none";
   readonly tol: number;
   readonly maxIter: number;
-  /** The fit's cg plan, reused by the projection (same fixed effects, same order: largest first). */
-  readonly cg?: CgPlan | null;
 }
 
 /** Builds the post-estimation state: one more projection (of y − Xβ, raw) gives the fixed effects. */
-export async function fittedModel(k: Kernels, arena: Arena, q: FittedModelRequest): Promise<FittedModel> {
+export function fittedModel(k: Kernels, arena: Arena, q: FittedModelRequest): FittedModel {
   const { frame, sample, spec } = q;
   const rows = sample.rows;
   const n = rows.length;
   const y = (frame.columns.get(spec.depvar) as NumericColumn).values;
   const beta = new Map<string, number>();
   q.keptNames.forEach((name, j) => beta.set(name, q.beta[j]));
-  let fixedEffects: FixedEffectEstimates[] = [];
-  if (sample.fixedEffects.length > 0) {
+  // The fixed-effect estimates cost one more projection (of y − Xβ, raw): made only when asked
+  // for (fixef, predict), so a fit that never needs them does not pay for it.
+  let fixedEffects: FixedEffectEstimates[] | undefined;
+  const estimateFixedEffects = (): FixedEffectEstimates[] => {
+    if (sample.fixedEffects.length === 0) return [];
     // r = y − Xβ on the raw (undemeaned) columns; its projection on the fixed effects is Σ_q α_q.
     const r = new Float64Array(n);
     for (let i = 0; i < n; i++) r[i] = y[rows[i]];
@@ -70,8 +71,8 @@ export async function fittedModel(k: Kernels, arena: Arena, q: FittedModelReques
       }
       for (let i = 0; i < n; i++) r[i] -= b * tmp[i];
     }
-    fixedEffects = projectFixedEffects(k, arena, sample, r, q.method === "exact" ? "exact" : "map", q.tol, q.maxIter);
-  }
+    return projectFixedEffects(k, arena, sample, r, q.method === "exact" || q.method === "cg" ? q.method : "map", q.tol, q.maxIter);
+  };
   return {
     depvar: spec.depvar,
     terms: spec.terms,
@@ -79,7 +80,9 @@ export async function fittedModel(k: Kernels, arena: Arena, q: FittedModelReques
     endogenous: spec.endogenous,
     regressors: q.regressors,
     beta,
-    fixedEffects,
+    get fixedEffects() {
+      return (fixedEffects ??= estimateFixedEffects());
+    },
     rows,
     // Only the columns post-estimation reads (shared with the fit's frame, not copied).
     data: {
@@ -101,7 +104,6 @@ function projectFixedEffects(
   method: DemeanMethod,
   tol: number,
   maxIter: number,
-  cg?: CgPlan | null,
 ): FixedEffectEstimates[] {
   const n = r.length;
   const mark = arena.mark();
@@ -126,7 +128,7 @@ function projectFixedEffects(
       tol: Math.min(tol, 1e-10),
       maxIter: Math.max(maxIter, 10_000),
       factor: exact ? exactFactor(k, arena, n, fes, weights) : null,
-      cg: method === "cg" && fes.length > 1 ? (cg ?? buildCgPlan(k, arena, n, fes, weights)) : null,
+      cg: method === "cg" && fes.length > 1 ? buildCgPlan(k, arena, n, fes, weights) : null,
     };
     const scratch = allocScratch(arena, plan);
     const x = arena.putF64(r, "y − Xβ");
