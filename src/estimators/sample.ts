@@ -174,6 +174,36 @@ function indicesOf(keep: Uint8Array): Int32Array {
   return rows;
 }
 
+/** One pass of singleton removal; true when a row was dropped. */
+function singletonRound(keep: Uint8Array, codes: Int32Array[], counts: Int32Array[]): boolean {
+  const q = codes.length;
+  let changed = false;
+  for (let r = 0; r < keep.length; r++) {
+    if (!keep[r]) continue;
+    let single = false;
+    for (let j = 0; j < q; j++) if (counts[j][codes[j][r]] === 1) single = true;
+    if (!single) continue;
+    keep[r] = 0;
+    changed = true;
+    for (let j = 0; j < q; j++) counts[j][codes[j][r]]--;
+  }
+  return changed;
+}
+
+/** The same for two fixed effects (the common case), without the inner loops. */
+function singletonRound2(keep: Uint8Array, a: Int32Array, b: Int32Array, ca: Int32Array, cb: Int32Array): boolean {
+  let changed = false;
+  for (let r = 0; r < keep.length; r++) {
+    if (keep[r] && (ca[a[r]] === 1 || cb[b[r]] === 1)) {
+      keep[r] = 0;
+      changed = true;
+      ca[a[r]]--;
+      cb[b[r]]--;
+    }
+  }
+  return changed;
+}
+
 /**
  * Removes rows alone in their level of any fixed effect, until none is left: the rows kept are
  * the largest set in which every level has at least two rows, whatever the order of removal.
@@ -190,18 +220,9 @@ function dropSingletons(fes: EncodedFixedEffect[]): { keep: Uint8Array; fes: Enc
   });
   const codes = fes.map((fe) => fe.codes);
   const q = fes.length;
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (let r = 0; r < n; r++) {
-      if (!keep[r]) continue;
-      let single = false;
-      for (let j = 0; j < q; j++) if (counts[j][codes[j][r]] === 1) single = true;
-      if (!single) continue;
-      keep[r] = 0;
-      changed = true;
-      for (let j = 0; j < q; j++) counts[j][codes[j][r]]--;
-    }
+  const round = q === 2 ? () => singletonRound2(keep, codes[0], codes[1], counts[0], counts[1]) : () => singletonRound(keep, codes, counts);
+  while (round()) {
+    // another round: dropping rows can leave new singletons
   }
   return { keep, fes: fes.map((fe) => ({ name: fe.name, variables: fe.variables, ...compact(fe, keep) })) };
 }
