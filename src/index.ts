@@ -75,3 +75,12 @@ export { winsorize, quantileSorted, type WinsorizeOptions, type WinsorizeResult,
 export { buildStudyData, type StudyInputs, type StudyDataOptions, type StudyData } from "./econ/study-data.js";
 export { generateStudyPanel, STUDY_DGP, STUDY_DEFAULT_SEED, type StudyPanel, type StudyPanelOptions } from "./econ/study-panel.js";
 export { STUDY_PLANTED, STUDY_CONTROLS, STUDY_FIXED_EFFECTS, STUDY_CLUSTER, plantedEffects, totalEffect, type PlantedEffect, type StudyPlanted } from "./econ/planted.js";
+export {
+  reproduceStudy,
+  formatPlantedCheck,
+  REPRODUCE_PANEL_COLUMNS,
+  type ReproduceOptions,
+  type ReproduceResult,
+  type ReproduceTable,
+  type PlantedCheck,
+} from "./econ/reproduce.js";

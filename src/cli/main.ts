@@ -1,8 +1,4 @@
 import { AbsorbError, exitCodeFor, InputError } from "../errors.js";
-import { runFit } from "./fit.js";
-import { runDemo } from "./demo.js";
-import { runTheil } from "./theil.js";
-import { runTable } from "./table.js";
 import { VERSION } from "../version.js";
 import { shutdownPool } from "../engine/pool.js";
 
@@ -15,11 +11,20 @@ Commands:
   theil    Theil T / L and GE(α) by group, with decomposition:  absorb theil --data panel.csv --value dvar --by industry,year
   table    a regression table (md, tex, html, json) from saved fits:  absorb table fit1.json fit2.json --format tex
   demo     generate a seeded synthetic firm-year panel and fit the study's baseline model on it
+  reproduce  the study end to end (8 tables, plots, planted-effect check):  absorb reproduce --out tables
 
 Global: --json prints one JSON object (errors too, as {"error": {"kind", "message"}}).`;
 
-type Command = (argv: string[]) => Promise<{ stdout: string }>;
-const COMMANDS: Record<string, Command> = { fit: runFit, theil: runTheil, table: runTable, demo: runDemo };
+type Command = (argv: string[]) => Promise<{ stdout: string; status?: number }>;
+// Each command's module is loaded only when it runs: `absorb --help` or `absorb table` need not load
+// the estimators, the study generator or DuckDB.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  fit: async () => (await import("./fit.js")).runFit,
+  theil: async () => (await import("./theil.js")).runTheil,
+  table: async () => (await import("./table.js")).runTable,
+  demo: async () => (await import("./demo.js")).runDemo,
+  reproduce: async () => (await import("./reproduce.js")).runReproduce,
+};
 
 /** Runs the CLI; returns the exit status (0 ok, 2 invalid input, 1 estimation failure). */
 export async function main(argv: string[]): Promise<number> {
@@ -34,11 +39,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(VERSION + "\n");
       return 0;
     }
-    const run = COMMANDS[command];
-    if (!run) throw new InputError("option", `unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(", ")} (absorb --help)`);
-    const out = await run(rest);
+    const load = COMMANDS[command];
+    if (!load) throw new InputError("option", `unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(", ")} (absorb --help)`);
+    const out = await (await load())(rest);
     process.stdout.write(out.stdout + "\n");
-    return 0;
+    return out.status ?? 0;
   } catch (err) {
     const kind = err instanceof AbsorbError ? err.kind : "internal";
     const message = err instanceof Error ? err.message : String(err);
