@@ -23,7 +23,8 @@ import {
 } from "apache-arrow";
 import { InputError } from "../src/errors.js";
 import type { Frame } from "../src/data/frame.js";
-import { frameFromArrow, frameFromRecord, frameToArrow, selectColumns } from "../src/data/arrow.js";
+import { frameFromArrow, frameFromRecord, frameToArrow } from "../src/data/arrow.js";
+import { selectColumns } from "../src/data/select.js";
 
 /** A frame as plain arrays, so failures print readably (NaN compares equal to NaN). */
 function plain(frame: Frame): Record<string, unknown> {

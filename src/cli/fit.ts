@@ -1,7 +1,6 @@
 import { readFrame } from "../data/read.js";
 import { parsePredicate, evaluatePredicate } from "../data/predicate.js";
 import { parseFormula } from "../formula/parse.js";
-import { feols } from "../estimators/feols.js";
 import { InputError } from "../errors.js";
 import { parseCommandArgs, requireOption, numberOption } from "./args.js";
 import { parseCliVcov, vcovColumns } from "./vcov-panel.js";
@@ -92,7 +91,8 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
   checkThreads(threads);
   warmPool(threads ?? defaultThreads());
   progress.phase(`reading ${data}`);
-  const frame = await readFrame(data, [...columns]);
+  // The estimator's modules load while DuckDB reads (on its own threads).
+  const [frame, { feols }] = await Promise.all([readFrame(data, [...columns]), import("../estimators/feols.js")]);
   const readMs = performance.now() - started;
   progress.phase(`estimating on ${frame.nrows.toLocaleString("en-US")} rows`, frame.nrows >= 2_000_000);
   const result = await feols(frame, formula, {

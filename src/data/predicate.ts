@@ -4,7 +4,7 @@
  * input format and needs no SQL engine.
  */
 import { InputError } from "../errors.js";
-import { missingColumnsError } from "./arrow.js";
+import { missingColumnsError } from "./select.js";
 import type { Column, Frame } from "./frame.js";
 
 export type ComparisonOp = "=" | "!=" | "<" | "<=" | ">" | ">=";

@@ -15,7 +15,7 @@ import {
 } from "@duckdb/node-api";
 import { InputError } from "../errors.js";
 import type { Column, Frame } from "./frame.js";
-import { missingColumnsError } from "./arrow.js";
+import { missingColumnsError } from "./select.js";
 
 /** Files above this size (a quarter of it when compressed) are streamed to bound memory. */
 const STREAM_ABOVE_BYTES = 512 * 2 ** 20;

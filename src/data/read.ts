@@ -9,10 +9,9 @@
  */
 import { stat, access, readFile } from "node:fs/promises";
 import { constants } from "node:fs";
-import { tableFromIPC } from "apache-arrow";
 import { InputError } from "../errors.js";
 import type { Frame } from "./frame.js";
-import { frameFromArrow, missingColumnsError } from "./arrow.js";
+import { missingColumnsError } from "./select.js";
 
 const SUPPORTED = ".csv, .csv.gz, .parquet, .arrow, .feather, .ipc";
 
@@ -61,6 +60,8 @@ async function assertReadable(path: string): Promise<void> {
 }
 
 async function readIpc(path: string, columns: readonly string[] | undefined): Promise<Frame> {
+  // apache-arrow takes a fifth of a second to load: only IPC reads pay for it here.
+  const [{ tableFromIPC }, { frameFromArrow }] = await Promise.all([import("apache-arrow"), import("./arrow.js")]);
   let table;
   try {
     table = tableFromIPC(await readFile(path));

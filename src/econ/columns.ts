@@ -5,7 +5,7 @@
  * codes for by-group computations (industry × year, year).
  */
 import type { Column, Frame, NumericColumn } from "../data/frame.js";
-import { missingColumnsError } from "../data/arrow.js";
+import { missingColumnsError } from "../data/select.js";
 import { encodeColumn, interact, type Encoding, type Level } from "../data/encode.js";
 import { InputError } from "../errors.js";
 

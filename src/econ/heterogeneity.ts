@@ -1,5 +1,5 @@
 import { toFrame, type DataInput } from "../data/input.js";
-import { selectColumns } from "../data/arrow.js";
+import { selectColumns } from "../data/select.js";
 import { encodeColumn, type Level } from "../data/encode.js";
 import type { Frame } from "../data/frame.js";
 import { formatName } from "../formula/lexer.js";

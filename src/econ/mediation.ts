@@ -1,6 +1,6 @@
 import { quantileSorted } from "./winsorize.js";
 import { toFrame, type DataInput } from "../data/input.js";
-import { selectColumns } from "../data/arrow.js";
+import { selectColumns } from "../data/select.js";
 import { formatName } from "../formula/lexer.js";
 import { parseFormula, type ModelSpec } from "../formula/parse.js";
 import { InputError } from "../errors.js";

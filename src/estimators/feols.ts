@@ -1,5 +1,5 @@
 import { toFrame, type DataInput } from "../data/input.js";
-import { selectColumns } from "../data/arrow.js";
+import { selectColumns } from "../data/select.js";
 import { parseFormula, type ModelSpec } from "../formula/parse.js";
 import { EstimationError, InputError } from "../errors.js";
 import { computeVcov } from "../inference/vcov.js";

@@ -1,6 +1,6 @@
 import type { Column, Frame } from "../data/frame.js";
 import { toFrame, type DataInput } from "../data/input.js";
-import { missingColumnsError, selectColumns } from "../data/arrow.js";
+import { missingColumnsError, selectColumns } from "../data/select.js";
 import { encodeColumn, type Level } from "../data/encode.js";
 import { formatName } from "../formula/lexer.js";
 import { parseMultiFormula, type ModelSpec, type Term } from "../formula/parse.js";

@@ -1,6 +1,6 @@
 import type { Frame, NumericColumn } from "../data/frame.js";
 import { toFrame, type DataInput } from "../data/input.js";
-import { selectColumns } from "../data/arrow.js";
+import { selectColumns } from "../data/select.js";
 import { encodeColumn, interact, type Level } from "../data/encode.js";
 import type { ModelSpec } from "../formula/parse.js";
 import type { Arena } from "../engine/arena.js";

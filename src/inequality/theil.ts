@@ -8,7 +8,7 @@
  * gathered from the cells → indices and decomposition from the sums.
  */
 import { toFrame, type DataInput } from "../data/input.js";
-import { selectColumns } from "../data/arrow.js";
+import { selectColumns } from "../data/select.js";
 import type { Column, Frame } from "../data/frame.js";
 import { InputError } from "../errors.js";
 import { sharedEngine } from "../engine/shared.js";
