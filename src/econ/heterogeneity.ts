@@ -18,7 +18,7 @@ import type { FeolsResult } from "../estimators/result.js";
 import { Rng } from "./random.js";
 import { ClusterGram } from "./cluster-gram.js";
 import { completeCases, extractColumns, formulaPieces, regressGram, Refitter, type Gram } from "./refit.js";
-import { checkReplications, checkSeed } from "./mediation.js";
+import { checkReplications, checkSeed, treatmentModel } from "./mediation.js";
 import { formatPValue } from "../report/format.js";
 
 /**
@@ -197,16 +197,7 @@ export async function heterogeneity(data: DataInput, formula: string, options: H
     throw new InputError("option", `${what}: name the grouping column, e.g. { group: "soe" }`);
   }
   checkOptions(options);
-  const spec = parseFormula(formula);
-  if (spec.endogenous.length > 0) throw new InputError("formula", `${what}: IV formulas are not supported; give "y ~ x + controls | fixed effects"`);
-  const first = spec.terms[0];
-  const treatment = options.treatment ?? (first?.kind === "variable" ? first.name : undefined);
-  if (treatment === undefined) {
-    throw new InputError("formula", `${what}: the formula's first regressor must be the treatment variable (a plain column), or name it with { treatment: "x" }`);
-  }
-  if (!spec.terms.some((t) => t.kind === "variable" && t.name === treatment)) {
-    throw new InputError("option", `${what}: the treatment "${treatment}" is not a regressor of "${spec.formula}"`);
-  }
+  const { spec, treatment } = treatmentModel(what, formula, options.treatment);
   const group = options.group;
   if (group === spec.depvar || group === treatment) throw new InputError("option", `${what}: the group "${group}" cannot be the outcome or the treatment`);
   const K = checkReplications(what, "K", options.K, 499);

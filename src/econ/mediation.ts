@@ -211,6 +211,24 @@ export function checkSeed(what: string, v: number | undefined): number {
 }
 
 /**
+ * Parses the model of a treatment analysis (mediation, heterogeneity): an OLS formula whose
+ * treatment is the first regressor, or the one named.
+ */
+export function treatmentModel(what: string, formula: string, named: string | undefined): { spec: ModelSpec; treatment: string } {
+  const spec = parseFormula(formula);
+  if (spec.endogenous.length > 0) throw new InputError("formula", `${what}: IV formulas are not supported; give "y ~ x + controls | fixed effects"`);
+  const first = spec.terms[0];
+  const treatment = named ?? (first?.kind === "variable" ? first.name : undefined);
+  if (treatment === undefined) {
+    throw new InputError("formula", `${what}: the formula's first regressor must be the treatment variable (a plain column), or name it with { treatment: "x" }`);
+  }
+  if (!spec.terms.some((t) => t.kind === "variable" && t.name === treatment)) {
+    throw new InputError("option", `${what}: the treatment "${treatment}" is not a regressor of "${spec.formula}"`);
+  }
+  return { spec, treatment };
+}
+
+/**
  * `await mediation(data, "dvar ~ robot + ln_age + finance | firm_id + year", { mediator: "profitability", vcov: { cluster: "firm_id" } })`
  */
 export async function mediation(data: DataInput, formula: string, options: MediationOptions): Promise<MediationResult> {
@@ -220,16 +238,7 @@ export async function mediation(data: DataInput, formula: string, options: Media
     throw new InputError("option", `${what}: name the mediator column, e.g. { mediator: "profitability" }`);
   }
   checkOptions(options);
-  const spec = parseFormula(formula);
-  if (spec.endogenous.length > 0) throw new InputError("formula", `${what}: IV formulas are not supported; give "y ~ x + controls | fixed effects"`);
-  const first = spec.terms[0];
-  const treatment = options.treatment ?? (first?.kind === "variable" ? first.name : undefined);
-  if (treatment === undefined) {
-    throw new InputError("formula", `${what}: the formula's first regressor must be the treatment variable (a plain column), or name it with { treatment: "x" }`);
-  }
-  if (!spec.terms.some((t) => t.kind === "variable" && t.name === treatment)) {
-    throw new InputError("option", `${what}: the treatment "${treatment}" is not a regressor of "${spec.formula}"`);
-  }
+  const { spec, treatment } = treatmentModel(what, formula, options.treatment);
   const mediator = options.mediator;
   if (spec.variables.includes(mediator)) {
     throw new InputError("option", `${what}: the mediator "${mediator}" already appears in "${spec.formula}"; leave it out of the formula (step 3 adds it)`);
