@@ -25,6 +25,7 @@ import { InputError } from "../src/errors.js";
 import type { Frame } from "../src/data/frame.js";
 import { frameFromArrow, frameFromRecord, frameToArrow } from "../src/data/arrow.js";
 import { selectColumns } from "../src/data/select.js";
+import { inputError } from "./helpers/errors.js";
 
 /** A frame as plain arrays, so failures print readably (NaN compares equal to NaN). */
 function plain(frame: Frame): Record<string, unknown> {
@@ -35,16 +36,6 @@ function plain(frame: Frame): Record<string, unknown> {
   return out;
 }
 
-function inputError(fn: () => unknown, kind: string): InputError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    expect((err as InputError).kind).toBe(kind);
-    return err as InputError;
-  }
-  throw new Error("expected an InputError");
-}
 
 /** One Dictionary<Utf8, Int32> chunk with its own dictionary; null indices are missing rows. */
 function dictionaryData(dictionary: string[], indices: (number | null)[]) {

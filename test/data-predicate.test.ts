@@ -2,17 +2,8 @@ import { describe, expect, test } from "vitest";
 import { InputError } from "../src/errors.js";
 import { frameFromRecord } from "../src/data/arrow.js";
 import { evaluatePredicate, parsePredicate } from "../src/data/predicate.js";
+import { inputError } from "./helpers/errors.js";
 
-function inputError(fn: () => unknown, kind: string): InputError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    expect((err as InputError).kind).toBe(kind);
-    return err as InputError;
-  }
-  throw new Error("expected an InputError");
-}
 
 /** Checks a syntax error's first line, and that it shows the text with a caret under 0-based `pos`. */
 function expectSyntaxError(text: string, phrase: string, pos: number): void {
