@@ -17,8 +17,12 @@ export interface Encoding {
 /** Whole-column encodings, computed once per column and reused by every fit on the same data. */
 const encodedColumns = new WeakMap<Column, Encoding>();
 
-/** Encodes `column` at `rows` (all rows when null). */
-export function encodeColumn(column: Column, rows: Int32Array | null): Encoding {
+/**
+ * Encodes `column` at `rows` (all rows when null). With `dense` false the codes keep the whole
+ * column's numbering (levels absent from the rows stay, with no rows): a caller that drops more
+ * rows next renumbers once, at the end, with `compact`.
+ */
+export function encodeColumn(column: Column, rows: Int32Array | null, dense = true): Encoding {
   let full = encodedColumns.get(column);
   if (!full) {
     full = column.kind === "numeric" ? encodeNumbers(column.values) : encodeCategories(column.codes, column.levels);
@@ -28,7 +32,7 @@ export function encodeColumn(column: Column, rows: Int32Array | null): Encoding 
   const codes = new Int32Array(rows.length);
   const src = full.codes;
   for (let i = 0; i < rows.length; i++) codes[i] = src[rows[i]];
-  return densify(codes, full);
+  return dense ? densify(codes, full) : { codes, size: full.size, levels: full.levels };
 }
 
 /** Renumbers codes 0..size-1 over the levels that occur (keeping their sorted order); -1 stays. */
@@ -133,8 +137,9 @@ export function interact(parts: readonly Encoding[]): Encoding {
   return combined;
 }
 
-/** Keeps the rows flagged in `keep` and renumbers the codes densely (levels that vanish go). */
-export function compact(enc: Encoding, keep: Uint8Array): Encoding {
+/** Keeps the rows flagged in `keep` (all when null) and renumbers the codes densely (levels that vanish go). */
+export function compact(enc: Encoding, keep: Uint8Array | null): Encoding {
+  if (!keep) return densify(Int32Array.from(enc.codes), enc);
   let m = 0;
   for (let r = 0; r < keep.length; r++) m += keep[r];
   const codes = new Int32Array(m);

@@ -131,7 +131,8 @@ export function buildSample(req: SampleRequest): Sample {
   let fes = req.fixedEffects.map((fe) => ({
     name: fe.name,
     variables: fe.variables,
-    ...interact(fe.variables.map((v) => encodeColumn(column(v), rows))),
+    // Numbered as in the whole column for now: renumbered once, after singletons go.
+    ...interact(fe.variables.map((v) => encodeColumn(column(v), rows, false))),
   }));
   if (req.dropSingletons && fes.length > 0) {
     const result = dropSingletons(fes);
@@ -139,6 +140,8 @@ export function buildSample(req: SampleRequest): Sample {
     rows = selectRows(rows, result.keep);
     dropped.singletons = before - rows.length;
     fes = result.fes;
+  } else {
+    fes = fes.map((fe) => ({ name: fe.name, variables: fe.variables, ...compact(fe, null) }));
   }
   if (rows.length === 0) {
     throw new InputError(
