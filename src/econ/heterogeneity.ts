@@ -19,7 +19,7 @@ import { Rng } from "./random.js";
 import { ClusterGram } from "./cluster-gram.js";
 import { completeCases, extractColumns, formulaPieces, regressGram, Refitter, type Gram } from "./refit.js";
 import { checkReplications, checkSeed, treatmentModel } from "./mediation.js";
-import { formatPValue } from "../report/format.js";
+import { formatPValue, formatPrinted } from "../report/format.js";
 
 /**
  * Heterogeneity of a treatment effect across the levels of a grouping variable (ownership,
@@ -136,15 +136,14 @@ export class HeterogeneityResult implements HeterogeneityFields {
   }
 
   summary(): string {
-    const f = (x: number) => (x === 0 ? "0" : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e6 ? x.toPrecision(6) : x.toExponential(4));
     const out = [`Heterogeneity of ${this.treatment} -> ${this.outcome} by ${this.group} (reference ${String(this.reference)}), ${this.nobs.toLocaleString("en-US")} obs.`];
     out.push("Split samples:");
-    for (const g of this.groups) out.push(`  ${this.group} = ${String(g.level)}: ${f(g.estimate.estimate)} (se ${f(g.estimate.se)}, p ${formatPValue(g.estimate.p)}, ${g.nobs.toLocaleString("en-US")} obs.)`);
+    for (const g of this.groups) out.push(`  ${this.group} = ${String(g.level)}: ${formatPrinted(g.estimate.estimate)} (se ${formatPrinted(g.estimate.se)}, p ${formatPValue(g.estimate.p)}, ${g.nobs.toLocaleString("en-US")} obs.)`);
     out.push(`Differences from ${this.group} = ${String(this.reference)} (pooled interaction model, ${this.pooled.vcovLabel}):`);
     for (const d of this.differences) {
       const perm = d.permutation ? `; permutation p ${formatPValue(d.permutation.p)} (one-sided ${formatPValue(d.permutation.pOneSided)})` : "";
       out.push(
-        `  ${String(d.level)}: split difference ${f(d.splitDifference)}; interaction ${f(d.interaction.estimate)} (se ${f(d.interaction.se)}, t ${d.interaction.t.toFixed(3)}, p ${formatPValue(d.interaction.p)})${perm}`,
+        `  ${String(d.level)}: split difference ${formatPrinted(d.splitDifference)}; interaction ${formatPrinted(d.interaction.estimate)} (se ${formatPrinted(d.interaction.se)}, t ${d.interaction.t.toFixed(3)}, p ${formatPValue(d.interaction.p)})${perm}`,
       );
     }
     if (this.joint) out.push(`Joint test of equal slopes: F = ${this.joint.stat.toFixed(4)} on ${this.joint.df1} and ${this.joint.df2} df, p = ${formatPValue(this.joint.p)}`);

@@ -18,7 +18,7 @@ import type { FeolsResult } from "../estimators/result.js";
 import { Rng } from "./random.js";
 import { completeCases, drawClusterCounts, extractColumns, formulaPieces, regressGram, Refitter, type Gram } from "./refit.js";
 import { ClusterGram } from "./cluster-gram.js";
-import { formatPValue as fp } from "../report/format.js";
+import { formatPValue as fp, formatPrinted } from "../report/format.js";
 
 /**
  * Mediation analysis (Baron & Kenny 1986) of a treatment x on an outcome y through a mediator m,
@@ -141,8 +141,7 @@ export class MediationResult implements MediationFields {
   }
 
   summary(): string {
-    const f = (x: number) => (x === 0 ? "0" : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e6 ? x.toPrecision(6) : x.toExponential(4));
-    const line = (label: string, c: Coefficient) => `${label.padEnd(28)} ${f(c.estimate).padStart(11)} ${f(c.se).padStart(11)} ${c.t.toFixed(3).padStart(9)} ${fp(c.p).padStart(10)}`;
+    const line = (label: string, c: Coefficient) => `${label.padEnd(28)} ${formatPrinted(c.estimate).padStart(11)} ${formatPrinted(c.se).padStart(11)} ${c.t.toFixed(3).padStart(9)} ${fp(c.p).padStart(10)}`;
     const out = [
       `Mediation: ${this.treatment} -> ${this.mediator} -> ${this.outcome}   (${this.nobs.toLocaleString("en-US")} obs., ${this.direct.vcovLabel})`,
       `${"".padEnd(28)} ${"Estimate".padStart(11)} ${"Std. Error".padStart(11)} ${"t value".padStart(9)} ${"Pr(>|t|)".padStart(10)}`,
@@ -150,14 +149,14 @@ export class MediationResult implements MediationFields {
       line(`a: ${this.treatment} -> ${this.mediator}`, this.a),
       line(`b: ${this.mediator} -> ${this.outcome}`, this.b),
       line(`direct effect c' (${this.treatment})`, this.cPrime),
-      `indirect effect a*b: ${f(this.indirect)}   proportion mediated: ${f(this.proportionMediated)}`,
+      `indirect effect a*b: ${formatPrinted(this.indirect)}   proportion mediated: ${formatPrinted(this.proportionMediated)}`,
       `Sobel z = ${this.sobel.z.toFixed(4)}, p = ${fp(this.sobel.p)}`,
     ];
     const bs = this.bootstrap;
     if (bs) {
       out.push(
         `Cluster bootstrap (${bs.cluster}, ${bs.clusters.toLocaleString("en-US")} clusters, B = ${bs.B}, seed ${bs.seed}): ` +
-          `${Math.round(bs.level * 100)}% percentile CI [${f(bs.ci[0])}, ${f(bs.ci[1])}], se ${f(bs.se)}` +
+          `${Math.round(bs.level * 100)}% percentile CI [${formatPrinted(bs.ci[0])}, ${formatPrinted(bs.ci[1])}], se ${formatPrinted(bs.se)}` +
           (bs.failed > 0 ? `, ${bs.failed} failed replications` : ""),
       );
     }

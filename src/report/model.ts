@@ -1,21 +1,14 @@
 import { FeolsResult } from "../estimators/result.js";
 import { InputError } from "../errors.js";
+import type { Coefficient } from "../inference/coefficients.js";
 
 /**
  * What the report layer needs from one fitted model. Both a FeolsResult (the library) and a
  * saved `absorb fit --json` output map to it, so tables and plots can be built from either.
  * Statistics that are not available (a standard error of NaN, a JSON null) are NaN.
  */
-export interface ReportCoefficient {
-  readonly name: string;
-  readonly estimate: number;
-  readonly se: number;
-  readonly t: number;
-  readonly p: number;
-  /** 95% confidence bounds; NaN where the source had none (plots then use estimate ± 1.96·se). */
-  readonly confLow: number;
-  readonly confHigh: number;
-}
+/** A coefficient as the estimators report it; from a fit JSON, statistics it lacks (a null) are NaN. */
+export type ReportCoefficient = Coefficient;
 
 export interface ReportVcov {
   readonly type: string;
