@@ -7,19 +7,19 @@ import { parseFormula, type ModelSpec } from "../formula/parse.js";
 import { InputError } from "../errors.js";
 import type { Coefficient } from "../inference/coefficients.js";
 import { wald, type WaldTest } from "../inference/wald.js";
-import { defaultThreads } from "../engine/pool.js";
 import { sharedEngine } from "../engine/shared.js";
 import { checkOptions, normaliseSubset, numericColumns } from "../estimators/feols.js";
 import { estimateSpecs } from "../estimators/multi.js";
 import { buildSample, type EncodedEffect, type Sample } from "../estimators/sample.js";
 import { nestedIn, vcovRequest } from "../estimators/vcov-spec.js";
-import { DEFAULTS, type FeolsOptions } from "../estimators/options.js";
+import type { FeolsOptions } from "../estimators/options.js";
 import type { FeolsResult } from "../estimators/result.js";
 import { Rng } from "./random.js";
 import { ClusterGram } from "./cluster-gram.js";
 import { completeCases, extractColumns, formulaPieces, regressGram, Refitter, type Gram } from "./refit.js";
 import { checkReplications, checkSeed, treatmentModel } from "./mediation.js";
 import { formatPValue, formatPrinted } from "../report/format.js";
+import { absorbOptions } from "../estimators/absorb-effects.js";
 
 /**
  * Heterogeneity of a treatment effect across the levels of a grouping variable (ownership,
@@ -364,13 +364,7 @@ async function permute(
     const sums = unit && options.engine !== "rows" ? ClusterGram.build(columns, sample.fixedEffects, unit, sample.weights) : null;
     const refit = sums
       ? null
-      : new Refitter(columns, sample.fixedEffects, sample.weights, {
-          method: options.method ?? "auto",
-          tol: options.tol ?? DEFAULTS.tol,
-          maxIter: options.maxIter ?? DEFAULTS.maxIter,
-          allowNonConvergence: options.allowNonConvergence ?? false,
-          threads: options.threads ?? defaultThreads(),
-        });
+      : new Refitter(columns, sample.fixedEffects, sample.weights, absorbOptions(options));
     // Labels of the units (or rows), to be shuffled.
     let labels: Int32Array;
     if (unit) {

@@ -6,19 +6,19 @@ import { parseFormula, type ModelSpec } from "../formula/parse.js";
 import { InputError } from "../errors.js";
 import { normalPValue } from "../inference/distributions.js";
 import type { Coefficient } from "../inference/coefficients.js";
-import { defaultThreads } from "../engine/pool.js";
 import { sharedEngine } from "../engine/shared.js";
 import { checkOptions, normaliseSubset, numericColumns } from "../estimators/feols.js";
 import { estimateSpecs } from "../estimators/multi.js";
 import { buildSample, type Sample } from "../estimators/sample.js";
 import type { Frame } from "../data/frame.js";
 import { vcovRequest } from "../estimators/vcov-spec.js";
-import { DEFAULTS, type FeolsOptions } from "../estimators/options.js";
+import type { FeolsOptions } from "../estimators/options.js";
 import type { FeolsResult } from "../estimators/result.js";
 import { Rng } from "./random.js";
 import { completeCases, drawClusterCounts, extractColumns, formulaPieces, regressGram, Refitter, type Gram } from "./refit.js";
 import { ClusterGram } from "./cluster-gram.js";
 import { formatPValue as fp, formatPrinted } from "../report/format.js";
+import { absorbOptions } from "../estimators/absorb-effects.js";
 
 /**
  * Mediation analysis (Baron & Kenny 1986) of a treatment x on an outcome y through a mediator m,
@@ -373,13 +373,7 @@ async function bootstrapIndirect(
     const sums = engine === "rows" ? null : ClusterGram.build(columns, sample.fixedEffects, sample.clusters[0], sample.weights);
     const refit = sums
       ? null
-      : new Refitter(columns, sample.fixedEffects, sample.weights, {
-          method: options.method ?? "auto",
-          tol: options.tol ?? DEFAULTS.tol,
-          maxIter: options.maxIter ?? DEFAULTS.maxIter,
-          allowNonConvergence: options.allowNonConvergence ?? false,
-          threads: options.threads ?? defaultThreads(),
-        });
+      : new Refitter(columns, sample.fixedEffects, sample.weights, absorbOptions(options));
     const counts = new Int32Array(G);
     const picked = new Int32Array(n);
     const mult = new Float64Array(n);

@@ -1,11 +1,12 @@
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { allocScratch, chooseMethod, demeanColumn, exactFactor, type DemeanMethod, type DemeanMethodOption, type DemeanOutcome, type DemeanPlan } from "../engine/demean.js";
-import { runPoolTasks } from "../engine/pool.js";
+import { defaultThreads, runPoolTasks } from "../engine/pool.js";
 import { buildCgPlan } from "../engine/cg.js";
 import { EstimationError } from "../errors.js";
 import type { EncodedEffect } from "./sample.js";
 import { columnPtr, type ModelMatrix } from "./model-matrix.js";
+import { DEFAULTS, type FeolsOptions } from "./options.js";
 
 export interface AbsorbOptions {
   readonly method: DemeanMethodOption;
@@ -40,6 +41,17 @@ async function demeanAll(k: Kernels, arena: Arena, m: ModelMatrix, plan: DemeanP
   const byColumn: DemeanOutcome[] = new Array(width);
   results.forEach((list, t) => list.forEach((o, i) => (byColumn[t + i * tasks] = o)));
   return byColumn;
+}
+
+/** The demeaning options of a fit, with their defaults filled in. */
+export function absorbOptions(options: FeolsOptions): AbsorbOptions {
+  return {
+    method: options.method ?? "auto",
+    tol: options.tol ?? DEFAULTS.tol,
+    maxIter: options.maxIter ?? DEFAULTS.maxIter,
+    allowNonConvergence: options.allowNonConvergence ?? false,
+    threads: options.threads ?? defaultThreads(),
+  };
 }
 
 export interface AbsorbOutcome {

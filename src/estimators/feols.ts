@@ -6,12 +6,12 @@ import { computeVcov } from "../inference/vcov.js";
 import { countK, resolveSsc, type SmallSample } from "../inference/ssc.js";
 import { coefficientTable } from "../inference/coefficients.js";
 import { sharedEngine } from "../engine/shared.js";
-import { checkThreads, defaultThreads } from "../engine/pool.js";
+import { checkThreads } from "../engine/pool.js";
 import { buildSample, type Sample } from "./sample.js";
 import { buildModelMatrix, columnPtr, type ModelMatrix } from "./model-matrix.js";
-import { absorbFixedEffects, type AbsorbOutcome } from "./absorb-effects.js";
+import { absorbFixedEffects, absorbOptions, type AbsorbOutcome } from "./absorb-effects.js";
 import { ABSORBED_TOL, leastSquares } from "./least-squares.js";
-import { DEFAULTS, type FeolsOptions } from "./options.js";
+import type { FeolsOptions } from "./options.js";
 import { FeolsResult } from "./result.js";
 import { computeRequest, effectSizes, vcovInfo, vcovRequest, type VcovSpec } from "./vcov-spec.js";
 import { fitIv } from "./iv.js";
@@ -72,16 +72,9 @@ export async function feols(data: DataInput, formula: string, options: FeolsOpti
       terms: spec.terms,
       extra: [],
     });
-    const tol = options.tol ?? DEFAULTS.tol;
-    const threads = options.threads ?? defaultThreads();
-    const maxIter = options.maxIter ?? DEFAULTS.maxIter;
-    const absorbed = await absorbFixedEffects(k, arena, m, sample.fixedEffects, {
-      method: options.method ?? "auto",
-      tol,
-      maxIter,
-      allowNonConvergence: options.allowNonConvergence ?? false,
-      threads,
-    });
+    const demeaning = absorbOptions(options);
+    const { tol, maxIter, threads } = demeaning;
+    const absorbed = await absorbFixedEffects(k, arena, m, sample.fixedEffects, demeaning);
     return await solveDemeaned({ k, arena, frame, spec, sample, vreq, ssc, tol, maxIter, threads, absorbed, started, hook }, m, regressors);
   } finally {
     arena.release(mark);

@@ -2,7 +2,6 @@ import type { Frame } from "../data/frame.js";
 import type { ModelSpec } from "../formula/parse.js";
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
-import { defaultThreads } from "../engine/pool.js";
 import { EstimationError } from "../errors.js";
 import { choleskyDropping, inverseFactor, solveFactor } from "../linalg/cholesky.js";
 import { cholLower, eigenAscending, invSpd, lowerInverse, mat, mul, pick, quadInv, solveSpd, sub, transpose, type Mat } from "../linalg/dense.js";
@@ -11,10 +10,10 @@ import { computeVcov } from "../inference/vcov.js";
 import { countK, type SmallSample } from "../inference/ssc.js";
 import { chisqPValue, fPValue } from "../inference/distributions.js";
 import { defaultLag, scoreMeat, type MeatRequest } from "../inference/meat.js";
-import { absorbFixedEffects } from "./absorb-effects.js";
+import { absorbFixedEffects, absorbOptions } from "./absorb-effects.js";
 import { buildModelMatrix, columnPtr, type ModelMatrix } from "./model-matrix.js";
 import { ABSORBED_TOL, COLLINEAR_TOL } from "./least-squares.js";
-import { DEFAULTS, type FeolsOptions } from "./options.js";
+import type { FeolsOptions } from "./options.js";
 import type { Sample } from "./sample.js";
 import { computeRequest, effectSizes, vcovInfo, type VcovSpec } from "./vcov-spec.js";
 import { fittedModel } from "./postestimation.js";
@@ -64,16 +63,9 @@ export async function fitIv(ctx: IvContext): Promise<IvResult> {
     terms: spec.terms,
     extra: [...endoNames, ...instNames],
   });
-  const tol = options.tol ?? DEFAULTS.tol;
-  const maxIter = options.maxIter ?? DEFAULTS.maxIter;
-  const threads = options.threads ?? defaultThreads();
-  const absorbed = await absorbFixedEffects(k, arena, m, sample.fixedEffects, {
-    method: options.method ?? "auto",
-    tol,
-    maxIter,
-    allowNonConvergence: options.allowNonConvergence ?? false,
-    threads,
-  });
+  const demeaning = absorbOptions(options);
+  const { tol, maxIter, threads } = demeaning;
+  const absorbed = await absorbFixedEffects(k, arena, m, sample.fixedEffects, demeaning);
   const n = m.n;
   const w = m.weights;
   const hasFe = sample.fixedEffects.length > 0;

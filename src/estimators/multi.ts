@@ -7,13 +7,12 @@ import { parseMultiFormula, type ModelSpec, type Term } from "../formula/parse.j
 import { AbsorbError, InputError } from "../errors.js";
 import { resolveSsc } from "../inference/ssc.js";
 import { sharedEngine } from "../engine/shared.js";
-import { defaultThreads } from "../engine/pool.js";
 import { checkOptions, feols, normaliseSubset, numericColumns, solveDemeaned } from "./feols.js";
 import { buildSample, type Sample } from "./sample.js";
 import { designColumns } from "./design.js";
 import { centredSquares, columnPtr, type ModelMatrix } from "./model-matrix.js";
-import { absorbFixedEffects, type AbsorbOutcome } from "./absorb-effects.js";
-import { DEFAULTS, type FeolsOptions } from "./options.js";
+import { absorbFixedEffects, absorbOptions, type AbsorbOutcome } from "./absorb-effects.js";
+import type { FeolsOptions } from "./options.js";
 import type { FeolsResult } from "./result.js";
 import { vcovRequest } from "./vcov-spec.js";
 
@@ -371,16 +370,9 @@ async function estimateGroup(
     const union: ModelMatrix = { n, block, names, weights, rawSpread: [] };
     const sw = weights ? k.sum(n, weights, 0) : n;
     const rawSpread = names.map((_, c) => centredSquares(k, n, columnPtr(union, c), weights, sw));
-    const tol = options.tol ?? DEFAULTS.tol;
-    const threads = options.threads ?? defaultThreads();
-    const maxIter = options.maxIter ?? DEFAULTS.maxIter;
-    const absorbed = await absorbFixedEffects(k, arena, { ...union, rawSpread }, sample.fixedEffects, {
-      method: options.method ?? "auto",
-      tol,
-      maxIter,
-      allowNonConvergence: options.allowNonConvergence ?? false,
-      threads,
-    });
+    const demeaning = absorbOptions(options);
+    const { tol, maxIter, threads } = demeaning;
+    const absorbed = await absorbFixedEffects(k, arena, { ...union, rawSpread }, sample.fixedEffects, demeaning);
     const out: FeolsResult[] = [];
     for (let j = 0; j < specs.length; j++) {
       const spec = specs[j];
