@@ -1,6 +1,6 @@
 /**
  * End-to-end benchmark: seeded synthetic firm-year panels (the data-generating process of
- * shared/tools/gen_panel.R) of 1M and 5M rows, timing feols estimation (data in memory) for
+ * gen_panel.R) of 1M and 5M rows, timing feols estimation (data in memory) for
  * the issue's three models, all clustered by firm, and the whole CLI run on a 1M-row CSV.
  * Prints medians, rows/second, iterations and peak memory; compares with fixest when Rscript
  * has it, otherwise with the figures fixest 0.12.2 gave on a 2-core machine.

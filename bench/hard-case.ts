@@ -1,7 +1,7 @@
 /**
  * The hard case of issue 3: a worker–firm panel with limited mobility (100,000 workers × 10
  * years, 10,000 firms on a line, 5% move to a neighbouring firm each year; the data-generating
- * process of shared/tools/gen_worker_firm.R), `y ~ x | worker + firm + year`, clustered by
+ * process of gen_worker_firm.R), `y ~ x | worker + firm + year`, clustered by
  * worker. Alternating projections crawl here (fixest 0.12.2: 935 sweeps and 14 s at its default
  * tolerance, 15,735 sweeps to reach 1e-10); absorb's "cg" method solves it in a few iterations.
  *

@@ -1,6 +1,6 @@
 /**
  * Theil T and L of dvar by industry × year on the 5M-row synthetic panel (1,230,000 firms, the
- * data-generating process of shared/tools/gen_panel.R): the moments kernel alone with the
+ * data-generating process of gen_panel.R): the moments kernel alone with the
  * values and group codes already in the shared memory (one streaming pass, one logarithm per
  * row), the same with GE(2) (one exponential more per row), and the whole theil() call
  * (encoding the groups, copying the column, the pass, indices). Medians, on one thread and

@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { Bool, Dictionary, Float64, Int32, RecordBatch, Table, Utf8, makeData, tableFromIPC, tableToIPC, vectorFromArray } from "apache-arrow";
 import { InputError } from "../src/errors.js";
 import type { Frame } from "../src/data/frame.js";
 import { readFrame } from "../src/data/read.js";
+import { referencePanel } from "./helpers/reference.js";
 
 /** A frame as plain arrays, so failures print readably (NaN compares equal to NaN). */
 function plain(frame: Frame): Record<string, unknown> {
@@ -208,8 +208,7 @@ describe("readFrame: file errors", () => {
 
 describe("readFrame: the reference panel", () => {
   test("panel_small.csv.gz", async () => {
-    const path = fileURLToPath(new URL("../../shared/reference/panel_small.csv.gz", import.meta.url));
-    const frame = await readFrame(path, ["firm_id", "year", "region", "dvar", "finance"]);
+    const frame = await readFrame(referencePanel, ["firm_id", "year", "region", "dvar", "finance"]);
     expect(frame.nrows).toBe(101311);
     expect([...frame.columns.keys()]).toEqual(["firm_id", "year", "region", "dvar", "finance"]);
     const region = frame.columns.get("region")!;

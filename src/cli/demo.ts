@@ -10,7 +10,7 @@ Usage:
   absorb demo [--firms N] [--seed S] [--out panel.csv] [--json]
 
 Generates N firms (default 25,000, about 4 years each, 2000–2013) with the data-generating
-process of shared/tools/gen_panel.R, fits
+process of gen_panel.R, fits
   dvar ~ robot + ln_age + finance + cap_intensity | firm_id + year   (clustered by firm)
 and compares the robot coefficient with the planted effect. --out also writes the panel.`;
 

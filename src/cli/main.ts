@@ -1,6 +1,7 @@
 import { AbsorbError, exitCodeFor, InputError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { shutdownPool } from "../engine/pool.js";
+import { Progress } from "./progress.js";
 
 const HELP = `absorb ${VERSION} — fixed-effects panel econometrics (fixest-exact, WebAssembly kernels)
 
@@ -41,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const load = COMMANDS[command];
     if (!load) throw new InputError("option", `unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(", ")} (absorb --help)`);
-    const out = await (await load())(rest);
+    const out = await (await load())(rest).finally(Progress.endAll);
     process.stdout.write(out.stdout + "\n");
     return out.status ?? 0;
   } catch (err) {

@@ -4,6 +4,8 @@
  * writing to.
  */
 export class Progress {
+  /** The reports still able to print; main ends them before it writes a command's output. */
+  private static readonly open = new Set<Progress>();
   private readonly enabled: boolean;
   private readonly started = performance.now();
   private timer: NodeJS.Timeout | undefined;
@@ -11,6 +13,12 @@ export class Progress {
 
   constructor(enabled: boolean) {
     this.enabled = enabled;
+    Progress.open.add(this);
+  }
+
+  /** Ends every report, so that no line lands after (or inside) a command's output or error. */
+  static endAll(): void {
+    for (const p of Progress.open) p.done();
   }
 
   /**
@@ -20,7 +28,7 @@ export class Progress {
    */
   phase(label: string, expectLong = false): void {
     this.label = label;
-    if (!this.enabled) return;
+    if (!this.enabled || !Progress.open.has(this)) return;
     clearTimeout(this.timer);
     if (expectLong) {
       this.print();
@@ -37,5 +45,6 @@ export class Progress {
 
   done(): void {
     clearTimeout(this.timer);
+    Progress.open.delete(this);
   }
 }

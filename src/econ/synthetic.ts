@@ -1,5 +1,5 @@
 /**
- * Synthetic panels with planted effects, following the R generators in tools/ (gen_panel.R,
+ * Synthetic panels with planted effects, following the R generators behind the test fixtures (gen_panel.R,
  * gen_worker_firm.R): same distributions, parameters, structure, column names and order. R's
  * random streams are not reproduced; the generators here are seeded by {@link Rng} and are
  * deterministic for a given seed.

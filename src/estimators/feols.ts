@@ -40,7 +40,15 @@ export function checkOptions(o: FeolsOptions): void {
  * IV part, `y ~ x1 | fe1 + fe2 | endo ~ inst1 + inst2`, is estimated by 2SLS (src/estimators/iv.ts)
  * and returns an IvResult.
  */
-export async function feols(data: DataInput, formula: string, options: FeolsOptions = {}, /** @internal */ hook?: FitHook): Promise<FeolsResult> {
+export function feols(data: DataInput, formula: string, options: FeolsOptions = {}): Promise<FeolsResult> {
+  return fitOls(data, formula, options);
+}
+
+/**
+ * @internal feols with a hook that sees the fit's wasm state before the arena is released (the
+ * wild cluster bootstrap replicates from it); kept off the public entry and its declarations.
+ */
+export async function fitOls(data: DataInput, formula: string, options: FeolsOptions, hook?: FitHook): Promise<FeolsResult> {
   const started = performance.now();
   const spec = parseFormula(formula);
   checkOptions(options);
@@ -96,6 +104,7 @@ export interface DemeanedContext {
   readonly absorbed: AbsorbOutcome;
   /** performance.now() when the fit started (for timings.estimate). */
   readonly started: number;
+  /** @internal */
   readonly hook?: FitHook;
 }
 

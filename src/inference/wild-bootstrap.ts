@@ -1,5 +1,5 @@
 import type { DataInput } from "../data/input.js";
-import { feols } from "../estimators/feols.js";
+import { fitOls } from "../estimators/feols.js";
 import type { FeolsOptions } from "../estimators/options.js";
 import type { FeolsResult } from "../estimators/result.js";
 import type { FitState } from "../estimators/fit-hook.js";
@@ -92,7 +92,7 @@ export async function wildBootstrap(data: DataInput, formula: string, options: W
   const cluster = bootstrapCluster(options);
   const started = performance.now();
   let reps: Replications | null = null;
-  const fit = await feols(data, formula, { ...options, vcov: { cluster } }, (state) => {
+  const fit = await fitOls(data, formula, { ...options, vcov: { cluster } }, (state) => {
     reps = replicate(state, options.param, B, dist, seed);
   });
   const fitMs = performance.now() - started - (reps as Replications | null)!.ms;

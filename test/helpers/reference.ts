@@ -3,9 +3,10 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import { packageRoot } from "../../src/engine/package-root.js";
 
-/** ../shared beside the repository root, in CI too. */
-export const sharedDir = join(packageRoot, "..", "shared");
-export const referencePanel = join(sharedDir, "reference", "panel_small.csv.gz");
+/** The panels and fixest's numbers the tests reproduce (test/fixtures/README.md says what each file is). */
+export const fixturesDir = join(packageRoot, "test", "fixtures");
+export const fixture = (name: string): string => join(fixturesDir, name);
+export const referencePanel = fixture("panel_small.csv.gz");
 
 export interface ReferenceCase {
   id: string;
@@ -38,7 +39,7 @@ export interface ReferenceCase {
 }
 
 export const reference: { cases: ReferenceCase[]; theil_dvar_by_industry_year: unknown[]; theil_dvar_by_region: unknown } = JSON.parse(
-  readFileSync(join(sharedDir, "reference", "fixest_panel_small.json"), "utf8"),
+  readFileSync(fixture("fixest_panel_small.json"), "utf8"),
 );
 
 /**
