@@ -60,7 +60,7 @@ function getPool(threads: number): Piscina {
       minThreads: size,
       maxThreads: size,
       idleTimeout: 10_000,
-      workerData: { memory: sharedEngine().arena.memory, module: kernelModule() },
+      workerData: { memory: sharedEngine().heap.memory, module: kernelModule() },
     });
   }
   return pool;

@@ -5,7 +5,7 @@ import { EstimationError, InputError } from "../errors.js";
 import { computeVcov } from "../inference/vcov.js";
 import { countK, resolveSsc, type SmallSample } from "../inference/ssc.js";
 import { coefficientTable } from "../inference/coefficients.js";
-import { sharedEngine } from "../engine/shared.js";
+import { withArena } from "../engine/shared.js";
 import { checkThreads } from "../engine/pool.js";
 import { buildSample, type Sample } from "./sample.js";
 import { buildModelMatrix, columnPtr, type ModelMatrix } from "./model-matrix.js";
@@ -59,9 +59,7 @@ export async function feols(data: DataInput, formula: string, options: FeolsOpti
     subset: options.subset ? normaliseSubset(options.subset, frame.nrows) : null,
     dropSingletons: (options.fixefRm ?? "singleton") === "singleton",
   });
-  const { arena, kernels: k } = sharedEngine();
-  const mark = arena.mark();
-  try {
+  return withArena(async (arena, k) => {
     if (spec.endogenous.length > 0) return await fitIv({ k, arena, spec, frame, sample, vcov: vreq, ssc, options, started });
     const { matrix: m, regressors } = buildModelMatrix(k, arena, {
       frame,
@@ -76,9 +74,7 @@ export async function feols(data: DataInput, formula: string, options: FeolsOpti
     const { tol, maxIter, threads } = demeaning;
     const absorbed = await absorbFixedEffects(k, arena, m, sample.fixedEffects, demeaning);
     return await solveDemeaned({ k, arena, frame, spec, sample, vreq, ssc, tol, maxIter, threads, absorbed, started, hook }, m, regressors);
-  } finally {
-    arena.release(mark);
-  }
+  });
 }
 
 /** Everything a fit knows once its columns are demeaned: what solving one model from them needs. */
