@@ -130,7 +130,7 @@ export async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regres
   if (!absorbed.converged) warnings.push(`demeaning did not converge within ${maxIter} iterations (tol ${tol}); estimates are approximate`);
   if (droppedCollinear.length > 0) warnings.push(`dropped as collinear${hasFe ? " (or absorbed by the fixed effects)" : ""}: ${droppedCollinear.join(", ")}`);
   hook?.({ k, arena, n: m.n, x: columnPtr(m, 1), y: columnPtr(m, 0), w: m.weights, names: keptNames, beta: ls.beta, bread: ls.bread, resid: ls.resid, sample, vcov: vreq, ssc, dfK, vc });
-  const model = fittedModel(k, arena, {
+  const model = fittedModel(k, {
     frame, sample, spec, regressors, keptNames, beta: ls.beta, method: absorbed.method, tol, maxIter,
   });
   return new FeolsResult({
