@@ -3,6 +3,7 @@ import { feols, feolsMulti, fixef, heterogeneity, mediation, predict, theil, wil
 import { generatePanel } from "../src/econ/synthetic.js";
 import { Rng } from "../src/econ/random.js";
 import { sharedEngine } from "../src/engine/shared.js";
+import { defaultThreads } from "../src/engine/pool.js";
 import { BASE } from "../src/engine/heap.js";
 
 /**
@@ -103,4 +104,16 @@ describe("overlapping calls", () => {
       expect(heap.inUse).toBe(0);
     }, 240_000);
   }
+
+  test("a call asking for more threads than the pool has replaces it without cutting short the calls running on it", async () => {
+    const more = defaultThreads() + 2;
+    const solo = await calls.feols(2);
+    // These hand their columns to the 2-thread pool before the bigger call replaces it.
+    const running = Array.from({ length: 6 }, () => calls.feols(2));
+    const bigger = calls.feols(more);
+    const after = Array.from({ length: 6 }, () => calls.feols(2));
+    for (const r of [...running, ...after]) expectClose(await r, solo, "feols on 2 threads");
+    expectClose(await bigger, await calls.feols(more), `feols on ${more} threads`);
+    expect(sharedEngine().heap.top).toBe(BASE);
+  }, 120_000);
 });
