@@ -25,7 +25,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { feols, shutdown } from "../src/index.js";
 import { generateWorkerFirmPanel } from "../src/econ/synthetic.js";
-import { sharedEngine } from "../src/engine/shared.js";
+import { openArena, sharedEngine } from "../src/engine/shared.js";
 import { defaultThreads } from "../src/engine/pool.js";
 import { absorbFixedEffects } from "../src/estimators/absorb-effects.js";
 import type { EncodedEffect } from "../src/estimators/sample.js";
@@ -107,8 +107,8 @@ function column(frame: Frame, name: string): Float64Array {
 const effects: EncodedEffect[] = ["worker", "firm", "year"].map((name) => ({ name, levels: [], ...encode(column(panel, name)) }));
 
 async function demeanStep(method: DemeanMethod, tol: number, maxIter: number) {
-  const { arena, kernels: k } = sharedEngine();
-  const mark = arena.mark();
+  const { kernels: k } = sharedEngine();
+  const arena = openArena();
   try {
     const n = panel.nrows;
     const block = arena.allocF64(2 * n);
@@ -128,7 +128,7 @@ async function demeanStep(method: DemeanMethod, tol: number, maxIter: number) {
     }
     return { seconds, iterations: out.iterations, converged: out.converged, slope: sxy / sxx };
   } finally {
-    arena.release(mark);
+    arena.close();
   }
 }
 

@@ -5,14 +5,16 @@
  *   node dist/bench/kernels.js
  */
 import { Bench } from "tinybench";
-import { sharedEngine } from "../src/engine/shared.js";
+import { openArena, sharedEngine } from "../src/engine/shared.js";
 import { Rng } from "../src/econ/random.js";
 
 const n = 1_000_000;
 const firms = 246_000;
 const years = 14;
 const k = 6;
-const { arena, kernels } = sharedEngine();
+const { kernels } = sharedEngine();
+// A benchmark holds its arena for the whole run; the process ends with it.
+const arena = openArena();
 const rng = new Rng(1);
 const x = arena.allocF64(n * k);
 const xv = arena.f64(x, n * k);

@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import { Bench } from "tinybench";
 import { theil } from "../src/index.js";
 import { generatePanel } from "../src/econ/synthetic.js";
-import { sharedEngine } from "../src/engine/shared.js";
+import { openArena, sharedEngine } from "../src/engine/shared.js";
 import { groupBy } from "../src/inequality/grouping.js";
 import { computeMoments, planMoments, runMoments } from "../src/inequality/moments.js";
 import { defaultThreads } from "../src/engine/pool.js";
@@ -34,7 +34,9 @@ console.log(
     `generated in ${((performance.now() - started) / 1000).toFixed(1)} s`,
 );
 
-const { arena, kernels } = sharedEngine();
+const { kernels } = sharedEngine();
+// A benchmark holds its arena for the whole run; the process ends with it.
+const arena = openArena();
 const x = arena.putF64(dvar, "dvar");
 const codes = arena.putI32(cells.codes, "industry-year codes");
 const plan = planMoments(arena, { rows, x, w: 0, codes, groups: cells.size, alpha: null });

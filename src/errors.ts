@@ -2,9 +2,11 @@
  * Typed errors. Every failure a user can cause or meet is one of these, so callers (and the
  * CLI's exit codes) can tell bad input (exit 2) from an estimation that could not be done (exit 1).
  */
-export type InputErrorKind = "formula" | "column" | "file" | "option" | "data" | "predicate";
+export type InputErrorKind = "formula" | "column" | "file" | "option" | "data" | "predicate" | "size";
 export type EstimationErrorKind = "singular" | "convergence" | "worker" | "memory";
-export type ErrorKind = InputErrorKind | EstimationErrorKind;
+/** A bug in absorb, not in the input: the CLI reports any untyped failure with this kind too. */
+export type InternalErrorKind = "internal";
+export type ErrorKind = InputErrorKind | EstimationErrorKind | InternalErrorKind;
 
 export class AbsorbError extends Error {
   readonly kind: ErrorKind;
@@ -15,7 +17,7 @@ export class AbsorbError extends Error {
   }
 }
 
-/** The user's input is wrong: formula, column, file, option, data values, predicate. */
+/** The user's input is wrong: formula, column, file, option, data values, predicate, or too large to fit ("size"). */
 export class InputError extends AbsorbError {
   constructor(kind: InputErrorKind, message: string) {
     super(kind, message);
@@ -26,6 +28,13 @@ export class InputError extends AbsorbError {
 export class EstimationError extends AbsorbError {
   constructor(kind: EstimationErrorKind, message: string) {
     super(kind, message);
+  }
+}
+
+/** absorb broke one of its own invariants; the message says which (please report it). */
+export class InternalError extends AbsorbError {
+  constructor(message: string) {
+    super("internal", `internal error: ${message}`);
   }
 }
 

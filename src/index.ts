@@ -21,7 +21,7 @@ export type { Frame, Column, NumericColumn, CategoricalColumn } from "./data/fra
 export type { DataInput } from "./data/input.js";
 export { parseFormula, parseMultiFormula, type ModelSpec, type Term } from "./formula/parse.js";
 export { parsePredicate, evaluatePredicate, type Predicate } from "./data/predicate.js";
-export { AbsorbError, InputError, EstimationError, type ErrorKind } from "./errors.js";
+export { AbsorbError, InputError, EstimationError, InternalError, type ErrorKind } from "./errors.js";
 export { FIXEST_SSC, REGHDFE_SSC, type SmallSample, type SscOption } from "./inference/ssc.js";
 export { IvResult, type FirstStage, type ReducedForm, type IvDiagnostics, type FTest, type ChisqTest } from "./estimators/iv-result.js";
 export { fixef, residuals, fitted, predict, sampleRows, type FixefTable, type Prediction, type AlignOption } from "./estimators/postestimation.js";

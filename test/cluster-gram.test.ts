@@ -6,15 +6,16 @@ import { completeCases, extractColumns, Refitter } from "../src/econ/refit.js";
 import { buildSample } from "../src/estimators/sample.js";
 import { parseFormula } from "../src/formula/parse.js";
 import { Rng } from "../src/econ/random.js";
-import { sharedEngine } from "../src/engine/shared.js";
+import { openArena } from "../src/engine/shared.js";
+import type { Arena } from "../src/engine/arena.js";
 
-// ClusterGram keeps part of its sums in the wasm arena: each test gives it back.
-let mark = 0;
+// ClusterGram keeps part of its sums in the wasm arena: each test has its own, closed after it.
+let arena: Arena;
 beforeEach(() => {
-  mark = sharedEngine().arena.mark();
+  arena = openArena();
 });
 afterEach(() => {
-  sharedEngine().arena.release(mark);
+  arena.close();
 });
 
 /**
@@ -35,9 +36,9 @@ async function compare(frame: Frame, formula: string, cluster: string, weights: 
     dropSingletons: true,
   });
   const { columns } = extractColumns(frame, sample.rows, [spec.depvar], spec.intercept, spec.terms);
-  const sums = ClusterGram.build(columns, sample.fixedEffects, sample.clusters[0], sample.weights);
+  const sums = ClusterGram.build(arena, columns, sample.fixedEffects, sample.clusters[0], sample.weights);
   expect(sums).not.toBeNull();
-  const refit = new Refitter(columns, sample.fixedEffects, sample.weights, { method: "auto", tol: 1e-10, maxIter: 10_000, allowNonConvergence: false, threads: 1 });
+  const refit = new Refitter(arena, columns, sample.fixedEffects, sample.weights, { method: "auto", tol: 1e-10, maxIter: 10_000, allowNonConvergence: false, threads: 1 });
   const G = sample.clusters[0].size;
   const rng = new Rng(seed);
   const c = new Float64Array(G);
@@ -87,7 +88,7 @@ describe("ClusterGram equals a demeaning of the reweighted rows", () => {
     const spec = parseFormula("dvar ~ robot + ln_age | firm_id + year");
     const sample = buildSample({ frame: panel, numeric: ["dvar", "robot", "ln_age"], categorical: [], fixedEffects: spec.fixedEffects, clusters: ["firm_id"], weights: null, subset: null, dropSingletons: true });
     const { columns } = extractColumns(panel, sample.rows, ["dvar"], false, spec.terms);
-    const sums = ClusterGram.build(columns, sample.fixedEffects, sample.clusters[0], null)!;
+    const sums = ClusterGram.build(arena, columns, sample.fixedEffects, sample.clusters[0], null)!;
     const rng = new Rng(8);
     const labels = Int32Array.from({ length: sums.clusters }, () => (rng.uniform() < 0.7 ? 0 : 1 + rng.integer(2)));
     const grams = sums.gramsOfPartition(labels, 3);
@@ -104,6 +105,6 @@ describe("ClusterGram equals a demeaning of the reweighted rows", () => {
     const sample = buildSample({ frame: wide, numeric: ["dvar", "robot"], categorical: [], fixedEffects: spec.fixedEffects, clusters: ["year"], weights: null, subset: null, dropSingletons: true });
     const { columns } = extractColumns(wide, sample.rows, ["dvar"], false, spec.terms);
     expect(sample.fixedEffects[0].size).toBeGreaterThan(ClusterGram.MAX_LEVELS);
-    expect(ClusterGram.build(columns, sample.fixedEffects, sample.clusters[0], null)).toBeNull();
+    expect(ClusterGram.build(arena, columns, sample.fixedEffects, sample.clusters[0], null)).toBeNull();
   });
 });

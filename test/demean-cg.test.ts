@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "vitest";
 import { feols, fitted, shutdown } from "../src/index.js";
 import { generateWorkerFirmPanel } from "../src/econ/synthetic.js";
-import { sharedEngine } from "../src/engine/shared.js";
+import { openArena, sharedEngine } from "../src/engine/shared.js";
 import { allocScratch, demeanColumn, type DemeanMethod, type DemeanPlan, type FixedEffectPlan } from "../src/engine/demean.js";
 import { buildCgPlan, orderLevels, type CgLimits } from "../src/engine/cg.js";
 import type { Frame } from "../src/data/frame.js";
@@ -115,8 +115,8 @@ function encode(values: Float64Array): { codes: Int32Array; size: number } {
  * (no singleton removal, one thread) and returns the slope of ỹ on x̃ with each column's outcome.
  */
 function engineSlope(frame: Frame, method: DemeanMethod, tol: number, maxIter: number, limits?: CgLimits) {
-  const { arena, kernels: k } = sharedEngine();
-  const mark = arena.mark();
+  const { kernels: k } = sharedEngine();
+  const arena = openArena();
   try {
     const col = (name: string) => (frame.columns.get(name) as { values: Float64Array }).values;
     const n = frame.nrows;
@@ -146,7 +146,7 @@ function engineSlope(frame: Frame, method: DemeanMethod, tol: number, maxIter: n
     }
     return { slope: sxy / sxx, outcomes: [ox, oy], plan: plan.cg };
   } finally {
-    arena.release(mark);
+    arena.close();
   }
 }
 

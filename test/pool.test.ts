@@ -33,9 +33,9 @@ describe("the worker pool", () => {
   test("the pool is reused across fits and many fits in a row do not leak arena memory", async () => {
     const worker = generateWorkerFirmPanel({ workers: 2000, firms: 200, years: 6, moveProb: 0.2, seed: 3 });
     const first = await feols(worker, "y ~ x | worker + firm + year", { threads: 2 });
-    const top = sharedEngine().arena.mark();
+    const top = sharedEngine().heap.top;
     for (let i = 0; i < 5; i++) await feols(worker, "y ~ x | worker + firm + year", { threads: 2 });
-    expect(sharedEngine().arena.mark()).toBe(top);
+    expect(sharedEngine().heap.top).toBe(top);
     const again = await feols(worker, "y ~ x | worker + firm + year", { threads: 2 });
     expect(again.coefficients).toEqual(first.coefficients);
   });

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { Table } from "apache-arrow";
 import { feols, shutdown, theil, AbsorbError, InputError, readFrame, type Frame, type TheilOptions } from "../src/index.js";
 import { reference, referencePanel, expectRelative } from "./helpers/reference.js";
-import { sharedEngine } from "../src/engine/shared.js";
+import { openArena, sharedEngine } from "../src/engine/shared.js";
 import { accumulateMoments, computeMoments, planMoments, reduceMoments, BLOCK_ROWS, STRIDE } from "../src/inequality/moments.js";
 
 afterAll(() => shutdown());
@@ -367,8 +367,8 @@ describe("the moments kernel", () => {
   });
 
   test("the two-row (SIMD) and one-row paths give identical sums", () => {
-    const { arena, kernels } = sharedEngine();
-    const mark = arena.mark();
+    const { kernels } = sharedEngine();
+    const arena = openArena();
     try {
       const vals = [0.37, 2.5, 1.1, 7.25, 0.9, 3.3];
       // pairs of valid rows (SIMD) vs every value beside a skipped row (one-row path)
@@ -380,13 +380,13 @@ describe("the moments kernel", () => {
       });
       expect(Array.from(single)).toEqual(Array.from(paired));
     } finally {
-      arena.release(mark);
+      arena.close();
     }
   });
 
   test("blocks reduce to the same bits whatever order they run in", () => {
-    const { arena, kernels } = sharedEngine();
-    const mark = arena.mark();
+    const { kernels } = sharedEngine();
+    const arena = openArena();
     try {
       const rows = 2 * BLOCK_ROWS + 12345;
       const x = new Float64Array(rows);
@@ -411,14 +411,14 @@ describe("the moments kernel", () => {
       for (let g = 0; g < 7; g++) counted += a[g * STRIDE] + a[g * STRIDE + 6];
       expect(counted).toBe(kept);
     } finally {
-      arena.release(mark);
+      arena.close();
     }
   });
 
   test("theil() leaves no arena memory behind", async () => {
-    const top = sharedEngine().arena.mark();
+    const top = sharedEngine().heap.top;
     await theil({ x: [1, 2, 3], g: [1, 1, 2] }, { value: "x", by: "g", bootstrap: { B: 5 } });
     await expect(theil({ x: [1, -2] }, { value: "x" })).rejects.toThrow(InputError);
-    expect(sharedEngine().arena.mark()).toBe(top);
+    expect(sharedEngine().heap.top).toBe(top);
   });
 });

@@ -1,4 +1,5 @@
 import { readFrame } from "../data/read.js";
+import { checkRowsFit, modelColumns } from "../data/size-check.js";
 import { parsePredicate, evaluatePredicate } from "../data/predicate.js";
 import { parseFormula } from "../formula/parse.js";
 import { InputError } from "../errors.js";
@@ -92,7 +93,9 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
   warmPool(threads ?? defaultThreads());
   progress.phase(`reading ${data}`);
   // The estimator's modules load while DuckDB reads (on its own threads).
-  const [frame, { feols }] = await Promise.all([readFrame(data, [...columns]), import("../estimators/feols.js")]);
+  // Without --where every row is in the sample, so a file too big for the model is refused before it is read.
+  const checkRows = predicate ? undefined : (rows: number) => checkRowsFit(rows, modelColumns(spec), `"${data}"`);
+  const [frame, { feols }] = await Promise.all([readFrame(data, [...columns], { checkRows }), import("../estimators/feols.js")]);
   const readMs = performance.now() - started;
   progress.phase(`estimating on ${frame.nrows.toLocaleString("en-US")} rows`, frame.nrows >= 2_000_000);
   const result = await feols(frame, formula, {

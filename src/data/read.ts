@@ -17,19 +17,35 @@ const SUPPORTED = ".csv, .csv.gz, .parquet, .arrow, .feather, .ipc";
 
 type Format = "csv" | "parquet" | "ipc";
 
+export interface ReadOptions {
+  /**
+   * Called with the file's row count before any column is read where the file records it
+   * (Parquet's footer), else as soon as the rows are read; a throw refuses the file (size-check.ts).
+   */
+  readonly checkRows?: (rows: number) => void;
+}
+
 /**
  * Reads `columns` (all when omitted, in file order) of the file at `path`.
  * Numeric types (integers, floats, decimals, booleans as 0/1) become numeric columns; text and
  * everything else become categorical.
  */
-export async function readFrame(path: string, columns?: readonly string[]): Promise<Frame> {
+export async function readFrame(path: string, columns?: readonly string[], options: ReadOptions = {}): Promise<Frame> {
   const format = formatOf(path);
   await assertReadable(path);
   const wanted = columns ? [...new Set(columns)] : undefined;
-  if (format === "ipc") return readIpc(path, wanted);
+  const { checkRows } = options;
+  if (checkRows && format === "parquet") checkRows(await (await import("./size-check.js")).parquetRowCount(path));
+  const frame = await readColumns(path, format, wanted);
+  if (checkRows && format !== "parquet") checkRows(frame.nrows);
+  return frame;
+}
+
+async function readColumns(path: string, format: Format, columns: readonly string[] | undefined): Promise<Frame> {
+  if (format === "ipc") return readIpc(path, columns);
   // DuckDB's native module takes about a second to load: only commands that read CSV or Parquet pay it.
   const { readWithDuckDB } = await import("./read-duckdb.js");
-  return readWithDuckDB(path, format, wanted);
+  return readWithDuckDB(path, format, columns);
 }
 
 function formatOf(path: string): Format {

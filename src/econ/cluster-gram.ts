@@ -129,7 +129,13 @@ export class ClusterGram {
    * too large (use Refitter then). Part of the sums lives in the shared wasm arena: the caller
    * marks the arena before and releases it when done with this object.
    */
-  static build(columns: readonly Float64Array[], effects: readonly EncodedEffect[], cluster: EncodedEffect, weights: Float64Array | null): ClusterGram | null {
+  static build(
+    arena: Arena,
+    columns: readonly Float64Array[],
+    effects: readonly EncodedEffect[],
+    cluster: EncodedEffect,
+    weights: Float64Array | null,
+  ): ClusterGram | null {
     const d = columns.length;
     const n = cluster.codes.length;
     const G = cluster.size;
@@ -286,7 +292,7 @@ export class ClusterGram {
     const dense = new Float64Array(S * G);
     for (let g = 0; g < G; g++) for (let t = 0; t < S; t++) dense[t * G + g] = byCluster[g * S + t];
     const qs = q.byLevelBlocks(L);
-    const { arena, kernels } = sharedEngine();
+    const { kernels } = sharedEngine();
     const sums: ClusterSums = {
       width: d,
       clusters: G,

@@ -7,7 +7,7 @@ import { parseFormula, type ModelSpec } from "../formula/parse.js";
 import { InputError } from "../errors.js";
 import type { Coefficient } from "../inference/coefficients.js";
 import { wald, type WaldTest } from "../inference/wald.js";
-import { sharedEngine } from "../engine/shared.js";
+import { withArena } from "../engine/shared.js";
 import { checkOptions, normaliseSubset, numericColumns } from "../estimators/feols.js";
 import { estimateSpecs } from "../estimators/multi.js";
 import { buildSample, type EncodedEffect, type Sample } from "../estimators/sample.js";
@@ -351,9 +351,7 @@ async function permute(
   refIndex: number,
 ): Promise<{ draws: Float64Array[]; failed: number; units: number; engine: "cluster-sums" | "rows" }> {
   // The per-cluster sums keep part of their data in the wasm arena until the end of the resampling.
-  const { arena } = sharedEngine();
-  const mark = arena.mark();
-  try {
+  return withArena(async (arena) => {
     const rows = sample.rows;
     const n = rows.length;
     const { columns, regressors, xs } = extractColumns(frame, rows, [spec.depvar], spec.intercept, spec.terms);
@@ -361,10 +359,10 @@ async function permute(
     const xAt = regressors.indexOf(treatment);
     const hasFe = sample.fixedEffects.length > 0;
     const L = groupEnc.size;
-    const sums = unit && options.engine !== "rows" ? ClusterGram.build(columns, sample.fixedEffects, unit, sample.weights) : null;
+    const sums = unit && options.engine !== "rows" ? ClusterGram.build(arena, columns, sample.fixedEffects, unit, sample.weights) : null;
     const refit = sums
       ? null
-      : new Refitter(columns, sample.fixedEffects, sample.weights, absorbOptions(options));
+      : new Refitter(arena, columns, sample.fixedEffects, sample.weights, absorbOptions(options));
     // Labels of the units (or rows), to be shuffled.
     let labels: Int32Array;
     if (unit) {
@@ -400,7 +398,5 @@ async function permute(
       if (bad) failed++;
     }
     return { draws, failed, units: labels.length, engine: sums ? "cluster-sums" : "rows" };
-  } finally {
-    arena.release(mark);
-  }
+  });
 }

@@ -6,7 +6,7 @@ import { parseFormula, type ModelSpec } from "../formula/parse.js";
 import { InputError } from "../errors.js";
 import { normalPValue } from "../inference/distributions.js";
 import type { Coefficient } from "../inference/coefficients.js";
-import { sharedEngine } from "../engine/shared.js";
+import { withArena } from "../engine/shared.js";
 import { checkOptions, normaliseSubset, numericColumns } from "../estimators/feols.js";
 import { estimateSpecs } from "../estimators/multi.js";
 import { buildSample, type Sample } from "../estimators/sample.js";
@@ -358,9 +358,7 @@ async function bootstrapIndirect(
   engine: "auto" | "rows",
 ): Promise<{ draws: Float64Array; engine: "cluster-sums" | "rows" }> {
   // The per-cluster sums keep part of their data in the wasm arena until the end of the resampling.
-  const { arena } = sharedEngine();
-  const mark = arena.mark();
-  try {
+  return withArena(async (arena) => {
     const rows = sample.rows;
     const n = rows.length;
     const { columns, regressors, xs } = extractColumns(frame, rows, [spec.depvar, mediator], spec.intercept, spec.terms);
@@ -370,10 +368,10 @@ async function bootstrapIndirect(
     const clusterCodes = sample.clusters[0].codes;
     const G = sample.clusters[0].size;
     // Per-cluster sums when the fixed effects allow it (cluster-gram.ts), else a demeaning per draw.
-    const sums = engine === "rows" ? null : ClusterGram.build(columns, sample.fixedEffects, sample.clusters[0], sample.weights);
+    const sums = engine === "rows" ? null : ClusterGram.build(arena, columns, sample.fixedEffects, sample.clusters[0], sample.weights);
     const refit = sums
       ? null
-      : new Refitter(columns, sample.fixedEffects, sample.weights, absorbOptions(options));
+      : new Refitter(arena, columns, sample.fixedEffects, sample.weights, absorbOptions(options));
     const counts = new Int32Array(G);
     const picked = new Int32Array(n);
     const mult = new Float64Array(n);
@@ -400,7 +398,5 @@ async function bootstrapIndirect(
       draws[r] = a * b;
     }
     return { draws, engine: sums ? "cluster-sums" : "rows" };
-  } finally {
-    arena.release(mark);
-  }
+  });
 }

@@ -43,15 +43,15 @@ export class Refitter {
    * @param weights base row weights, or null
    */
   constructor(
+    arena: Arena,
     private readonly columns: readonly Float64Array[],
     private readonly effects: readonly EncodedEffect[],
     private readonly weights: Float64Array | null,
     private readonly absorb: AbsorbOptions,
   ) {
     this.width = columns.length;
-    const engine = sharedEngine();
-    this.k = engine.kernels;
-    this.arena = engine.arena;
+    this.k = sharedEngine().kernels;
+    this.arena = arena;
     this.maps = effects.map((fe) => new Int32Array(fe.size).fill(-1));
   }
 

@@ -1,85 +1,14 @@
-import { EstimationError } from "../errors.js";
+import { EstimationError, InternalError } from "../errors.js";
+import { formatBytes, type Heap } from "./heap.js";
 
-const PAGE = 65536;
-/** WebAssembly's 32-bit address space: 65,536 pages of 64 KiB. */
-export const MAX_PAGES = 65536;
-/** The kernels keep no static data, but the first page stays unused so that 0 can mean "no pointer". */
-const BASE = PAGE;
+export { formatBytes } from "./heap.js";
 
 /**
- * A bump allocator over the one shared WebAssembly memory that every kernel instance (main
- * thread and workers) reads. A fit marks the top, allocates its columns and scratch, and
- * releases back to the mark when done, so memory is reused between fits. Views are made on
- * demand from the current buffer, so growth never leaves a stale view behind.
+ * Typed views of the shared memory, made on demand from its current buffer so that growth
+ * never leaves a stale view behind. Workers have only this: they never allocate.
  */
-export class Arena {
-  readonly memory: WebAssembly.Memory;
-  private top = BASE;
-
-  constructor(memory?: WebAssembly.Memory) {
-    this.memory = memory ?? new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
-  }
-
-  /** Bytes still addressable under the 4 GiB ceiling. */
-  get bytesLeft(): number {
-    return MAX_PAGES * PAGE - this.top;
-  }
-
-  mark(): number {
-    return this.top;
-  }
-
-  release(mark: number): void {
-    this.top = mark;
-  }
-
-  /**
-   * Fails early, with what would fit, when `rows` × `columns` float64 values cannot be placed
-   * under the 4 GiB ceiling (`extraBytes` more are needed beside them).
-   */
-  ensureTable(rows: number, columns: number, extraBytes = 0): void {
-    const need = rows * columns * 8 + extraBytes;
-    if (need <= this.bytesLeft) return;
-    const room = Math.max(0, this.bytesLeft - extraBytes);
-    throw new EstimationError(
-      "memory",
-      `${rows.toLocaleString("en-US")} rows × ${columns} columns need ${formatBytes(need)} of WebAssembly memory, ` +
-        `more than the 4 GiB ceiling leaves (${formatBytes(this.bytesLeft)}): at most ${Math.floor(room / (columns * 8)).toLocaleString("en-US")} rows ` +
-        `of ${columns} columns fit, or ${Math.floor(room / (rows * 8))} columns of ${rows.toLocaleString("en-US")} rows; ` +
-        `fit a subset (--where) or fewer regressors`,
-    );
-  }
-
-  /** Reserves `bytes` (16-byte aligned, for SIMD loads) and returns the pointer. */
-  alloc(bytes: number, what = "a buffer"): number {
-    const ptr = (this.top + 15) & ~15;
-    const end = ptr + bytes;
-    if (end > MAX_PAGES * PAGE) {
-      throw new EstimationError(
-        "memory",
-        `not enough WebAssembly memory for ${what}: ${formatBytes(end)} needed, 4 GiB is the ceiling ` +
-          `(${formatBytes(this.bytesLeft)} left); use fewer rows or columns, e.g. a --where subset`,
-      );
-    }
-    const have = this.memory.buffer.byteLength;
-    if (end > have) {
-      try {
-        this.memory.grow(Math.ceil((end - have) / PAGE));
-      } catch (err) {
-        throw new EstimationError("memory", `cannot grow WebAssembly memory to ${formatBytes(end)} for ${what} (${(err as Error).message}); free memory or use fewer rows`);
-      }
-    }
-    this.top = end;
-    return ptr;
-  }
-
-  allocF64(n: number, what?: string): number {
-    return this.alloc(n * 8, what);
-  }
-
-  allocI32(n: number, what?: string): number {
-    return this.alloc(n * 4, what);
-  }
+export class MemoryView {
+  constructor(readonly memory: WebAssembly.Memory) {}
 
   f64(ptr: number, n: number): Float64Array {
     return new Float64Array(this.memory.buffer, ptr, n);
@@ -91,6 +20,78 @@ export class Arena {
 
   u32(ptr: number, n: number): Uint32Array {
     return new Uint32Array(this.memory.buffer, ptr, n);
+  }
+}
+
+/** What mark() returns: how many blocks the arena held then. */
+export type ArenaMark = number;
+
+/**
+ * One call's memory: the blocks it took from the shared heap, given back together when the call
+ * ends (close) and, within the call, back to a mark (release) so that a loop reuses memory.
+ * Nothing outside the call can free them, so overlapping calls cannot corrupt each other;
+ * every entry point opens its own arena (engine/shared.ts: withArena) and passes it down.
+ */
+export class Arena extends MemoryView {
+  /** Address and size of each block held, in the order taken. */
+  private readonly blocks: number[] = [];
+  private closed = false;
+
+  constructor(private readonly heap: Heap) {
+    super(heap.memory);
+  }
+
+  mark(): ArenaMark {
+    return this.blocks.length / 2;
+  }
+
+  /** Gives back every block taken since `mark`. */
+  release(mark: ArenaMark): void {
+    const blocks = this.blocks;
+    while (blocks.length > mark * 2) {
+      const size = blocks.pop()!;
+      this.heap.give(blocks.pop()!, size);
+    }
+  }
+
+  /** Gives back everything; the arena cannot be used after this. */
+  close(): void {
+    this.release(0);
+    this.closed = true;
+  }
+
+  /**
+   * Fails early, with what would fit, when `rows` × `columns` float64 values cannot be placed
+   * in one piece under the 4 GiB ceiling (`extraBytes` more are needed beside them).
+   */
+  ensureTable(rows: number, columns: number, extraBytes = 0): void {
+    const left = this.heap.largestBlock;
+    const need = rows * columns * 8 + extraBytes;
+    if (need <= left) return;
+    const room = Math.max(0, left - extraBytes);
+    throw new EstimationError(
+      "memory",
+      `${rows.toLocaleString("en-US")} rows × ${columns} columns need ${formatBytes(need)} of WebAssembly memory, ` +
+        `more than the 4 GiB ceiling leaves (${formatBytes(left)}): at most ${Math.floor(room / (columns * 8)).toLocaleString("en-US")} rows ` +
+        `of ${columns} columns fit, or ${Math.floor(room / (rows * 8))} columns of ${rows.toLocaleString("en-US")} rows; ` +
+        `fit a subset (--where) or fewer regressors`,
+    );
+  }
+
+  /** Reserves `bytes` (16-byte aligned, for SIMD loads) and returns the pointer. */
+  alloc(bytes: number, what = "a buffer"): number {
+    if (this.closed) throw new InternalError(`an arena was used after its call ended (allocating ${what})`);
+    const { ptr, size } = this.heap.acquire(bytes, what);
+    this.blocks.push(ptr, size);
+    return ptr;
+  }
+
+  allocF64(n: number, what?: string): number {
+    return this.alloc(n * 8, what);
+  }
+
+  allocI32(n: number, what?: string): number {
+    return this.alloc(n * 4, what);
   }
 
   /** Copies a JS array into a fresh allocation and returns its pointer. */
@@ -111,10 +112,4 @@ export class Arena {
     this.u32(ptr, values.length).set(values);
     return ptr;
   }
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
-  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-  return `${Math.ceil(bytes / 1024)} KiB`;
 }

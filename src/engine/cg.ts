@@ -1,4 +1,4 @@
-import type { Arena } from "./arena.js";
+import type { Arena, MemoryView } from "./arena.js";
 import type { Kernels } from "./kernels.js";
 import type { DemeanOutcome, DemeanPlan, FixedEffectPlan, Scratch } from "./demean.js";
 
@@ -424,7 +424,7 @@ function chooseBand(fc: Int32Array, sparseCount: number, limits: CgLimits): numb
 }
 
 /** Demeans the column at x into out (may alias) by PCG on the Schur complement system. */
-export function cgColumn(k: Kernels, arena: Arena, plan: DemeanPlan, s: Scratch, x: number, out: number): DemeanOutcome {
+export function cgColumn(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: Scratch, x: number, out: number): DemeanOutcome {
   const cg = plan.cg!;
   const { n, rowWeights: w, tol, maxIter } = plan;
   const fe0 = plan.fes[0];

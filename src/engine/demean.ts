@@ -1,6 +1,6 @@
 import type { Kernels } from "./kernels.js";
 import { choleskyDropping, solveFactor, type Factor } from "../linalg/cholesky.js";
-import type { Arena } from "./arena.js";
+import type { Arena, MemoryView } from "./arena.js";
 import { cgColumn, cgScratchLength, type CgPlan } from "./cg.js";
 
 /**
@@ -163,7 +163,7 @@ export function exactFactor(k: Kernels, arena: Arena, n: number, fes: readonly F
 }
 
 /** Demeans the column at `x` into `out` (which may equal x). */
-export function demeanColumn(k: Kernels, arena: Arena, plan: DemeanPlan, s: Scratch, x: number, out: number): DemeanOutcome {
+export function demeanColumn(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: Scratch, x: number, out: number): DemeanOutcome {
   const q = plan.fes.length;
   if (q === 0) {
     if (out !== x) arena.f64(out, plan.n).set(arena.f64(x, plan.n));
@@ -173,12 +173,12 @@ export function demeanColumn(k: Kernels, arena: Arena, plan: DemeanPlan, s: Scra
   return plan.method === "exact" || q === 1 ? exactColumn(k, arena, plan, s, x, out) : mapColumn(k, arena, plan, s, x, out);
 }
 
-function zero(arena: Arena, ptr: number, n: number): void {
+function zero(arena: MemoryView, ptr: number, n: number): void {
   arena.f64(ptr, n).fill(0);
 }
 
 /** coef_first = group means of `x` by the first fixed effect. */
-function firstMeans(k: Kernels, arena: Arena, plan: DemeanPlan, s: Scratch, x: number): void {
+function firstMeans(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: Scratch, x: number): void {
   const fe = plan.fes[0];
   zero(arena, s.sums, fe.size);
   zero(arena, s.acc, fe.size);
@@ -186,7 +186,7 @@ function firstMeans(k: Kernels, arena: Arena, plan: DemeanPlan, s: Scratch, x: n
   k.solve_groups(fe.size, s.sums, s.acc, fe.weights, s.coef);
 }
 
-function exactColumn(k: Kernels, arena: Arena, plan: DemeanPlan, s: Scratch, x: number, out: number): DemeanOutcome {
+function exactColumn(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: Scratch, x: number, out: number): DemeanOutcome {
   const { n, fes, rowWeights } = plan;
   const q = fes.length;
   if (q > 1) {
@@ -216,7 +216,7 @@ function exactColumn(k: Kernels, arena: Arena, plan: DemeanPlan, s: Scratch, x: 
   return { iterations: 0, converged: true };
 }
 
-function mapColumn(k: Kernels, arena: Arena, plan: DemeanPlan, s: Scratch, x: number, out: number): DemeanOutcome {
+function mapColumn(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: Scratch, x: number, out: number): DemeanOutcome {
   const { n, fes, rowWeights, tol, maxIter } = plan;
   const q = fes.length;
   const off = offsets(plan);

@@ -11,7 +11,8 @@ import { EstimationError, InputError } from "../errors.js";
 /**
  * The worker pool: piscina threads that each instantiate the compiled kernels over the one
  * shared WebAssembly memory, so a task carries only pointers. One pool per process, started on
- * first use and reused by every fit; idle workers do not keep the process alive, and
+ * first use and reused by every fit (a call asking for more threads gets a bigger pool; the old
+ * one ends once its running tasks do); idle workers do not keep the process alive, and
  * shutdownPool() ends them at once.
  */
 export const workerScript: string = join(packageRoot, "dist", "src", "engine", "worker.js");
@@ -34,7 +35,14 @@ export interface MomentsTask {
 /** A task carries a whole column or a block of rows: milliseconds of work against ~0.1 ms of overhead. */
 export type PoolTask = DemeanTask | MomentsTask;
 
-let pool: Piscina | undefined;
+/** A pool and how many tasks of overlapping calls it is running, so that replacing it never cuts one short. */
+interface LivePool {
+  readonly piscina: Piscina;
+  running: number;
+  retired: boolean;
+}
+
+let pool: LivePool | undefined;
 
 export function defaultThreads(): number {
   return availableParallelism();
@@ -47,23 +55,30 @@ export function checkThreads(threads: number | undefined): void {
   }
 }
 
-function getPool(threads: number): Piscina {
-  if (pool && pool.options.maxThreads < threads) {
-    void pool.destroy();
+/** A call asking for more threads than the pool has gets a bigger one; the old one ends once its running tasks do. */
+function getPool(threads: number): LivePool {
+  if (pool && pool.piscina.options.maxThreads < threads) {
+    retire(pool);
     pool = undefined;
   }
   if (!pool) {
     const size = Math.max(threads, defaultThreads());
-    pool = new Piscina({
+    const piscina = new Piscina({
       filename: workerScript,
       // All threads start at once (in parallel with whatever the caller does next); idle ones are unref'd.
       minThreads: size,
       maxThreads: size,
       idleTimeout: 10_000,
-      workerData: { memory: sharedEngine().arena.memory, module: kernelModule() },
+      workerData: { memory: sharedEngine().heap.memory, module: kernelModule() },
     });
+    pool = { piscina, running: 0, retired: false };
   }
   return pool;
+}
+
+function retire(p: LivePool): void {
+  p.retired = true;
+  if (p.running === 0) void p.piscina.destroy();
 }
 
 /**
@@ -73,12 +88,17 @@ function getPool(threads: number): Piscina {
  */
 export async function runPoolTasks<R>(tasks: readonly PoolTask[], threads: number, describe: (task: number) => string): Promise<R[]> {
   const p = getPool(threads);
+  p.running += tasks.length;
   return Promise.all(
     tasks.map((task, i) =>
-      (p.run(task) as Promise<R>).catch((err: unknown) => {
-        const message = err instanceof Error ? err.message : String(err);
-        throw new EstimationError("worker", `a worker failed while ${describe(i)}: ${message}`);
-      }),
+      (p.piscina.run(task) as Promise<R>)
+        .catch((err: unknown) => {
+          const message = err instanceof Error ? err.message : String(err);
+          throw new EstimationError("worker", `a worker failed while ${describe(i)}: ${message}`);
+        })
+        .finally(() => {
+          if (--p.running === 0 && p.retired) void p.piscina.destroy();
+        }),
     ),
   );
 }
@@ -92,5 +112,5 @@ export function warmPool(threads: number): void {
 export async function shutdownPool(): Promise<void> {
   const p = pool;
   pool = undefined;
-  if (p) await p.destroy();
+  if (p) await p.piscina.destroy();
 }

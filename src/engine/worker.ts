@@ -1,5 +1,5 @@
 import { workerData } from "node:worker_threads";
-import { Arena } from "./arena.js";
+import { MemoryView } from "./arena.js";
 import { instantiateKernels } from "./kernels.js";
 import { demeanColumn, type DemeanOutcome } from "./demean.js";
 import { accumulateMoments } from "../inequality/moments.js";
@@ -10,7 +10,7 @@ import type { PoolTask } from "./pool.js";
  * reads and writes the buffers a task points at; it never allocates in the arena.
  */
 const { memory, module } = workerData as { memory: WebAssembly.Memory; module: WebAssembly.Module };
-const arena = new Arena(memory);
+const view = new MemoryView(memory);
 const kernels = instantiateKernels(memory, module);
 
 export default function runTask(task: PoolTask): DemeanOutcome[] | null {
@@ -18,5 +18,5 @@ export default function runTask(task: PoolTask): DemeanOutcome[] | null {
     for (const block of task.blocks) accumulateMoments(kernels, task.plan, block);
     return null;
   }
-  return task.columns.map((c) => demeanColumn(kernels, arena, task.plan, task.scratch, c.input, c.output));
+  return task.columns.map((c) => demeanColumn(kernels, view, task.plan, task.scratch, c.input, c.output));
 }

@@ -5,7 +5,7 @@ import { EstimationError, InputError } from "../errors.js";
 import { computeVcov } from "../inference/vcov.js";
 import { countK, resolveSsc, type SmallSample } from "../inference/ssc.js";
 import { coefficientTable } from "../inference/coefficients.js";
-import { sharedEngine } from "../engine/shared.js";
+import { withArena } from "../engine/shared.js";
 import { checkThreads } from "../engine/pool.js";
 import { buildSample, type Sample } from "./sample.js";
 import { buildModelMatrix, columnPtr, type ModelMatrix } from "./model-matrix.js";
@@ -67,9 +67,7 @@ export async function fitOls(data: DataInput, formula: string, options: FeolsOpt
     subset: options.subset ? normaliseSubset(options.subset, frame.nrows) : null,
     dropSingletons: (options.fixefRm ?? "singleton") === "singleton",
   });
-  const { arena, kernels: k } = sharedEngine();
-  const mark = arena.mark();
-  try {
+  return withArena(async (arena, k) => {
     if (spec.endogenous.length > 0) return await fitIv({ k, arena, spec, frame, sample, vcov: vreq, ssc, options, started });
     const { matrix: m, regressors } = buildModelMatrix(k, arena, {
       frame,
@@ -84,9 +82,7 @@ export async function fitOls(data: DataInput, formula: string, options: FeolsOpt
     const { tol, maxIter, threads } = demeaning;
     const absorbed = await absorbFixedEffects(k, arena, m, sample.fixedEffects, demeaning);
     return await solveDemeaned({ k, arena, frame, spec, sample, vreq, ssc, tol, maxIter, threads, absorbed, started, hook }, m, regressors);
-  } finally {
-    arena.release(mark);
-  }
+  });
 }
 
 /** Everything a fit knows once its columns are demeaned: what solving one model from them needs. */
@@ -143,7 +139,7 @@ export async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regres
   if (!absorbed.converged) warnings.push(`demeaning did not converge within ${maxIter} iterations (tol ${tol}); estimates are approximate`);
   if (droppedCollinear.length > 0) warnings.push(`dropped as collinear${hasFe ? " (or absorbed by the fixed effects)" : ""}: ${droppedCollinear.join(", ")}`);
   hook?.({ k, arena, n: m.n, x: columnPtr(m, 1), y: columnPtr(m, 0), w: m.weights, names: keptNames, beta: ls.beta, bread: ls.bread, resid: ls.resid, sample, vcov: vreq, ssc, dfK, vc });
-  const model = fittedModel(k, arena, {
+  const model = fittedModel(k, {
     frame, sample, spec, regressors, keptNames, beta: ls.beta, method: absorbed.method, tol, maxIter,
   });
   return new FeolsResult({

@@ -285,7 +285,7 @@ export async function fitIv(ctx: IvContext): Promise<IvResult> {
     hansenJ,
   };
 
-  const model = fittedModel(k, arena, {
+  const model = fittedModel(k, {
     frame, sample, spec, regressors: [...regressors, ...endoNames], keptNames: secondNames, beta, method: absorbed.method, tol, maxIter,
   });
   const withinTss = C[Y * width + Y];

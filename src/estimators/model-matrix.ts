@@ -2,6 +2,7 @@ import type { Frame, NumericColumn } from "../data/frame.js";
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { designColumns } from "./design.js";
+import { EXTRA_COLUMNS } from "../data/size-check.js";
 import type { Term } from "../formula/parse.js";
 
 /**
@@ -42,8 +43,8 @@ export function buildModelMatrix(k: Kernels, arena: Arena, req: ModelMatrixReque
   const design = designColumns(frame, req.terms, rows);
   const regressors = [...(req.intercept ? ["(Intercept)"] : []), ...design.map((d) => d.name)];
   const names = [req.depvar, ...regressors, ...req.extra];
-  // The block, weights, residuals and the fixed effects' codes and scratch come to about (width + 4) columns.
-  arena.ensureTable(n, names.length + 4);
+  // The block, then weights, residuals, the fixed effects' codes and scratch (EXTRA_COLUMNS).
+  arena.ensureTable(n, names.length + EXTRA_COLUMNS);
   const block = arena.allocF64(names.length * n, `${names.length} columns of ${n} rows`);
   const view = (j: number) => arena.f64(block + j * n * 8, n);
   const copy = (name: string, out: Float64Array) => {

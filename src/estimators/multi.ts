@@ -6,7 +6,7 @@ import { formatName } from "../formula/lexer.js";
 import { parseMultiFormula, type ModelSpec, type Term } from "../formula/parse.js";
 import { AbsorbError, InputError } from "../errors.js";
 import { resolveSsc } from "../inference/ssc.js";
-import { sharedEngine } from "../engine/shared.js";
+import { withArena } from "../engine/shared.js";
 import { checkOptions, feols, normaliseSubset, numericColumns, solveDemeaned } from "./feols.js";
 import { buildSample, type Sample } from "./sample.js";
 import { designColumns } from "./design.js";
@@ -360,9 +360,7 @@ async function estimateGroup(
       }
     }
   }
-  const { arena, kernels: k } = sharedEngine();
-  const mark = arena.mark();
-  try {
+  return withArena(async (arena, k) => {
     const width = names.length;
     const block = arena.allocF64(width * n, `${width} columns of ${n} rows`);
     fills.forEach((fill, j) => fill(arena.f64(block + j * n * 8, n)));
@@ -402,7 +400,5 @@ async function estimateGroup(
       }
     }
     return out;
-  } finally {
-    arena.release(mark);
-  }
+  });
 }

@@ -3,7 +3,7 @@ import { toFrame, type DataInput } from "../data/input.js";
 import { selectColumns } from "../data/select.js";
 import { encodeColumn, interact, type Level } from "../data/encode.js";
 import type { ModelSpec } from "../formula/parse.js";
-import type { Arena } from "../engine/arena.js";
+import { openArena } from "../engine/shared.js";
 import type { Kernels } from "../engine/kernels.js";
 import { allocScratch, demeanColumn, exactFactor, type DemeanMethod, type DemeanPlan } from "../engine/demean.js";
 import { buildCgPlan } from "../engine/cg.js";
@@ -41,7 +41,7 @@ export interface FittedModelRequest {
 }
 
 /** Builds the post-estimation state: one more projection (of y − Xβ, raw) gives the fixed effects. */
-export function fittedModel(k: Kernels, arena: Arena, q: FittedModelRequest): FittedModel {
+export function fittedModel(k: Kernels, q: FittedModelRequest): FittedModel {
   const { frame, sample, spec } = q;
   const rows = sample.rows;
   const n = rows.length;
@@ -71,7 +71,7 @@ export function fittedModel(k: Kernels, arena: Arena, q: FittedModelRequest): Fi
       }
       for (let i = 0; i < n; i++) r[i] -= b * tmp[i];
     }
-    return projectFixedEffects(k, arena, sample, r, q.method === "exact" || q.method === "cg" ? q.method : "map", q.tol, q.maxIter);
+    return projectFixedEffects(k, sample, r, q.method === "exact" || q.method === "cg" ? q.method : "map", q.tol, q.maxIter);
   };
   return {
     depvar: spec.depvar,
@@ -96,9 +96,9 @@ export function fittedModel(k: Kernels, arena: Arena, q: FittedModelRequest): Fi
   };
 }
 
+/** Runs whenever fixef or predict first asks, long after the fit's own arena closed: it opens one of its own. */
 function projectFixedEffects(
   k: Kernels,
-  arena: Arena,
   sample: Sample,
   r: Float64Array,
   method: DemeanMethod,
@@ -106,7 +106,7 @@ function projectFixedEffects(
   maxIter: number,
 ): FixedEffectEstimates[] {
   const n = r.length;
-  const mark = arena.mark();
+  const arena = openArena();
   try {
     const order = sample.fixedEffects.map((_, q) => q).sort((a, b) => sample.fixedEffects[b].size - sample.fixedEffects[a].size);
     const weights = sample.weights ? arena.putF64(sample.weights, "weights") : 0;
@@ -156,7 +156,7 @@ function projectFixedEffects(
       values: values[q],
     }));
   } finally {
-    arena.release(mark);
+    arena.close();
   }
 }
 

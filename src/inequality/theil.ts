@@ -11,7 +11,7 @@ import { toFrame, type DataInput } from "../data/input.js";
 import { selectColumns } from "../data/select.js";
 import type { Column, Frame } from "../data/frame.js";
 import { InputError } from "../errors.js";
-import { sharedEngine } from "../engine/shared.js";
+import { withArena } from "../engine/shared.js";
 import { checkThreads, defaultThreads } from "../engine/pool.js";
 import { computeMoments, gatherMoments, N_NEG, N_ZERO, STRIDE } from "./moments.js";
 import { indicesOf, usableMoments, type NonpositiveMode, type UsableMoments } from "./indices.js";
@@ -161,9 +161,7 @@ export async function theil(data: DataInput, options: TheilOptions): Promise<The
   const cells = cellsOf([byGroups, ...(decGroups ? [decGroups] : []), ...(eachGroups ? [eachGroups] : [])]);
   const sample = sampleCodes(req, frame.nrows, cells.codes, values, weights);
 
-  const { arena, kernels } = sharedEngine();
-  const mark = arena.mark();
-  try {
+  return withArena(async (arena, kernels) => {
     const x = arena.putF64(values, "the value column");
     const w = weights ? arena.putF64(weights, "the weights") : 0;
     const codes = arena.putI32(sample.codes, "the group codes");
@@ -219,9 +217,7 @@ export async function theil(data: DataInput, options: TheilOptions): Promise<The
       decomposition: decGroups ? decomposition(req, moments, cells, decGroups, eachGroups) : null,
       bootstrap: req.bootstrap,
     });
-  } finally {
-    arena.release(mark);
-  }
+  });
 }
 
 /**
