@@ -1,7 +1,7 @@
 import { generatePanel, PANEL_PLANTED } from "../econ/synthetic.js";
 import { writeCsv } from "../data/write-csv.js";
 import { feols } from "../estimators/feols.js";
-import { parseCommandArgs, numberOption } from "./args.js";
+import { parseCommandArgs, integerOption, numberOption } from "./args.js";
 import { Progress } from "./progress.js";
 
 export const DEMO_HELP = `absorb demo — the study's baseline on a seeded synthetic firm-year panel
@@ -28,7 +28,7 @@ export const DEMO_FORMULA = "dvar ~ robot + ln_age + finance + cap_intensity | f
 export async function runDemo(argv: string[]): Promise<{ stdout: string }> {
   const { values } = parseCommandArgs("demo", argv, DEMO_OPTIONS);
   if (values.help) return { stdout: DEMO_HELP };
-  const firms = numberOption("demo", values.firms, "--firms") ?? 25_000;
+  const firms = integerOption("demo", values.firms, "--firms", 1) ?? 25_000;
   const seed = numberOption("demo", values.seed, "--seed") ?? 20230801;
   const progress = new Progress(!values.json && !values.quiet);
   progress.phase(`generating ${firms.toLocaleString("en-US")} firms`, firms >= 500_000);

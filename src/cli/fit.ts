@@ -2,7 +2,7 @@ import { readFrame } from "../data/read.js";
 import { parsePredicate, evaluatePredicate } from "../data/predicate.js";
 import { parseFormula } from "../formula/parse.js";
 import { InputError } from "../errors.js";
-import { parseCommandArgs, requireOption, numberOption } from "./args.js";
+import { parseCommandArgs, requireOption, numberOption, integerOption } from "./args.js";
 import { parseCliVcov, vcovColumns } from "./vcov-panel.js";
 import { parseSscFlag } from "../inference/ssc.js";
 import { Progress } from "./progress.js";
@@ -87,7 +87,7 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
     ...(values.weights ? [values.weights] : []),
     ...(predicate ? predicate.columns : []),
   ]);
-  const threads = numberOption("fit", values.threads, "--threads");
+  const threads = integerOption("fit", values.threads, "--threads", 1);
   checkThreads(threads);
   warmPool(threads ?? defaultThreads());
   progress.phase(`reading ${data}`);
@@ -104,7 +104,7 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
     method: method as DemeanMethodOption | undefined,
     tol: numberOption("fit", values.tol, "--tol"),
     threads,
-    maxIter: numberOption("fit", values["max-iter"], "--max-iter"),
+    maxIter: integerOption("fit", values["max-iter"], "--max-iter", 1),
     allowNonConvergence: values["allow-nonconvergence"] ?? false,
   });
   progress.done();

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { extname, resolve } from "node:path";
 import { InputError } from "../errors.js";
-import { parseCommandArgs, numberOption } from "./args.js";
+import { parseCommandArgs, integerOption } from "./args.js";
 import { fromFitJson, type ReportModel } from "../report/model.js";
 import { buildTable } from "../report/table.js";
 import { parseTableFormat, renderTable, type TableFormat } from "../report/render.js";
@@ -45,13 +45,13 @@ function list(value: string | undefined): string[] | undefined {
 }
 
 export async function runTable(argv: string[]): Promise<{ stdout: string }> {
-  const { values, positionals } = parseCommandArgs("table", argv, TABLE_OPTIONS);
+  const { values, positionals } = parseCommandArgs("table", argv, TABLE_OPTIONS, "fit JSON files");
   if (values.help) return { stdout: TABLE_HELP };
   if (positionals.length === 0) {
     throw new InputError("option", "absorb table: give one or more fit JSON files, e.g. absorb table fit1.json fit2.json (make them with absorb fit ... --json > fit1.json)");
   }
   const format = outputFormat(values.format, values.json ?? false, values.out);
-  const digits = numberOption("table", values.digits, "--digits");
+  const digits = integerOption("table", values.digits, "--digits", 0);
   const models: ReportModel[] = [];
   for (const file of positionals) models.push(await readFit(file));
   const keep = list(values.keep)?.filter(Boolean);

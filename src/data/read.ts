@@ -1,6 +1,8 @@
 /**
  * Reads a data file into a Frame: CSV, gzip CSV and Parquet through an in-memory DuckDB,
- * Arrow IPC (DuckDB has no offline IPC reader) through apache-arrow.
+ * Arrow IPC (DuckDB has no offline IPC reader) through apache-arrow. Reading is lossless or
+ * fails: truncated gzip and Arrow inputs are refused, CSV column types come from the whole file,
+ * and the file name is taken as written (see literal-path.ts).
  *
  * DuckDB does the heavy lifting so no per-row JS values are made: numbers come out as
  * float64 with NaN for NULL, and text is dictionary-encoded inside DuckDB (levels in order
@@ -9,27 +11,61 @@
  */
 import { stat, access, readFile } from "node:fs/promises";
 import { constants } from "node:fs";
+import { resolve } from "node:path";
 import { InputError } from "../errors.js";
 import type { Frame } from "./frame.js";
 import { missingColumnsError } from "./select.js";
+import { withLiteralPath } from "./literal-path.js";
+import { verifyGzip } from "./gzip-check.js";
+import { ipcIncompleteness } from "./ipc-check.js";
 
 const SUPPORTED = ".csv, .csv.gz, .parquet, .arrow, .feather, .ipc";
 
 type Format = "csv" | "parquet" | "ipc";
 
+/** A file name, taken literally, or (`{ glob }`) a pattern whose files are read as one table. */
+export type DataSource = string | { readonly glob: string };
+
 /**
- * Reads `columns` (all when omitted, in file order) of the file at `path`.
+ * Reads `columns` (all when omitted, in file order) of the file at `source`.
  * Numeric types (integers, floats, decimals, booleans as 0/1) become numeric columns; text and
- * everything else become categorical.
+ * everything else become categorical, as do integers beyond 2^53 (kept exactly, as text).
  */
-export async function readFrame(path: string, columns?: readonly string[]): Promise<Frame> {
+export async function readFrame(source: DataSource, columns?: readonly string[]): Promise<Frame> {
+  const wanted = columns ? [...new Set(columns)] : undefined;
+  if (typeof source !== "string") return readGlob(source.glob, wanted);
+  const path = source;
   const format = formatOf(path);
   await assertReadable(path);
-  const wanted = columns ? [...new Set(columns)] : undefined;
   if (format === "ipc") return readIpc(path, wanted);
   // DuckDB's native module takes about a second to load: only commands that read CSV or Parquet pay it.
   const { readWithDuckDB } = await import("./read-duckdb.js");
-  return readWithDuckDB(path, format, wanted);
+  const suffix = path.toLowerCase().endsWith(".gz") ? ".csv.gz" : `.${format}`;
+  const [frame] = await Promise.all([
+    withLiteralPath(path, suffix, (literal) => readWithDuckDB({ path, literal, format }, wanted)),
+    suffix === ".csv.gz" ? verifyGzip(path) : undefined,
+  ]);
+  return frame;
+}
+
+/** The files matching `pattern` (DuckDB's glob: *, ?, [..], ** for any folders), read as one table. */
+async function readGlob(pattern: string, columns: readonly string[] | undefined): Promise<Frame> {
+  const format = formatOf(pattern);
+  if (format === "ipc") {
+    throw new InputError("file", `cannot read the files matching "${pattern}": a pattern reads CSV and Parquet files; read Arrow IPC files one at a time`);
+  }
+  const { readWithDuckDB, globFiles } = await import("./read-duckdb.js");
+  const absolute = resolve(pattern);
+  const { files, bytes } = await globFiles(absolute);
+  if (files.length === 0) {
+    throw new InputError("file", `no files match "${pattern}"; check the pattern (relative patterns start from ${process.cwd()})`);
+  }
+  const gzipped = files.filter((f) => f.toLowerCase().endsWith(".gz"));
+  const [frame] = await Promise.all([
+    readWithDuckDB({ path: `the ${files.length} files matching "${pattern}"`, literal: absolute, format, bytes }, columns),
+    ...gzipped.map(verifyGzip),
+  ]);
+  return frame;
 }
 
 function formatOf(path: string): Format {
@@ -63,8 +99,13 @@ async function readIpc(path: string, columns: readonly string[] | undefined): Pr
   // apache-arrow takes a fifth of a second to load: only IPC reads pay for it here.
   const [{ tableFromIPC }, { frameFromArrow }] = await Promise.all([import("apache-arrow"), import("./arrow.js")]);
   let table;
+  const bytes = await readFile(path);
+  const incomplete = ipcIncompleteness(bytes);
+  if (incomplete !== null) {
+    throw new InputError("file", `cannot read "${path}": it is ${incomplete}; write it again (every Arrow writer ends a stream with the marker)`);
+  }
   try {
-    table = tableFromIPC(await readFile(path));
+    table = tableFromIPC(bytes);
   } catch (err) {
     throw new InputError(
       "file",
