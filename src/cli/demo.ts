@@ -1,5 +1,7 @@
 import { generatePanel, PANEL_PLANTED } from "../econ/synthetic.js";
 import { writeCsv } from "../data/write-csv.js";
+import { writeAtomically } from "../data/output-file.js";
+import { InputError } from "../errors.js";
 import { feols } from "../estimators/feols.js";
 import { parseCommandArgs, integerOption, numberOption } from "./args.js";
 import { Progress } from "./progress.js";
@@ -35,7 +37,10 @@ export async function runDemo(argv: string[]): Promise<{ stdout: string }> {
   const panel = generatePanel({ firms, seed });
   if (values.out) {
     progress.phase(`writing ${values.out}`);
-    await writeCsv(panel, values.out);
+    const out = values.out;
+    await writeAtomically(out, (temp) => writeCsv(panel, temp)).catch((err: Error) => {
+      throw new InputError("file", `absorb demo: cannot write "${out}": ${err.message}`);
+    });
   }
   progress.phase("estimating", panel.nrows >= 2_000_000);
   const fit = await feols(panel, DEMO_FORMULA, { vcov: { cluster: "firm_id" } });

@@ -1,5 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { extname, resolve } from "node:path";
+import { refuseInputs, writeAtomically } from "../data/output-file.js";
 import { InputError } from "../errors.js";
 import { parseCommandArgs, integerOption } from "./args.js";
 import { fromFitJson, type ReportModel } from "../report/model.js";
@@ -65,8 +66,9 @@ export async function runTable(argv: string[]): Promise<{ stdout: string }> {
   });
   const text = renderTable(table, format);
   if (values.out === undefined) return { stdout: text.replace(/\n$/, "") };
+  await refuseInputs(values.out, positionals);
   try {
-    await writeFile(values.out, text, "utf8");
+    await writeAtomically(values.out, (temp) => writeFile(temp, text, "utf8"));
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     throw new InputError("file", `absorb table: cannot write "${resolve(values.out)}" (${reason}); choose a path in a directory you can write to`);

@@ -14,6 +14,7 @@ import {
   type DuckDBResult,
 } from "@duckdb/node-api";
 import { InputError } from "../errors.js";
+import { sqlIdentifier, sqlString } from "./sql.js";
 import type { Column, Frame } from "./frame.js";
 import { missingColumnsError } from "./select.js";
 
@@ -303,12 +304,4 @@ async function fillColumns(result: DuckDBResult, nrows: number, ncols: number): 
 function int32Column(chunk: DuckDBDataChunk, c: number): Int32Array {
   const bytes = columnBytes(chunk, c, 4);
   return new Int32Array(bytes.buffer, bytes.byteOffset, chunk.rowCount);
-}
-
-function sqlString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
-
-function sqlIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }

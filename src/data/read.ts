@@ -41,31 +41,42 @@ export async function readFrame(source: DataSource, columns?: readonly string[])
   // DuckDB's native module takes about a second to load: only commands that read CSV or Parquet pay it.
   const { readWithDuckDB } = await import("./read-duckdb.js");
   const suffix = path.toLowerCase().endsWith(".gz") ? ".csv.gz" : `.${format}`;
-  const [frame] = await Promise.all([
+  return readVerified(
     withLiteralPath(path, suffix, (literal) => readWithDuckDB({ path, literal, format }, wanted)),
-    suffix === ".csv.gz" ? verifyGzip(path) : undefined,
-  ]);
-  return frame;
+    suffix === ".csv.gz" ? [path] : [],
+  );
 }
 
 /** The files matching `pattern` (DuckDB's glob: *, ?, [..], ** for any folders), read as one table. */
 async function readGlob(pattern: string, columns: readonly string[] | undefined): Promise<Frame> {
-  const format = formatOf(pattern);
-  if (format === "ipc") {
-    throw new InputError("file", `cannot read the files matching "${pattern}": a pattern reads CSV and Parquet files; read Arrow IPC files one at a time`);
-  }
   const { readWithDuckDB, globFiles } = await import("./read-duckdb.js");
   const absolute = resolve(pattern);
   const { files, bytes } = await globFiles(absolute);
   if (files.length === 0) {
     throw new InputError("file", `no files match "${pattern}"; check the pattern (relative patterns start from ${process.cwd()})`);
   }
+  const formats = new Set(files.map(formatOf));
+  const format = [...formats][0];
+  if (formats.size > 1 || format === "ipc") {
+    throw new InputError(
+      "file",
+      `cannot read the files matching "${pattern}" as one table: a pattern reads CSV (and gzip CSV) or Parquet files, one kind at a time ` +
+        `(matched ${files.slice(0, 3).join(", ")}${files.length > 3 ? ", …" : ""})`,
+    );
+  }
   const gzipped = files.filter((f) => f.toLowerCase().endsWith(".gz"));
-  const [frame] = await Promise.all([
-    readWithDuckDB({ path: `the ${files.length} files matching "${pattern}"`, literal: absolute, format, bytes }, columns),
-    ...gzipped.map(verifyGzip),
-  ]);
-  return frame;
+  return readVerified(readWithDuckDB({ path: `the ${files.length} files matching "${pattern}"`, literal: absolute, format, bytes }, columns), gzipped);
+}
+
+/**
+ * The frame `read` gives, once every gzip file in `gzipped` has passed its integrity check (run
+ * meanwhile). A failed check is the error reported, whatever DuckDB made of the damaged file.
+ */
+async function readVerified(read: Promise<Frame>, gzipped: readonly string[]): Promise<Frame> {
+  const [frame, ...checks] = await Promise.allSettled([read, ...gzipped.map(verifyGzip)]);
+  for (const check of checks) if (check.status === "rejected") throw check.reason;
+  if (frame.status === "rejected") throw frame.reason;
+  return frame.value;
 }
 
 function formatOf(path: string): Format {
