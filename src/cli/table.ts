@@ -53,6 +53,7 @@ export async function runTable(argv: string[]): Promise<{ stdout: string }> {
   }
   const format = outputFormat(values.format, values.json ?? false, values.out);
   const digits = integerOption("table", values.digits, "--digits", 0);
+  if (values.out !== undefined) await refuseInputs(values.out, positionals);
   const models: ReportModel[] = [];
   for (const file of positionals) models.push(await readFit(file));
   const keep = list(values.keep)?.filter(Boolean);
@@ -66,7 +67,6 @@ export async function runTable(argv: string[]): Promise<{ stdout: string }> {
   });
   const text = renderTable(table, format);
   if (values.out === undefined) return { stdout: text.replace(/\n$/, "") };
-  await refuseInputs(values.out, positionals);
   try {
     await writeAtomically(values.out, (temp) => writeFile(temp, text, "utf8"));
   } catch (err) {
