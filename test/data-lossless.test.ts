@@ -69,6 +69,10 @@ beforeAll(async () => {
   for (let i = 0; i < 25_000; i++) late += `${i},${i % 7}\n`;
   late += "25000,12.5\n";
   writeFileSync(file("late-decimal.csv"), late);
+  let text = "id,y\n";
+  for (let i = 0; i < 25_000; i++) text += `${i % 50},${i % 3}\n`;
+  text += "A123,1\n";
+  writeFileSync(file("late-text.csv"), text);
 
   // 300 firms with ids just above 2^53 (float64 holds only every other one there), and 20-digit ids.
   let ids = "big,twenty,y\n";
@@ -134,6 +138,14 @@ describe("column types come from the whole file", () => {
     const x = valuesOf(await readFrame(file("late-decimal.csv")), "x");
     expect(x.length).toBe(25_001);
     expect(x[25_000]).toBe(12.5);
+  });
+
+  test("text after 25,000 number-looking rows makes the column text (read again with whole-file types)", async () => {
+    const frame = await readFrame(file("late-text.csv"));
+    const levels = levelsOf(frame, "id");
+    expect(levels.length).toBe(51);
+    expect(levels[50]).toBe("A123");
+    expect(valuesOf(frame, "y")[25_000]).toBe(1);
   });
 
   test("NA is missing in a numeric column and in a text column", async () => {

@@ -48,7 +48,13 @@ export async function readWithDuckDB(src: DuckDBSource, columns: readonly string
     try {
       const size = src.bytes ?? (await stat(src.literal)).size;
       const streaming = size > (src.format === "csv" && !src.literal.toLowerCase().endsWith(".gz") ? STREAM_ABOVE_BYTES : STREAM_ABOVE_BYTES / 4);
-      return await readSource(new Session(connection, src.path, streaming), src, columns);
+      const session = new Session(connection, src.path, streaming);
+      try {
+        return await readSource(session, src, columns, "sample");
+      } catch (err) {
+        if (src.format !== "csv" || !isConversionFailure(err)) throw err;
+        return await readSource(session, src, columns, "whole-file");
+      }
     } finally {
       connection.closeSync();
     }
@@ -77,14 +83,24 @@ export async function globFiles(pattern: string): Promise<{ files: string[]; byt
 }
 
 /**
- * The table function reading `src`. CSV types come from the whole file (sample_size = -1): a
- * column that looks integer for a million rows and then holds 12.5 is floating point, never
- * rounded. `NA` (R's missing) is missing, like an empty field.
+ * The table function reading `src`. CSV columns are never typed integer (a column that looks
+ * integer for DuckDB's 20,480-row sample and then holds 12.5 would read it as 13): numbers are
+ * DOUBLE, exact for every integer up to 2^53 (beyond that, see exactIntegerText). A value later in
+ * the file that does not fit the sampled type fails the read, which is then retried with the
+ * types found by sniffing the whole file (`types`). `NA` (R's missing) is missing, like an empty field.
  */
 function tableFunction(src: DuckDBSource, options = ""): string {
   return src.format === "csv"
-    ? `read_csv(${sqlString(src.literal)}, sample_size = -1, nullstr = ['', 'NA']${options})`
+    ? `read_csv(${sqlString(src.literal)}, nullstr = ['', 'NA'], auto_type_candidates = ['BOOLEAN', 'DOUBLE', 'VARCHAR']${options})`
     : `read_parquet(${sqlString(src.literal)})`;
+}
+
+/** How CSV column types are found: from DuckDB's sample (fast), or from the whole file (a second full pass). */
+type Typing = "sample" | "whole-file";
+
+/** Whether a read failed because a value did not fit the type sniffed from the sample. */
+function isConversionFailure(err: unknown): boolean {
+  return err instanceof InputError && /Conversion Error|Could not convert/.test(err.message);
 }
 
 /** A connection whose failures are reported as problems with the file being read. */
@@ -152,10 +168,14 @@ const NUMERIC_TYPES = new Set<DuckDBTypeId>([
 /** Integer types whose values can pass 2^53, where float64 stops telling neighbours apart. */
 const WIDE_INTEGER_TYPES = new Set<DuckDBTypeId>([DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.UHUGEINT]);
 
-async function readSource(session: Session, src: DuckDBSource, columns: readonly string[] | undefined): Promise<Frame> {
-  const source = tableFunction(src);
-  const probe = await session.run(`SELECT * FROM ${source} LIMIT 0`);
+async function readSource(session: Session, src: DuckDBSource, columns: readonly string[] | undefined, typing: Typing): Promise<Frame> {
+  const probe = await session.run(`SELECT * FROM ${tableFunction(src, typing === "whole-file" ? ", sample_size = -1" : "")} LIMIT 0`);
   const available = probe.columnNames();
+  // The whole-file types are passed on, so the read itself does not sniff the whole file again.
+  const source =
+    typing === "whole-file"
+      ? tableFunction(src, `, types = {${available.map((name, i) => `${sqlString(name)}: '${probe.columnType(i).toString()}'`).join(", ")}}`)
+      : tableFunction(src);
   const names = columns ?? available;
   const missing = names.filter((name) => !available.includes(name));
   if (missing.length > 0) throw missingColumnsError(missing, available, session.path);
@@ -179,7 +199,7 @@ async function readSource(session: Session, src: DuckDBSource, columns: readonly
     read.columns.forEach((values, i) => frameColumns.set(names[i], { kind: "numeric", values }));
   } else {
     // Text columns are scanned several times (levels, then codes), so parse the file once.
-    await session.run(`CREATE TEMP TABLE t AS SELECT ${exprs} FROM ${source}`);
+    await session.run(`CREATE OR REPLACE TEMP TABLE t AS SELECT ${exprs} FROM ${source}`);
     nrows = await countRows(session, "t");
     const numericIndex = names.map((_, i) => i).filter((i) => numeric[i]);
     const doubles =
@@ -199,7 +219,7 @@ async function readSource(session: Session, src: DuckDBSource, columns: readonly
     const column = frameColumns.get(names[i])!;
     const wide = WIDE_INTEGER_TYPES.has(types[i]) || (src.format === "csv" && types[i] === DuckDBTypeId.DOUBLE);
     if (column.kind !== "numeric" || !wide || !mayHoldInexactIntegers(column.values)) continue;
-    const exact = await exactIntegerText(session, src, names[i], types[i] === DuckDBTypeId.DOUBLE, nrows);
+    const exact = await exactIntegerText(session, src, source, names[i], types[i] === DuckDBTypeId.DOUBLE, nrows);
     if (exact) frameColumns.set(names[i], exact);
   }
   return { nrows, columns: frameColumns };
@@ -222,8 +242,8 @@ function mayHoldInexactIntegers(values: Float64Array): boolean {
  * as the file's text and kept as text only if every value is an integer literal (so 1e20 stays a
  * number); integer types cast to text exactly. Returns null when the column stays numeric.
  */
-async function exactIntegerText(session: Session, src: DuckDBSource, name: string, fromDouble: boolean, nrows: number): Promise<Column | null> {
-  const table = fromDouble ? tableFunction(src, ", all_varchar = true") : tableFunction(src);
+async function exactIntegerText(session: Session, src: DuckDBSource, source: string, name: string, fromDouble: boolean, nrows: number): Promise<Column | null> {
+  const table = fromDouble ? tableFunction(src, ", all_varchar = true") : source;
   await session.run(`CREATE OR REPLACE TEMP TABLE exact AS SELECT trim(CAST(${sqlIdentifier(name)} AS VARCHAR)) AS v FROM ${table}`);
   if (fromDouble) {
     const check = await session.run(`SELECT count(*) FROM exact WHERE v IS NOT NULL AND NOT regexp_full_match(v, '[+-]?[0-9]+')`);

@@ -17,7 +17,7 @@ import { computeRequest, effectSizes, vcovInfo, vcovRequest, type VcovSpec } fro
 import { fitIv } from "./iv.js";
 import { fittedModel } from "./postestimation.js";
 import type { FitHook } from "./fit-hook.js";
-import type { Frame } from "../data/frame.js";
+import type { Frame, NumericColumn } from "../data/frame.js";
 import type { Kernels } from "../engine/kernels.js";
 import type { Arena } from "../engine/arena.js";
 
@@ -132,6 +132,9 @@ export async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regres
   const withinTss = k.dot(m.n, columnPtr(m, 0), columnPtr(m, 0), m.weights);
   const warnings: string[] = [];
   if (!absorbed.converged) warnings.push(`demeaning did not converge within ${maxIter} iterations (tol ${tol}); estimates are approximate`);
+  if (isConstant(frame, spec.depvar, sample.rows)) {
+    warnings.push(`the dependent variable ${spec.depvar} is constant over the ${m.n} rows of the sample: every coefficient is 0 and R² is undefined`);
+  }
   if (droppedCollinear.length > 0) warnings.push(`dropped as collinear${hasFe ? " (or absorbed by the fixed effects)" : ""}: ${droppedCollinear.join(", ")}`);
   hook?.({ k, arena, n: m.n, x: columnPtr(m, 1), y: columnPtr(m, 0), w: m.weights, names: keptNames, beta: ls.beta, bread: ls.bread, resid: ls.resid, sample, vcov: vreq, ssc, dfK, vc });
   const model = fittedModel(k, arena, {
@@ -177,4 +180,10 @@ export function normaliseSubset(s: Uint8Array | readonly boolean[], nrows: numbe
   return s instanceof Uint8Array ? s : Uint8Array.from(s, (b) => (b ? 1 : 0));
 }
 
-
+/** Whether the column takes one value over `rows` (compared exactly: a computed spread would be rounding noise). */
+function isConstant(frame: Frame, name: string, rows: Int32Array): boolean {
+  const v = (frame.columns.get(name) as NumericColumn).values;
+  const first = v[rows[0]];
+  for (let i = 1; i < rows.length; i++) if (v[rows[i]] !== first) return false;
+  return true;
+}
