@@ -96,6 +96,35 @@ function dropInfinite(col: NumericColumn, keep: Uint8Array): number {
   return dropped;
 }
 
+/**
+ * Least squares sums squares and cross-products of every numeric column over the rows: a value
+ * whose square times the row count passes float64's range (about 1.8e308) would turn them into
+ * Infinity, and the column would look collinear or every estimate null.
+ */
+function checkOverflow(name: string, col: NumericColumn, keep: Uint8Array): void {
+  let kept = 0;
+  let max = 0;
+  let at = -1;
+  const v = col.values;
+  for (let r = 0; r < keep.length; r++) {
+    if (!keep[r]) continue;
+    kept++;
+    const a = Math.abs(v[r]);
+    if (a > max) {
+      max = a;
+      at = r;
+    }
+  }
+  if (kept > 0 && max > Math.sqrt(Number.MAX_VALUE / kept)) {
+    const power = Math.floor(Math.log10(max));
+    throw new InputError(
+      "data",
+      `column "${name}" holds values too large to square and sum over ${kept} rows (up to ${v[at]} at row ${at + 1}): ` +
+        `sums of squares would overflow float64; rescale it (divide it by 1e${power} in the data; its coefficient scales by the same factor)`,
+    );
+  }
+}
+
 export function buildSample(req: SampleRequest): Sample {
   const { frame } = req;
   const n = frame.nrows;
@@ -122,6 +151,7 @@ export function buildSample(req: SampleRequest): Sample {
   ]);
   for (const name of mustExist) dropped.missing += dropMissing(column(name), keep);
   for (const name of new Set(req.numeric)) dropped.nonFinite += dropInfinite(column(name) as NumericColumn, keep);
+  for (const name of new Set(req.numeric)) checkOverflow(name, column(name) as NumericColumn, keep);
 
   let weights: Float64Array | null = null;
   if (req.weights) {
