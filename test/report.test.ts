@@ -215,6 +215,18 @@ describe("formatting and escaping", () => {
     expect(html).not.toContain("<b>");
     const md = renderMarkdown(t);
     expect(md).toContain("|  A\\|B   |");
+    expect(md).toContain("Log(x) \\<b>");
+    expect(md).not.toMatch(/(^|[^\\])<b>/);
+  });
+
+  test("Markdown defuses raw HTML in names, labels, titles and notes", () => {
+    const a = model({ coefficients: [coef("<img src=x onerror=alert(1)>", 1, 0.5, 0.2)] });
+    const t = buildTable([a], { title: "<script>x</script> &amp; \\<b>", modelLabels: ["<!-- c -->"] });
+    const md = renderMarkdown(t);
+    expect(md).toContain("**\\<script>x\\</script> \\&amp; \\\\\\<b>**");
+    expect(md).toContain("\\<img src=x onerror=alert(1)>");
+    expect(md).toContain("\\<!-- c -->");
+    expect(md).toContain("* p < 0.1");
   });
 });
 

@@ -1,7 +1,9 @@
 import { generatePanel, PANEL_PLANTED } from "../econ/synthetic.js";
 import { writeCsv } from "../data/write-csv.js";
+import { writeAtomically } from "../data/output-file.js";
+import { InputError } from "../errors.js";
 import { feols } from "../estimators/feols.js";
-import { parseCommandArgs, numberOption } from "./args.js";
+import { parseCommandArgs, integerOption, numberOption } from "./args.js";
 import { Progress } from "./progress.js";
 
 export const DEMO_HELP = `absorb demo — the study's baseline on a seeded synthetic firm-year panel
@@ -28,14 +30,17 @@ export const DEMO_FORMULA = "dvar ~ robot + ln_age + finance + cap_intensity | f
 export async function runDemo(argv: string[]): Promise<{ stdout: string }> {
   const { values } = parseCommandArgs("demo", argv, DEMO_OPTIONS);
   if (values.help) return { stdout: DEMO_HELP };
-  const firms = numberOption("demo", values.firms, "--firms") ?? 25_000;
+  const firms = integerOption("demo", values.firms, "--firms", 1) ?? 25_000;
   const seed = numberOption("demo", values.seed, "--seed") ?? 20230801;
   const progress = new Progress(!values.json && !values.quiet);
   progress.phase(`generating ${firms.toLocaleString("en-US")} firms`, firms >= 500_000);
   const panel = generatePanel({ firms, seed });
   if (values.out) {
     progress.phase(`writing ${values.out}`);
-    await writeCsv(panel, values.out);
+    const out = values.out;
+    await writeAtomically(out, (temp) => writeCsv(panel, temp)).catch((err: Error) => {
+      throw new InputError("file", `absorb demo: cannot write "${out}": ${err.message}`);
+    });
   }
   progress.phase("estimating", panel.nrows >= 2_000_000);
   const fit = await feols(panel, DEMO_FORMULA, { vcov: { cluster: "firm_id" } });

@@ -3,10 +3,11 @@ import { checkRowsFit, modelColumns } from "../data/size-check.js";
 import { parsePredicate, evaluatePredicate } from "../data/predicate.js";
 import { parseFormula } from "../formula/parse.js";
 import { InputError } from "../errors.js";
-import { parseCommandArgs, requireOption, numberOption } from "./args.js";
+import { parseCommandArgs, requireOption, numberOption, integerOption } from "./args.js";
 import { parseCliVcov, vcovColumns } from "./vcov-panel.js";
 import { parseSscFlag } from "../inference/ssc.js";
 import { Progress } from "./progress.js";
+import { dataSourceOption, describeSource } from "./data-source.js";
 import { VERSION } from "../version.js";
 import { checkThreads, defaultThreads, warmPool } from "../engine/pool.js";
 import type { DemeanMethodOption } from "../engine/demean.js";
@@ -17,9 +18,12 @@ Usage:
   absorb fit --data FILE --formula "y ~ x1 + x2 | fe1 + fe2" [options]
   absorb fit --data FILE --formula "y ~ x1 | fe1 + fe2 | endo ~ inst1 + inst2" [options]   (IV)
 
-  FILE: .csv, .csv.gz, .parquet, .arrow / .feather (only the columns the model uses are read)
+  FILE: .csv, .csv.gz, .parquet, .arrow / .feather (only the columns the model uses are read);
+        the name is taken literally (no globbing, ~ or URLs)
 
 Options:
+  --data-glob PATTERN                   instead of --data: every CSV or Parquet file matching PATTERN
+                                        (*, ?, [..], ** for any folders), read as one table
   --vcov iid|hetero|cluster:COL[+COL]   variance (default iid); two-way: cluster:firm_id+industry
   --vcov nw|dk --panel-id ID,TIME       Newey–West / Driscoll–Kraay for panels (t df = periods − 1)
   --lag N                               their lag (default floor(periods^(1/4)), as fixest)
@@ -41,6 +45,7 @@ Exit status: 0 success, 2 invalid input, 1 estimation failure.`;
 
 const FIT_OPTIONS = {
   data: { type: "string" },
+  "data-glob": { type: "string" },
   formula: { type: "string" },
   vcov: { type: "string" },
   "panel-id": { type: "string" },
@@ -67,7 +72,7 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
   const { values } = parseCommandArgs("fit", argv, FIT_OPTIONS);
   if (values.help) return { stdout: FIT_HELP };
   const started = performance.now();
-  const data = requireOption("fit", values.data, "--data", "--data panel.csv");
+  const data = dataSourceOption("fit", values.data, values["data-glob"]);
   const formula = requireOption("fit", values.formula, "--formula", '--formula "dvar ~ robot | firm_id + year"');
   const spec = parseFormula(formula);
   const vcov = parseCliVcov(values.vcov, values["panel-id"], values.lag);
@@ -88,10 +93,10 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
     ...(values.weights ? [values.weights] : []),
     ...(predicate ? predicate.columns : []),
   ]);
-  const threads = numberOption("fit", values.threads, "--threads");
+  const threads = integerOption("fit", values.threads, "--threads", 1);
   checkThreads(threads);
   warmPool(threads ?? defaultThreads());
-  progress.phase(`reading ${data}`);
+  progress.phase(`reading ${describeSource(data)}`);
   // The estimator's modules load while DuckDB reads (on its own threads).
   // Without --where every row is in the sample, so a file too big for the model is refused before it is read.
   const checkRows = predicate ? undefined : (rows: number) => checkRowsFit(rows, modelColumns(spec), `"${data}"`);
@@ -107,7 +112,7 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
     method: method as DemeanMethodOption | undefined,
     tol: numberOption("fit", values.tol, "--tol"),
     threads,
-    maxIter: numberOption("fit", values["max-iter"], "--max-iter"),
+    maxIter: integerOption("fit", values["max-iter"], "--max-iter", 1),
     allowNonConvergence: values["allow-nonconvergence"] ?? false,
   });
   progress.done();

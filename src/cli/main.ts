@@ -5,7 +5,7 @@ import { Progress } from "./progress.js";
 
 const HELP = `absorb ${VERSION} — fixed-effects panel econometrics (fixest-exact, WebAssembly kernels)
 
-Usage: absorb <command> [options]      (absorb <command> --help for each)
+Usage: absorb <command> [options]      (absorb help <command> or absorb <command> --help for each)
 
 Commands:
   fit      OLS with high-dimensional fixed effects:  absorb fit --data panel.csv --formula "y ~ x | firm + year"
@@ -29,7 +29,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 
 /** Runs the CLI; returns the exit status (0 ok, 2 invalid input, 1 estimation failure). */
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  // `absorb help fit` is `absorb fit --help`.
+  const [command, ...rest] = argv[0] === "help" && argv.length > 1 ? [argv[1], "--help"] : argv;
   const json = rest.includes("--json");
   try {
     if (command === undefined || command === "--help" || command === "-h" || command === "help") {

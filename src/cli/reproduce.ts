@@ -1,5 +1,5 @@
 import { InputError } from "../errors.js";
-import { parseCommandArgs, numberOption } from "./args.js";
+import { parseCommandArgs, integerOption, numberOption } from "./args.js";
 import { Progress } from "./progress.js";
 import { reproduceStudy, formatPlantedCheck, type ReproduceOptions } from "../econ/reproduce.js";
 import { renderMarkdown } from "../report/markdown.js";
@@ -51,12 +51,11 @@ const REPRODUCE_OPTIONS = {
 } as const;
 
 export async function runReproduce(argv: string[]): Promise<{ stdout: string; status?: number }> {
-  const { values, positionals } = parseCommandArgs("reproduce", argv, REPRODUCE_OPTIONS);
+  const { values } = parseCommandArgs("reproduce", argv, REPRODUCE_OPTIONS);
   if (values.help) return { stdout: REPRODUCE_HELP };
-  if (positionals.length > 0) throw new InputError("option", `absorb reproduce: unexpected argument "${positionals[0]}"; see absorb reproduce --help`);
-  const firms = numberOption("reproduce", values.firms, "--firms");
+  const firms = integerOption("reproduce", values.firms, "--firms", 1);
   const seed = numberOption("reproduce", values.seed, "--seed");
-  const reps = numberOption("reproduce", values.reps, "--reps");
+  const reps = integerOption("reproduce", values.reps, "--reps", 0);
   const ownData = values.data !== undefined || values.robots !== undefined || values.io !== undefined || values.employment !== undefined;
   let data: ReproduceOptions["data"];
   if (ownData) {

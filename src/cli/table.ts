@@ -1,7 +1,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { extname, resolve } from "node:path";
+import { refuseInputs, writeAtomically } from "../data/output-file.js";
 import { InputError } from "../errors.js";
-import { parseCommandArgs, numberOption } from "./args.js";
+import { parseCommandArgs, integerOption } from "./args.js";
 import { fromFitJson, type ReportModel } from "../report/model.js";
 import { buildTable } from "../report/table.js";
 import { parseTableFormat, renderTable, type TableFormat } from "../report/render.js";
@@ -45,13 +46,14 @@ function list(value: string | undefined): string[] | undefined {
 }
 
 export async function runTable(argv: string[]): Promise<{ stdout: string }> {
-  const { values, positionals } = parseCommandArgs("table", argv, TABLE_OPTIONS);
+  const { values, positionals } = parseCommandArgs("table", argv, TABLE_OPTIONS, "fit JSON files");
   if (values.help) return { stdout: TABLE_HELP };
   if (positionals.length === 0) {
     throw new InputError("option", "absorb table: give one or more fit JSON files, e.g. absorb table fit1.json fit2.json (make them with absorb fit ... --json > fit1.json)");
   }
   const format = outputFormat(values.format, values.json ?? false, values.out);
-  const digits = numberOption("table", values.digits, "--digits");
+  const digits = integerOption("table", values.digits, "--digits", 0);
+  if (values.out !== undefined) await refuseInputs(values.out, positionals);
   const models: ReportModel[] = [];
   for (const file of positionals) models.push(await readFit(file));
   const keep = list(values.keep)?.filter(Boolean);
@@ -66,7 +68,7 @@ export async function runTable(argv: string[]): Promise<{ stdout: string }> {
   const text = renderTable(table, format);
   if (values.out === undefined) return { stdout: text.replace(/\n$/, "") };
   try {
-    await writeFile(values.out, text, "utf8");
+    await writeAtomically(values.out, (temp) => writeFile(temp, text, "utf8"));
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     throw new InputError("file", `absorb table: cannot write "${resolve(values.out)}" (${reason}); choose a path in a directory you can write to`);

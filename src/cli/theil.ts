@@ -1,24 +1,25 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { readFrame } from "../data/read.js";
 import { writeCsv } from "../data/write-csv.js";
+import { writeParquet, type ParquetType } from "../data/write-parquet.js";
+import { refuseInputs, writeAtomically } from "../data/output-file.js";
 import type { Column, Frame } from "../data/frame.js";
 import { theil } from "../inequality/theil.js";
 import type { NonpositiveMode } from "../inequality/indices.js";
 import { InputError } from "../errors.js";
 import { parseCommandArgs, requireOption, numberOption } from "./args.js";
 import { Progress } from "./progress.js";
+import { dataSourceOption, describeSource } from "./data-source.js";
 
 export const THEIL_HELP = `absorb theil — Theil T, Theil L and GE(α) of a column by group, with decomposition
 
 Usage:
   absorb theil --data FILE --value COL [--by COL[,COL…]] [options]
 
-  FILE: .csv, .csv.gz, .parquet, .arrow / .feather (only the columns named are read)
+  FILE: .csv, .csv.gz, .parquet, .arrow / .feather (only the columns named are read);
+        the name is taken literally (no globbing, ~ or URLs)
 
 Options:
+  --data-glob PATTERN          instead of --data: every CSV or Parquet file matching PATTERN, as one table
   --value COL                  the numeric column whose inequality is measured
   --by COL[,COL…]              one set of indices per group (default: all rows as one group)
   --decompose COL[,COL…]       split total inequality into within- and between-group parts
@@ -40,6 +41,7 @@ Exit status: 0 success, 2 invalid input, 1 failure.`;
 
 const THEIL_OPTIONS = {
   data: { type: "string" },
+  "data-glob": { type: "string" },
   value: { type: "string" },
   by: { type: "string" },
   decompose: { type: "string" },
@@ -59,7 +61,7 @@ function columnList(value: string | undefined): string[] {
 export async function runTheil(argv: string[]): Promise<{ stdout: string }> {
   const { values } = parseCommandArgs("theil", argv, THEIL_OPTIONS);
   if (values.help) return { stdout: THEIL_HELP };
-  const data = requireOption("theil", values.data, "--data", "--data panel.csv");
+  const data = dataSourceOption("theil", values.data, values["data-glob"]);
   const value = requireOption("theil", values.value, "--value", "--value dvar");
   const by = columnList(values.by);
   const decompose = columnList(values.decompose);
@@ -72,8 +74,10 @@ export async function runTheil(argv: string[]): Promise<{ stdout: string }> {
   if (out !== undefined && outFormat(out) === null) {
     throw new InputError("option", `absorb theil: --out must name a .csv, .csv.gz or .parquet file (got "${out}")`);
   }
+  // Refused before the work, not after it: the output must not replace the data.
+  if (out !== undefined) await refuseInputs(out, typeof data === "string" ? [data] : []);
   const progress = new Progress(!values.json && !values.quiet);
-  progress.phase(`reading ${data}`);
+  progress.phase(`reading ${describeSource(data)}`);
   const columns = new Set([value, ...by, ...decompose, ...(values.weights ? [values.weights] : [])]);
   const frame = await readFrame(data, [...columns]);
   progress.phase(`Theil indices over ${frame.nrows.toLocaleString("en-US")} rows`, frame.nrows >= 5_000_000);
@@ -100,44 +104,18 @@ function outFormat(path: string): "csv" | "parquet" | null {
   return p.endsWith(".csv") || p.endsWith(".csv.gz") ? "csv" : p.endsWith(".parquet") ? "parquet" : null;
 }
 
-/** Writes the group table as CSV, or as Parquet through DuckDB (from a typed CSV in a temp folder). */
+/** Writes the group table as CSV or Parquet, atomically. */
 async function writeTable(frame: Frame, path: string): Promise<void> {
   try {
-    if (outFormat(path) === "csv") return await writeCsv(frame, path);
-    const dir = await mkdtemp(join(tmpdir(), "absorb-theil-"));
-    try {
-      const csv = join(dir, "groups.csv");
-      await writeCsv(frame, csv);
-      const types = [...frame.columns].map(([name, col]) => `${sqlString(name)}: '${sqlType(name, col)}'`).join(", ");
-      const instance = await DuckDBInstance.create(":memory:");
-      try {
-        const connection = await instance.connect();
-        try {
-          await connection.run(
-            `COPY (SELECT * FROM read_csv(${sqlString(csv)}, header = true, columns = {${types}})) TO ${sqlString(path)} (FORMAT parquet)`,
-          );
-        } finally {
-          connection.closeSync();
-        }
-      } finally {
-        instance.closeSync();
-      }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    await writeAtomically(path, (temp) => (outFormat(path) === "csv" ? writeCsv(frame, temp) : writeParquet(frame, temp, parquetType)));
   } catch (err) {
     throw new InputError("file", `cannot write "${path}": ${(err as Error).message}`);
   }
 }
 
 /** Text keys VARCHAR; counts and whole-number keys BIGINT; everything else DOUBLE. */
-function sqlType(name: string, col: Column): string {
-  if (col.kind === "categorical") return "VARCHAR";
-  const whole = col.values.every((v) => Number.isNaN(v) || Number.isInteger(v));
+function parquetType(name: string, col: Column): ParquetType {
+  const whole = col.kind === "numeric" && col.values.every((v) => Number.isNaN(v) || Number.isInteger(v));
   const statistic = ["mean", "theil_t", "theil_l", "ge"].includes(name) || name.startsWith("se_");
   return whole && !statistic ? "BIGINT" : "DOUBLE";
-}
-
-function sqlString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
 }

@@ -72,7 +72,8 @@ function columnFromArrow(vector: Vector, nrows: number): Column {
       copyNumeric(data, values, offset);
       offset += data.length;
     }
-    return { kind: "numeric", values };
+    // 64-bit ids beyond 2^53 would merge as float64: they are kept as their exact decimal text.
+    if (!(DataType.isInt(type) && type.bitWidth === 64 && values.some((x) => Math.abs(x) >= 2 ** 53))) return { kind: "numeric", values };
   }
   const codes = new Int32Array(nrows);
   const encoder: ChunkEncoder = DataType.isDictionary(type)

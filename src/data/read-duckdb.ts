@@ -14,27 +14,93 @@ import {
   type DuckDBResult,
 } from "@duckdb/node-api";
 import { InputError } from "../errors.js";
+import { sqlIdentifier, sqlString } from "./sql.js";
 import type { Column, Frame } from "./frame.js";
 import { missingColumnsError } from "./select.js";
 
 /** Files above this size (a quarter of it when compressed) are streamed to bound memory. */
 const STREAM_ABOVE_BYTES = 512 * 2 ** 20;
 
-export async function readWithDuckDB(path: string, format: "csv" | "parquet", columns: readonly string[] | undefined): Promise<Frame> {
-  const source = `${format === "csv" ? "read_csv" : "read_parquet"}(${sqlString(path)})`;
-  const instance = await DuckDBInstance.create(":memory:");
+/** What to read: `literal` is the name DuckDB is given, `path` how errors name it. */
+export interface DuckDBSource {
+  readonly path: string;
+  readonly literal: string;
+  readonly format: "csv" | "parquet";
+  /** Total size, when known (several files); otherwise the size of the file at `literal`. */
+  readonly bytes?: number;
+}
+
+/**
+ * DuckDB reads only local files for absorb: extensions (httpfs for http:// and s3://, …) are
+ * never downloaded or loaded behind the user's back.
+ */
+const INSTANCE_OPTIONS = { autoinstall_known_extensions: "false", autoload_known_extensions: "false" };
+
+/** An in-memory DuckDB that touches no network and loads no extension. */
+export async function localDuckDB(): Promise<DuckDBInstance> {
+  return DuckDBInstance.create(":memory:", INSTANCE_OPTIONS);
+}
+
+export async function readWithDuckDB(src: DuckDBSource, columns: readonly string[] | undefined): Promise<Frame> {
+  const instance = await localDuckDB();
   try {
     const connection = await instance.connect();
     try {
-      const { size } = await stat(path);
-      const streaming = size > (path.toLowerCase().endsWith(".csv") ? STREAM_ABOVE_BYTES : STREAM_ABOVE_BYTES / 4);
-      return await readSource(new Session(connection, path, streaming), source, columns);
+      const size = src.bytes ?? (await stat(src.literal)).size;
+      const streaming = size > (src.format === "csv" && !src.literal.toLowerCase().endsWith(".gz") ? STREAM_ABOVE_BYTES : STREAM_ABOVE_BYTES / 4);
+      const session = new Session(connection, src.path, streaming);
+      try {
+        return await readSource(session, src, columns, "sample");
+      } catch (err) {
+        if (src.format !== "csv" || !isConversionFailure(err)) throw err;
+        return await readSource(session, src, columns, "whole-file");
+      }
     } finally {
       connection.closeSync();
     }
   } finally {
     instance.closeSync();
   }
+}
+
+/** The files DuckDB's glob finds for `pattern`, sorted, with their total size. */
+export async function globFiles(pattern: string): Promise<{ files: string[]; bytes: number }> {
+  const instance = await localDuckDB();
+  try {
+    const connection = await instance.connect();
+    try {
+      const rows = (await connection.runAndReadAll(`SELECT file FROM glob(${sqlString(pattern)}) ORDER BY file`)).getRows();
+      const files = rows.map((r) => String(r[0]));
+      let bytes = 0;
+      for (const f of files) bytes += (await stat(f)).size;
+      return { files, bytes };
+    } finally {
+      connection.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
+}
+
+/**
+ * The table function reading `src`. CSV columns are never typed integer (a column that looks
+ * integer for DuckDB's 20,480-row sample and then holds 12.5 would read it as 13): numbers are
+ * DOUBLE, exact for every integer up to 2^53 (beyond that, see exactIntegerText). A value later in
+ * the file that does not fit the sampled type fails the read, which is then retried with the
+ * types found by sniffing the whole file (`types`). `NA` (R's missing) is missing, like an empty field.
+ */
+function tableFunction(src: DuckDBSource, options = ""): string {
+  return src.format === "csv"
+    ? `read_csv(${sqlString(src.literal)}, nullstr = ['', 'NA'], auto_type_candidates = ['BOOLEAN', 'DOUBLE', 'VARCHAR']${options})`
+    : `read_parquet(${sqlString(src.literal)})`;
+}
+
+/** How CSV column types are found: from DuckDB's sample (fast), or from the whole file (a second full pass). */
+type Typing = "sample" | "whole-file";
+
+/** Whether a read failed because a value did not fit the type sniffed from the sample. */
+function isConversionFailure(err: unknown): boolean {
+  return err instanceof InputError && /Conversion Error|Could not convert/.test(err.message);
 }
 
 /** A connection whose failures are reported as problems with the file being read. */
@@ -99,14 +165,23 @@ const NUMERIC_TYPES = new Set<DuckDBTypeId>([
   DuckDBTypeId.DECIMAL,
 ]);
 
-async function readSource(session: Session, source: string, columns: readonly string[] | undefined): Promise<Frame> {
-  const probe = await session.run(`SELECT * FROM ${source} LIMIT 0`);
+/** Integer types whose values can pass 2^53, where float64 stops telling neighbours apart. */
+const WIDE_INTEGER_TYPES = new Set<DuckDBTypeId>([DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.UHUGEINT]);
+
+async function readSource(session: Session, src: DuckDBSource, columns: readonly string[] | undefined, typing: Typing): Promise<Frame> {
+  const probe = await session.run(`SELECT * FROM ${tableFunction(src, typing === "whole-file" ? ", sample_size = -1" : "")} LIMIT 0`);
   const available = probe.columnNames();
+  // The whole-file types are passed on, so the read itself does not sniff the whole file again.
+  const source =
+    typing === "whole-file"
+      ? tableFunction(src, `, types = {${available.map((name, i) => `${sqlString(name)}: '${probe.columnType(i).toString()}'`).join(", ")}}`)
+      : tableFunction(src);
   const names = columns ?? available;
   const missing = names.filter((name) => !available.includes(name));
   if (missing.length > 0) throw missingColumnsError(missing, available, session.path);
   if (names.length === 0) return { nrows: await countRows(session, source), columns: new Map() };
-  const numeric = names.map((name) => NUMERIC_TYPES.has(probe.columnTypeId(available.indexOf(name))));
+  const types = names.map((name) => probe.columnTypeId(available.indexOf(name)));
+  const numeric = types.map((type) => NUMERIC_TYPES.has(type));
 
   // Columns are renamed c0, c1, … so no user-supplied name is spliced into SQL after this.
   const exprs = names
@@ -117,27 +192,64 @@ async function readSource(session: Session, source: string, columns: readonly st
     )
     .join(", ");
   const frameColumns = new Map<string, Column>();
+  let nrows: number;
   if (numeric.every(Boolean)) {
-    const { nrows, columns: doubles } = await session.readDoubles(`SELECT ${exprs} FROM ${source}`, names.length);
-    doubles.forEach((values, i) => frameColumns.set(names[i], { kind: "numeric", values }));
-    return { nrows, columns: frameColumns };
+    const read = await session.readDoubles(`SELECT ${exprs} FROM ${source}`, names.length);
+    nrows = read.nrows;
+    read.columns.forEach((values, i) => frameColumns.set(names[i], { kind: "numeric", values }));
+  } else {
+    // Text columns are scanned several times (levels, then codes), so parse the file once.
+    await session.run(`CREATE OR REPLACE TEMP TABLE t AS SELECT ${exprs} FROM ${source}`);
+    nrows = await countRows(session, "t");
+    const numericIndex = names.map((_, i) => i).filter((i) => numeric[i]);
+    const doubles =
+      numericIndex.length > 0 ? (await session.readDoubles(`SELECT ${numericIndex.map((i) => `c${i}`).join(", ")} FROM t`, numericIndex.length)).columns : [];
+    for (let i = 0; i < names.length; i++) {
+      frameColumns.set(
+        names[i],
+        numeric[i]
+          ? { kind: "numeric", values: doubles[numericIndex.indexOf(i)] }
+          : { kind: "categorical", ...(await encodeText(session, "t", `c${i}`, nrows)) },
+      );
+    }
   }
-
-  // Text columns are scanned several times (levels, then codes), so parse the file once.
-  await session.run(`CREATE TEMP TABLE t AS SELECT ${exprs} FROM ${source}`);
-  const nrows = await countRows(session, "t");
-  const numericIndex = names.map((_, i) => i).filter((i) => numeric[i]);
-  const doubles =
-    numericIndex.length > 0 ? (await session.readDoubles(`SELECT ${numericIndex.map((i) => `c${i}`).join(", ")} FROM t`, numericIndex.length)).columns : [];
+  // Ids beyond 2^53 (20-digit firm codes, 64-bit hashes) would merge as float64: such columns are
+  // read again as their exact text. Checked on the doubles already read, so ordinary data pays nothing.
   for (let i = 0; i < names.length; i++) {
-    frameColumns.set(
-      names[i],
-      numeric[i]
-        ? { kind: "numeric", values: doubles[numericIndex.indexOf(i)] }
-        : { kind: "categorical", ...(await encodeText(session, `c${i}`, nrows)) },
-    );
+    const column = frameColumns.get(names[i])!;
+    const wide = WIDE_INTEGER_TYPES.has(types[i]) || (src.format === "csv" && types[i] === DuckDBTypeId.DOUBLE);
+    if (column.kind !== "numeric" || !wide || !mayHoldInexactIntegers(column.values)) continue;
+    const exact = await exactIntegerText(session, src, source, names[i], types[i] === DuckDBTypeId.DOUBLE, nrows);
+    if (exact) frameColumns.set(names[i], exact);
   }
   return { nrows, columns: frameColumns };
+}
+
+/** Every value a whole number and some beyond ±2^53: the column may be ids float64 cannot hold apart. */
+function mayHoldInexactIntegers(values: Float64Array): boolean {
+  let beyond = false;
+  for (let r = 0; r < values.length; r++) {
+    const x = values[r];
+    if (x !== x) continue;
+    if (!Number.isInteger(x)) return false;
+    if (x >= 2 ** 53 || x <= -(2 ** 53)) beyond = true;
+  }
+  return beyond;
+}
+
+/**
+ * Column `name` as dictionary-encoded exact text. A CSV column DuckDB typed DOUBLE is re-read
+ * as the file's text and kept as text only if every value is an integer literal (so 1e20 stays a
+ * number); integer types cast to text exactly. Returns null when the column stays numeric.
+ */
+async function exactIntegerText(session: Session, src: DuckDBSource, source: string, name: string, fromDouble: boolean, nrows: number): Promise<Column | null> {
+  const table = fromDouble ? tableFunction(src, ", all_varchar = true") : source;
+  await session.run(`CREATE OR REPLACE TEMP TABLE exact AS SELECT trim(CAST(${sqlIdentifier(name)} AS VARCHAR)) AS v FROM ${table}`);
+  if (fromDouble) {
+    const check = await session.run(`SELECT count(*) FROM exact WHERE v IS NOT NULL AND NOT regexp_full_match(v, '[+-]?[0-9]+')`);
+    if (Number((await check.getRows())[0][0]) > 0) return null;
+  }
+  return { kind: "categorical", ...(await encodeText(session, "exact", "v", nrows)) };
 }
 
 async function countRows(session: Session, from: string): Promise<number> {
@@ -146,16 +258,16 @@ async function countRows(session: Session, from: string): Promise<number> {
 
 /**
  * Dictionary-encodes text column `col` of table t inside DuckDB: a level table numbered by
- * first appearance (t's rowid is its insertion order), then each row's code by a join. The
+ * first appearance (the rowid is its insertion order), then each row's code by a join. The
  * join's rows come back in no particular order, so each carries its rowid and is scattered
  * into place here: cheaper than having DuckDB sort them.
  */
-async function encodeText(session: Session, col: string, nrows: number): Promise<{ codes: Int32Array; levels: string[] }> {
-  const levelTable = `l_${col}`;
+async function encodeText(session: Session, table: string, col: string, nrows: number): Promise<{ codes: Int32Array; levels: string[] }> {
+  const levelTable = `l_${table}_${col}`;
   await session.run(
-    `CREATE TEMP TABLE ${levelTable} AS SELECT ${col} AS v, ` +
+    `CREATE OR REPLACE TEMP TABLE ${levelTable} AS SELECT ${col} AS v, ` +
       `CAST(row_number() OVER (ORDER BY min(rowid)) - 1 AS INTEGER) AS code ` +
-      `FROM t WHERE ${col} IS NOT NULL GROUP BY ${col}`,
+      `FROM ${table} WHERE ${col} IS NOT NULL GROUP BY ${col}`,
   );
   const levels: string[] = [];
   const levelRows = await session.run(`SELECT v FROM ${levelTable} ORDER BY code`);
@@ -164,7 +276,7 @@ async function encodeText(session: Session, col: string, nrows: number): Promise
     for (let i = 0; i < vector.itemCount; i++) levels.push(String(vector.getItem(i)));
   }
   const pairs = await session.run(
-    `SELECT CAST(t.rowid AS INTEGER), l.code FROM t JOIN ${levelTable} AS l ON t.${col} = l.v`,
+    `SELECT CAST(t.rowid AS INTEGER), l.code FROM ${table} AS t JOIN ${levelTable} AS l ON t.${col} = l.v`,
   );
   const codes = new Int32Array(nrows).fill(-1);
   for (let k = 0; k < pairs.chunkCount; k++) {
@@ -212,12 +324,4 @@ async function fillColumns(result: DuckDBResult, nrows: number, ncols: number): 
 function int32Column(chunk: DuckDBDataChunk, c: number): Int32Array {
   const bytes = columnBytes(chunk, c, 4);
   return new Int32Array(bytes.buffer, bytes.byteOffset, chunk.rowCount);
-}
-
-function sqlString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
-
-function sqlIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }

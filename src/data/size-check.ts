@@ -7,6 +7,7 @@
 import type { ModelSpec } from "../formula/parse.js";
 import { BASE, CEILING, formatBytes } from "../engine/heap.js";
 import { InputError } from "../errors.js";
+import { sqlString } from "./sql.js";
 
 /**
  * Besides its model columns a fit holds about this many more columns of rows: residuals,
@@ -40,14 +41,14 @@ export function checkRowsFit(rows: number, columns: number, source: string): voi
   );
 }
 
-/** The row count a Parquet file's footer records, read without reading any column. */
-export async function parquetRowCount(path: string): Promise<number> {
-  const { DuckDBInstance } = await import("@duckdb/node-api");
-  const instance = await DuckDBInstance.create(":memory:");
+/** The row count a Parquet file's footer records, read without reading any column (`literal`: the name DuckDB reads, see literal-path.ts). */
+export async function parquetRowCount(literal: string, path: string): Promise<number> {
+  const { localDuckDB } = await import("./read-duckdb.js");
+  const instance = await localDuckDB();
   try {
     const connection = await instance.connect();
     try {
-      const result = await connection.run(`SELECT CAST(sum(num_rows) AS DOUBLE) AS n FROM parquet_file_metadata('${path.replaceAll("'", "''")}')`);
+      const result = await connection.run(`SELECT CAST(sum(num_rows) AS DOUBLE) AS n FROM parquet_file_metadata(${sqlString(literal)})`);
       return Number((await result.getRows())[0][0]);
     } catch (err) {
       throw new InputError("file", `cannot read "${path}": ${(err as Error).message}`);

@@ -343,9 +343,12 @@ export async function reproduceStudy(options: ReproduceOptions = {}): Promise<Re
   if (options.outDir !== undefined) {
     step("write", `writing the tables and plots to ${options.outDir}`);
     const dir = options.outDir;
-    for (const t of tables) files.push(...(await writeTable(t.table, dir, t.name)));
+    // No output may replace one of the files the study was read from.
+    const inputs = Object.values(options.data ?? {}).filter((d): d is string => typeof d === "string");
+    for (const t of tables) files.push(...(await writeTable(t.table, dir, t.name, undefined, { inputs })));
     plots.push(
       await writeCoefPlot(baseline, dir, "figure1_baseline", {
+        inputs,
         keep: ["robot"],
         modelLabels: ["(1) Robot alone", "(2) Firm + year FE", "(3) Controls", "(4) FE + controls"],
         variableLabels: LABELS,
@@ -354,7 +357,7 @@ export async function reproduceStudy(options: ReproduceOptions = {}): Promise<Re
       }),
     );
     for (const p of hetPlots) {
-      plots.push(await writeCoefPlot(p.models, dir, p.basename, { keep: ["robot"], modelLabels: p.labels, variableLabels: LABELS, title: p.title }));
+      plots.push(await writeCoefPlot(p.models, dir, p.basename, { inputs, keep: ["robot"], modelLabels: p.labels, variableLabels: LABELS, title: p.title }));
     }
     files.push(...plots);
   }

@@ -10,14 +10,14 @@ import { checkThreads } from "../engine/pool.js";
 import { buildSample, type Sample } from "./sample.js";
 import { buildModelMatrix, columnPtr, type ModelMatrix } from "./model-matrix.js";
 import { absorbFixedEffects, absorbOptions, type AbsorbOutcome } from "./absorb-effects.js";
-import { ABSORBED_TOL, leastSquares } from "./least-squares.js";
+import { ABSORBED_TOL, CONDITION_WARNING, leastSquares } from "./least-squares.js";
 import type { FeolsOptions } from "./options.js";
 import { FeolsResult } from "./result.js";
 import { computeRequest, effectSizes, vcovInfo, vcovRequest, type VcovSpec } from "./vcov-spec.js";
 import { fitIv } from "./iv.js";
 import { fittedModel } from "./postestimation.js";
 import type { FitHook } from "./fit-hook.js";
-import type { Frame } from "../data/frame.js";
+import type { Frame, NumericColumn } from "../data/frame.js";
 import type { Kernels } from "../engine/kernels.js";
 import type { Arena } from "../engine/arena.js";
 
@@ -77,6 +77,8 @@ export async function fitOls(data: DataInput, formula: string, options: FeolsOpt
       intercept: spec.intercept,
       terms: spec.terms,
       extra: [],
+      // The wild bootstrap's hook works on the columns as they are: no rescaling under it.
+      rescaleTiny: hook === undefined,
     });
     const demeaning = absorbOptions(options);
     const { tol, maxIter, threads } = demeaning;
@@ -134,21 +136,35 @@ export async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regres
   const vc = computeVcov(k, arena, computeRequest(vreq, sample), {
     n: m.n, k: ls.kept.length, x: columnPtr(m, 1), e: ls.resid, w: m.weights, bread: ls.bread, ssr: ls.ssr, dfK, ssc,
   });
+  // Coefficients of rescaled regressors (tiny values, see ModelMatrix.regressorScales) in the data's units.
+  const scales = m.regressorScales ? ls.kept.map((c) => m.regressorScales![c]) : undefined;
+  const beta = scales ? ls.beta.map((b, i) => b * scales[i]) : ls.beta;
+  const kk = ls.kept.length;
+  const vcovMatrix = scales ? vc.matrix.map((v, ij) => v * scales[Math.floor(ij / kk)] * scales[ij % kk]) : vc.matrix;
   const withinTss = k.dot(m.n, columnPtr(m, 0), columnPtr(m, 0), m.weights);
   const warnings: string[] = [];
   if (!absorbed.converged) warnings.push(`demeaning did not converge within ${maxIter} iterations (tol ${tol}); estimates are approximate`);
+  if (isConstant(frame, spec.depvar, sample.rows)) {
+    warnings.push(`the dependent variable ${spec.depvar} is constant over the ${m.n} rows of the sample: every coefficient is 0 and R² is undefined`);
+  }
+  if (ls.condition > CONDITION_WARNING) {
+    warnings.push(
+      `the regressors are nearly collinear (condition number ${ls.condition.toPrecision(2)} of X'X with unit-length columns, above ${CONDITION_WARNING}): ` +
+        `the last digits of the estimates are unreliable; drop or combine regressors that nearly repeat each other`,
+    );
+  }
   if (droppedCollinear.length > 0) warnings.push(`dropped as collinear${hasFe ? " (or absorbed by the fixed effects)" : ""}: ${droppedCollinear.join(", ")}`);
   hook?.({ k, arena, n: m.n, x: columnPtr(m, 1), y: columnPtr(m, 0), w: m.weights, names: keptNames, beta: ls.beta, bread: ls.bread, resid: ls.resid, sample, vcov: vreq, ssc, dfK, vc });
   const model = fittedModel(k, {
-    frame, sample, spec, regressors, keptNames, beta: ls.beta, method: absorbed.method, tol, maxIter,
+    frame, sample, spec, regressors, keptNames, beta, method: absorbed.method, tol, maxIter,
   });
   return new FeolsResult({
     formula: spec.formula,
     depvar: spec.depvar,
     nobs: m.n,
-    coefficients: coefficientTable(keptNames, ls.beta, vc.matrix, vc.dfT),
+    coefficients: coefficientTable(keptNames, beta, vc.matrix, vc.dfT, scales),
     vcov: vcovInfo(vreq, ssc, vc.lag),
-    vcovMatrix: vc.matrix,
+    vcovMatrix,
     r2: 1 - ls.ssr / m.rawSpread[0],
     withinR2: hasFe ? 1 - ls.ssr / withinTss : null,
     dfT: vc.dfT,
@@ -182,4 +198,10 @@ export function normaliseSubset(s: Uint8Array | readonly boolean[], nrows: numbe
   return s instanceof Uint8Array ? s : Uint8Array.from(s, (b) => (b ? 1 : 0));
 }
 
-
+/** Whether the column takes one value over `rows` (compared exactly: a computed spread would be rounding noise). */
+function isConstant(frame: Frame, name: string, rows: Int32Array): boolean {
+  const v = (frame.columns.get(name) as NumericColumn).values;
+  const first = v[rows[0]];
+  for (let i = 1; i < rows.length; i++) if (v[rows[i]] !== first) return false;
+  return true;
+}

@@ -36,7 +36,16 @@ export interface LeastSquares {
   readonly resid: number;
   /** Σ w e². */
   readonly ssr: number;
+  /**
+   * 1-norm condition number of X'WX over the kept regressors, each scaled to unit length first
+   * (so it measures near-collinearity, not units): about the factor by which rounding errors in
+   * the data are magnified in β.
+   */
+  readonly condition: number;
 }
+
+/** Above this condition number a fit warns: β may have lost the last 10 of its ~16 significant digits. */
+export const CONDITION_WARNING = 1e10;
 
 /** Weighted least squares with collinear columns dropped in order (the later of a collinear pair goes). */
 export function leastSquares(k: Kernels, arena: Arena, q: LeastSquaresInput): LeastSquares {
@@ -59,11 +68,30 @@ export function leastSquares(k: Kernels, arena: Arena, q: LeastSquaresInput): Le
   const xtyPtr = arena.allocF64(kk);
   k.crossprod_vec(n, kk, q.x, q.y, w, xtyPtr);
   const xty = arena.f64(xtyPtr, kk).slice();
-  const keptFactor = choleskyDropping(submatrix(xtx, p, kept), kk, 0);
+  const keptXtx = submatrix(xtx, p, kept);
+  const keptFactor = choleskyDropping(keptXtx, kk, 0);
   const beta = solveFactor(keptFactor, xty);
   const bread = inverseFactor(keptFactor);
   const betaPtr = arena.putF64(beta);
   const resid = arena.allocF64(n, "residuals");
   k.residuals(n, kk, q.x, betaPtr, q.y, resid);
-  return { kept, dropped: factor.dropped, beta, bread, resid, ssr: k.dot(n, resid, resid, w) };
+  return { kept, dropped: factor.dropped, beta, bread, resid, ssr: k.dot(n, resid, resid, w), condition: scaledCondition(keptXtx, bread, kk) };
+}
+
+/** ‖S A S‖₁ ‖(S A S)⁻¹‖₁ with S = diag(A)^(-1/2), from A and its inverse (both k×k, row-major). */
+function scaledCondition(a: Float64Array, inverse: Float64Array, k: number): number {
+  const d = Array.from({ length: k }, (_, i) => Math.sqrt(a[i * k + i]));
+  let normA = 0;
+  let normInverse = 0;
+  for (let j = 0; j < k; j++) {
+    let colA = 0;
+    let colInverse = 0;
+    for (let i = 0; i < k; i++) {
+      colA += Math.abs(a[i * k + j]) / (d[i] * d[j]);
+      colInverse += Math.abs(inverse[i * k + j]) * d[i] * d[j];
+    }
+    normA = Math.max(normA, colA);
+    normInverse = Math.max(normInverse, colInverse);
+  }
+  return normA * normInverse;
 }

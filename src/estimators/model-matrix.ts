@@ -20,7 +20,16 @@ export interface ModelMatrix {
   readonly weights: number;
   /** Σ w (x − x̄_w)² of each column before demeaning. */
   readonly rawSpread: readonly number[];
+  /**
+   * Power-of-two factors the regressors (1..p, index 0 for the first) were multiplied by, when
+   * some were rescaled (see rescaleTiny); absent when none was. The coefficients of the scaled
+   * columns are divided back by them.
+   */
+  readonly regressorScales?: readonly number[];
 }
+
+/** Regressors whose largest value is below this are rescaled: their squares would underflow or vanish against any tolerance. */
+const TINY = 2 ** -60;
 
 export function columnPtr(m: ModelMatrix, j: number): number {
   return m.block + j * m.n * 8;
@@ -35,6 +44,13 @@ export interface ModelMatrixRequest {
   readonly terms: readonly Term[];
   /** Plain numeric columns appended after the regressors. */
   readonly extra: readonly string[];
+  /**
+   * Multiply each regressor whose values are all tiny (below 2^-60 in absolute value) by a power
+   * of two that brings its largest to [1, 2): exact in floating point, so collinearity checks,
+   * demeaning and the solve see it at the scale of ordinary data (x·1e-200 is then estimated,
+   * not dropped as collinear). The caller undoes it on the coefficients.
+   */
+  readonly rescaleTiny?: boolean;
 }
 
 export function buildModelMatrix(k: Kernels, arena: Arena, req: ModelMatrixRequest): { matrix: ModelMatrix; regressors: readonly string[] } {
@@ -56,8 +72,9 @@ export function buildModelMatrix(k: Kernels, arena: Arena, req: ModelMatrixReque
   if (req.intercept) view(j++).fill(1);
   for (const d of design) d.fill(view(j++));
   for (const name of req.extra) copy(name, view(j++));
+  const regressorScales = req.rescaleTiny ? rescaleTinyColumns(regressors.map((_, c) => view(c + 1))) : undefined;
   const weights = req.weights ? arena.putF64(req.weights, "weights") : 0;
-  const matrix: ModelMatrix = { n, block, names, weights, rawSpread: [] };
+  const matrix: ModelMatrix = { n, block, names, weights, rawSpread: [], ...(regressorScales ? { regressorScales } : {}) };
   const sw = weights ? k.sum(n, weights, 0) : n;
   const rawSpread = names.map((_, c) => centredSquares(k, n, columnPtr(matrix, c), weights, sw));
   return { matrix: { ...matrix, rawSpread }, regressors };
@@ -67,4 +84,18 @@ export function buildModelMatrix(k: Kernels, arena: Arena, req: ModelMatrixReque
 export function centredSquares(k: Kernels, n: number, x: number, w: number, sw: number): number {
   const mean = k.sum(n, x, w) / sw;
   return k.dot(n, x, x, w) - sw * mean * mean;
+}
+
+/** Scales tiny columns in place (see rescaleTiny); returns each column's factor, or undefined when all are 1. */
+function rescaleTinyColumns(columns: readonly Float64Array[]): number[] | undefined {
+  const scales = columns.map((col) => {
+    let max = 0;
+    for (let i = 0; i < col.length; i++) max = Math.max(max, Math.abs(col[i]));
+    if (!(max > 0 && max < TINY)) return 1;
+    // Capped so the factor itself stays finite for subnormal columns.
+    const scale = 2 ** Math.min(1000, -Math.floor(Math.log2(max)));
+    for (let i = 0; i < col.length; i++) col[i] *= scale;
+    return scale;
+  });
+  return scales.some((s) => s !== 1) ? scales : undefined;
 }

@@ -1,4 +1,4 @@
-import type { DroppedRows } from "./sample.js";
+import { droppedRowsJson, type DroppedRows } from "./sample.js";
 import type { DemeanMethod } from "../engine/demean.js";
 import type { Coefficient } from "../inference/coefficients.js";
 import type { SmallSample } from "../inference/ssc.js";
@@ -105,8 +105,8 @@ export class FeolsResult implements FeolsFields {
     const rmse = Math.sqrt(this.ssr / this.nobs);
     lines.push(`RMSE: ${fmt(rmse)}   R2: ${fmt(this.r2)}${this.withinR2 === null ? "" : `   Within R2: ${fmt(this.withinR2)}`}   t df: ${this.dfT}`);
     const d = this.droppedRows;
-    const dropped = Object.entries(d).filter(([, v]) => v > 0);
-    if (dropped.length > 0) lines.push(`Rows dropped: ${dropped.map(([k, v]) => `${v} (${k})`).join(", ")}`);
+    const dropped = Object.entries(droppedRowsJson(d)).filter(([, v]) => v > 0);
+    if (dropped.length > 0) lines.push(`Rows dropped: ${dropped.map(([k, v]) => `${v} (${k.replace("_", "-")})`).join(", ")}`);
     if (this.droppedCollinear.length > 0) lines.push(`Dropped as collinear: ${this.droppedCollinear.join(", ")}`);
     if (!this.converged) lines.push(`WARNING: demeaning did not converge (${this.iterations} iterations)`);
     return lines.join("\n");
@@ -136,7 +136,7 @@ export class FeolsResult implements FeolsFields {
       df_t: this.dfT,
       fixef_sizes: { ...this.fixefSizes },
       dropped_collinear: [...this.droppedCollinear],
-      dropped_rows: { ...this.droppedRows },
+      dropped_rows: droppedRowsJson(this.droppedRows),
       iterations: this.iterations,
       converged: this.converged,
       method: this.method,

@@ -1,18 +1,26 @@
-import type { Column, Frame } from "../data/frame.js";
+import type { Column, Frame, NumericColumn } from "../data/frame.js";
 import { compact, encodeColumn, interact, type Encoding } from "../data/encode.js";
-import { InputError } from "../errors.js";
+import { EstimationError, InputError } from "../errors.js";
 
 /**
  * The estimation sample: which rows a fit uses, why the others were dropped, and the fixed
  * effects and clusters encoded over the kept rows. Rows go, in this order and counted by
- * reason: outside the subset, a missing value in any used column, a missing or zero weight,
- * then singletons (iteratively, since dropping one can make another).
+ * reason: outside the subset, a missing value in any used column, an infinite value in a
+ * numeric one (as fixest drops NA and Inf alike), a missing or zero weight, then singletons
+ * (iteratively, since dropping one can make another).
  */
 export interface DroppedRows {
   subset: number;
   missing: number;
+  /** Rows with ±Infinity in the dependent variable, a regressor or an instrument (missing ones counted first). */
+  nonFinite: number;
   weights: number;
   singletons: number;
+}
+
+/** DroppedRows as the JSON output names them. */
+export function droppedRowsJson(d: DroppedRows): Record<string, number> {
+  return { subset: d.subset, missing: d.missing, non_finite: d.nonFinite, weights: d.weights, singletons: d.singletons };
 }
 
 export interface EncodedEffect extends Encoding {
@@ -75,6 +83,48 @@ function dropMissing(col: Column, keep: Uint8Array): number {
   return before - after;
 }
 
+/** Clears keep[r] where the (non-missing) value is ±Infinity; returns how many rows that newly dropped. */
+function dropInfinite(col: NumericColumn, keep: Uint8Array): number {
+  const v = col.values;
+  let dropped = 0;
+  for (let r = 0; r < keep.length; r++) {
+    if (keep[r] && (v[r] === Infinity || v[r] === -Infinity)) {
+      keep[r] = 0;
+      dropped++;
+    }
+  }
+  return dropped;
+}
+
+/**
+ * Least squares sums squares and cross-products of every numeric column over the rows: a value
+ * whose square times the row count passes float64's range (about 1.8e308) would turn them into
+ * Infinity, and the column would look collinear or every estimate null.
+ */
+function checkOverflow(name: string, col: NumericColumn, keep: Uint8Array): void {
+  let kept = 0;
+  let max = 0;
+  let at = -1;
+  const v = col.values;
+  for (let r = 0; r < keep.length; r++) {
+    if (!keep[r]) continue;
+    kept++;
+    const a = Math.abs(v[r]);
+    if (a > max) {
+      max = a;
+      at = r;
+    }
+  }
+  if (kept > 0 && max > Math.sqrt(Number.MAX_VALUE / kept)) {
+    const power = Math.floor(Math.log10(max));
+    throw new InputError(
+      "data",
+      `column "${name}" holds values too large to square and sum over ${kept} rows (up to ${v[at]} at row ${at + 1}): ` +
+        `sums of squares would overflow float64; rescale it (divide it by 1e${power} in the data; its coefficient scales by the same factor)`,
+    );
+  }
+}
+
 export function buildSample(req: SampleRequest): Sample {
   const { frame } = req;
   const n = frame.nrows;
@@ -90,7 +140,7 @@ export function buildSample(req: SampleRequest): Sample {
     }
   }
   const keep = req.subset ? Uint8Array.from(req.subset) : new Uint8Array(n).fill(1);
-  const dropped: DroppedRows = { subset: 0, missing: 0, weights: 0, singletons: 0 };
+  const dropped: DroppedRows = { subset: 0, missing: 0, nonFinite: 0, weights: 0, singletons: 0 };
   for (let r = 0; r < n; r++) if (!keep[r]) dropped.subset++;
 
   const mustExist = new Set([
@@ -100,6 +150,8 @@ export function buildSample(req: SampleRequest): Sample {
     ...req.clusters,
   ]);
   for (const name of mustExist) dropped.missing += dropMissing(column(name), keep);
+  for (const name of new Set(req.numeric)) dropped.nonFinite += dropInfinite(column(name) as NumericColumn, keep);
+  for (const name of new Set(req.numeric)) checkOverflow(name, column(name) as NumericColumn, keep);
 
   let weights: Float64Array | null = null;
   if (req.weights) {
@@ -147,6 +199,7 @@ export function buildSample(req: SampleRequest): Sample {
     throw new InputError(
       "data",
       `every row was dropped (${n} rows: ${dropped.subset} outside the subset, ${dropped.missing} with a missing value, ` +
+        `${dropped.nonFinite} with an infinite value, ` +
         `${dropped.weights} with a missing or zero weight, ${dropped.singletons} singletons); check the subset and the columns' missing values`,
     );
   }
@@ -159,6 +212,16 @@ export function buildSample(req: SampleRequest): Sample {
     const same = fes.find((fe) => fe.variables.length === 1 && fe.variables[0] === name);
     return same ? { ...same, name } : { name, ...encodeColumn(column(name), rows) };
   });
+  // One cluster leaves no between-cluster variation: the clustered variance would be 0/0.
+  for (const c of clusters) {
+    if (c.size < 2) {
+      throw new EstimationError(
+        "singular",
+        `the cluster variable "${c.name}" has a single value (${String(c.levels[0])}) over the ${rows.length} rows of the sample; ` +
+          `clustered standard errors need at least two clusters: cluster by another variable or use vcov "hetero"`,
+      );
+    }
+  }
   return { rows, dropped, fixedEffects: fes, clusters, weights };
 }
 

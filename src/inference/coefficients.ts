@@ -11,13 +11,17 @@ export interface Coefficient {
   readonly confHigh: number;
 }
 
-/** Estimates with their standard errors, t statistics, p-values and 95% intervals. */
-export function coefficientTable(names: readonly string[], beta: ArrayLike<number>, vcov: Float64Array, dfT: number): Coefficient[] {
+/**
+ * Estimates with their standard errors, t statistics, p-values and 95% intervals. With `scales`,
+ * `vcov` is that of β / scales (rescaled regressors): standard errors are scaled after the square
+ * root, so they stay finite where the variance itself is beyond float64.
+ */
+export function coefficientTable(names: readonly string[], beta: ArrayLike<number>, vcov: Float64Array, dfT: number, scales?: ArrayLike<number>): Coefficient[] {
   const k = names.length;
   const crit = tCritical(0.95, dfT);
   return names.map((name, i) => {
     const estimate = beta[i];
-    const se = Math.sqrt(vcov[i * k + i]);
+    const se = Math.sqrt(vcov[i * k + i]) * (scales ? scales[i] : 1);
     const t = estimate / se;
     return { name, estimate, se, t, p: tPValue(t, dfT), confLow: estimate - crit * se, confHigh: estimate + crit * se };
   });

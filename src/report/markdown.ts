@@ -23,8 +23,18 @@ function cell(s: string): string {
   return inline(s).replace(/\|/g, "\\|");
 }
 
+/**
+ * Text on one line, with raw HTML defused: a `<` that could open a tag or comment and an `&`
+ * that could start an entity are backslash-escaped (shown as themselves), so a variable named
+ * `<img src=x onerror=…>` is text, not markup (backslashes are doubled first, so none can undo
+ * an escape). `p < 0.1` has nothing to escape and stays as is.
+ */
 function inline(s: string): string {
-  return s.replace(/\r?\n/g, " ");
+  return s
+    .replace(/\r?\n/g, " ")
+    .replace(/\\/g, "\\\\")
+    .replace(/<(?=[A-Za-z/!?])/g, "\\<")
+    .replace(/&(?=#?\w+;)/g, "\\&");
 }
 
 /** A note as a paragraph: a leading list, heading or quote marker is escaped so it stays text. */

@@ -1,13 +1,15 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { InputError } from "../errors.js";
+import { refuseInputs, writeAtomically, type OutputOptions } from "../data/output-file.js";
 import { coefPlotSvg, type CoefPlotOptions } from "./coefplot.js";
 import type { ModelSource } from "./model.js";
 import { renderTable, TABLE_FORMATS, type TableFormat } from "./render.js";
 import type { RegressionTable } from "./table.js";
 
 /**
- * Writes `dir/basename.{md,tex,html,json}` (or the formats asked for), creating `dir` if needed.
+ * Writes `dir/basename.{md,tex,html,json}` (or the formats asked for), creating `dir` if needed,
+ * each file atomically (see data/output-file.ts); a file that is one of `options.inputs` is refused.
  * Returns the paths written. A directory that cannot be created or written is an InputError("file").
  */
 export async function writeTable(
@@ -15,23 +17,29 @@ export async function writeTable(
   dir: string,
   basename: string,
   formats: readonly TableFormat[] = TABLE_FORMATS,
+  options: OutputOptions = {},
 ): Promise<string[]> {
   await ensureDir(dir);
   const paths: string[] = [];
   for (const format of formats) {
     const path = join(dir, `${basename}.${format}`);
-    await writeText(path, renderTable(table, format), dir);
+    await writeText(path, renderTable(table, format), dir, options.inputs ?? []);
     paths.push(path);
   }
   return paths;
 }
 
 /** Writes `dir/basename.svg`, the coefficient plot of the models; returns its path. */
-export async function writeCoefPlot(models: readonly ModelSource[], dir: string, basename: string, options: CoefPlotOptions = {}): Promise<string> {
+export async function writeCoefPlot(
+  models: readonly ModelSource[],
+  dir: string,
+  basename: string,
+  options: CoefPlotOptions & OutputOptions = {},
+): Promise<string> {
   const svg = coefPlotSvg(models, options);
   await ensureDir(dir);
   const path = join(dir, `${basename}.svg`);
-  await writeText(path, svg, dir);
+  await writeText(path, svg, dir, options.inputs ?? []);
   return path;
 }
 
@@ -43,9 +51,10 @@ async function ensureDir(dir: string): Promise<void> {
   }
 }
 
-async function writeText(path: string, text: string, dir: string): Promise<void> {
+async function writeText(path: string, text: string, dir: string, inputs: readonly string[]): Promise<void> {
+  await refuseInputs(path, inputs);
   try {
-    await writeFile(path, text, "utf8");
+    await writeAtomically(path, (temp) => writeFile(temp, text, "utf8"));
   } catch (err) {
     throw unwritable(dir, err, path);
   }
