@@ -1,9 +1,9 @@
 import { readFrame } from "../data/read.js";
 import { parsePredicate, evaluatePredicate } from "../data/predicate.js";
-import { parseFormula } from "../formula/parse.js";
+import { formulaColumns } from "../formula/parse.js";
 import { InputError } from "../errors.js";
 import { parseCommandArgs, requireOption, numberOption } from "./args.js";
-import { parseCliVcov, vcovColumns } from "./vcov-panel.js";
+import { parseCliVcov, parsePanelIdFlag, vcovColumns } from "./vcov-panel.js";
 import { parseSscFlag } from "../inference/ssc.js";
 import { Progress } from "./progress.js";
 import { VERSION } from "../version.js";
@@ -21,6 +21,7 @@ Usage:
 Options:
   --vcov iid|hetero|cluster:COL[+COL]   variance (default iid); two-way: cluster:firm_id+industry
   --vcov nw|dk --panel-id ID,TIME       Newey–West / Driscoll–Kraay for panels (t df = periods − 1)
+  --panel-id ID,TIME                    the panel of the formula's l(), f(), d() (with any --vcov)
   --lag N                               their lag (default floor(periods^(1/4)), as fixest)
   --ssc reghdfe|fixest|KEY=VALUE,...    small-sample corrections, e.g.
                                         k_adj=true,fixef_k=nested,g_adj=true,t_df=min (fixest's)
@@ -68,8 +69,8 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
   const started = performance.now();
   const data = requireOption("fit", values.data, "--data", "--data panel.csv");
   const formula = requireOption("fit", values.formula, "--formula", '--formula "dvar ~ robot | firm_id + year"');
-  const spec = parseFormula(formula);
   const vcov = parseCliVcov(values.vcov, values["panel-id"], values.lag);
+  const panelId = values["panel-id"] === undefined ? undefined : parsePanelIdFlag(values["panel-id"]);
   const ssc = values.ssc === undefined ? undefined : parseSscFlag(values.ssc);
   const predicate = values.where === undefined ? null : parsePredicate(values.where);
   const fixefRm = values["fixef-rm"];
@@ -82,8 +83,9 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
   }
   const progress = new Progress(!values.json && !values.quiet);
   const columns = new Set([
-    ...spec.variables,
+    ...formulaColumns(formula),
     ...vcovColumns(vcov),
+    ...(panelId ?? []),
     ...(values.weights ? [values.weights] : []),
     ...(predicate ? predicate.columns : []),
   ]);
@@ -97,6 +99,7 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
   progress.phase(`estimating on ${frame.nrows.toLocaleString("en-US")} rows`, frame.nrows >= 2_000_000);
   const result = await feols(frame, formula, {
     vcov,
+    panelId,
     ssc,
     weights: values.weights,
     subset: predicate ? evaluatePredicate(predicate, frame) : undefined,

@@ -1,4 +1,4 @@
-import type { Column, Frame } from "../data/frame.js";
+import type { Column, Frame, NumericColumn } from "../data/frame.js";
 import { compact, encodeColumn, interact, type Encoding } from "../data/encode.js";
 import { InputError } from "../errors.js";
 
@@ -11,6 +11,8 @@ import { InputError } from "../errors.js";
 export interface DroppedRows {
   subset: number;
   missing: number;
+  /** An infinite value in a numeric column — the data's or a transform's (log of 0) — as fixest drops them. */
+  non_finite: number;
   weights: number;
   singletons: number;
 }
@@ -90,16 +92,17 @@ export function buildSample(req: SampleRequest): Sample {
     }
   }
   const keep = req.subset ? Uint8Array.from(req.subset) : new Uint8Array(n).fill(1);
-  const dropped: DroppedRows = { subset: 0, missing: 0, weights: 0, singletons: 0 };
+  const dropped: DroppedRows = { subset: 0, missing: 0, non_finite: 0, weights: 0, singletons: 0 };
   for (let r = 0; r < n; r++) if (!keep[r]) dropped.subset++;
 
   const mustExist = new Set([
     ...req.numeric,
     ...req.categorical,
     ...req.fixedEffects.flatMap((fe) => fe.variables),
-    ...req.clusters,
+    ...req.clusters.flatMap(clusterVariables),
   ]);
   for (const name of mustExist) dropped.missing += dropMissing(column(name), keep);
+  for (const name of req.numeric) dropped.non_finite += dropInfinite(column(name) as NumericColumn, keep);
 
   let weights: Float64Array | null = null;
   if (req.weights) {
@@ -147,7 +150,7 @@ export function buildSample(req: SampleRequest): Sample {
     throw new InputError(
       "data",
       `every row was dropped (${n} rows: ${dropped.subset} outside the subset, ${dropped.missing} with a missing value, ` +
-        `${dropped.weights} with a missing or zero weight, ${dropped.singletons} singletons); check the subset and the columns' missing values`,
+        `${dropped.non_finite} with an infinite value, ${dropped.weights} with a missing or zero weight, ${dropped.singletons} singletons); check the subset and the columns' missing values`,
     );
   }
   if (req.weights) {
@@ -156,10 +159,28 @@ export function buildSample(req: SampleRequest): Sample {
   }
   // A cluster variable that is also a fixed effect (firm effects, clustered by firm) shares its codes.
   const clusters = req.clusters.map((name) => {
-    const same = fes.find((fe) => fe.variables.length === 1 && fe.variables[0] === name);
-    return same ? { ...same, name } : { name, ...encodeColumn(column(name), rows) };
+    const same = fes.find((fe) => fe.name === name);
+    return same ? { ...same, name } : { name, ...compact(interact(clusterVariables(name).map((v) => encodeColumn(column(v), rows, false))), null) };
   });
   return { rows, dropped, fixedEffects: fes, clusters, weights };
+}
+
+/** "exporter^importer" clusters by the combinations of the two columns, as in fixest. */
+export function clusterVariables(name: string): string[] {
+  return name.split("^");
+}
+
+/** Clears keep[r] where the value is ±Infinity; returns how many rows that newly dropped. */
+function dropInfinite(col: NumericColumn, keep: Uint8Array): number {
+  let count = 0;
+  const v = col.values;
+  for (let r = 0; r < keep.length; r++) {
+    if (keep[r] && (v[r] === Infinity || v[r] === -Infinity)) {
+      keep[r] = 0;
+      count++;
+    }
+  }
+  return count;
 }
 
 function selectRows(rows: Int32Array, keep: Uint8Array): Int32Array {
