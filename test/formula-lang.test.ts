@@ -216,3 +216,15 @@ describe("unsupported constructs are errors that name them", () => {
     expect(inputError(() => parseFormula(text), "formula").message).toMatch(pattern);
   });
 });
+
+describe("predict with i() whose first level the fit dropped", () => {
+  test("new rows without the fit's first level get the fit's coefficients", async () => {
+    const d = { y: [1, 2, 4, 3, 7, 8, 6, 9], g: ["a", "a", "b", "b", "c", "c", "b", "c"] };
+    const fit = await feols(d, "y ~ i(g)");
+    const b = (n: string) => fit.coef(n)!.estimate;
+    const p = predict(fit, { g: ["c", "b"] });
+    expect(p.values[0]).toBeCloseTo(b("(Intercept)") + b("g::c"), 12);
+    expect(p.values[1]).toBeCloseTo(b("(Intercept)") + b("g::b"), 12);
+    expect(p.unseen).toBe(0);
+  });
+});

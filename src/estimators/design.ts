@@ -1,5 +1,5 @@
 import type { Column, Frame, NumericColumn } from "../data/frame.js";
-import { encodeColumn, type Level } from "../data/encode.js";
+import { encodeColumn, type Encoding, type Level } from "../data/encode.js";
 import { InputError } from "../errors.js";
 import type { Term } from "../formula/parse.js";
 
@@ -45,11 +45,21 @@ type FactorTerm = Extract<Term, { kind: "factor" }>;
 
 const sameLevel = (a: Level, b: Level) => String(a) === String(b);
 
-/** One dummy per level group (levels after binning) that is not a reference, dropped or outside keep. */
-function factorColumns(frame: Frame, term: FactorTerm, rows: Int32Array): DesignColumn[] {
-  const col = frame.columns.get(term.variable)!;
-  checkReferences(term, col);
-  const enc = encodeColumn(col, rows);
+/**
+ * The terms with each implicit reference (the first level that i() / factor() drop) written out
+ * as the level it is in the sample, so that new data builds the fit's columns whatever its own
+ * first level.
+ */
+export function explicitReferences(frame: Frame, terms: readonly Term[], rows: Int32Array): Term[] {
+  return terms.map((t) => {
+    if (t.kind !== "factor" || !t.dropFirst) return t;
+    const first = dummyGroups(t, encodeColumn(frame.columns.get(t.variable)!, rows))[0];
+    return first ? { ...t, ref: [...(t.ref ?? []), first.label], dropFirst: false } : t;
+  });
+}
+
+/** The level groups (levels after binning) that are not a reference, dropped or outside keep. */
+function dummyGroups(term: FactorTerm, enc: Encoding): { label: Level; codes: number[] }[] {
   const groups: { label: Level; codes: number[] }[] = [];
   enc.levels.forEach((level, code) => {
     const label = term.bin?.find((b) => b.values.some((v) => sameLevel(v, level)))?.label ?? level;
@@ -58,8 +68,14 @@ function factorColumns(frame: Frame, term: FactorTerm, rows: Int32Array): Design
     else groups.push({ label, codes: [code] });
   });
   const listed = (vs: readonly Level[] | null, label: Level) => vs !== null && vs.some((v) => sameLevel(v, label));
-  let kept = groups.filter((g) => !listed(term.ref, g.label) && !listed(term.drop, g.label) && (term.keep === null || listed(term.keep, g.label)));
-  if (term.dropFirst) kept = kept.slice(1);
+  return groups.filter((g) => !listed(term.ref, g.label) && !listed(term.drop, g.label) && (term.keep === null || listed(term.keep, g.label)));
+}
+
+/** One dummy per level group, but the first when the term drops it. */
+function factorColumns(frame: Frame, term: FactorTerm, rows: Int32Array): DesignColumn[] {
+  const enc = encodeColumn(frame.columns.get(term.variable)!, rows);
+  const groups = dummyGroups(term, enc);
+  const kept = term.dropFirst ? groups.slice(1) : groups;
   const by = term.by === null ? null : (frame.columns.get(term.by) as NumericColumn).values;
   const prefix = term.style === "i" ? `${term.variable}::` : `factor(${term.variable})`;
   const suffix = term.by === null ? "" : `:${term.by}`;
@@ -78,8 +94,12 @@ function factorColumns(frame: Frame, term: FactorTerm, rows: Int32Array): Design
   });
 }
 
-/** A reference that is not a level of the variable is a typo, never silently ignored. */
-function checkReferences(term: FactorTerm, col: Column): void {
+/** A reference that is not a level of the variable (in the whole data) is a typo, never silently ignored. */
+export function checkReferences(frame: Frame, terms: readonly Term[]): void {
+  for (const t of terms) if (t.kind === "factor") checkTermReferences(t, frame.columns.get(t.variable)!);
+}
+
+function checkTermReferences(term: FactorTerm, col: Column): void {
   if (term.ref === null) return;
   const levels = encodeColumn(col, null).levels;
   const labels = [...levels, ...(term.bin ?? []).map((b) => b.label)];

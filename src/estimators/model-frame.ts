@@ -3,6 +3,7 @@ import { selectColumns } from "../data/select.js";
 import { InputError } from "../errors.js";
 import { withDerivedColumns, type DerivedColumn } from "../formula/evaluate.js";
 import { needsPanel, type ModelSpec } from "../formula/parse.js";
+import { checkReferences } from "./design.js";
 import type { FeolsOptions } from "./options.js";
 import { clusterVariables } from "./sample.js";
 import type { VcovSpec } from "./vcov-spec.js";
@@ -23,7 +24,9 @@ export function modelFrame(frame: Frame, specs: readonly ModelSpec[], vreq: Vcov
   selectColumns(frame, [...new Set(used)], "the data");
   const derived = new Map<string, DerivedColumn>();
   for (const d of specs.flatMap((s) => s.derived)) derived.set(d.name, d);
-  return withDerivedColumns(frame, [...derived.values()], panel);
+  const full = withDerivedColumns(frame, [...derived.values()], panel);
+  for (const s of specs) checkReferences(full, s.terms);
+  return full;
 }
 
 /** The panel lags are taken along: the panelId option, else a Newey–West / Driscoll–Kraay vcov's. */

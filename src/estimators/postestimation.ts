@@ -8,7 +8,7 @@ import type { Kernels } from "../engine/kernels.js";
 import { allocScratch, demeanColumn, exactFactor, type DemeanMethod, type DemeanPlan } from "../engine/demean.js";
 import { buildCgPlan } from "../engine/cg.js";
 import { InputError } from "../errors.js";
-import { designColumns } from "./design.js";
+import { designColumns, explicitReferences } from "./design.js";
 import { withDerivedColumns } from "../formula/evaluate.js";
 import type { Sample } from "./sample.js";
 import type { FeolsResult } from "./result.js";
@@ -76,7 +76,7 @@ export function fittedModel(k: Kernels, arena: Arena, q: FittedModelRequest): Fi
   };
   return {
     depvar: spec.depvar,
-    terms: spec.terms,
+    terms: explicitReferences(frame, spec.terms, rows),
     derived: spec.derived,
     intercept: spec.intercept,
     endogenous: spec.endogenous,
