@@ -22,10 +22,12 @@ const names = (text: string) => parseFormula(text).terms.map((t: Term) => (t.kin
 
 describe("transforms: fixest's names and a normalised formula that parses back to the same model", () => {
   test("names as R deparses them", () => {
-    expect(names("y ~ log(a) + I(x^2) + I(x * z) + I(x > 0) + exp(-z) + log(1 + x) + I(x/2) + I(x * 100000) + sqrt(abs(x))")).toEqual([
-      "log(a)", "I(x^2)", "I(x * z)", "I(x > 0)", "exp(-z)", "log(1 + x)", "I(x/2)", "I(x * 1e+05)", "sqrt(abs(x))",
+    expect(names("y ~ log(a) + I(x^2) + I(x * z) + exp(-z) + log(1 + x) + I(x/2) + I(x * 100000) + sqrt(abs(x))")).toEqual([
+      "log(a)", "I(x^2)", "I(x * z)", "exp(-z)", "log(1 + x)", "I(x/2)", "I(x * 1e+05)", "sqrt(abs(x))",
     ]);
-    expect(names("y ~ I((x + 1)^2) + I(-x^2) + I(x >= 1 & z != 0)")).toEqual(["I((x + 1)^2)", "I(-x^2)", "I(x >= 1 & z != 0)"]);
+    expect(names("y ~ I((x + 1)^2) + I(-x^2) + I((x >= 1) * 2)")).toEqual(["I((x + 1)^2)", "I(-x^2)", "I((x >= 1) * 2)"]);
+    // A comparison is an R logical, which fixest expands as a factor: "I(x > 0)TRUE".
+    expect(parseFormula("y ~ I(x >= 1 & z != 0)").terms).toMatchObject([{ kind: "factor", style: "logical", variable: "I(x >= 1 & z != 0)", dropFirst: true }]);
   });
 
   test("poly(), lags, leads, differences", () => {
@@ -126,6 +128,15 @@ describe("fits with transforms, factors and panel operators", () => {
     same(a.coef("log(assets)")!.se, b.coef("log_assets")!.se);
   });
 
+  test("a logical regressor is a factor named as fixest names it", async () => {
+    const high = { ...data, high: Array.from(data.robot, (r) => (r > 3 ? 1 : 0)) };
+    const a = await feols(high, "dvar ~ I(robot > 3) | firm_id", { vcov: { cluster: "firm_id" } });
+    const b = await feols(high, "dvar ~ high | firm_id", { vcov: { cluster: "firm_id" } });
+    expect(a.coefficients.map((c) => c.name)).toEqual(["I(robot > 3)TRUE"]);
+    same(a.coef("I(robot > 3)TRUE")!.estimate, b.coef("high")!.estimate);
+    same(a.coef("I(robot > 3)TRUE")!.se, b.coef("high")!.se);
+  });
+
   test("i(year, ref = 1999) where 1999 is not a level lists the levels", async () => {
     const err = await rejected(feols(data, "dvar ~ i(year, ref = 1999) | firm_id"), "formula");
     expect(err.message).toMatch(/i\(year, ref = …\): 1999 is not a level of year; its levels are 2000, 2001, .*2013/);
@@ -209,7 +220,7 @@ describe("unsupported constructs are errors that name them", () => {
     ["y ~ log(x, 2)", /log\(\) takes one argument here: for another base use log2\(\), log10\(\)/],
     ["y ~ I(l(x, 0:2))", /a range of lags gives several columns and cannot be used inside an expression/],
     ["y ~ i(g, bin = c(1, 2))", /bin must be written bin = list\("label" = c\(value, …\), …\)/],
-    ["y ~ factor(g):x", /i\(\) and factor\(\) cannot be combined with ':'/],
+    ["y ~ factor(g):x", /i\(\), factor\(\) and logical terms such as I\(x > 0\) cannot be combined with ':'/],
     ["poly(x, 2, raw = TRUE) ~ z", /expected the dependent variable \(one column\) but this gives 2/],
     ["y ~ tanh(x)", /unknown function tanh\(\)/],
   ])("%s", (text, pattern) => {

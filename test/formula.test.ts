@@ -274,7 +274,7 @@ describe("syntax errors", () => {
     expectError("y ~ x | sw(a, b)", /sw\(\) must be a term of its own among the regressors/, 8);
     expectError("y ~ x:sw(a, b)", /sw\(\) must be a term of its own/, 6);
     expectError("y ~ c(a, b)", /c\(\) is only allowed around the dependent variables/, 4);
-    expectError("y ~ i(g)*x", /i\(\) and factor\(\) cannot be combined with '\*': write i\(var, x\)/, 4);
+    expectError("y ~ i(g)*x", /i\(\), factor\(\) and logical terms such as I\(x > 0\) cannot be combined with '\*': write i\(var, x\)/, 4);
     expectError("y ~ x - z", /only the intercept can be removed: expected '- 1'/, 6);
     expectError("y ~ x + 2", /the only numbers allowed among the regressors are '1', '- 1' and '\+ 0'/, 8);
     expectError("y ~ x z", /unexpected 'z': expected '\+', '\|' or the end of the formula/, 6);

@@ -1,13 +1,14 @@
 import type { Column, Frame, NumericColumn } from "../data/frame.js";
 import { encodeColumn, type Encoding, type Level } from "../data/encode.js";
 import { InputError } from "../errors.js";
-import type { Term } from "../formula/parse.js";
+import { termName, type Term } from "../formula/parse.js";
 
 /**
  * The regressors a formula's terms expand to, over the sample rows: a plain variable (or a
  * derived column, already in the frame) is one column, x:z the product of numeric columns,
- * i(var) / factor(var) one dummy per level of var but the references (times `by` when given).
- * Names follow fixest: "x:z", "var::level", "var::level:by", "factor(var)level".
+ * i(var) / factor(var) / a logical I(x > 0) one dummy per level of var but the references (times
+ * `by` when given). Names follow fixest: "x:z", "var::level", "var::level:by", "factor(var)level",
+ * "I(x > 0)TRUE".
  */
 export interface DesignColumn {
   readonly name: string;
@@ -61,7 +62,8 @@ export function explicitReferences(frame: Frame, terms: readonly Term[], rows: I
 /** The level groups (levels after binning) that are not a reference, dropped or outside keep. */
 function dummyGroups(term: FactorTerm, enc: Encoding): { label: Level; codes: number[] }[] {
   const groups: { label: Level; codes: number[] }[] = [];
-  enc.levels.forEach((level, code) => {
+  enc.levels.forEach((value, code) => {
+    const level = term.style === "logical" ? (value === 1 ? "TRUE" : "FALSE") : value;
     const label = term.bin?.find((b) => b.values.some((v) => sameLevel(v, level)))?.label ?? level;
     const group = groups.find((g) => sameLevel(g.label, label));
     if (group) group.codes.push(code);
@@ -77,7 +79,7 @@ function factorColumns(frame: Frame, term: FactorTerm, rows: Int32Array): Design
   const groups = dummyGroups(term, enc);
   const kept = term.dropFirst ? groups.slice(1) : groups;
   const by = term.by === null ? null : (frame.columns.get(term.by) as NumericColumn).values;
-  const prefix = term.style === "i" ? `${term.variable}::` : `factor(${term.variable})`;
+  const prefix = termName(term);
   const suffix = term.by === null ? "" : `:${term.by}`;
   return kept.map((g) => {
     const inGroup = new Uint8Array(enc.size);

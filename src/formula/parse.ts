@@ -31,8 +31,11 @@ export type Term =
   | { kind: "interaction"; variables: string[] }
   | {
       kind: "factor";
-      /** i(var) names dummies "var::level"; factor(var) names them "factor(var)level". */
-      style: "i" | "factor";
+      /**
+       * i(var) names dummies "var::level"; factor(var) names them "factor(var)level"; a logical
+       * regressor such as I(x > 0) is a factor too, as in fixest: "I(x > 0)TRUE".
+       */
+      style: "i" | "factor" | "logical";
       variable: string;
       by: string | null;
       /** Levels without a dummy (the references), null when none was given. */
@@ -183,7 +186,7 @@ export function termName(t: Term): string {
     case "interaction":
       return t.variables.join(":");
     case "factor":
-      return t.style === "i" ? `${t.variable}::` : `factor(${t.variable})`;
+      return t.style === "i" ? `${t.variable}::` : t.style === "factor" ? `factor(${t.variable})` : t.variable;
   }
 }
 
@@ -242,6 +245,7 @@ function formatLevels(vs: readonly Level[]): string {
 function formatTerm(t: Term, ref: (name: string) => string): string {
   if (t.kind !== "factor") return termVariables(t).map(ref).join(":");
   if (t.style === "factor") return `factor(${ref(t.variable)})`;
+  if (t.style === "logical") return ref(t.variable);
   const args = [ref(t.variable)];
   if (t.by !== null) args.push(ref(t.by));
   if (t.ref !== null) args.push(`ref = ${formatLevels(t.ref)}`);
@@ -288,7 +292,7 @@ function buildSpec(text: string, parsed: ParsedFormula, depvar: LocatedName, loc
       // R keeps every level of the first factor() of a model without intercept; fixest's i() keeps them all then.
       const absorbing = intercept || fixedEffects.length > 0;
       const collinear = term.style === "i" ? absorbing : absorbing || factorCalls > 0;
-      if (term.style === "factor") factorCalls++;
+      if (term.style !== "i") factorCalls++;
       term = { ...term, dropFirst: term.ref === null && term.by === null && term.keep === null && collinear };
     }
     // Repeated terms (e.g. "x*z + x") are dropped, as R's terms() does.
@@ -498,7 +502,13 @@ class Parser {
     const tok = this.peek();
     if (tok.kind === "name" && this.isOp("(", 1) && tok.value === "i") return [this.parseI()];
     if (tok.kind === "name" && this.isOp("(", 1) && tok.value === "factor") return [this.parseFactorCall()];
-    return this.parseColumns("a variable, i(...) or sw(...)").map(({ name, pos }) => ({ term: { kind: "variable", name }, pos }));
+    return this.parseColumns("a variable, i(...) or sw(...)").map(({ name, pos }) => {
+      const expr = this.derived.get(name)?.expr;
+      if (expr && isLogical(expr)) {
+        return { term: { kind: "factor", style: "logical", variable: name, by: null, ref: null, keep: null, drop: null, bin: null, dropFirst: true }, pos };
+      }
+      return { term: { kind: "variable", name }, pos };
+    });
   }
 
   /** A column or a transform that gives exactly one column (the left side, i()'s arguments). */
@@ -824,7 +834,9 @@ class Parser {
 
   private rejectFactorIn(parts: LocatedTerm[], op: string): void {
     const factor = parts.find((p) => p.term.kind === "factor");
-    if (factor) this.fail(factor.pos, `i() and factor() cannot be combined with '${op}': write i(var, x) to interact a factor with a numeric variable x`);
+    if (factor) {
+      this.fail(factor.pos, `i(), factor() and logical terms such as I(x > 0) cannot be combined with '${op}': write i(var, x) to interact a factor with a numeric variable x`);
+    }
   }
 
   /** A function call where it is not allowed, or of a function that is not supported at all. */
@@ -894,6 +906,13 @@ class Parser {
   private fail(pos: number, message: string): never {
     throw formulaError(this.text, pos, message);
   }
+}
+
+/** A comparison (or !, &) at the top of I(): R makes it a logical, which fixest treats as a factor. */
+function isLogical(e: Expr): boolean {
+  if (e.op === "I" || e.op === "paren") return isLogical(e.arg);
+  if (e.op === "not") return true;
+  return e.op === "binary" && [">", "<", ">=", "<=", "==", "!=", "&"].includes(e.fn);
 }
 
 function isOp(tok: Token, value: string): boolean {
