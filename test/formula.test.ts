@@ -37,6 +37,7 @@ describe("reference formulas", () => {
       endogenous: [],
       instruments: [],
       variables: ["dvar", "robot"],
+      derived: [],
     });
   });
 
@@ -50,6 +51,7 @@ describe("reference formulas", () => {
       endogenous: [],
       instruments: [],
       variables: ["dvar", "robot", "firm_id", "year"],
+      derived: [],
     });
   });
 
@@ -65,6 +67,7 @@ describe("reference formulas", () => {
       endogenous: [],
       instruments: [],
       variables: ["dvar", ...controls, "firm_id", "industry", "year"],
+      derived: [],
     });
   });
 
@@ -79,6 +82,7 @@ describe("reference formulas", () => {
       endogenous: ["robot"],
       instruments: ["robot_iv", "density"],
       variables: ["dvar", "ln_age", "finance", "firm_id", "year", "robot", "robot_iv", "density"],
+      derived: [],
     });
   });
 
@@ -142,13 +146,16 @@ describe("regressor terms", () => {
     expect(parseFormula("y ~ x:z + z:x").terms).toHaveLength(1);
   });
 
+  const factor = (variable: string, ref: (string | number)[] | null, by: string | null, dropFirst = false) =>
+    ({ kind: "factor", style: "i", variable, by, ref, keep: null, drop: null, bin: null, dropFirst }) as const;
+
   test("i() forms", () => {
     expect(parseFormula(`y ~ i(region) + i(year, ref = 2010) + i(g, ref = "north") + i(t, x, ref = -1) + i(s, x)`).terms).toEqual([
-      { kind: "factor", variable: "region", ref: null, by: null },
-      { kind: "factor", variable: "year", ref: 2010, by: null },
-      { kind: "factor", variable: "g", ref: "north", by: null },
-      { kind: "factor", variable: "t", ref: -1, by: "x" },
-      { kind: "factor", variable: "s", ref: null, by: "x" },
+      factor("region", null, null, true),
+      factor("year", [2010], null),
+      factor("g", ["north"], null),
+      factor("t", [-1], "x"),
+      factor("s", null, "x"),
     ]);
     expect(parseFormula("y ~ i(g, ref = 'a b')").formula).toBe(`y ~ i(g, ref = "a b")`);
   });
@@ -225,11 +232,7 @@ describe("syntax errors", () => {
   });
 
   test("unknown function", () => {
-    expectError(
-      "y ~ log(x)",
-      /unknown function log\(\): functions other than i\(\), sw\(\), csw\(\), sw0\(\), csw0\(\) and c\(\) are not supported; create .* column \(e\.g\. log_x\)/,
-      4,
-    );
+    expectError("y ~ sin(x)", /unknown function sin\(\): the functions supported are i\(\), factor\(\), I\(\), poly\(\), log\(\).*; create .* column \(e\.g\. sin_x\)/, 4);
     expectError("y ~ x | toString(f)", /unknown function toString\(\)/, 8);
   });
 
@@ -271,7 +274,7 @@ describe("syntax errors", () => {
     expectError("y ~ x | sw(a, b)", /sw\(\) must be a term of its own among the regressors/, 8);
     expectError("y ~ x:sw(a, b)", /sw\(\) must be a term of its own/, 6);
     expectError("y ~ c(a, b)", /c\(\) is only allowed around the dependent variables/, 4);
-    expectError("y ~ i(g)*x", /i\(\) cannot be combined with '\*': write i\(var, x\)/, 4);
+    expectError("y ~ i(g)*x", /i\(\), factor\(\) and logical terms such as I\(x > 0\) cannot be combined with '\*': write i\(var, x\)/, 4);
     expectError("y ~ x - z", /only the intercept can be removed: expected '- 1'/, 6);
     expectError("y ~ x + 2", /the only numbers allowed among the regressors are '1', '- 1' and '\+ 0'/, 8);
     expectError("y ~ x z", /unexpected 'z': expected '\+', '\|' or the end of the formula/, 6);
@@ -282,8 +285,7 @@ describe("syntax errors", () => {
 
   test("malformed i()", () => {
     expectError("y ~ i(g, ref = north)", /expected a number or a quoted string after 'ref ='/, 15);
-    expectError("y ~ i(g, keep = 1)", /i\(\) has no argument 'keep'/, 9);
-    expectError("y ~ i(g, x, z)", /i\(\) takes at most two variables/, 12);
+    expectError("y ~ i(g, kept = 1)", /i\(\) has no argument 'kept': the named arguments supported are ref, keep, drop and bin/, 9);
     expectError("y ~ i(ref = 1)", /i\(\) needs the factor variable first/, 4);
     expectError("y ~ i(g, g)", /i\(\) interacts 'g' with itself/, 9);
   });

@@ -203,7 +203,8 @@ describe("absorb fit: --vcov nw|dk, --panel-id, --lag and --ssc", () => {
     const cases: [string[], RegExp][] = [
       [["--vcov", "nw"], /needs the panel id and the time variable: --panel-id firm_id,year/],
       [["--vcov", "dk", "--panel-id", "firm_id"], /needs a time variable after the panel id/],
-      [["--panel-id", "firm_id,year"], /--panel-id and --lag go with --vcov nw or --vcov dk/],
+      [["--lag", "1"], /--lag goes with --vcov nw or --vcov dk/],
+      [["--panel-id", "firm_id"], /--panel-id must be ID,TIME/],
       [["--vcov", "nw", "--panel-id", "firm_id,year", "--lag", "x"], /--lag must be a non-negative integer/],
       [["--ssc", "k_adj=maybe"], /--ssc k_adj must be true or false/],
       [["--ssc", "stata"], /--ssc "stata" is not understood/],

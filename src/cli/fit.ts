@@ -1,10 +1,10 @@
 import { readFrame } from "../data/read.js";
 import { checkRowsFit, modelColumns } from "../data/size-check.js";
 import { parsePredicate, evaluatePredicate } from "../data/predicate.js";
-import { parseFormula } from "../formula/parse.js";
+import { formulaColumns, parseFormula, type ModelSpec } from "../formula/parse.js";
 import { InputError } from "../errors.js";
 import { parseCommandArgs, requireOption, numberOption, integerOption } from "./args.js";
-import { parseCliVcov, vcovColumns } from "./vcov-panel.js";
+import { parseCliVcov, parsePanelIdFlag, vcovColumns } from "./vcov-panel.js";
 import { parseSscFlag } from "../inference/ssc.js";
 import { Progress } from "./progress.js";
 import { dataSourceOption, describeSource } from "./data-source.js";
@@ -26,6 +26,7 @@ Options:
                                         (*, ?, [..], ** for any folders), read as one table
   --vcov iid|hetero|cluster:COL[+COL]   variance (default iid); two-way: cluster:firm_id+industry
   --vcov nw|dk --panel-id ID,TIME       Newey–West / Driscoll–Kraay for panels (t df = periods − 1)
+  --panel-id ID,TIME                    the panel of the formula's l(), f(), d() (with any --vcov)
   --lag N                               their lag (default floor(periods^(1/4)), as fixest)
   --ssc reghdfe|fixest|KEY=VALUE,...    small-sample corrections, e.g.
                                         k_adj=true,fixef_k=nested,g_adj=true,t_df=min (fixest's)
@@ -74,8 +75,8 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
   const started = performance.now();
   const data = dataSourceOption("fit", values.data, values["data-glob"]);
   const formula = requireOption("fit", values.formula, "--formula", '--formula "dvar ~ robot | firm_id + year"');
-  const spec = parseFormula(formula);
   const vcov = parseCliVcov(values.vcov, values["panel-id"], values.lag);
+  const panelId = values["panel-id"] === undefined ? undefined : parsePanelIdFlag(values["panel-id"]);
   const ssc = values.ssc === undefined ? undefined : parseSscFlag(values.ssc);
   const predicate = values.where === undefined ? null : parsePredicate(values.where);
   const fixefRm = values["fixef-rm"];
@@ -88,8 +89,9 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
   }
   const progress = new Progress(!values.json && !values.quiet);
   const columns = new Set([
-    ...spec.variables,
+    ...formulaColumns(formula),
     ...vcovColumns(vcov),
+    ...(panelId ?? []),
     ...(values.weights ? [values.weights] : []),
     ...(predicate ? predicate.columns : []),
   ]);
@@ -99,12 +101,14 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
   progress.phase(`reading ${describeSource(data)}`);
   // The estimator's modules load while DuckDB reads (on its own threads).
   // Without --where every row is in the sample, so a file too big for the model is refused before it is read.
-  const checkRows = predicate ? undefined : (rows: number) => checkRowsFit(rows, modelColumns(spec), `"${data}"`);
+  const spec = predicate ? undefined : specBeforeRead(formula);
+  const checkRows = spec === undefined ? undefined : (rows: number) => checkRowsFit(rows, modelColumns(spec), `"${describeSource(data)}"`);
   const [frame, { feols }] = await Promise.all([readFrame(data, [...columns], { checkRows }), import("../estimators/feols.js")]);
   const readMs = performance.now() - started;
   progress.phase(`estimating on ${frame.nrows.toLocaleString("en-US")} rows`, frame.nrows >= 2_000_000);
   const result = await feols(frame, formula, {
     vcov,
+    panelId,
     ssc,
     weights: values.weights,
     subset: predicate ? evaluatePredicate(predicate, frame) : undefined,
@@ -127,4 +131,17 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
     timing_ms: { read: readMs, estimate: result.timings.estimate, total: totalMs },
   };
   return { stdout: JSON.stringify(json) };
+}
+
+/**
+ * The model as far as the formula alone tells, for the size check before the read; a formula that
+ * needs the data's columns to be judged (one naming a column the file lacks) is reported by the
+ * fit, with the columns known.
+ */
+function specBeforeRead(formula: string): ModelSpec | undefined {
+  try {
+    return parseFormula(formula);
+  } catch {
+    return undefined;
+  }
 }

@@ -216,6 +216,9 @@ export function checkSeed(what: string, v: number | undefined): number {
 export function treatmentModel(what: string, formula: string, named: string | undefined): { spec: ModelSpec; treatment: string } {
   const spec = parseFormula(formula);
   if (spec.endogenous.length > 0) throw new InputError("formula", `${what}: IV formulas are not supported; give "y ~ x + controls | fixed effects"`);
+  if (spec.derived.length > 0) {
+    throw new InputError("formula", `${what}: transforms (${spec.derived.map((d) => d.name).join(", ")}) are not supported here; add them to the data as columns and use their names`);
+  }
   const first = spec.terms[0];
   const treatment = named ?? (first?.kind === "variable" ? first.name : undefined);
   if (treatment === undefined) {

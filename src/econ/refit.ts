@@ -8,7 +8,6 @@ import { ABSORBED_TOL, COLLINEAR_TOL } from "../estimators/least-squares.js";
 import { choleskyDropping, solveFactor } from "../linalg/cholesky.js";
 import type { Frame, NumericColumn } from "../data/frame.js";
 import { designColumns } from "../estimators/design.js";
-import { formatName } from "../formula/lexer.js";
 import type { ModelSpec, Term } from "../formula/parse.js";
 
 /**
@@ -156,7 +155,7 @@ export function completeCases(frame: Frame, columns: readonly string[], base: Ui
 
 /** A normalised single-model formula in three pieces: "lhs", "rhs" (regressors) and the rest (" | fe …" or ""). */
 export function formulaPieces(spec: ModelSpec): { lhs: string; rhs: string; rest: string } {
-  const lhs = formatName(spec.depvar);
+  const lhs = spec.formula.slice(0, spec.formula.indexOf(" ~ "));
   const after = spec.formula.slice(lhs.length + 3);
   const bar = after.indexOf(" | ");
   return bar < 0 ? { lhs, rhs: after, rest: "" } : { lhs, rhs: after.slice(0, bar), rest: after.slice(bar) };

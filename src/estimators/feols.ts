@@ -1,5 +1,4 @@
 import { toFrame, type DataInput } from "../data/input.js";
-import { selectColumns } from "../data/select.js";
 import { parseFormula, type ModelSpec } from "../formula/parse.js";
 import { EstimationError, InputError } from "../errors.js";
 import { computeVcov } from "../inference/vcov.js";
@@ -8,6 +7,7 @@ import { coefficientTable } from "../inference/coefficients.js";
 import { withArena } from "../engine/shared.js";
 import { checkThreads } from "../engine/pool.js";
 import { buildSample, type Sample } from "./sample.js";
+import { modelFrame } from "./model-frame.js";
 import { buildModelMatrix, columnPtr, type ModelMatrix } from "./model-matrix.js";
 import { absorbFixedEffects, absorbOptions, type AbsorbOutcome } from "./absorb-effects.js";
 import { ABSORBED_TOL, CONDITION_WARNING, leastSquares } from "./least-squares.js";
@@ -50,17 +50,17 @@ export function feols(data: DataInput, formula: string, options: FeolsOptions = 
  */
 export async function fitOls(data: DataInput, formula: string, options: FeolsOptions, hook?: FitHook): Promise<FeolsResult> {
   const started = performance.now();
-  const spec = parseFormula(formula);
+  const data0 = toFrame(data);
+  // Columns are checked before the formula is expanded: a typo in x0*…*x25 is reported as such.
+  const spec = parseFormula(formula, data0.columns);
   checkOptions(options);
   const ssc: SmallSample = resolveSsc(options.ssc);
-  const frame = toFrame(data);
-  const vreq = vcovRequest(options.vcov);
-  const used = [...spec.variables, ...vreq.clusters, ...(options.weights ? [options.weights] : [])];
-  selectColumns(frame, [...new Set(used)], "the data");
+  const vreq = vcovRequest(options.vcov, options.panelId);
+  const frame = modelFrame(data0, [spec], vreq, options);
   const sample = buildSample({
     frame,
     numeric: numericColumns(spec),
-    categorical: spec.terms.flatMap((t) => (t.kind === "factor" ? [t.variable] : [])),
+    categorical: factorColumns(spec),
     fixedEffects: spec.fixedEffects,
     clusters: vreq.clusters,
     weights: options.weights ?? null,
@@ -124,8 +124,11 @@ export async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regres
       if (!(within > ABSORBED_TOL * m.rawSpread[c + 1])) absorbedCols.add(c);
     }
   }
-  if (p === 0) throw new EstimationError("singular", `the model has no regressors to estimate: "${spec.formula}"`);
-  const ls = leastSquares(k, arena, { n: m.n, y: columnPtr(m, 0), x: columnPtr(m, 1), p, w: m.weights, absorbed: absorbedCols, names: regressors });
+  if (p === 0 && !hasFe) throw new EstimationError("singular", `the model has no regressors to estimate: "${spec.formula}"`);
+  // y ~ 1 | fe: no coefficients; the residuals are the demeaned y.
+  const ls = p === 0
+    ? { kept: [], dropped: [], beta: new Float64Array(0), bread: new Float64Array(0), resid: columnPtr(m, 0), ssr: k.dot(m.n, columnPtr(m, 0), columnPtr(m, 0), m.weights), condition: 0 }
+    : leastSquares(k, arena, { n: m.n, y: columnPtr(m, 0), x: columnPtr(m, 1), p, w: m.weights, absorbed: absorbedCols, names: regressors });
   const keptNames = ls.kept.map((c) => regressors[c]);
   const droppedCollinear = ls.dropped.map((c) => regressors[c]);
   const effects = effectSizes(vreq, sample);
@@ -191,6 +194,11 @@ export function numericColumns(spec: ModelSpec): string[] {
     else if (t.by) cols.push(t.by);
   }
   return [...new Set([...cols, ...spec.endogenous, ...spec.instruments])];
+}
+
+/** Columns the model uses as categories (the variables of i() and factor()). */
+export function factorColumns(spec: ModelSpec): string[] {
+  return spec.terms.flatMap((t) => (t.kind === "factor" ? [t.variable] : []));
 }
 
 export function normaliseSubset(s: Uint8Array | readonly boolean[], nrows: number): Uint8Array {

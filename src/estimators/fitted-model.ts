@@ -1,6 +1,6 @@
 import type { Level } from "../data/encode.js";
 import type { Frame } from "../data/frame.js";
-import type { Term } from "../formula/parse.js";
+import type { DerivedColumn, Term } from "../formula/parse.js";
 
 /**
  * What a fit keeps for post-estimation (fixef, residuals, fitted values, predict): the
@@ -23,6 +23,8 @@ export interface FittedModel {
   readonly depvar: string;
   /** Exogenous terms of the formula and whether an intercept was estimated. */
   readonly terms: readonly Term[];
+  /** The columns the formula computes (transforms), recomputed for new data. */
+  readonly derived: readonly DerivedColumn[];
   readonly intercept: boolean;
   /** Endogenous regressors (IV), in formula order. */
   readonly endogenous: readonly string[];

@@ -1,13 +1,13 @@
 import type { Column, Frame } from "../data/frame.js";
 import { toFrame, type DataInput } from "../data/input.js";
-import { missingColumnsError, selectColumns } from "../data/select.js";
+import { missingColumnsError } from "../data/select.js";
 import { encodeColumn, type Level } from "../data/encode.js";
-import { formatName } from "../formula/lexer.js";
-import { parseMultiFormula, type ModelSpec, type Term } from "../formula/parse.js";
+import { parseMultiFormula, termKey, type ModelSpec } from "../formula/parse.js";
 import { AbsorbError, InputError } from "../errors.js";
 import { resolveSsc } from "../inference/ssc.js";
 import { withArena } from "../engine/shared.js";
-import { checkOptions, feols, normaliseSubset, numericColumns, solveDemeaned } from "./feols.js";
+import { checkOptions, factorColumns, feols, normaliseSubset, numericColumns, solveDemeaned } from "./feols.js";
+import { modelFrame } from "./model-frame.js";
 import { buildSample, type Sample } from "./sample.js";
 import { designColumns } from "./design.js";
 import { centredSquares, columnPtr, type ModelMatrix } from "./model-matrix.js";
@@ -122,13 +122,13 @@ export class FeolsMulti implements Iterable<MultiFit> {
  * every model the formula expands to, on every sample asked for.
  */
 export async function feolsMulti(data: DataInput, formula: string, options: MultiOptions = {}): Promise<FeolsMulti> {
-  const specs = parseMultiFormula(formula);
+  const frame = toFrame(data);
+  const specs = parseMultiFormula(formula, frame.columns);
   checkOptions(options);
   if (options.split !== undefined && options.fsplit !== undefined) {
     throw new InputError("option", `give split or fsplit, not both (got split "${options.split}" and fsplit "${options.fsplit}")`);
   }
   const splitVar = options.split ?? options.fsplit ?? null;
-  const frame = toFrame(data);
   if (splitVar !== null) {
     if (typeof splitVar !== "string" || splitVar === "") throw new InputError("option", `split must name a column (got ${JSON.stringify(splitVar)})`);
     if (!frame.columns.has(splitVar)) {
@@ -187,7 +187,7 @@ export function splitMasks(col: Column, base: Uint8Array | null): { level: Level
 
 function rhsOf(spec: ModelSpec): string {
   const f = spec.formula;
-  const afterTilde = f.slice(formatName(spec.depvar).length + 3);
+  const afterTilde = f.slice(f.indexOf(" ~ ") + 3);
   const bar = afterTilde.indexOf(" | ");
   return bar < 0 ? afterTilde : afterTilde.slice(0, bar);
 }
@@ -202,21 +202,15 @@ function labelOf(sample: MultiSample | null, spec: ModelSpec, manyLhs: boolean, 
 
 function isMissing(col: Column, r: number): boolean {
   if (col.kind === "numeric") {
-    const x = col.values[r];
-    return x !== x;
+    // A transform's infinite value (log 0) removes the row as a missing one does.
+    return !Number.isFinite(col.values[r]);
   }
   return col.codes[r] < 0;
 }
 
 /** Columns whose missing values remove rows from a model's sample (the weights and clusters are common to all). */
 function sampleColumns(spec: ModelSpec): string[] {
-  return [...new Set([...numericColumns(spec), ...spec.terms.flatMap((t) => (t.kind === "factor" ? [t.variable] : [])), ...spec.fixedEffects.flatMap((fe) => fe.variables)])];
-}
-
-function termKey(t: Term): string {
-  if (t.kind === "variable") return `v:${t.name}`;
-  if (t.kind === "interaction") return `x:${[...t.variables].sort().join(":")}`;
-  return `i:${t.variable}|${t.by ?? ""}|${t.ref === null ? "" : typeof t.ref + ":" + String(t.ref)}`;
+  return [...new Set([...numericColumns(spec), ...factorColumns(spec), ...spec.fixedEffects.flatMap((fe) => fe.variables)])];
 }
 
 function sameMask(a: Uint8Array, b: Uint8Array): boolean {
@@ -236,9 +230,7 @@ export async function estimateSpecs(
   subset: Uint8Array | null,
   labelOfSpec: (i: number) => string = (i) => specs[i].formula,
 ): Promise<FeolsResult[]> {
-  const vreq = vcovRequest(options.vcov);
-  const used = [...specs.flatMap((s) => s.variables), ...vreq.clusters, ...(options.weights ? [options.weights] : [])];
-  selectColumns(frame, [...new Set(used)], "the data");
+  frame = modelFrame(frame, specs, vcovRequest(options.vcov, options.panelId), options);
   const results: FeolsResult[] = new Array(specs.length);
   const n = frame.nrows;
   const base = subset ?? new Uint8Array(n).fill(1);
@@ -315,13 +307,13 @@ async function estimateGroup(
   labelOfSpec: (j: number) => string,
 ): Promise<FeolsResult[]> {
   const started = performance.now();
-  const vreq = vcovRequest(options.vcov);
+  const vreq = vcovRequest(options.vcov, options.panelId);
   const ssc = resolveSsc(options.ssc);
   const first = specs[0];
   const sample: Sample = buildSample({
     frame,
     numeric: [...new Set(specs.flatMap(numericColumns))],
-    categorical: [...new Set(specs.flatMap((s) => s.terms.flatMap((t) => (t.kind === "factor" ? [t.variable] : []))))],
+    categorical: [...new Set(specs.flatMap(factorColumns))],
     fixedEffects: first.fixedEffects,
     clusters: vreq.clusters,
     weights: options.weights ?? null,

@@ -3,14 +3,15 @@ import type { SscOption } from "../inference/ssc.js";
 
 /**
  * How the variance is estimated; every result names it. Newey–West and Driscoll–Kraay need the
- * panel id and the time variable, `{ type: "NW", panelId: ["firm_id", "year"], lag: 1 }`; the lag
+ * panel id and the time variable, `{ type: "NW", panelId: ["firm_id", "year"], lag: 1 }` (or the
+ * fit's panelId option); a cluster may be an interaction, `{ cluster: "exporter^importer" }`; the lag
  * defaults to ⌊T^(1/4)⌋ for T time periods (fixest's rule) and lags count observed periods.
  */
 export type VcovOption =
   | "iid"
   | "hetero"
   | { readonly cluster: string | readonly string[] }
-  | { readonly type: "NW" | "DK" | "nw" | "dk"; readonly panelId: readonly string[]; readonly lag?: number };
+  | { readonly type: "NW" | "DK" | "nw" | "dk"; readonly panelId?: readonly string[]; readonly lag?: number };
 
 export interface FeolsOptions {
   /** Default "iid" (fixest ≥ 0.13, pyfixest, reghdfe). */
@@ -33,6 +34,11 @@ export interface FeolsOptions {
   readonly threads?: number;
   /** Small-sample corrections: "fixest" (the default), "reghdfe", or any of { kAdj, fixefK, gAdj, tDf }. */
   readonly ssc?: SscOption;
+  /**
+   * The panel, [id, time]: lags l(x, k), leads f(x, k) and differences d(x, k) in the formula are
+   * taken along it (by time value), and a Newey–West / Driscoll–Kraay vcov without its own uses it.
+   */
+  readonly panelId?: readonly [string, string];
 }
 
 export const DEFAULTS = { tol: 1e-8, maxIter: 10_000 } as const;

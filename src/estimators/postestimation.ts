@@ -8,7 +8,8 @@ import type { Kernels } from "../engine/kernels.js";
 import { allocScratch, demeanColumn, exactFactor, type DemeanMethod, type DemeanPlan } from "../engine/demean.js";
 import { buildCgPlan } from "../engine/cg.js";
 import { InputError } from "../errors.js";
-import { designColumns } from "./design.js";
+import { designColumns, explicitReferences } from "./design.js";
+import { withDerivedColumns } from "../formula/evaluate.js";
 import type { Sample } from "./sample.js";
 import type { FeolsResult } from "./result.js";
 import type { FittedModel, FixedEffectEstimates } from "./fitted-model.js";
@@ -75,7 +76,8 @@ export function fittedModel(k: Kernels, q: FittedModelRequest): FittedModel {
   };
   return {
     depvar: spec.depvar,
-    terms: spec.terms,
+    terms: explicitReferences(frame, spec.terms, rows),
+    derived: spec.derived,
     intercept: spec.intercept,
     endogenous: spec.endogenous,
     regressors: q.regressors,
@@ -88,7 +90,7 @@ export function fittedModel(k: Kernels, q: FittedModelRequest): FittedModel {
     data: {
       nrows: frame.nrows,
       columns: new Map(
-        [...new Set([spec.depvar, ...spec.variables.filter((v) => !spec.instruments.includes(v) || spec.endogenous.includes(v))])]
+        [...new Set([spec.depvar, ...spec.derived.map((d) => d.name), ...spec.variables.filter((v) => !spec.instruments.includes(v) || spec.endogenous.includes(v))])]
           .filter((c) => frame.columns.has(c))
           .map((c) => [c, frame.columns.get(c)!] as const),
       ),
@@ -244,7 +246,8 @@ export interface Prediction {
  */
 export function predict(fit: FeolsResult, newdata: DataInput): Prediction {
   const m = modelOf(fit);
-  const frame = toFrame(newdata);
+  // Transforms are recomputed on the new rows (lags would need a panel and are refused).
+  const frame = withDerivedColumns(toFrame(newdata), m.derived, null);
   return linearPredictor(m, frame, null);
 }
 

@@ -147,7 +147,7 @@ export function buildSample(req: SampleRequest): Sample {
     ...req.numeric,
     ...req.categorical,
     ...req.fixedEffects.flatMap((fe) => fe.variables),
-    ...req.clusters,
+    ...req.clusters.flatMap(clusterVariables),
   ]);
   for (const name of mustExist) dropped.missing += dropMissing(column(name), keep);
   for (const name of new Set(req.numeric)) dropped.nonFinite += dropInfinite(column(name) as NumericColumn, keep);
@@ -209,8 +209,8 @@ export function buildSample(req: SampleRequest): Sample {
   }
   // A cluster variable that is also a fixed effect (firm effects, clustered by firm) shares its codes.
   const clusters = req.clusters.map((name) => {
-    const same = fes.find((fe) => fe.variables.length === 1 && fe.variables[0] === name);
-    return same ? { ...same, name } : { name, ...encodeColumn(column(name), rows) };
+    const same = fes.find((fe) => fe.name === name);
+    return same ? { ...same, name } : { name, ...compact(interact(clusterVariables(name).map((v) => encodeColumn(column(v), rows, false))), null) };
   });
   // One cluster leaves no between-cluster variation: the clustered variance would be 0/0.
   for (const c of clusters) {
@@ -223,6 +223,11 @@ export function buildSample(req: SampleRequest): Sample {
     }
   }
   return { rows, dropped, fixedEffects: fes, clusters, weights };
+}
+
+/** "exporter^importer" clusters by the combinations of the two columns, as in fixest. */
+export function clusterVariables(name: string): string[] {
+  return name.split("^");
 }
 
 function selectRows(rows: Int32Array, keep: Uint8Array): Int32Array {

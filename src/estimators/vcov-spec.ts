@@ -18,7 +18,8 @@ export interface VcovSpec {
   readonly lag?: number;
 }
 
-export function vcovRequest(v: VcovOption | undefined): VcovSpec {
+/** `fallbackPanel` (the fit's panelId option) stands in for a Newey–West / Driscoll–Kraay vcov's own. */
+export function vcovRequest(v: VcovOption | undefined, fallbackPanel?: readonly string[]): VcovSpec {
   if (v === undefined || v === "iid") return { type: "iid", clusters: [] };
   if (v === "hetero") return { type: "hetero", clusters: [] };
   if (typeof v === "object" && v !== null && "cluster" in v) {
@@ -30,7 +31,7 @@ export function vcovRequest(v: VcovOption | undefined): VcovSpec {
     const type = v.type.toLowerCase() as "nw" | "dk";
     const label = type === "nw" ? "Newey–West" : "Driscoll–Kraay";
     const example = `{ type: "${type.toUpperCase()}", panelId: ["firm_id", "year"] }`;
-    const ids = "panelId" in v && Array.isArray(v.panelId) ? (v.panelId as unknown[]) : null;
+    const ids = "panelId" in v && Array.isArray(v.panelId) ? (v.panelId as unknown[]) : fallbackPanel ? [...fallbackPanel] : null;
     if (!ids || ids.length === 0) {
       throw new InputError("option", `vcov ${label} needs a panel id and a time variable, e.g. ${example} (CLI: --panel-id firm_id,year)`);
     }

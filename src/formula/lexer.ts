@@ -14,7 +14,9 @@ export interface Token {
   readonly pos: number;
 }
 
-const OPERATORS = "~+-*:^|(),=";
+const OPERATORS = "~+-*/:^|(),=<>!&";
+/** Two-character operators, tried before the one-character ones. */
+const PAIRS = [">=", "<=", "==", "!="];
 const IDENT_START = /[A-Za-z_.]/;
 const IDENT_PART = /[A-Za-z0-9_.]/;
 const DIGIT = /[0-9]/;
@@ -44,6 +46,9 @@ export function tokenize(text: string): Token[] {
     const c = text[i]!;
     if (/\s/.test(c)) {
       i++;
+    } else if (PAIRS.includes(text.slice(i, i + 2))) {
+      tokens.push({ kind: "op", value: text.slice(i, i + 2), pos: i });
+      i += 2;
     } else if (OPERATORS.includes(c)) {
       tokens.push({ kind: "op", value: c, pos: i });
       i++;

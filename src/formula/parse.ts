@@ -3,17 +3,54 @@
  *
  *   depvar ~ regressors [| fixed effects] [| endogenous ~ instruments]
  *
- * with interactions (x:z, x*z), factor expansion i(var, [x], ref = v), interacted fixed effects
- * (fe1^fe2) and fixest's multiple estimation: c(y1, y2) on the left, one of sw/csw/sw0/csw0 on
- * the right. Every mistake is an InputError("formula") pointing at the offending position.
+ * with interactions (x:z, x*z), factors i(var, [x], ref, keep, drop, bin) and factor(var),
+ * transforms wherever a variable may stand (log(x), I(x^2), poly(x, 2, raw = TRUE), panel
+ * lags l(x, k), leads f(x, k), differences d(x, k)), interacted fixed effects (fe1^fe2) and
+ * fixest's multiple estimation: c(y1, y2) on the left, one of sw/csw/sw0/csw0 on the right.
+ * Every mistake is an InputError("formula") pointing at the offending position.
  */
+import type { Column } from "../data/frame.js";
+import type { Level } from "../data/encode.js";
+import { missingColumnsError } from "../data/select.js";
 import { InputError } from "../errors.js";
+import type { DerivedColumn } from "./evaluate.js";
+import { deparse, expressionColumns, formatNumber, lagName, MATH_FUNCTIONS, usesPanel, type BinaryOp, type Expr, type MathFunction } from "./expression.js";
 import { formatName, formulaError, tokenize, type Token } from "./lexer.js";
+
+export type { Level } from "../data/encode.js";
+export type { DerivedColumn } from "./evaluate.js";
+
+/** Levels of an i() factor grouped into one (`bin = list("early" = c(2000, 2001))`). */
+export interface FactorBin {
+  readonly label: Level;
+  readonly values: readonly Level[];
+}
 
 export type Term =
   | { kind: "variable"; name: string }
   | { kind: "interaction"; variables: string[] }
-  | { kind: "factor"; variable: string; ref: string | number | null; by: string | null };
+  | {
+      kind: "factor";
+      /**
+       * i(var) names dummies "var::level"; factor(var) names them "factor(var)level"; a logical
+       * regressor such as I(x > 0) is a factor too, as in fixest: "I(x > 0)TRUE".
+       */
+      style: "i" | "factor" | "logical";
+      variable: string;
+      by: string | null;
+      /** Levels without a dummy (the references), null when none was given. */
+      ref: Level[] | null;
+      /** Only these levels get dummies (after binning). */
+      keep: Level[] | null;
+      /** These levels get no dummy. */
+      drop: Level[] | null;
+      bin: FactorBin[] | null;
+      /**
+       * No reference given and the dummies would sum to the intercept or a fixed effect: the
+       * first level goes, as fixest drops it (and does not report it as collinear).
+       */
+      dropFirst: boolean;
+    };
 
 export interface FixedEffect {
   variables: string[];
@@ -24,6 +61,7 @@ export interface FixedEffect {
 export interface ModelSpec {
   /** This single model's formula, normalised. */
   formula: string;
+  /** The dependent variable's column (a derived column's name, e.g. "log(assets)", for a transform). */
   depvar: string;
   /** Exogenous regressors, in order. */
   terms: Term[];
@@ -32,19 +70,29 @@ export interface ModelSpec {
   fixedEffects: FixedEffect[];
   endogenous: string[];
   instruments: string[];
-  /** Every data column the model uses, deduplicated, in first-use order. */
+  /** Every data column the model reads, deduplicated, in first-use order (the sources of transforms, not the transforms). */
   variables: string[];
+  /** Columns the model computes from the data (transforms, lags), in first-use order. */
+  derived: DerivedColumn[];
 }
+
+/** Most regressors one model may expand to (x0*x1*…*x13 alone is 16,383): beyond, the formula is refused before anything is built. */
+export const MAX_TERMS = 10_000;
 
 type MultiOp = "sw" | "csw" | "sw0" | "csw0";
 const MULTI_OPS: readonly string[] = ["sw", "csw", "sw0", "csw0"];
+const LAG_OPS: readonly string[] = ["l", "f", "d"];
 
 /** Where each supported function may appear, for the message when it is used elsewhere. */
 const FUNCTION_PLACES: ReadonlyMap<string, string> = new Map([
   ["i", "i() is only allowed among the regressors, left of the first '|'"],
+  ["factor", "factor() is only allowed among the regressors, left of the first '|'"],
   ["c", "c() is only allowed around the dependent variables, left of '~'"],
   ...MULTI_OPS.map((op) => [op, `${op}() must be a term of its own among the regressors, left of the first '|'`] as const),
 ]);
+
+const SUPPORTED =
+  "i(), factor(), I(), poly(), log(), exp(), sqrt(), abs(), log1p(), expm1(), log2(), log10(), l(), f(), d(), sw(), csw(), sw0(), csw0() and c()";
 
 // Positions travel with parsed pieces so that checks made after parsing can still point at them.
 interface LocatedName {
@@ -55,13 +103,18 @@ interface LocatedTerm {
   term: Term;
   pos: number;
 }
+/** a*b*c before expansion: each factor a group of terms (l(x, 0:2) is three). */
+interface Product {
+  groups: LocatedTerm[][];
+  pos: number;
+}
 interface Multi {
   op: MultiOp;
   pos: number;
-  /** One sum of terms per argument. */
-  options: LocatedTerm[][];
+  /** One sum of products per argument. */
+  options: Product[][];
 }
-type RhsItem = LocatedTerm | Multi;
+type RhsItem = Product | Multi;
 
 interface ParsedFormula {
   depvars: LocatedName[];
@@ -73,11 +126,17 @@ interface ParsedFormula {
   fixedEffects: { fe: FixedEffect; pos: number }[];
   endogenous: LocatedName[];
   instruments: LocatedName[];
+  /** Every data column named anywhere, for the check made before anything is expanded. */
+  columns: LocatedName[];
+  derived: ReadonlyMap<string, DerivedColumn>;
 }
 
+/** The data's columns, when known: names are checked against them before products are expanded. */
+export type KnownColumns = ReadonlyMap<string, Column>;
+
 /** Parses a formula that describes exactly one model. */
-export function parseFormula(text: string): ModelSpec {
-  const specs = parseMultiFormula(text);
+export function parseFormula(text: string, columns?: KnownColumns): ModelSpec {
+  const specs = parseMultiFormula(text, columns);
   if (specs.length > 1) {
     throw new InputError(
       "formula",
@@ -89,17 +148,37 @@ export function parseFormula(text: string): ModelSpec {
 }
 
 /** Parses a formula and expands multiple estimation: one spec per dependent variable, then per sw/csw step. */
-export function parseMultiFormula(text: string): ModelSpec[] {
+export function parseMultiFormula(text: string, columns?: KnownColumns): ModelSpec[] {
   const parsed = new Parser(text).parse();
+  if (columns) {
+    const missing = parsed.columns.filter((c) => !columns.has(c.name)).map((c) => c.name);
+    if (missing.length > 0) throw missingColumnsError(missing, [...columns.keys()], "the data");
+  }
+  const fixed = parsed.rhs.filter((item): item is Product => !("options" in item)).map((p) => ({ p, count: productSize(p) }));
   return parsed.depvars.flatMap((depvar) =>
     alternatives(parsed.multi).map((alternative) => {
-      const terms = parsed.rhs.flatMap((item) => ("options" in item ? alternative : [item]));
+      const count = fixed.reduce((s, f) => s + f.count, 0) + alternative.reduce((s, p) => s + productSize(p), 0);
+      if (count > MAX_TERMS) {
+        const largest = [...fixed.map((f) => f.p), ...alternative].reduce((a, b) => (productSize(b) > productSize(a) ? b : a));
+        throw formulaError(
+          text,
+          largest.pos,
+          `the regressors expand to more than the ${MAX_TERMS} terms allowed (a product a*b*… of k factors has 2^k − 1 terms; ` +
+            `this one, of ${largest.groups.length} factors, has ${sizeText(largest)}): write the interactions you need with ':' instead of '*'`,
+        );
+      }
+      const terms = parsed.rhs.flatMap((item) => ("options" in item ? alternative : [item]).flatMap(expandProduct));
       return buildSpec(text, parsed, depvar, terms);
     }),
   );
 }
 
-/** Name of a term's coefficient; for factors the prefix fixest puts before each level ("region::"). */
+/** The data columns a formula reads, without expanding it (what a reader must load). */
+export function formulaColumns(text: string): string[] {
+  return [...new Set(new Parser(text).parse().columns.map((c) => c.name))];
+}
+
+/** Name of a term's coefficient; for factors the prefix fixest puts before each level ("region::", "factor(region)"). */
 export function termName(t: Term): string {
   switch (t.kind) {
     case "variable":
@@ -107,7 +186,7 @@ export function termName(t: Term): string {
     case "interaction":
       return t.variables.join(":");
     case "factor":
-      return `${t.variable}::`;
+      return t.style === "i" ? `${t.variable}::` : t.style === "factor" ? `factor(${t.variable})` : t.variable;
   }
 }
 
@@ -128,22 +207,63 @@ function productTerm(variables: string[]): Term {
   return unique.length === 1 ? { kind: "variable", name: unique[0]! } : { kind: "interaction", variables: unique };
 }
 
-function formatTerm(t: Term): string {
-  if (t.kind !== "factor") return termVariables(t).map(formatName).join(":");
-  const args = [formatName(t.variable)];
-  if (t.by !== null) args.push(formatName(t.by));
-  if (typeof t.ref === "number") args.push(`ref = ${t.ref}`);
-  if (typeof t.ref === "string") args.push(t.ref.includes('"') ? `ref = '${t.ref}'` : `ref = "${t.ref}"`);
+/** Terms of a product: every non-empty choice of its factors, main effects first (R's order). */
+function productSize(p: Product): number {
+  return p.groups.reduce((s, g) => s * (1 + g.length), 1) - 1;
+}
+
+function sizeText(p: Product): string {
+  const size = productSize(p);
+  if (size <= Number.MAX_SAFE_INTEGER) return String(size);
+  return p.groups.every((g) => g.length === 1) ? `2^${p.groups.length} − 1` : "more than 2^53";
+}
+
+function expandProduct(p: Product): LocatedTerm[] {
+  if (p.groups.length === 1) return p.groups[0]!;
+  const masks = Array.from({ length: 2 ** p.groups.length - 1 }, (_, k) => k + 1);
+  masks.sort((a, b) => bitCount(a) - bitCount(b)); // stable: same-order terms stay in written order
+  return masks.flatMap((mask) => crossTerms(p.groups.filter((_, j) => (mask >> j) & 1)));
+}
+
+/** x:l(z, 0:1) is x:z + x:l(z, 1): one term per choice of one term from each group. */
+function crossTerms(groups: LocatedTerm[][]): LocatedTerm[] {
+  let out: { vars: string[]; pos: number }[] = [{ vars: [], pos: groups[0]![0]!.pos }];
+  for (const g of groups) out = out.flatMap((o) => g.map((t) => ({ vars: [...o.vars, ...termVariables(t.term)], pos: o.pos })));
+  return out.map((o) => ({ term: productTerm(o.vars), pos: o.pos }));
+}
+
+function formatLevel(v: Level): string {
+  if (typeof v === "number") return formatNumber(v);
+  return v.includes('"') ? `'${v}'` : `"${v}"`;
+}
+
+function formatLevels(vs: readonly Level[]): string {
+  return vs.length === 1 ? formatLevel(vs[0]!) : `c(${vs.map(formatLevel).join(", ")})`;
+}
+
+/** Normalised source of a term; `ref` writes a column (a transform as its call). */
+function formatTerm(t: Term, ref: (name: string) => string): string {
+  if (t.kind !== "factor") return termVariables(t).map(ref).join(":");
+  if (t.style === "factor") return `factor(${ref(t.variable)})`;
+  if (t.style === "logical") return ref(t.variable);
+  const args = [ref(t.variable)];
+  if (t.by !== null) args.push(ref(t.by));
+  if (t.ref !== null) args.push(`ref = ${formatLevels(t.ref)}`);
+  if (t.keep !== null) args.push(`keep = ${formatLevels(t.keep)}`);
+  if (t.drop !== null) args.push(`drop = ${formatLevels(t.drop)}`);
+  if (t.bin !== null) args.push(`bin = list(${t.bin.map((b) => `${formatLevel(b.label)} = ${formatLevels(b.values)}`).join(", ")})`);
   return `i(${args.join(", ")})`;
 }
 
 /** Identity of a term for deduplication: x:z and z:x are the same regressor. */
-function termKey(t: Term): string {
-  return t.kind === "interaction" ? [...t.variables].sort().join(":") : formatTerm(t);
+export function termKey(t: Term): string {
+  if (t.kind === "interaction") return `x:${[...t.variables].sort().join(":")}`;
+  if (t.kind === "variable") return `v:${t.name}`;
+  return `f:${JSON.stringify(t)}`;
 }
 
 /** The regressor sets a multiple-estimation operator stands for, in fixest's order. */
-function alternatives(multi: Multi | null): LocatedTerm[][] {
+function alternatives(multi: Multi | null): Product[][] {
   if (multi === null) return [[]];
   const { op, options } = multi;
   const steps = op === "csw" || op === "csw0" ? options.map((_, k) => options.slice(0, k + 1).flat()) : options;
@@ -155,14 +275,25 @@ function buildSpec(text: string, parsed: ParsedFormula, depvar: LocatedName, loc
     throw formulaError(text, pos, message);
   };
   const ivNames = [...parsed.endogenous, ...parsed.instruments];
+  const fixedEffects = parsed.fixedEffects.map((f) => f.fe);
+  const intercept = fixedEffects.length === 0 && !parsed.noIntercept;
   const terms: Term[] = [];
   const seen = new Set<string>();
-  for (const { term, pos } of located) {
-    const vars = termVariables(term);
+  let factorCalls = 0;
+  for (const { term: written, pos } of located) {
+    const vars = termVariables(written);
     const clash = ivNames.find((n) => vars.includes(n.name));
     if (clash) {
       const role = parsed.endogenous.includes(clash) ? "endogenous" : "an instrument";
       fail(clash.pos, `'${clash.name}' is ${role} but also an exogenous regressor (column ${pos + 1}): list it in one place only`);
+    }
+    let term = written;
+    if (term.kind === "factor") {
+      // R keeps every level of the first factor() of a model without intercept; fixest's i() keeps them all then.
+      const absorbing = intercept || fixedEffects.length > 0;
+      const collinear = term.style === "i" ? absorbing : absorbing || factorCalls > 0;
+      if (term.style !== "i") factorCalls++;
+      term = { ...term, dropFirst: term.ref === null && term.by === null && term.keep === null && collinear };
     }
     // Repeated terms (e.g. "x*z + x") are dropped, as R's terms() does.
     const key = termKey(term);
@@ -178,25 +309,31 @@ function buildSpec(text: string, parsed: ParsedFormula, depvar: LocatedName, loc
   const selfUse = uses.find((u) => u.name === depvar.name);
   if (selfUse) fail(selfUse.pos, `the dependent variable '${depvar.name}' also appears on the right of '~'`);
 
-  const fixedEffects = parsed.fixedEffects.map((f) => f.fe);
   const endogenous = parsed.endogenous.map((n) => n.name);
   const instruments = parsed.instruments.map((n) => n.name);
-  const intercept = fixedEffects.length === 0 && !parsed.noIntercept;
   if (terms.length === 0 && !intercept && fixedEffects.length === 0 && endogenous.length === 0) {
     fail(parsed.tildePos, "the model has nothing to estimate: expected a regressor, the intercept, fixed effects or an IV part");
   }
 
-  let rhs = terms.map(formatTerm).join(" + ");
+  const ref = (name: string) => parsed.derived.get(name)?.source ?? formatName(name);
+  // poly()'s columns share one source, written once.
+  let rhs = [...new Set(terms.map((t) => formatTerm(t, ref)))].join(" + ");
   if (rhs === "") rhs = intercept || fixedEffects.length > 0 ? "1" : "0";
   else if (!intercept && fixedEffects.length === 0) rhs += " - 1";
-  const parts = [`${formatName(depvar.name)} ~ ${rhs}`];
+  const parts = [`${ref(depvar.name)} ~ ${rhs}`];
   if (fixedEffects.length > 0) {
     parts.push(fixedEffects.map((fe) => fe.variables.map(formatName).join("^")).join(" + "));
   }
   if (endogenous.length > 0) {
-    parts.push(`${endogenous.map(formatName).join(" + ")} ~ ${instruments.map(formatName).join(" + ")}`);
+    parts.push(`${[...new Set(endogenous.map(ref))].join(" + ")} ~ ${[...new Set(instruments.map(ref))].join(" + ")}`);
   }
 
+  const names = [...new Set([depvar.name, ...uses.map((u) => u.name)])];
+  const derived = names.flatMap((n) => parsed.derived.get(n) ?? []);
+  const sources = (n: string) => {
+    const d = parsed.derived.get(n);
+    return d ? expressionColumns(d.expr) : [n];
+  };
   return {
     formula: parts.join(" | "),
     depvar: depvar.name,
@@ -205,8 +342,14 @@ function buildSpec(text: string, parsed: ParsedFormula, depvar: LocatedName, loc
     fixedEffects,
     endogenous,
     instruments,
-    variables: [...new Set([depvar.name, ...uses.map((u) => u.name)])],
+    variables: [...new Set(names.flatMap(sources))],
+    derived,
   };
+}
+
+/** Whether any of the model's computed columns is a lag, lead or difference (and so needs a panel). */
+export function needsPanel(spec: ModelSpec): boolean {
+  return spec.derived.some((d) => usesPanel(d.expr));
 }
 
 /** Recursive-descent parser over the token list; it only builds ParsedFormula, checks needing a whole model come later. */
@@ -214,6 +357,8 @@ class Parser {
   private readonly tokens: Token[];
   private i = 0;
   private multi: Multi | null = null;
+  private readonly columns: LocatedName[] = [];
+  private readonly derived = new Map<string, DerivedColumn>();
 
   constructor(private readonly text: string) {
     this.tokens = tokenize(text);
@@ -233,6 +378,8 @@ class Parser {
       fixedEffects: [],
       endogenous: [],
       instruments: [],
+      columns: this.columns,
+      derived: this.derived,
     };
     for (let part = 2; this.isOp("|"); part++) {
       const bar = this.next();
@@ -278,12 +425,13 @@ class Parser {
     if (this.isOp("~")) this.fail(tok.pos, "missing dependent variable: expected a column name before '~'");
     if (tok.kind === "name" && tok.value === "c" && this.isOp("(", 1)) {
       this.i += 2;
-      const depvars = this.parseNameList("a dependent variable", ",");
+      const depvars = [this.parseSingleColumn("a dependent variable")];
+      while (this.acceptSeparator(",")) depvars.push(this.parseSingleColumn("a dependent variable"));
       this.expectOp(")", "')' closing c(");
       this.rejectRepeats(depvars, "dependent variable");
       return depvars;
     }
-    return [this.expectName("the dependent variable")];
+    return [this.parseSingleColumn("the dependent variable")];
   }
 
   /** Regressors, with 0/1/-1 controlling the intercept. */
@@ -301,19 +449,19 @@ class Parser {
         else this.fail(tok.pos, "the only numbers allowed among the regressors are '1', '- 1' and '+ 0' (to keep or drop the intercept)");
       } else {
         if (sign?.value === "-") this.fail(sign.pos, "only the intercept can be removed: expected '- 1'");
-        rhs.push(...this.parseSummand());
+        rhs.push(this.parseSummand());
       }
       sign = this.acceptSeparator("+") ?? this.acceptSeparator("-");
       if (sign === null) return { rhs, noIntercept };
     }
   }
 
-  private parseSummand(): RhsItem[] {
+  private parseSummand(): RhsItem {
     const tok = this.peek();
     if (!(tok.kind === "name" && MULTI_OPS.includes(tok.value) && this.isOp("(", 1))) return this.parseProduct();
     const multi = this.parseMulti();
     if (this.isOp(":") || this.isOp("*")) this.fail(this.peek().pos, `${multi.op}() cannot be interacted: expected '+', '|' or the end of the formula after it`);
-    return [multi];
+    return multi;
   }
 
   private parseMulti(): Multi {
@@ -323,75 +471,303 @@ class Parser {
     const multi: Multi = { op: tok.value as MultiOp, pos: tok.pos, options: [] };
     this.multi = multi;
     do {
-      const option = this.parseProduct();
-      while (this.acceptSeparator("+")) option.push(...this.parseProduct());
+      const option = [this.parseProduct()];
+      while (this.acceptSeparator("+")) option.push(this.parseProduct());
       multi.options.push(option);
     } while (this.acceptSeparator(","));
     this.expectOp(")", `',' or ')' closing ${multi.op}(`);
     return multi;
   }
 
-  /** a*b*c: every non-empty product of the factors, main effects first (R's order). */
-  private parseProduct(): LocatedTerm[] {
-    const factors = [this.parseInteraction()];
-    while (this.acceptSeparator("*")) factors.push(this.parseInteraction());
-    if (factors.length === 1) return factors;
-    this.rejectFactorIn(factors, "*");
-    const masks = Array.from({ length: 2 ** factors.length - 1 }, (_, k) => k + 1);
-    masks.sort((a, b) => bitCount(a) - bitCount(b)); // stable: same-order terms stay in written order
-    return masks.map((mask) => {
-      const chosen = factors.filter((_, j) => (mask >> j) & 1);
-      return { term: productTerm(chosen.flatMap((f) => termVariables(f.term))), pos: chosen[0]!.pos };
-    });
+  /** a*b*c, kept unexpanded until the columns are checked and its size is known to be reasonable. */
+  private parseProduct(): Product {
+    const pos = this.peek().pos;
+    const groups = [this.parseInteraction()];
+    while (this.acceptSeparator("*")) groups.push(this.parseInteraction());
+    if (groups.length > 1) this.rejectFactorIn(groups.flat(), "*");
+    return { groups, pos };
   }
 
-  private parseInteraction(): LocatedTerm {
+  private parseInteraction(): LocatedTerm[] {
     const parts = [this.parseAtom()];
     while (this.acceptSeparator(":")) parts.push(this.parseAtom());
     if (parts.length === 1) return parts[0]!;
-    this.rejectFactorIn(parts, ":");
-    return { term: productTerm(parts.flatMap((p) => termVariables(p.term))), pos: parts[0]!.pos };
+    this.rejectFactorIn(parts.flat(), ":");
+    if (parts.reduce((s, g) => s * g.length, 1) > MAX_TERMS) this.fail(parts[0]![0]!.pos, `this interaction expands to more than ${MAX_TERMS} terms`);
+    return crossTerms(parts);
   }
 
-  private parseAtom(): LocatedTerm {
+  /** One factor of an interaction: i(), factor(), or the columns of a variable or transform. */
+  private parseAtom(): LocatedTerm[] {
     const tok = this.peek();
-    if (tok.kind === "name" && tok.value === "i" && this.isOp("(", 1)) return this.parseFactor();
-    const { name, pos } = this.expectName("a variable, i(...) or sw(...)");
-    return { term: { kind: "variable", name }, pos };
+    if (tok.kind === "name" && this.isOp("(", 1) && tok.value === "i") return [this.parseI()];
+    if (tok.kind === "name" && this.isOp("(", 1) && tok.value === "factor") return [this.parseFactorCall()];
+    return this.parseColumns("a variable, i(...) or sw(...)").map(({ name, pos }) => {
+      const expr = this.derived.get(name)?.expr;
+      if (expr && isLogical(expr)) {
+        return { term: { kind: "factor", style: "logical", variable: name, by: null, ref: null, keep: null, drop: null, bin: null, dropFirst: true }, pos };
+      }
+      return { term: { kind: "variable", name }, pos };
+    });
   }
 
-  /** i(var), i(var, x), with optional ref = number | "string". */
-  private parseFactor(): LocatedTerm {
+  /** A column or a transform that gives exactly one column (the left side, i()'s arguments). */
+  private parseSingleColumn(what: string): LocatedName {
+    const pos = this.peek().pos;
+    const cols = this.parseColumns(what);
+    if (cols.length !== 1) this.fail(pos, `expected ${what} (one column) but this gives ${cols.length}`);
+    return cols[0]!;
+  }
+
+  /** A column name, or a transform call (l(x, 0:2) and poly() give several columns). */
+  private parseColumns(what: string): LocatedName[] {
+    const tok = this.peek();
+    if (tok.kind !== "name" || !this.isOp("(", 1)) {
+      const { name, pos } = this.expectName(what);
+      this.columns.push({ name, pos });
+      return [{ name, pos }];
+    }
+    if (tok.value === "poly") return this.parsePoly();
+    if (LAG_OPS.includes(tok.value)) {
+      const { arg, ks, difference } = this.parseLagCall();
+      return ks.map((k) => ({ name: this.register(k === 0 && !difference ? arg : { op: "lag", arg, k, difference }), pos: tok.pos }));
+    }
+    return [{ name: this.register(this.parseCall()), pos: tok.pos }];
+  }
+
+  /** The column an expression stands for: a plain column is itself, anything else a derived column. */
+  private register(e: Expr, name = deparse(e), source = name): string {
+    if (e.op === "column") return e.name;
+    if (!this.derived.has(name)) this.derived.set(name, { name, expr: e, source });
+    return name;
+  }
+
+  /** poly(x, d, raw = TRUE): columns x, x², …, x^d named "poly(x, d, raw = TRUE)1" … as fixest prints them. */
+  private parsePoly(): LocatedName[] {
+    const tok = this.next();
+    this.next(); // "("
+    const x = this.parseExpression();
+    this.expectOp(",", "',' and the degree after poly()'s variable");
+    const degree = this.parseInteger("poly()'s degree");
+    if (degree < 1) this.fail(tok.pos, `poly()'s degree must be at least 1 (got ${degree})`);
+    let raw: string | null = null;
+    if (this.acceptSeparator(",")) {
+      const arg = this.expectName("raw = TRUE");
+      this.expectOp("=", "'=' after raw");
+      const value = this.expectName("TRUE");
+      if (arg.name !== "raw" || !["TRUE", "T"].includes(value.name)) raw = null;
+      else raw = value.name;
+    }
+    this.expectOp(")", "')' closing poly(");
+    if (raw === null) {
+      this.fail(tok.pos, "poly() without raw = TRUE (orthogonal polynomials) is not supported: write poly(x, d, raw = TRUE), or the powers with I(x^2)");
+    }
+    const call = `poly(${deparse(x)}, ${degree}, raw = ${raw})`;
+    return Array.from({ length: degree }, (_, j) => {
+      const power: Expr = j === 0 ? x : { op: "binary", fn: "^", left: x, right: { op: "number", value: j + 1 } };
+      const name = `${call}${j + 1}`;
+      if (!this.derived.has(name)) this.derived.set(name, { name, expr: power, source: call });
+      return { name, pos: tok.pos };
+    });
+  }
+
+  /** l(x), l(x, k), l(x, a:b); f() leads, d() differences. */
+  private parseLagCall(): { arg: Expr; ks: number[]; difference: boolean } {
+    const tok = this.next();
+    this.next(); // "("
+    const arg = this.parseExpression();
+    let ks = [1];
+    if (this.acceptSeparator(",")) {
+      const from = this.parseInteger(`${tok.value}()'s lag`);
+      ks = [from];
+      if (this.acceptOp(":")) {
+        const to = this.parseInteger(`the end of ${tok.value}()'s range`);
+        ks = Array.from({ length: Math.abs(to - from) + 1 }, (_, j) => from + (to >= from ? j : -j));
+      }
+    }
+    this.expectOp(")", `')' closing ${tok.value}(`);
+    return { arg, ks: tok.value === "f" ? ks.map((k) => -k) : ks, difference: tok.value === "d" };
+  }
+
+  private parseInteger(what: string): number {
+    const minus = this.acceptOp("-");
+    const tok = this.next();
+    const value = tok.kind === "number" ? Number(tok.value) * (minus ? -1 : 1) : NaN;
+    if (!Number.isInteger(value)) this.fail(minus?.pos ?? tok.pos, `expected an integer for ${what} but found ${describe(tok)}`);
+    return value;
+  }
+
+  // Arithmetic inside transforms, with R's precedence: & < comparisons < + - < * / < unary - < ^.
+  private parseExpression(): Expr {
+    let left = this.parseNot();
+    while (this.isOp("&")) {
+      this.next();
+      left = { op: "binary", fn: "&", left, right: this.parseNot() };
+    }
+    return left;
+  }
+
+  private parseNot(): Expr {
+    if (this.acceptOp("!")) return { op: "not", arg: this.parseNot() };
+    const left = this.parseSum();
+    const tok = this.peek();
+    if (tok.kind === "op" && [">", "<", ">=", "<=", "==", "!="].includes(tok.value)) {
+      this.next();
+      return { op: "binary", fn: tok.value as BinaryOp, left, right: this.parseSum() };
+    }
+    return left;
+  }
+
+  private parseSum(): Expr {
+    let left = this.parseProductExpr();
+    while (this.isOp("+") || this.isOp("-")) {
+      const fn = this.next().value as BinaryOp;
+      left = { op: "binary", fn, left, right: this.parseProductExpr() };
+    }
+    return left;
+  }
+
+  private parseProductExpr(): Expr {
+    let left = this.parseUnary();
+    while (this.isOp("*") || this.isOp("/")) {
+      const fn = this.next().value as BinaryOp;
+      left = { op: "binary", fn, left, right: this.parseUnary() };
+    }
+    return left;
+  }
+
+  private parseUnary(): Expr {
+    if (this.acceptOp("-")) return { op: "negate", arg: this.parseUnary() };
+    const base = this.parsePrimary();
+    if (!this.acceptOp("^")) return base;
+    return { op: "binary", fn: "^", left: base, right: this.parseUnary() };
+  }
+
+  private parsePrimary(): Expr {
+    const tok = this.peek();
+    if (tok.kind === "number") {
+      this.next();
+      return { op: "number", value: Number(tok.value) };
+    }
+    if (this.acceptOp("(")) {
+      const arg = this.parseExpression();
+      this.expectOp(")", "')'");
+      return { op: "paren", arg };
+    }
+    if (tok.kind === "name" && this.isOp("(", 1)) {
+      if (LAG_OPS.includes(tok.value)) {
+        const { arg, ks, difference } = this.parseLagCall();
+        if (ks.length !== 1) this.fail(tok.pos, `a range of lags gives several columns and cannot be used inside an expression: use ${tok.value}(x, k) with one k`);
+        return ks[0] === 0 && !difference ? arg : { op: "lag", arg, k: ks[0]!, difference };
+      }
+      return this.parseCall();
+    }
+    const { name, pos } = this.expectName("a variable, a number or '('");
+    this.columns.push({ name, pos });
+    return { op: "column", name };
+  }
+
+  /** I(expr) or a math function of one argument. */
+  private parseCall(): Expr {
+    const tok = this.peek();
+    if (tok.value !== "I" && !MATH_FUNCTIONS.includes(tok.value)) this.rejectCall(tok);
+    this.i += 2;
+    const arg = this.parseExpression();
+    if (this.isOp(",")) {
+      this.fail(this.peek().pos, `${tok.value}() takes one argument here${tok.value === "log" ? ": for another base use log2(), log10() or I(log(x)/log(b))" : ""}`);
+    }
+    this.expectOp(")", `')' closing ${tok.value}(`);
+    return tok.value === "I" ? { op: "I", arg } : { op: "call", fn: tok.value as MathFunction, arg };
+  }
+
+  /** factor(var): dummies for the levels, the first one the reference. */
+  private parseFactorCall(): LocatedTerm {
+    const tok = this.next();
+    this.next(); // "("
+    const variable = this.parseSingleColumn("a variable in factor()");
+    this.expectOp(")", "')' closing factor(): factor() takes one variable (use i() for references, keep or bin)");
+    return { term: { kind: "factor", style: "factor", variable: variable.name, by: null, ref: null, keep: null, drop: null, bin: null, dropFirst: true }, pos: tok.pos };
+  }
+
+  /** i(var), i(var, x), i(var, x, ref); named ref, keep, drop, bin. */
+  private parseI(): LocatedTerm {
     const tok = this.next();
     this.next(); // "("
     const vars: LocatedName[] = [];
-    let ref: string | number | null = null;
+    const named: Record<"ref" | "keep" | "drop", Level[] | null> = { ref: null, keep: null, drop: null };
+    let bin: FactorBin[] | null = null;
+    const seen = new Set<string>();
     do {
       const arg = this.peek();
       if (arg.kind === "name" && this.isOp("=", 1)) {
-        if (arg.value !== "ref") this.fail(arg.pos, `i() has no argument '${arg.value}': the only named argument supported is ref = value`);
-        if (ref !== null) this.fail(arg.pos, "ref is given twice in i()");
+        if (!["ref", "keep", "drop", "bin"].includes(arg.value)) {
+          this.fail(arg.pos, `i() has no argument '${arg.value}': the named arguments supported are ref, keep, drop and bin`);
+        }
+        if (seen.has(arg.value)) this.fail(arg.pos, `${arg.value} is given twice in i()`);
+        seen.add(arg.value);
         this.i += 2;
-        ref = this.parseRefValue();
+        if (arg.value === "bin") bin = this.parseBins();
+        else named[arg.value as "ref" | "keep" | "drop"] = this.parseLevels(arg.value);
       } else if (vars.length === 2) {
-        this.fail(arg.pos, "i() takes at most two variables, i(var, x): expected 'ref = value' or ')'");
+        if (seen.has("ref")) this.fail(arg.pos, "ref is given twice in i()");
+        seen.add("ref");
+        named.ref = this.parseLevels("ref");
       } else {
-        vars.push(this.expectName("a variable in i()"));
+        vars.push(this.parseSingleColumn("a variable in i()"));
       }
     } while (this.acceptSeparator(","));
     this.expectOp(")", "',' or ')' closing i(");
     const [variable, by] = vars;
     if (variable === undefined) this.fail(tok.pos, "i() needs the factor variable first: expected i(var) or i(var, ref = value)");
     if (by?.name === variable.name) this.fail(by.pos, `i() interacts '${variable.name}' with itself: expected a different numeric variable`);
-    return { term: { kind: "factor", variable: variable.name, by: by?.name ?? null, ref }, pos: tok.pos };
+    const term: Term = { kind: "factor", style: "i", variable: variable.name, by: by?.name ?? null, ...named, bin, dropFirst: false };
+    return { term, pos: tok.pos };
   }
 
-  private parseRefValue(): string | number {
+  /** A value, c(v1, v2, …) or a range a:b of integers. */
+  private parseLevels(what: string): Level[] {
+    if (this.peek().value === "c" && this.isOp("(", 1)) {
+      this.i += 2;
+      const values = [this.parseLevel(what)];
+      while (this.acceptSeparator(",")) values.push(this.parseLevel(what));
+      this.expectOp(")", `')' closing c( after '${what} ='`);
+      return values;
+    }
+    const first = this.parseLevel(what);
+    if (!this.isOp(":")) return [first];
+    const colon = this.next();
+    const last = this.parseLevel(what);
+    if (typeof first !== "number" || typeof last !== "number" || !Number.isInteger(first) || !Number.isInteger(last)) {
+      this.fail(colon.pos, `a range a:b after '${what} =' needs integers`);
+    }
+    const step = last >= first ? 1 : -1;
+    return Array.from({ length: Math.abs(last - first) + 1 }, (_, j) => first + step * j);
+  }
+
+  private parseLevel(what: string): Level {
     const minus = this.acceptOp("-");
     const tok = this.next();
     if (tok.kind === "number") return minus ? -Number(tok.value) : Number(tok.value);
     if (tok.kind === "string" && minus === null) return tok.value;
-    return this.fail(minus?.pos ?? tok.pos, `expected a number or a quoted string after 'ref =' but found ${describe(tok)}`);
+    return this.fail(minus?.pos ?? tok.pos, `expected a number or a quoted string after '${what} =' but found ${describe(tok)}`);
+  }
+
+  /** bin = list("label" = c(values), …) */
+  private parseBins(): FactorBin[] {
+    const tok = this.peek();
+    if (!(tok.value === "list" && this.isOp("(", 1))) {
+      this.fail(tok.pos, 'bin must be written bin = list("label" = c(value, …), …): other forms of fixest\'s bin are not supported');
+    }
+    this.i += 2;
+    const bins: FactorBin[] = [];
+    do {
+      const label = this.next();
+      if (label.kind !== "string" && label.kind !== "name" && label.kind !== "number") this.fail(label.pos, `expected a bin's label but found ${describe(label)}`);
+      this.expectOp("=", "'=' after the bin's label");
+      bins.push({ label: label.kind === "number" ? Number(label.value) : label.value, values: this.parseLevels("bin") });
+    } while (this.acceptSeparator(","));
+    this.expectOp(")", "')' closing bin = list(");
+    return bins;
   }
 
   /** fe1 + fe2^fe3 + ... */
@@ -401,6 +777,7 @@ class Parser {
     do {
       const vars = [this.expectName("a fixed-effect variable")];
       while (this.acceptSeparator("^")) vars.push(this.expectName("a fixed-effect variable"));
+      this.columns.push(...vars);
       const names = vars.map((v) => v.name);
       const fe = { fe: { variables: names, name: names.join("^") }, pos: vars[0]!.pos };
       this.rejectRepeats(vars, `variable in fixed effect '${fe.fe.name}'`);
@@ -416,9 +793,9 @@ class Parser {
 
   /** endo1 + endo2 ~ inst1 + inst2 */
   private parseIv(parsed: ParsedFormula): void {
-    const endogenous = this.parseNameList("an endogenous variable", "+");
+    const endogenous = this.parseColumnList("an endogenous variable");
     const tilde = this.expectOp("~", "'~' between the endogenous variables and the instruments");
-    const instruments = this.parseNameList("an instrument", "+");
+    const instruments = this.parseColumnList("an instrument");
     this.rejectRepeats([...endogenous, ...instruments], "variable in the IV part");
     if (instruments.length < endogenous.length) {
       const list = (names: LocatedName[]) => names.map((n) => n.name).join(", ");
@@ -433,9 +810,9 @@ class Parser {
     parsed.instruments = instruments;
   }
 
-  private parseNameList(what: string, separator: "+" | ","): LocatedName[] {
-    const names = [this.expectName(what)];
-    while (this.acceptSeparator(separator)) names.push(this.expectName(what));
+  private parseColumnList(what: string): LocatedName[] {
+    const names = this.parseColumns(what);
+    while (this.acceptSeparator("+")) names.push(...this.parseColumns(what));
     return names;
   }
 
@@ -448,13 +825,18 @@ class Parser {
   }
 
   private rejectRepeats(names: LocatedName[], what: string): void {
-    const repeat = names.find((n, k) => names.findIndex((m) => m.name === n.name) < k);
-    if (repeat) this.fail(repeat.pos, `'${repeat.name}' is listed twice as a ${what}`);
+    const seen = new Set<string>();
+    for (const n of names) {
+      if (seen.has(n.name)) this.fail(n.pos, `'${n.name}' is listed twice as a ${what}`);
+      seen.add(n.name);
+    }
   }
 
   private rejectFactorIn(parts: LocatedTerm[], op: string): void {
     const factor = parts.find((p) => p.term.kind === "factor");
-    if (factor) this.fail(factor.pos, `i() cannot be combined with '${op}': write i(var, x) to interact a factor with a numeric variable x`);
+    if (factor) {
+      this.fail(factor.pos, `i(), factor() and logical terms such as I(x > 0) cannot be combined with '${op}': write i(var, x) to interact a factor with a numeric variable x`);
+    }
   }
 
   /** A function call where it is not allowed, or of a function that is not supported at all. */
@@ -465,13 +847,16 @@ class Parser {
     }
     const place = FUNCTION_PLACES.get(name);
     if (place !== undefined) this.fail(tok.pos, place);
-    // "log(x)" suggests a column "log_x".
+    if (["I", "poly", ...LAG_OPS, ...MATH_FUNCTIONS].includes(name)) {
+      this.fail(tok.pos, `${name}() is not allowed here: transforms stand for variables (left side, regressors, instruments), not fixed effects`);
+    }
+    // "sin(x)" suggests a column "sin_x".
     const at = this.tokens.indexOf(tok);
     const arg = this.tokens[at + 2]!;
     const example = arg.kind === "name" && isOp(this.tokens[at + 3]!, ")") ? `${name}_${arg.value}` : `${name}_x`;
     return this.fail(
       tok.pos,
-      `unknown function ${name}(): functions other than i(), sw(), csw(), sw0(), csw0() and c() are not supported; ` +
+      `unknown function ${name}(): the functions supported are ${SUPPORTED}; ` +
         `create the transformed variable as a column (e.g. ${example}) and use its name`,
     );
   }
@@ -521,6 +906,13 @@ class Parser {
   private fail(pos: number, message: string): never {
     throw formulaError(this.text, pos, message);
   }
+}
+
+/** A comparison (or !, &) at the top of I(): R makes it a logical, which fixest treats as a factor. */
+function isLogical(e: Expr): boolean {
+  if (e.op === "I" || e.op === "paren") return isLogical(e.arg);
+  if (e.op === "not") return true;
+  return e.op === "binary" && [">", "<", ">=", "<=", "==", "!=", "&"].includes(e.fn);
 }
 
 function isOp(tok: Token, value: string): boolean {

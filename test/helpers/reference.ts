@@ -133,3 +133,33 @@ export function expectIvMatchesReference(fit: IvJson, c: ReferenceCase): void {
     expectPValue(got.sargan!.p, d.sargan.p, `${c.id} sargan p`);
   }
 }
+
+/** A case of fixest_formula_lang.json: fixest's formula language (transforms, i(), lags, slopes, sunab) on panel_small / gravity_small. */
+export interface FormulaLangCase {
+  id: string;
+  /** File name of the data, beside the reference. */
+  data: string;
+  formula: string;
+  vcov: "iid" | "hetero" | { cluster: string | string[] };
+  fixef_rm: "none" | "singleton";
+  panel_id?: [string, string];
+  result: {
+    coef: Record<string, number>;
+    se: Record<string, number>;
+    nobs: number;
+    r2: number;
+    df_t: number;
+    dropped_collinear: string[];
+    att?: { estimate: number; se: number };
+    cells?: number;
+  };
+}
+
+export const formulaLangReference: { cases: FormulaLangCase[] } = JSON.parse(
+  readFileSync(join(sharedDir, "reference", "fixest_formula_lang.json"), "utf8"),
+);
+
+/** The data file a formula-language case was computed on. */
+export function formulaLangData(c: FormulaLangCase): string {
+  return join(sharedDir, "reference", c.data);
+}
