@@ -1,8 +1,6 @@
 import { EstimationError, InternalError } from "../errors.js";
 import { formatBytes, type Heap } from "./heap.js";
 
-export { formatBytes } from "./heap.js";
-
 /**
  * Typed views of the shared memory, made on demand from its current buffer so that growth
  * never leaves a stale view behind. Workers have only this: they never allocate.
