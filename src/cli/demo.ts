@@ -1,7 +1,5 @@
 import { generatePanel, PANEL_PLANTED } from "../econ/synthetic.js";
-import { writeCsv } from "../data/write-csv.js";
-import { writeAtomically } from "../data/output-file.js";
-import { InputError } from "../errors.js";
+import { checkOutputName, writeFrame } from "../data/write-frame.js";
 import { feols } from "../estimators/feols.js";
 import { parseCommandArgs, integerOption, numberOption } from "./args.js";
 import { Progress } from "./progress.js";
@@ -9,7 +7,7 @@ import { Progress } from "./progress.js";
 export const DEMO_HELP = `absorb demo — the study's baseline on a seeded synthetic firm-year panel
 
 Usage:
-  absorb demo [--firms N] [--seed S] [--out panel.csv] [--json]
+  absorb demo [--firms N] [--seed S] [--out panel.csv|panel.csv.gz|panel.parquet] [--json]
 
 Generates N firms (default 25,000, about 4 years each, 2000–2013) with the data-generating
 process of gen_panel.R, fits
@@ -32,15 +30,13 @@ export async function runDemo(argv: string[]): Promise<{ stdout: string }> {
   if (values.help) return { stdout: DEMO_HELP };
   const firms = integerOption("demo", values.firms, "--firms", 1) ?? 25_000;
   const seed = numberOption("demo", values.seed, "--seed") ?? 20230801;
+  if (values.out !== undefined) checkOutputName("demo", "--out", values.out);
   const progress = new Progress(!values.json && !values.quiet);
   progress.phase(`generating ${firms.toLocaleString("en-US")} firms`, firms >= 500_000);
   const panel = generatePanel({ firms, seed });
   if (values.out) {
     progress.phase(`writing ${values.out}`);
-    const out = values.out;
-    await writeAtomically(out, (temp) => writeCsv(panel, temp)).catch((err: Error) => {
-      throw new InputError("file", `absorb demo: cannot write "${out}": ${err.message}`);
-    });
+    await writeFrame(panel, values.out);
   }
   progress.phase("estimating", panel.nrows >= 2_000_000);
   const fit = await feols(panel, DEMO_FORMULA, { vcov: { cluster: "firm_id" } });

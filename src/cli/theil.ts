@@ -1,8 +1,8 @@
 import { readFrame } from "../data/read.js";
-import { writeCsv } from "../data/write-csv.js";
-import { writeParquet, type ParquetType } from "../data/write-parquet.js";
-import { refuseInputs, writeAtomically } from "../data/output-file.js";
-import type { Column, Frame } from "../data/frame.js";
+import type { ParquetType } from "../data/write-parquet.js";
+import { refuseInputs } from "../data/output-file.js";
+import { checkOutputName, writeFrame } from "../data/write-frame.js";
+import type { Column } from "../data/frame.js";
 import { theil } from "../inequality/theil.js";
 import type { NonpositiveMode } from "../inequality/indices.js";
 import { InputError } from "../errors.js";
@@ -71,9 +71,7 @@ export async function runTheil(argv: string[]): Promise<{ stdout: string }> {
     throw new InputError("option", `absorb theil: --nonpositive must be error, drop or keep-zeros (got "${mode}")`);
   }
   const out = values.out;
-  if (out !== undefined && outFormat(out) === null) {
-    throw new InputError("option", `absorb theil: --out must name a .csv, .csv.gz or .parquet file (got "${out}")`);
-  }
+  if (out !== undefined) checkOutputName("theil", "--out", out);
   // Refused before the work, not after it: the output must not replace the data.
   if (out !== undefined) await refuseInputs(out, typeof data === "string" ? [data] : []);
   const progress = new Progress(!values.json && !values.quiet);
@@ -91,26 +89,12 @@ export async function runTheil(argv: string[]): Promise<{ stdout: string }> {
   });
   if (out !== undefined) {
     progress.phase(`writing ${out}`);
-    await writeTable(result.toFrame(), out);
+    await writeFrame(result.toFrame(), out, { parquetType });
   }
   progress.done();
   if (values.json) return { stdout: JSON.stringify(result.toJSON()) };
   const wrote = out !== undefined ? `\n\nWrote ${result.groups.length.toLocaleString("en-US")} groups to ${out}` : "";
   return { stdout: result.summary() + wrote };
-}
-
-function outFormat(path: string): "csv" | "parquet" | null {
-  const p = path.toLowerCase();
-  return p.endsWith(".csv") || p.endsWith(".csv.gz") ? "csv" : p.endsWith(".parquet") ? "parquet" : null;
-}
-
-/** Writes the group table as CSV or Parquet, atomically. */
-async function writeTable(frame: Frame, path: string): Promise<void> {
-  try {
-    await writeAtomically(path, (temp) => (outFormat(path) === "csv" ? writeCsv(frame, temp) : writeParquet(frame, temp, parquetType)));
-  } catch (err) {
-    throw new InputError("file", `cannot write "${path}": ${(err as Error).message}`);
-  }
 }
 
 /** Text keys VARCHAR; counts and whole-number keys BIGINT; everything else DOUBLE. */

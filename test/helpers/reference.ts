@@ -156,10 +156,10 @@ export interface FormulaLangCase {
 }
 
 export const formulaLangReference: { cases: FormulaLangCase[] } = JSON.parse(
-  readFileSync(join(sharedDir, "reference", "fixest_formula_lang.json"), "utf8"),
+  readFileSync(fixture("fixest_formula_lang.json"), "utf8"),
 );
 
 /** The data file a formula-language case was computed on. */
 export function formulaLangData(c: FormulaLangCase): string {
-  return join(sharedDir, "reference", c.data);
+  return fixture(c.data);
 }
