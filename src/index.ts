@@ -16,7 +16,7 @@ export {
 export type { FeolsOptions, VcovOption } from "./estimators/options.js";
 export { FeolsResult, type Coefficient, type VcovInfo } from "./estimators/result.js";
 export type { DroppedRows } from "./estimators/sample.js";
-export { readFrame } from "./data/read.js";
+export { readFrame, type DataSource } from "./data/read.js";
 export type { Frame, Column, NumericColumn, CategoricalColumn } from "./data/frame.js";
 export type { DataInput } from "./data/input.js";
 export { parseFormula, parseMultiFormula, type ModelSpec, type Term } from "./formula/parse.js";

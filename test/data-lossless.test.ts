@@ -83,6 +83,8 @@ beforeAll(async () => {
   await connection.run(`COPY (SELECT * FROM read_csv('${file("ids.csv")}', types = {'twenty': 'UBIGINT'})) TO '${file("ids.parquet")}' (FORMAT parquet)`);
   connection.closeSync();
   instance.closeSync();
+  const parquet = readFileSync(file("ids.parquet"));
+  writeFileSync(file("cut.parquet"), parquet.subarray(0, parquet.length - 100));
   writeFileSync(
     file("ids.arrow"),
     tableToIPC(new Table({ big: vectorFromArray(Array.from({ length: 1200 }, (_, i) => 9007199254740993n + BigInt(i % 300)), new Int64()) }), "file"),
@@ -124,6 +126,10 @@ describe("truncated inputs are refused, naming the file", () => {
   test("an Arrow IPC stream cut inside a batch, and an IPC file without its footer", async () => {
     await readFails(file("cut-in-batch.ipc"), file("cut-in-batch.ipc"));
     expect(await readFails(file("cut.arrow"), file("cut.arrow"))).toContain("footer");
+  });
+
+  test("a Parquet file cut short", async () => {
+    await readFails(file("cut.parquet"), file("cut.parquet"));
   });
 
   test("the CLI exits 2 and names the file", () => {
@@ -199,6 +205,18 @@ describe("the data path is a file name, taken literally", () => {
     const message = await readFails("http://example.com/panel.csv", "http://example.com/panel.csv");
     expect(message).toContain("no such file");
     await readFails("s3://bucket/panel.parquet", "s3://bucket/panel.parquet");
+  });
+
+  test("DuckDB may not install or load extensions", async () => {
+    const { localDuckDB } = await import("../src/data/read-duckdb.js");
+    const instance = await localDuckDB();
+    const connection = await instance.connect();
+    const settings = await connection.runAndReadAll(
+      "SELECT current_setting('autoinstall_known_extensions'), current_setting('autoload_known_extensions')",
+    );
+    expect(settings.getRows()[0]).toEqual([false, false]);
+    connection.closeSync();
+    instance.closeSync();
   });
 
   test("a symlink to a data file is read", async () => {

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { feols, InputError, EstimationError } from "../src/index.js";
+import { feols, InputError } from "../src/index.js";
 import { absorb, absorbJson } from "./helpers/cli.js";
 
 /** 60 rows, 6 firms × 10 years, with two regressors that are not collinear. */
@@ -81,11 +81,11 @@ describe("extreme scales", () => {
 });
 
 describe("smaller silent cases", () => {
-  test("one cluster is an estimation error naming the cluster variable", async () => {
+  test("one cluster is an error naming the cluster variable", async () => {
     const data = { ...panel(), one: Array.from({ length: 60 }, () => 7) };
     const err = await rejection(feols(data, "y ~ x + z | firm", { vcov: { cluster: "one" } }));
-    expect(err).toBeInstanceOf(EstimationError);
-    expect(err.message).toMatch(/cluster variable "one" has a single value \(7\) over the 60 rows.*at least two clusters/);
+    expect(err).toBeInstanceOf(InputError);
+    expect(err.message).toMatch(/sample \(60 rows\) has a single cluster of "one" \(7\).*at least two clusters/);
   });
 
   test("constant y warns", async () => {
@@ -111,11 +111,11 @@ describe("the CLI", () => {
     expect(json.nobs).toBe(58);
   });
 
-  test("one cluster exits 1", () => {
+  test("one cluster exits 2", () => {
     writeFileSync(join(dir, "c.csv"), lines.map((l, i) => l + (i === 0 ? ",one" : ",1")).join("\n") + "\n");
     const r = absorb(["fit", "--data", join(dir, "c.csv"), "--formula", "y ~ x + z | firm", "--vcov", "cluster:one", "--quiet"]);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain('cluster variable "one" has a single value');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('has a single cluster of "one"');
   });
 
   test("absorb help fit prints the fit help", () => {

@@ -62,7 +62,7 @@ export function requireOption(command: string, value: string | undefined, flag: 
 export function numberOption(command: string, value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const x = DECIMAL.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isFinite(x)) throw new InputError("option", `absorb ${command}: ${flag} must be a decimal number (got "${value}")`);
+  if (!Number.isFinite(x)) throw new InputError("option", `absorb ${command}: ${flag} must be a number, written in decimal (got "${value}")`);
   return x;
 }
 

@@ -1,6 +1,6 @@
 import type { Column, Frame, NumericColumn } from "../data/frame.js";
 import { compact, encodeColumn, interact, type Encoding } from "../data/encode.js";
-import { EstimationError, InputError } from "../errors.js";
+import { InputError } from "../errors.js";
 
 /**
  * The estimation sample: which rows a fit uses, why the others were dropped, and the fixed
@@ -212,16 +212,6 @@ export function buildSample(req: SampleRequest): Sample {
     const same = fes.find((fe) => fe.name === name);
     return same ? { ...same, name } : { name, ...compact(interact(clusterVariables(name).map((v) => encodeColumn(column(v), rows, false))), null) };
   });
-  // One cluster leaves no between-cluster variation: the clustered variance would be 0/0.
-  for (const c of clusters) {
-    if (c.size < 2) {
-      throw new EstimationError(
-        "singular",
-        `the cluster variable "${c.name}" has a single value (${String(c.levels[0])}) over the ${rows.length} rows of the sample; ` +
-          `clustered standard errors need at least two clusters: cluster by another variable or use vcov "hetero"`,
-      );
-    }
-  }
   return { rows, dropped, fixedEffects: fes, clusters, weights };
 }
 

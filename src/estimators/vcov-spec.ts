@@ -85,6 +85,17 @@ export function computeRequest(spec: VcovSpec, sample: Sample): ComputeRequest {
   if (spec.type === "nw" || spec.type === "dk") {
     return { type: spec.type, clusters: [], panel: { unit: sample.clusters[0], time: sample.clusters[1], lag: spec.lag } };
   }
+  if (spec.type === "cluster") {
+    // One cluster leaves no between-cluster variation: the clustered variance would be 0/0.
+    const single = sample.clusters.find((c) => c.size < 2);
+    if (single) {
+      throw new InputError(
+        "data",
+        `the sample (${sample.rows.length} rows) has a single cluster of "${single.name}" (${String(single.levels[0])}); ` +
+          `clustered standard errors need at least two clusters: cluster by another variable or use vcov "hetero"`,
+      );
+    }
+  }
   return { type: spec.type, clusters: sample.clusters };
 }
 
