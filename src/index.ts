@@ -3,6 +3,9 @@
  * or pass an Arrow Table / a record of columns directly.
  */
 export { feols } from "./estimators/feols.js";
+export { feglm, fepois } from "./estimators/glm.js";
+export { FeglmResult } from "./estimators/glm-result.js";
+export type { FamilyName } from "./estimators/glm-family.js";
 export { feolsMulti, FeolsMulti, type MultiOptions, type MultiFit, type MultiSample } from "./estimators/multi.js";
 export { mediation, sobelTest, MediationResult, type MediationOptions, type MediationBootstrap, type SobelTest } from "./econ/mediation.js";
 export {
@@ -13,7 +16,7 @@ export {
   type GroupDifference,
   type PermutationTest,
 } from "./econ/heterogeneity.js";
-export type { FeolsOptions, VcovOption } from "./estimators/options.js";
+export type { FeolsOptions, FeglmOptions, VcovOption } from "./estimators/options.js";
 export { FeolsResult, type Coefficient, type VcovInfo } from "./estimators/result.js";
 export type { DroppedRows } from "./estimators/sample.js";
 export { readFrame } from "./data/read.js";

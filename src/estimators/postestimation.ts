@@ -38,6 +38,8 @@ export interface FittedModelRequest {
   readonly method: DemeanMethod | "none";
   readonly tol: number;
   readonly maxIter: number;
+  /** GLMs: the column (over the sample rows) whose part net of Xβ the fixed effects fit, η − offset; default y. */
+  readonly target?: Float64Array;
 }
 
 /** Builds the post-estimation state: one more projection (of y − Xβ, raw) gives the fixed effects. */
@@ -55,7 +57,8 @@ export function fittedModel(k: Kernels, arena: Arena, q: FittedModelRequest): Fi
     if (sample.fixedEffects.length === 0) return [];
     // r = y − Xβ on the raw (undemeaned) columns; its projection on the fixed effects is Σ_q α_q.
     const r = new Float64Array(n);
-    for (let i = 0; i < n; i++) r[i] = y[rows[i]];
+    if (q.target) r.set(q.target);
+    else for (let i = 0; i < n; i++) r[i] = y[rows[i]];
     const design = new Map(designColumns(frame, spec.terms, rows).map((d) => [d.name, d]));
     const tmp = new Float64Array(n);
     for (const [name, b] of beta) {

@@ -1,6 +1,7 @@
 import type { Column, Frame } from "../data/frame.js";
 import { compact, encodeColumn, interact, type Encoding } from "../data/encode.js";
 import { InputError } from "../errors.js";
+import { separatedByFixedEffects, type OutcomeKind } from "./glm-separation.js";
 
 /**
  * The estimation sample: which rows a fit uses, why the others were dropped, and the fixed
@@ -13,6 +14,8 @@ export interface DroppedRows {
   missing: number;
   weights: number;
   singletons: number;
+  /** GLMs only: rows in fixed-effect groups with a perfectly predicted outcome, then rows separated by the regressors. */
+  separation?: number;
 }
 
 export interface EncodedEffect extends Encoding {
@@ -37,6 +40,13 @@ export interface SampleRequest {
   /** 1 = row in the user's subset. */
   readonly subset: Uint8Array | null;
   readonly dropSingletons: boolean;
+  /** GLMs: remove rows separated by the fixed effects (glm-separation.ts), counted in dropped.separation. */
+  readonly separation?: {
+    readonly outcome: string;
+    readonly kind: OutcomeKind;
+    /** Frame rows found separated by the regressors (glm-separation.ts), removed first. */
+    readonly rows?: Int32Array;
+  };
 }
 
 export interface Sample {
@@ -127,6 +137,13 @@ export function buildSample(req: SampleRequest): Sample {
     }
   }
 
+  if (req.separation) {
+    dropped.separation = 0;
+    for (const r of req.separation.rows ?? []) {
+      dropped.separation += keep[r];
+      keep[r] = 0;
+    }
+  }
   let rows = indicesOf(keep);
   let fes = req.fixedEffects.map((fe) => ({
     name: fe.name,
@@ -134,7 +151,9 @@ export function buildSample(req: SampleRequest): Sample {
     // Numbered as in the whole column for now: renumbered once, after singletons go.
     ...interact(fe.variables.map((v) => encodeColumn(column(v), rows, false))),
   }));
-  if (req.dropSingletons && fes.length > 0) {
+  if (req.separation) {
+    if (fes.length > 0) ({ rows, fes } = dropSeparated(fes, rows, column(req.separation.outcome), req.separation.kind, req.dropSingletons, dropped));
+  } else if (req.dropSingletons && fes.length > 0) {
     const result = dropSingletons(fes);
     const before = rows.length;
     rows = selectRows(rows, result.keep);
@@ -147,7 +166,11 @@ export function buildSample(req: SampleRequest): Sample {
     throw new InputError(
       "data",
       `every row was dropped (${n} rows: ${dropped.subset} outside the subset, ${dropped.missing} with a missing value, ` +
-        `${dropped.weights} with a missing or zero weight, ${dropped.singletons} singletons); check the subset and the columns' missing values`,
+        `${dropped.weights} with a missing or zero weight, ${dropped.singletons} singletons` +
+        (dropped.separation === undefined
+          ? "); check the subset and the columns' missing values"
+          : `, ${dropped.separation} in fixed-effect groups whose outcome is perfectly predicted (separation)); ` +
+            `every fixed-effect group has an outcome that is all zero${req.separation!.kind === "binary" ? " or all one" : ""}: check the outcome and the fixed effects`),
     );
   }
   if (req.weights) {
@@ -228,4 +251,37 @@ function dropSingletons(fes: EncodedFixedEffect[]): { keep: Uint8Array; fes: Enc
     // another round: dropping rows can leave new singletons
   }
   return { keep, fes: fes.map((fe) => ({ name: fe.name, variables: fe.variables, ...compact(fe, keep) })) };
+}
+
+/**
+ * Separated rows and (when asked) singletons, alternately until neither removes a row: dropping
+ * singletons can leave a group all zero, and dropping a separated group can make singletons.
+ */
+function dropSeparated(
+  fes: EncodedFixedEffect[],
+  rows: Int32Array,
+  outcome: Column,
+  kind: OutcomeKind,
+  singletons: boolean,
+  dropped: DroppedRows,
+): { rows: Int32Array; fes: EncodedFixedEffect[] } {
+  const values = (outcome as Extract<Column, { kind: "numeric" }>).values;
+  fes = fes.map((fe) => ({ name: fe.name, variables: fe.variables, ...compact(fe, null) }));
+  for (;;) {
+    const keep = separatedByFixedEffects(fes, Float64Array.from(rows, (r) => values[r]), kind);
+    if (keep) {
+      const before = rows.length;
+      rows = selectRows(rows, keep);
+      dropped.separation! += before - rows.length;
+      fes = fes.map((fe) => ({ name: fe.name, variables: fe.variables, ...compact(fe, keep) }));
+    }
+    if (!singletons) break;
+    const before = rows.length;
+    const result = dropSingletons(fes);
+    rows = selectRows(rows, result.keep);
+    fes = result.fes;
+    dropped.singletons += before - rows.length;
+    if (rows.length === before) break;
+  }
+  return { rows, fes };
 }
