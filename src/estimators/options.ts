@@ -43,10 +43,10 @@ export interface FeglmOptions extends FeolsOptions {
   readonly family?: "poisson" | "logit" | "probit" | "gaussian";
   /** Column added to the linear predictor with coefficient 1 (e.g. log exposure). */
   readonly offset?: string;
-  /** IRLS stops when |dev − dev_old| / (0.1 + |dev|) falls below this (default 1e-10). */
+  /** IRLS stops when |dev − dev_old| / (0.1 + |dev|) falls below this (default 1e-12; fixest's is 1e-8). */
   readonly glmTol?: number;
   /** Most IRLS iterations (default 100). */
   readonly glmIter?: number;
 }
 
-export const GLM_DEFAULTS = { glmTol: 1e-10, glmIter: 100 } as const;
+export const GLM_DEFAULTS = { glmTol: 1e-12, glmIter: 100 } as const;
