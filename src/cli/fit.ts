@@ -9,6 +9,7 @@ import { Progress } from "./progress.js";
 import { VERSION } from "../version.js";
 import { checkThreads, defaultThreads, warmPool } from "../engine/pool.js";
 import type { DemeanMethodOption } from "../engine/demean.js";
+import type { FeglmOptions } from "../estimators/options.js";
 
 export const FIT_HELP = `absorb fit — OLS and 2SLS with high-dimensional fixed effects (fixest syntax)
 
@@ -32,6 +33,10 @@ Options:
   --tol X                               demeaning tolerance (default 1e-8)
   --max-iter N                          demeaning iterations before giving up (default 10000)
   --allow-nonconvergence                return the result (converged: false) instead of failing
+  --family poisson|logit|probit|gaussian  a GLM by IRLS (feglm; default: OLS); JSON adds family,
+                                        loglik, deviance, pseudo_r2, IRLS iterations, z statistics
+  --offset COL                          GLM offset (added to the linear predictor)
+  --glm-tol X / --glm-iter N            IRLS tolerance (default 1e-12) and iterations (default 100)
   --json                                print one JSON object
   --quiet                               no progress lines on stderr
   -h, --help                            this help
@@ -53,6 +58,10 @@ const FIT_OPTIONS = {
   threads: { type: "string" },
   "max-iter": { type: "string" },
   "allow-nonconvergence": { type: "boolean" },
+  family: { type: "string" },
+  offset: { type: "string" },
+  "glm-tol": { type: "string" },
+  "glm-iter": { type: "string" },
   json: { type: "boolean" },
   quiet: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -86,16 +95,18 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
     ...vcovColumns(vcov),
     ...(values.weights ? [values.weights] : []),
     ...(predicate ? predicate.columns : []),
+    ...(values.offset ? [values.offset] : []),
   ]);
   const threads = numberOption("fit", values.threads, "--threads");
   checkThreads(threads);
   warmPool(threads ?? defaultThreads());
   progress.phase(`reading ${data}`);
   // The estimator's modules load while DuckDB reads (on its own threads).
+  const glm = values.family === undefined ? null : import("../estimators/glm.js");
   const [frame, { feols }] = await Promise.all([readFrame(data, [...columns]), import("../estimators/feols.js")]);
   const readMs = performance.now() - started;
   progress.phase(`estimating on ${frame.nrows.toLocaleString("en-US")} rows`, frame.nrows >= 2_000_000);
-  const result = await feols(frame, formula, {
+  const options = {
     vcov,
     ssc,
     weights: values.weights,
@@ -106,7 +117,16 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
     threads,
     maxIter: numberOption("fit", values["max-iter"], "--max-iter"),
     allowNonConvergence: values["allow-nonconvergence"] ?? false,
-  });
+  };
+  const result = glm
+    ? await (await glm).feglm(frame, formula, {
+        ...options,
+        family: values.family as FeglmOptions["family"],
+        offset: values.offset,
+        glmTol: numberOption("fit", values["glm-tol"], "--glm-tol"),
+        glmIter: numberOption("fit", values["glm-iter"], "--glm-iter"),
+      })
+    : await feols(frame, formula, options);
   progress.done();
   const totalMs = performance.now() - started;
   if (!values.json) {
