@@ -2,7 +2,7 @@ import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { allocScratch, chooseMethod, demeanColumn, exactFactor, type DemeanMethod, type DemeanMethodOption, type DemeanOutcome, type DemeanPlan } from "../engine/demean.js";
 import { defaultThreads, runPoolTasks } from "../engine/pool.js";
-import { buildCgPlan } from "../engine/cg.js";
+import { buildCgPlan, type CgPlan } from "../engine/cg.js";
 import { EstimationError } from "../errors.js";
 import type { EncodedEffect } from "./sample.js";
 import { columnPtr, type ModelMatrix } from "./model-matrix.js";
@@ -63,6 +63,18 @@ export interface AbsorbOutcome {
 }
 
 /**
+ * What consecutive projections with the same fixed effects but new row weights (the IRLS of a
+ * GLM) can share: the codes in wasm memory and the cg method's preconditioner. A preconditioner
+ * built for earlier weights only costs CG more iterations: CG applies the Schur complement with
+ * the current weights, so the projection is as accurate as with a fresh one. Filled by the first
+ * call; the caller keeps the arena memory behind it alive while it reuses it.
+ */
+export interface AbsorbReuse {
+  codes?: number[];
+  cg?: CgPlan | null;
+}
+
+/**
  * Projects every column of the model matrix off the fixed effects, in place. The fixed
  * effects go largest first (the exact method absorbs the first by group means).
  */
@@ -72,13 +84,16 @@ export async function absorbFixedEffects(
   m: ModelMatrix,
   effects: readonly EncodedEffect[],
   o: AbsorbOptions,
+  reuse?: AbsorbReuse,
 ): Promise<AbsorbOutcome> {
   if (effects.length === 0) return { iterations: 0, converged: true, method: "none" };
   const { n } = m;
   const fes = [...effects].sort((a, b) => b.size - a.size);
   const method = chooseMethod(o.method, fes.map((fe) => fe.size));
-  const fePlans = fes.map((fe) => {
-    const codes = arena.putI32(fe.codes, `codes of ${fe.name}`);
+  const codePtrs = reuse?.codes ?? fes.map((fe) => arena.putI32(fe.codes, `codes of ${fe.name}`));
+  if (reuse) reuse.codes = codePtrs;
+  const fePlans = fes.map((fe, q) => {
+    const codes = codePtrs[q];
     const sizes = arena.allocF64(fe.size);
     arena.f64(sizes, fe.size).fill(0);
     k.group_weights(n, m.weights, codes, sizes);
@@ -92,8 +107,9 @@ export async function absorbFixedEffects(
     tol: o.tol,
     maxIter: o.maxIter,
     factor: method === "exact" && fes.length > 1 ? exactFactor(k, arena, n, fePlans, m.weights) : null,
-    cg: method === "cg" && fes.length > 1 ? buildCgPlan(k, arena, n, fePlans, m.weights) : null,
+    cg: method === "cg" && fes.length > 1 ? (reuse?.cg ?? buildCgPlan(k, arena, n, fePlans, m.weights)) : null,
   };
+  if (reuse) reuse.cg = plan.cg;
   const outcomes = await demeanAll(k, arena, m, plan, o.threads);
   const iterations = Math.max(...outcomes.map((x) => x.iterations));
   const converged = outcomes.every((x) => x.converged);

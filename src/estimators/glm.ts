@@ -11,7 +11,7 @@ import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { buildSample, type Sample } from "./sample.js";
 import { buildModelMatrix, centredSquares, columnPtr, type ModelMatrix } from "./model-matrix.js";
-import { absorbFixedEffects, absorbOptions, type AbsorbOptions, type AbsorbOutcome } from "./absorb-effects.js";
+import { absorbFixedEffects, absorbOptions, type AbsorbOptions, type AbsorbOutcome, type AbsorbReuse } from "./absorb-effects.js";
 import { ABSORBED_TOL, leastSquares, type LeastSquares } from "./least-squares.js";
 import { GLM_DEFAULTS, type FeglmOptions } from "./options.js";
 import { computeRequest, effectSizes, vcovInfo, vcovRequest } from "./vcov-spec.js";
@@ -177,7 +177,10 @@ async function solveGlm(ctx: GlmContext): Promise<{ result: FeglmResult; suspect
   const offset = options.offset ? Float64Array.from(sample.rows, (r) => (frame.columns.get(options.offset!) as NumericColumn).values[r]) : null;
   const work = arena.allocF64((p + 1) * n, `${p + 1} working columns of ${n} rows`);
   const irlsWeights = arena.allocF64(n, "IRLS weights");
-  const iterationMark = arena.mark();
+  // Arena: [raw, work, weights | fixed-effect codes and cg preconditioner (kept while reused) | one iteration's].
+  const baseMark = arena.mark();
+  let iterationMark = baseMark;
+  let reuse: AbsorbReuse = {};
 
   const eta = new Float64Array(n);
   const mu = new Float64Array(n);
@@ -199,13 +202,16 @@ async function solveGlm(ctx: GlmContext): Promise<{ result: FeglmResult; suspect
   let demeanIterations = 0;
   for (let iter = 1; iter <= glmIter; iter++) {
     iterations = iter;
-    arena.release(iterationMark);
+    // A fresh preconditioner when the last one made CG work hard (the weights moved a lot).
+    const rebuild = iter === 1 || (fit?.absorbed.iterations ?? 0) > PRECONDITIONER_REUSE_MAX;
+    if (rebuild) reuse = {};
+    arena.release(rebuild ? baseMark : iterationMark);
     for (let i = 0; i < n; i++) {
       const d = family.muEta(eta[i], mu[i]);
       z[i] = eta[i] - (offset ? offset[i] : 0) + (y[i] - mu[i]) / d;
       w[i] = ((pw ? pw[i] : 1) * d * d) / family.variance(mu[i]);
     }
-    fit = await weightedFit(k, arena, { raw, work, irlsWeights, z, w, columns, sample, demeaning, checkAbsorbed: iter === 1, regressors });
+    fit = await weightedFit(k, arena, { raw, work, irlsWeights, z, w, columns, sample, demeaning, checkAbsorbed: iter === 1, regressors, reuse, keep: rebuild ? (mark) => (iterationMark = mark) : null });
     for (const c of fit.ls.dropped) droppedCollinear.push(regressors[columns[c]]);
     columns = fit.columns;
     demeanIterations = Math.max(demeanIterations, fit.absorbed.iterations);
@@ -261,6 +267,9 @@ function collapsedZeros(y: Float64Array, mu: Float64Array): boolean {
 
 const SEPARATION_SUSPECT = 1e-9;
 
+/** CG iterations past which the next IRLS iteration builds a fresh preconditioner. */
+const PRECONDITIONER_REUSE_MAX = 30;
+
 /** μ = g⁻¹(η) for η = linear + offset (written into eta and mu); returns the deviance. */
 function updateMean(family: Family, y: Float64Array, pw: Float64Array | null, offset: Float64Array | null, linear: Float64Array, eta: Float64Array, mu: Float64Array): number {
   for (let i = 0; i < y.length; i++) {
@@ -288,6 +297,9 @@ interface WeightedFitRequest {
   /** First iteration: regressors the fixed effects absorb are dropped (as feols drops them). */
   readonly checkAbsorbed: boolean;
   readonly regressors: readonly string[];
+  readonly reuse: AbsorbReuse;
+  /** Told the arena's top right after the projection when what it built is to be kept for the next iterations. */
+  readonly keep: ((mark: number) => void) | null;
 }
 
 /** Demeans z and the regressors with the IRLS weights and solves the weighted least squares. */
@@ -301,7 +313,8 @@ async function weightedFit(k: Kernels, arena: Arena, q: WeightedFitRequest): Pro
   const m: ModelMatrix = { n, block: work, names: ["z", ...columns.map((c) => q.regressors[c])], weights: q.irlsWeights, rawSpread: [] };
   const sw = k.sum(n, q.irlsWeights, 0);
   const spread = q.checkAbsorbed ? columns.map((_, j) => centredSquares(k, n, columnPtr(m, j + 1), q.irlsWeights, sw)) : [];
-  const absorbed = await absorbFixedEffects(k, arena, m, q.sample.fixedEffects, q.demeaning);
+  const absorbed = await absorbFixedEffects(k, arena, m, q.sample.fixedEffects, q.demeaning, q.reuse);
+  q.keep?.(arena.mark());
   const absorbedCols = new Set<number>();
   if (q.checkAbsorbed && q.sample.fixedEffects.length > 0) {
     for (let j = 0; j < columns.length; j++) {
