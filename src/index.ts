@@ -76,6 +76,7 @@ export { buildLinkages, industryLinkages, linkageWeights, ioMatrixFromTable, typ
 export { buildControls, gapToFrontier, CONTROL_MEASURES, CONTROL_COLUMNS, type ControlMeasure, type ControlsOptions, type ControlsResult, type GapOptions } from "./econ/controls.js";
 export { winsorize, quantileSorted, type WinsorizeOptions, type WinsorizeResult, type WinsorizeBounds } from "./econ/winsorize.js";
 export { buildStudyData, type StudyInputs, type StudyDataOptions, type StudyData } from "./econ/study-data.js";
+export { generateGravityPanel, GRAVITY_PLANTED, type GravityPanelOptions } from "./econ/gravity-panel.js";
 export { generateStudyPanel, STUDY_DGP, STUDY_DEFAULT_SEED, type StudyPanel, type StudyPanelOptions } from "./econ/study-panel.js";
 export { STUDY_PLANTED, STUDY_CONTROLS, STUDY_FIXED_EFFECTS, STUDY_CLUSTER, plantedEffects, totalEffect, type PlantedEffect, type StudyPlanted } from "./econ/planted.js";
 export {
