@@ -4,7 +4,8 @@
  */
 export { feols } from "./estimators/feols.js";
 export { feglm, fepois } from "./estimators/glm.js";
-export { FeglmResult } from "./estimators/glm-result.js";
+export { FeglmResult, type GlmSampleFit } from "./estimators/glm-result.js";
+export { glmFitted, glmResiduals, glmPredict, type GlmScale, type GlmResidualType } from "./estimators/glm-postestimation.js";
 export type { FamilyName } from "./estimators/glm-family.js";
 export { feolsMulti, FeolsMulti, type MultiOptions, type MultiFit, type MultiSample } from "./estimators/multi.js";
 export { mediation, sobelTest, MediationResult, type MediationOptions, type MediationBootstrap, type SobelTest } from "./econ/mediation.js";

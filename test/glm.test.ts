@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { feglm, feols, fepois, EstimationError, InputError, type Frame } from "../src/index.js";
+import { feglm, feols, fepois, fixef, glmFitted, glmPredict, glmResiduals, EstimationError, InputError, type Frame } from "../src/index.js";
 import { Rng } from "../src/econ/random.js";
 import { numeric } from "../src/econ/synthetic.js";
 import { absorb } from "./helpers/cli.js";
@@ -192,5 +192,54 @@ describe("offsets and the Gaussian family", () => {
     expect(g.statistic).toBe("t");
     expect(g.coef("x")!.estimate).toBeCloseTo(o.coef("x")!.estimate, 10);
     expect(g.coef("x")!.se / o.coef("x")!.se).toBeCloseTo(Math.sqrt((1500 - 1) / (1500 - o.dfK)), 8);
+  });
+});
+
+describe("post-estimation", () => {
+  test("fitted, predict (response and link), fixef and the four residual types agree with each other", async () => {
+    const { frame } = poissonData(3000, 0, 5);
+    const x = (frame.columns.get("x") as { values: Float64Array }).values;
+    frame.columns.set("exposure", numeric(Float64Array.from(x, (_, i) => Math.log(1 + (i % 7)))));
+    const fit = await fepois(frame, "y ~ x | g", { offset: "exposure" });
+    const mu = glmFitted(fit);
+    const eta = glmFitted(fit, { type: "link" });
+    for (let i = 0; i < mu.length; i += 97) expect(mu[i]).toBeCloseTo(Math.exp(eta[i]), 12);
+    // Predictions on the fit's own rows (every row is in the sample) are the fitted values.
+    const response = glmPredict(fit, frame);
+    const link = glmPredict(fit, frame, { type: "link" });
+    expect(response.unseen + response.missing).toBe(0);
+    for (let i = 0; i < mu.length; i += 97) {
+      expect(response.values[i]! / mu[i]).toBeCloseTo(1, 9);
+      expect(link.values[i]!).toBeCloseTo(eta[i], 9);
+    }
+    // η = Xβ + fixed effect of g + offset
+    const [g] = fixef(fit);
+    const codes = (frame.columns.get("g") as { values: Float64Array }).values;
+    const offset = (frame.columns.get("exposure") as { values: Float64Array }).values;
+    const b = fit.coef("x")!.estimate;
+    for (let i = 0; i < 200; i++) expect(eta[i]).toBeCloseTo(b * x[i] + g.values[g.levels.indexOf(codes[i])] + offset[i], 9);
+    const y = (frame.columns.get("y") as { values: Float64Array }).values;
+    const rResponse = glmResiduals(fit);
+    const rPearson = glmResiduals(fit, { type: "pearson" });
+    const rWorking = glmResiduals(fit, { type: "working" });
+    const rDeviance = glmResiduals(fit, { type: "deviance" });
+    for (let i = 0; i < 300; i++) {
+      expect(rResponse[i]).toBeCloseTo(y[i] - mu[i], 12);
+      expect(rPearson[i]).toBeCloseTo((y[i] - mu[i]) / Math.sqrt(mu[i]), 10);
+      expect(rWorking[i]).toBeCloseTo((y[i] - mu[i]) / mu[i], 10);
+      expect(Math.sign(rDeviance[i])).toBe(Math.sign(y[i] - mu[i]));
+    }
+    expect(rDeviance.reduce((a, r) => a + r * r, 0) / fit.deviance).toBeCloseTo(1, 10);
+  });
+
+  test("a GLM's summary shows its family, log-likelihood and pseudo R², and z statistics", async () => {
+    const { frame } = poissonData(1000, 0);
+    const fit = await fepois(frame, "y ~ x | g", { vcov: "hetero" });
+    const text = fit.summary();
+    expect(text).toMatch(/^Poisson estimation, Dep. Var.: y/);
+    expect(text).toMatch(/z value +Pr\(>\|z\|\)/);
+    expect(text).toMatch(/Log-Likelihood: .* Pseudo R2: /);
+    expect(text).not.toMatch(/\bR2: .*Within R2/);
+    expect(fit.toJSON()).toMatchObject({ family: "poisson", df_t: null });
   });
 });

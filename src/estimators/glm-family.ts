@@ -26,6 +26,8 @@ export interface Family {
   start(y: number, w: number): number;
   /** η of a starting mean. */
   linkfun(mu: number): number;
+  /** One observation's deviance (unweighted). */
+  unitDeviance(y: number, mu: number): number;
   /** Σ w · unit deviance. */
   deviance(y: Float64Array, mu: Float64Array, w: Float64Array | null): number;
   /** Σ w · log density at the fitted means. */
@@ -51,8 +53,20 @@ function ylogy(y: number, mu: number): number {
   return y > 0 ? y * Math.log(y / mu) : 0;
 }
 
-function binaryDeviance(y: Float64Array, mu: Float64Array, w: Float64Array | null): number {
-  return 2 * weightedSum(y.length, w, (i) => ylogy(y[i], mu[i]) + ylogy(1 - y[i], 1 - mu[i]));
+function binaryUnitDeviance(y: number, mu: number): number {
+  return 2 * (ylogy(y, mu) + ylogy(1 - y, 1 - mu));
+}
+
+function poissonUnitDeviance(y: number, mu: number): number {
+  return 2 * (ylogy(y, mu) - (y - mu));
+}
+
+function gaussianUnitDeviance(y: number, mu: number): number {
+  return (y - mu) ** 2;
+}
+
+function sumDeviance(unit: (y: number, mu: number) => number): Family["deviance"] {
+  return (y, mu, w) => weightedSum(y.length, w, (i) => unit(y[i], mu[i]));
 }
 
 function binaryLoglik(y: Float64Array, mu: Float64Array, w: Float64Array | null): number {
@@ -65,7 +79,8 @@ const binaryCommon = {
   variance: (mu: number) => mu * (1 - mu),
   // quasibinomial's initialize, as fixest uses it.
   start: (y: number, w: number) => (w * y + 0.5) / (w + 1),
-  deviance: binaryDeviance,
+  unitDeviance: binaryUnitDeviance,
+  deviance: sumDeviance(binaryUnitDeviance),
   loglik: binaryLoglik,
   validMu: (mu: number) => mu > 0 && mu < 1,
 };
@@ -79,7 +94,8 @@ const poisson: Family = {
   variance: (mu) => mu,
   start: (y) => y + 0.1,
   linkfun: (mu) => Math.log(mu),
-  deviance: (y, mu, w) => 2 * weightedSum(y.length, w, (i) => ylogy(y[i], mu[i]) - (y[i] - mu[i])),
+  unitDeviance: poissonUnitDeviance,
+  deviance: sumDeviance(poissonUnitDeviance),
   loglik: (y, mu, w) => weightedSum(y.length, w, (i) => (y[i] > 0 ? y[i] * Math.log(mu[i]) : 0) - mu[i] - gammaln(y[i] + 1)),
   validMu: (mu) => mu > 0 && Number.isFinite(mu),
 };
@@ -113,7 +129,8 @@ const gaussian: Family = {
   variance: () => 1,
   start: (y) => y,
   linkfun: (mu) => mu,
-  deviance: (y, mu, w) => weightedSum(y.length, w, (i) => (y[i] - mu[i]) ** 2),
+  unitDeviance: gaussianUnitDeviance,
+  deviance: sumDeviance(gaussianUnitDeviance),
   // R's gaussian()$aic / −2: the likelihood at σ² = deviance / n.
   loglik: (y, mu, w) => {
     const n = y.length;

@@ -41,8 +41,18 @@ export interface FeglmFields {
   readonly offset: string | null;
   readonly warnings: readonly string[];
   readonly timings: { readonly estimate: number };
-  /** fixef(), predict(), residuals(): the linear predictor's coefficients and fixed effects. */
+  /** fixef() and glmPredict(): the linear predictor's coefficients and fixed effects. */
   readonly model?: FittedModel;
+  /** glmFitted() and glmResiduals(): the sample's outcome and fit (not part of the JSON form). */
+  readonly fit?: GlmSampleFit;
+}
+
+/** Over the estimation sample's rows: outcome, linear predictor η (offset included), mean μ, prior weights. */
+export interface GlmSampleFit {
+  readonly y: Float64Array;
+  readonly eta: Float64Array;
+  readonly mu: Float64Array;
+  readonly weights: Float64Array | null;
 }
 
 /** What feglm and fepois return. */
@@ -74,6 +84,7 @@ export class FeglmResult implements FeglmFields {
   readonly warnings!: readonly string[];
   readonly timings!: { readonly estimate: number };
   readonly model?: FittedModel;
+  readonly fit?: GlmSampleFit;
 
   constructor(fields: FeglmFields) {
     Object.assign(this, fields);

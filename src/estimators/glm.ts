@@ -400,5 +400,6 @@ function glmResult(ctx: GlmContext, f: GlmFinal): FeglmResult {
     warnings,
     timings: { estimate: performance.now() - ctx.started },
     model,
+    fit: { y: f.y, eta: f.eta, mu: f.mu, weights: pw },
   });
 }

@@ -11,6 +11,7 @@ import { InputError } from "../errors.js";
 import { designColumns } from "./design.js";
 import type { Sample } from "./sample.js";
 import type { FeolsResult } from "./result.js";
+import type { FeglmResult } from "./glm-result.js";
 import type { FittedModel, FixedEffectEstimates } from "./fitted-model.js";
 
 /**
@@ -163,8 +164,8 @@ function projectFixedEffects(
   }
 }
 
-function modelOf(fit: FeolsResult): FittedModel {
-  if (!fit.model) throw new InputError("option", "this result carries no post-estimation data (it was not made by feols)");
+export function modelOf(fit: { readonly model?: FittedModel }): FittedModel {
+  if (!fit.model) throw new InputError("option", "this result carries no post-estimation data (it was not made by feols or feglm)");
   return fit.model;
 }
 
@@ -183,7 +184,7 @@ export interface FixefTable {
  * effect carries the level; every other one has its first level (sorted order) at 0 — see the
  * module notes for disconnected panels.
  */
-export function fixef(fit: FeolsResult): FixefTable[] {
+export function fixef(fit: FeolsResult | FeglmResult): FixefTable[] {
   return modelOf(fit).fixedEffects.map((fe, q) => ({
     name: fe.name,
     levels: fe.levels,
@@ -251,7 +252,7 @@ export function predict(fit: FeolsResult, newdata: DataInput): Prediction {
   return linearPredictor(m, frame, null);
 }
 
-function linearPredictor(m: FittedModel, frame: Frame, rows: Int32Array | null): Prediction {
+export function linearPredictor(m: FittedModel, frame: Frame, rows: Int32Array | null): Prediction {
   const fixedVars = m.fixedEffects.flatMap((fe) => fe.variables);
   const termVars = m.terms.flatMap((t) => (t.kind === "variable" ? [t.name] : t.kind === "interaction" ? t.variables : t.by ? [t.variable, t.by] : [t.variable]));
   const needed = [...new Set([...termVars, ...m.endogenous, ...fixedVars])];
