@@ -46,7 +46,7 @@ export type { Indices, NonpositiveMode } from "./inequality/indices.js";
 export type { Split, Splits } from "./inequality/decompose.js";
 export type { GroupKey } from "./inequality/grouping.js";
 export { buildTable, type RegressionTable, type TableRow, type RowKind, type TableOptions } from "./report/table.js";
-export { fromFeolsResult, fromFitJson, toReportModel, type ReportModel, type ReportCoefficient, type ReportVcov, type ModelSource } from "./report/model.js";
+export { fromFeolsResult, fromFeglmResult, fromFitJson, toReportModel, type ReportModel, type ReportCoefficient, type ReportVcov, type ModelSource } from "./report/model.js";
 export { renderTable, parseTableFormat, TABLE_FORMATS, type TableFormat } from "./report/render.js";
 export { renderMarkdown } from "./report/markdown.js";
 export { renderLatex } from "./report/latex.js";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { feglm, feols, fepois, fixef, glmFitted, glmPredict, glmResiduals, EstimationError, InputError, type Frame } from "../src/index.js";
+import { buildTable, feglm, feols, fepois, fixef, glmFitted, glmPredict, glmResiduals, significanceStars as stars, EstimationError, InputError, type Frame } from "../src/index.js";
 import { Rng } from "../src/econ/random.js";
 import { numeric } from "../src/econ/synthetic.js";
 import { absorb } from "./helpers/cli.js";
@@ -241,5 +241,24 @@ describe("post-estimation", () => {
     expect(text).toMatch(/Log-Likelihood: .* Pseudo R2: /);
     expect(text).not.toMatch(/\bR2: .*Within R2/);
     expect(fit.toJSON()).toMatchObject({ family: "poisson", df_t: null });
+  });
+});
+
+describe("tables", () => {
+  test("a GLM column shows its family, log-likelihood and pseudo R², no R²; the same from the fit's JSON", async () => {
+    const { frame } = poissonData(1500, 0);
+    const ols = await feols(frame, "y ~ x | g");
+    const pois = await fepois(frame, "y ~ x | g");
+    const row = (t: ReturnType<typeof buildTable>, label: string) => t.rows.find((r) => r.label === label)?.cells;
+    for (const glmSource of [pois, JSON.parse(JSON.stringify(pois.toJSON()))]) {
+      const table = buildTable([ols, glmSource]);
+      expect(row(table, "Family")).toEqual(["OLS", "poisson"]);
+      expect(row(table, "R²")![1]).toBe("");
+      expect(row(table, "R²")![0]).toBe(ols.r2.toFixed(3));
+      expect(row(table, "Log-likelihood")).toEqual(["", pois.loglik.toFixed(3)]);
+      expect(row(table, "Pseudo R²")).toEqual(["", pois.pseudoR2.toFixed(3)]);
+      expect(row(table, "x")![1]).toBe(pois.coef("x")!.estimate.toFixed(3) + stars(pois.coef("x")!.p));
+    }
+    expect(row(buildTable([pois]), "R²")).toBeUndefined();
   });
 });
