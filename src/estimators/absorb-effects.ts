@@ -22,17 +22,18 @@ export interface AbsorbOptions {
  * bit-for-bit identical for any number of threads. Columns are dealt round-robin to one task
  * per thread, each with its own scratch.
  */
-async function demeanAll(k: Kernels, arena: Arena, m: ModelMatrix, plan: DemeanPlan, threads: number): Promise<DemeanOutcome[]> {
+async function demeanAll(k: Kernels, arena: Arena, m: ModelMatrix, plan: DemeanPlan, threads: number, warm: number): Promise<DemeanOutcome[]> {
   const width = m.names.length;
   const tasks = Math.min(threads, width);
+  const levels = plan.fes.reduce((a, fe) => a + fe.size, 0);
   const columns = (t: number) => {
-    const list: { input: number; output: number }[] = [];
-    for (let c = t; c < width; c += tasks) list.push({ input: columnPtr(m, c), output: columnPtr(m, c) });
+    const list: { input: number; output: number; warm: number }[] = [];
+    for (let c = t; c < width; c += tasks) list.push({ input: columnPtr(m, c), output: columnPtr(m, c), warm: warm ? warm + c * levels * 8 : 0 });
     return list;
   };
   if (tasks <= 1) {
     const scratch = allocScratch(arena, plan);
-    return columns(0).map((c) => demeanColumn(k, arena, plan, scratch, c.input, c.output));
+    return columns(0).map((c) => demeanColumn(k, arena, plan, scratch, c.input, c.output, c.warm));
   }
   const work = Array.from({ length: tasks }, (_, t) => ({ kind: "demean" as const, plan, scratch: allocScratch(arena, plan), columns: columns(t) }));
   const names = (t: number) => "demeaning " + m.names.filter((_, c) => c % tasks === t).map((x) => `"${x}"`).join(", ");
@@ -72,6 +73,8 @@ export interface AbsorbOutcome {
 export interface AbsorbReuse {
   codes?: number[];
   cg?: CgPlan | null;
+  /** The map method's last solution per column (f64, width × Σ sizes), its next starting point. */
+  warm?: { readonly ptr: number; readonly width: number };
 }
 
 /**
@@ -110,7 +113,17 @@ export async function absorbFixedEffects(
     cg: method === "cg" && fes.length > 1 ? (reuse?.cg ?? buildCgPlan(k, arena, n, fePlans, m.weights)) : null,
   };
   if (reuse) reuse.cg = plan.cg;
-  const outcomes = await demeanAll(k, arena, m, plan, o.threads);
+  let warm = 0;
+  if (reuse && method === "map" && fes.length > 1) {
+    if (!reuse.warm || reuse.warm.width < m.names.length) {
+      const levels = fes.reduce((a, fe) => a + fe.size, 0);
+      const ptr = arena.allocF64(m.names.length * levels, "warm-start coefficients");
+      arena.f64(ptr, m.names.length * levels).fill(0);
+      reuse.warm = { ptr, width: m.names.length };
+    }
+    warm = reuse.warm.ptr;
+  }
+  const outcomes = await demeanAll(k, arena, m, plan, o.threads, warm);
   const iterations = Math.max(...outcomes.map((x) => x.iterations));
   const converged = outcomes.every((x) => x.converged);
   if (!converged && !o.allowNonConvergence) {
