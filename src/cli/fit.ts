@@ -11,7 +11,7 @@ import { checkThreads, defaultThreads, warmPool } from "../engine/pool.js";
 import type { DemeanMethodOption } from "../engine/demean.js";
 import type { FeglmOptions } from "../estimators/options.js";
 
-export const FIT_HELP = `absorb fit — OLS and 2SLS with high-dimensional fixed effects (fixest syntax)
+export const FIT_HELP = `absorb fit — OLS, 2SLS and GLMs (Poisson, logit, probit) with high-dimensional fixed effects (fixest syntax)
 
 Usage:
   absorb fit --data FILE --formula "y ~ x1 + x2 | fe1 + fe2" [options]
