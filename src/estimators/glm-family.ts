@@ -32,6 +32,8 @@ export interface Family {
   deviance(y: Float64Array, mu: Float64Array, w: Float64Array | null): number;
   /** Σ w · log density at the fitted means. */
   loglik(y: Float64Array, mu: Float64Array, w: Float64Array | null): number;
+  /** loglik without its terms that do not involve μ (Poisson: −Σ w log y!); loglik itself for the others. */
+  loglikKernel(y: Float64Array, mu: Float64Array, w: Float64Array | null): number;
   /** A fitted mean the family accepts (finite and inside its range). */
   validMu(mu: number): boolean;
 }
@@ -82,6 +84,7 @@ const binaryCommon = {
   unitDeviance: binaryUnitDeviance,
   deviance: sumDeviance(binaryUnitDeviance),
   loglik: binaryLoglik,
+  loglikKernel: binaryLoglik,
   validMu: (mu: number) => mu > 0 && mu < 1,
 };
 
@@ -96,7 +99,8 @@ const poisson: Family = {
   linkfun: (mu) => Math.log(mu),
   unitDeviance: poissonUnitDeviance,
   deviance: sumDeviance(poissonUnitDeviance),
-  loglik: (y, mu, w) => weightedSum(y.length, w, (i) => (y[i] > 0 ? y[i] * Math.log(mu[i]) : 0) - mu[i] - gammaln(y[i] + 1)),
+  loglik: (y, mu, w) => poisson.loglikKernel(y, mu, w) - weightedSum(y.length, w, (i) => (y[i] === 0 || y[i] === 1 ? 0 : gammaln(y[i] + 1))),
+  loglikKernel: (y, mu, w) => weightedSum(y.length, w, (i) => (y[i] > 0 ? y[i] * Math.log(mu[i]) : 0) - mu[i]),
   validMu: (mu) => mu > 0 && Number.isFinite(mu),
 };
 
@@ -139,6 +143,7 @@ const gaussian: Family = {
     return -0.5 * (n * (Math.log((2 * Math.PI * dev) / n) + 1) + 2 - logW);
   },
   validMu: (mu) => Number.isFinite(mu),
+  loglikKernel: (y, mu, w) => gaussian.loglik(y, mu, w),
 };
 
 export const FAMILIES: Readonly<Record<FamilyName, Family>> = { poisson, logit, probit, gaussian };
@@ -157,10 +162,11 @@ function probitQuantile(p: number): number {
 /**
  * The log-likelihood of the intercept-only model (no fixed effects, no regressors): the
  * denominator of the pseudo R², as fixest computes it. The intercept-only MLE is the weighted
- * mean ȳ for every family here, so this is the family's log-likelihood at μ = ȳ.
+ * mean ȳ for every family here, so this is the family's log-likelihood at μ = ȳ; `constant` is
+ * the part without μ (Poisson's −Σ w log y!), as the fit's loglik − loglikKernel gives it.
  */
-export function nullLoglik(family: Family, y: Float64Array, w: Float64Array | null): number {
-  return family.loglik(y, meanVector(y, w), w);
+export function nullLoglik(family: Family, y: Float64Array, w: Float64Array | null, constant: number): number {
+  return family.loglikKernel(y, meanVector(y, w), w) + constant;
 }
 
 /** The deviance of the intercept-only model. */

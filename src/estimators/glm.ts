@@ -189,7 +189,7 @@ async function solveGlm(ctx: GlmContext): Promise<{ result: FeglmResult; suspect
   arena.ensureTable(n, p + 6);
   const y = arena.f64(columnPtr(raw, 0), n).slice();
   const pw = sample.weights;
-  const offset = options.offset ? Float64Array.from(sample.rows, (r) => (frame.columns.get(options.offset!) as NumericColumn).values[r]) : null;
+  const offset = options.offset ? gather((frame.columns.get(options.offset) as NumericColumn).values, sample.rows) : null;
   const work = arena.allocF64((p + 1) * n, `${p + 1} working columns of ${n} rows`);
   const irlsWeights = arena.allocF64(n, "IRLS weights");
   // Arena: [raw, work, weights | fixed-effect codes and cg preconditioner (kept while reused) | one iteration's].
@@ -294,6 +294,12 @@ function updateMean(family: Family, y: Float64Array, pw: Float64Array | null, of
   return family.deviance(y, mu, pw);
 }
 
+function gather(values: Float64Array, rows: Int32Array): Float64Array {
+  const out = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = values[rows[i]];
+  return out;
+}
+
 function validMeans(family: Family, mu: Float64Array): boolean {
   for (let i = 0; i < mu.length; i++) if (!family.validMu(mu[i])) return false;
   return true;
@@ -380,10 +386,11 @@ function glmResult(ctx: GlmContext, f: GlmFinal): FeglmResult {
   const dfT = family.unitDispersion ? Infinity : vc.dfT;
   const pw = sample.weights;
   const loglik = family.loglik(f.y, f.mu, pw);
-  const llNull = nullLoglik(family, f.y, pw);
+  const llNull = nullLoglik(family, f.y, pw, loglik - family.loglikKernel(f.y, f.mu, pw));
   if (f.droppedCollinear.length > 0) warnings.push(`dropped as collinear${sample.fixedEffects.length > 0 ? " (or absorbed by the fixed effects)" : ""}: ${f.droppedCollinear.join(", ")}`);
   // The fixed effects are those of the linear predictor net of the offset: η − offset − Xβ.
-  const linear = Float64Array.from(f.eta, (e, i) => e - (f.offset ? f.offset[i] : 0));
+  const linear = f.eta.slice();
+  if (f.offset) for (let i = 0; i < n; i++) linear[i] -= f.offset[i];
   const model = fittedModel(k, arena, {
     frame, sample, spec, regressors: f.regressors, keptNames, beta: ls.beta, method: f.fit.absorbed.method, tol: demeaning.tol, maxIter: demeaning.maxIter, target: linear,
   });

@@ -268,7 +268,9 @@ function dropSeparated(
   const values = (outcome as Extract<Column, { kind: "numeric" }>).values;
   fes = fes.map((fe) => ({ name: fe.name, variables: fe.variables, ...compact(fe, null) }));
   for (;;) {
-    const keep = separatedByFixedEffects(fes, Float64Array.from(rows, (r) => values[r]), kind);
+    const y = new Float64Array(rows.length);
+    for (let i = 0; i < rows.length; i++) y[i] = values[rows[i]];
+    const keep = separatedByFixedEffects(fes, y, kind);
     if (keep) {
       const before = rows.length;
       rows = selectRows(rows, keep);
