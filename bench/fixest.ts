@@ -18,7 +18,9 @@ export interface FixestTiming {
   readonly iterations: string;
 }
 
-export function timeFixest(csv: string, formulas: readonly string[], cluster: string, reps: number, dir: string): FixestTiming[] {
+/** `estimator`: the fixest call and any extra arguments, e.g. "fepois" or "feglm(family = 'logit')" (default feols). */
+export function timeFixest(csv: string, formulas: readonly string[], cluster: string, reps: number, dir: string, estimator = "feols"): FixestTiming[] {
+  const [fn, extra] = /^(\w+)(?:\((.*)\))?$/.exec(estimator)!.slice(1);
   const script = join(dir, "fixest-bench.R");
   writeFileSync(
     script,
@@ -28,7 +30,7 @@ export function timeFixest(csv: string, formulas: readonly string[], cluster: st
       `d <- fread(${JSON.stringify(csv)})`,
       `for (f in c(${formulas.map((f) => JSON.stringify(f)).join(", ")})) {`,
       `  ts <- numeric(${reps})`,
-      `  for (r in seq_len(${reps})) ts[r] <- system.time(m <- feols(as.formula(f), d, cluster = ~${cluster}))[["elapsed"]]`,
+      `  for (r in seq_len(${reps})) ts[r] <- system.time(m <- ${fn}(as.formula(f), d, cluster = ~${cluster}${extra ? `, ${extra}` : ""}))[["elapsed"]]`,
       '  cat(f, "\\t", median(ts), "\\t", paste(m$iterations, collapse = ","), "\\n", sep = "")',
       "}",
     ].join("\n"),

@@ -3,6 +3,10 @@
  * or pass an Arrow Table / a record of columns directly.
  */
 export { feols } from "./estimators/feols.js";
+export { feglm, fepois } from "./estimators/glm.js";
+export { FeglmResult, type GlmSampleFit } from "./estimators/glm-result.js";
+export { glmFitted, glmResiduals, glmPredict, type GlmScale, type GlmResidualType } from "./estimators/glm-postestimation.js";
+export type { FamilyName } from "./estimators/glm-family.js";
 export { feolsMulti, FeolsMulti, type MultiOptions, type MultiFit, type MultiSample } from "./estimators/multi.js";
 export { mediation, sobelTest, MediationResult, type MediationOptions, type MediationBootstrap, type SobelTest } from "./econ/mediation.js";
 export {
@@ -13,7 +17,7 @@ export {
   type GroupDifference,
   type PermutationTest,
 } from "./econ/heterogeneity.js";
-export type { FeolsOptions, VcovOption } from "./estimators/options.js";
+export type { FeolsOptions, FeglmOptions, VcovOption } from "./estimators/options.js";
 export { FeolsResult, type Coefficient, type VcovInfo } from "./estimators/result.js";
 export type { DroppedRows } from "./estimators/sample.js";
 export { readFrame, type DataSource } from "./data/read.js";
@@ -42,7 +46,7 @@ export type { Indices, NonpositiveMode } from "./inequality/indices.js";
 export type { Split, Splits } from "./inequality/decompose.js";
 export type { GroupKey } from "./inequality/grouping.js";
 export { buildTable, type RegressionTable, type TableRow, type RowKind, type TableOptions } from "./report/table.js";
-export { fromFeolsResult, fromFitJson, toReportModel, type ReportModel, type ReportCoefficient, type ReportVcov, type ModelSource } from "./report/model.js";
+export { fromFeolsResult, fromFeglmResult, fromFitJson, toReportModel, type ReportModel, type ReportCoefficient, type ReportVcov, type ModelSource } from "./report/model.js";
 export { renderTable, parseTableFormat, TABLE_FORMATS, type TableFormat } from "./report/render.js";
 export { renderMarkdown } from "./report/markdown.js";
 export { renderLatex } from "./report/latex.js";
@@ -73,6 +77,7 @@ export { buildLinkages, industryLinkages, linkageWeights, ioMatrixFromTable, typ
 export { buildControls, gapToFrontier, CONTROL_MEASURES, CONTROL_COLUMNS, type ControlMeasure, type ControlsOptions, type ControlsResult, type GapOptions } from "./econ/controls.js";
 export { winsorize, quantileSorted, type WinsorizeOptions, type WinsorizeResult, type WinsorizeBounds } from "./econ/winsorize.js";
 export { buildStudyData, type StudyInputs, type StudyDataOptions, type StudyData } from "./econ/study-data.js";
+export { generateGravityPanel, GRAVITY_PLANTED, type GravityPanelOptions } from "./econ/gravity-panel.js";
 export { generateStudyPanel, STUDY_DGP, STUDY_DEFAULT_SEED, type StudyPanel, type StudyPanelOptions } from "./econ/study-panel.js";
 export { STUDY_PLANTED, STUDY_CONTROLS, STUDY_FIXED_EFFECTS, STUDY_CLUSTER, plantedEffects, totalEffect, type PlantedEffect, type StudyPlanted } from "./econ/planted.js";
 export {

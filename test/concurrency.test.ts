@@ -93,9 +93,10 @@ describe("overlapping calls", () => {
       const simultaneous = await wave(threads, 12, null);
       const staggered = await wave(threads, 12, () => Math.floor(rng.uniform() * 16));
       // The calls did overlap: all were in flight at once, interleaving at their awaits; spread
-      // out, they overlap where they wait for the pool (on one thread nothing is waited for).
+      // out, they overlap where they wait for the pool (on one thread nothing is waited for). How
+      // many overlap then depends on the machine's speed, so only overlap itself is required.
       expect(simultaneous.peak).toBe(12 * kinds.length);
-      if (threads > 1) expect(staggered.peak).toBeGreaterThan(kinds.length);
+      if (threads > 1) expect(staggered.peak).toBeGreaterThan(1);
 
       const all = [...simultaneous.runs, ...staggered.runs];
       expect(all.length).toBeGreaterThanOrEqual(190);

@@ -11,8 +11,9 @@ import { dataSourceOption, describeSource } from "./data-source.js";
 import { VERSION } from "../version.js";
 import { checkThreads, defaultThreads, warmPool } from "../engine/pool.js";
 import type { DemeanMethodOption } from "../engine/demean.js";
+import type { FeglmOptions } from "../estimators/options.js";
 
-export const FIT_HELP = `absorb fit — OLS and 2SLS with high-dimensional fixed effects (fixest syntax)
+export const FIT_HELP = `absorb fit — OLS, 2SLS and GLMs (Poisson, logit, probit) with high-dimensional fixed effects (fixest syntax)
 
 Usage:
   absorb fit --data FILE --formula "y ~ x1 + x2 | fe1 + fe2" [options]
@@ -38,6 +39,10 @@ Options:
   --tol X                               demeaning tolerance (default 1e-8)
   --max-iter N                          demeaning iterations before giving up (default 10000)
   --allow-nonconvergence                return the result (converged: false) instead of failing
+  --family poisson|logit|probit|gaussian  a GLM by IRLS (feglm; default: OLS); JSON adds family,
+                                        loglik, deviance, pseudo_r2, IRLS iterations, z statistics
+  --offset COL                          GLM offset (added to the linear predictor)
+  --glm-tol X / --glm-iter N            IRLS tolerance (default 1e-12) and iterations (default 100)
   --json                                print one JSON object
   --quiet                               no progress lines on stderr
   -h, --help                            this help
@@ -60,6 +65,10 @@ const FIT_OPTIONS = {
   threads: { type: "string" },
   "max-iter": { type: "string" },
   "allow-nonconvergence": { type: "boolean" },
+  family: { type: "string" },
+  offset: { type: "string" },
+  "glm-tol": { type: "string" },
+  "glm-iter": { type: "string" },
   json: { type: "boolean" },
   quiet: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -94,6 +103,7 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
     ...(panelId ?? []),
     ...(values.weights ? [values.weights] : []),
     ...(predicate ? predicate.columns : []),
+    ...(values.offset ? [values.offset] : []),
   ]);
   const threads = integerOption("fit", values.threads, "--threads", 1);
   checkThreads(threads);
@@ -103,10 +113,11 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
   // Without --where every row is in the sample, so a file too big for the model is refused before it is read.
   const spec = predicate ? undefined : specBeforeRead(formula);
   const checkRows = spec === undefined ? undefined : (rows: number) => checkRowsFit(rows, modelColumns(spec), `"${describeSource(data)}"`);
+  const glm = values.family === undefined ? null : import("../estimators/glm.js");
   const [frame, { feols }] = await Promise.all([readFrame(data, [...columns], { checkRows }), import("../estimators/feols.js")]);
   const readMs = performance.now() - started;
   progress.phase(`estimating on ${frame.nrows.toLocaleString("en-US")} rows`, frame.nrows >= 2_000_000);
-  const result = await feols(frame, formula, {
+  const options = {
     vcov,
     panelId,
     ssc,
@@ -118,7 +129,16 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
     threads,
     maxIter: integerOption("fit", values["max-iter"], "--max-iter", 1),
     allowNonConvergence: values["allow-nonconvergence"] ?? false,
-  });
+  };
+  const result = glm
+    ? await (await glm).feglm(frame, formula, {
+        ...options,
+        family: values.family as FeglmOptions["family"],
+        offset: values.offset,
+        glmTol: numberOption("fit", values["glm-tol"], "--glm-tol"),
+        glmIter: numberOption("fit", values["glm-iter"], "--glm-iter"),
+      })
+    : await feols(frame, formula, options);
   progress.done();
   const totalMs = performance.now() - started;
   if (!values.json) {

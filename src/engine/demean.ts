@@ -162,15 +162,19 @@ export function exactFactor(k: Kernels, arena: Arena, n: number, fes: readonly F
   return { size: f.size, kept: f.kept, dropped: f.dropped, lower: arena.putF64(f.lower, "the Schur complement's factor") };
 }
 
-/** Demeans the column at `x` into `out` (which may equal x). */
-export function demeanColumn(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: Scratch, x: number, out: number): DemeanOutcome {
+/**
+ * Demeans the column at `x` into `out` (which may equal x). `warm` (map only; f64, Σ sizes):
+ * the fixed-effect coefficients to start from instead of 0, overwritten with the solution, so a
+ * column demeaned again with nearby weights (the IRLS of a GLM) needs fewer sweeps.
+ */
+export function demeanColumn(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: Scratch, x: number, out: number, warm = 0): DemeanOutcome {
   const q = plan.fes.length;
   if (q === 0) {
     if (out !== x) arena.f64(out, plan.n).set(arena.f64(x, plan.n));
     return { iterations: 0, converged: true };
   }
   if (plan.method === "cg" && q > 1 && plan.cg) return cgColumn(k, arena, plan, s, x, out);
-  return plan.method === "exact" || q === 1 ? exactColumn(k, arena, plan, s, x, out) : mapColumn(k, arena, plan, s, x, out);
+  return plan.method === "exact" || q === 1 ? exactColumn(k, arena, plan, s, x, out) : mapColumn(k, arena, plan, s, x, out, warm);
 }
 
 function zero(arena: MemoryView, ptr: number, n: number): void {
@@ -216,7 +220,7 @@ function exactColumn(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: Scratch
   return { iterations: 0, converged: true };
 }
 
-function mapColumn(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: Scratch, x: number, out: number): DemeanOutcome {
+function mapColumn(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: Scratch, x: number, out: number, warm: number): DemeanOutcome {
   const { n, fes, rowWeights, tol, maxIter } = plan;
   const q = fes.length;
   const off = offsets(plan);
@@ -226,7 +230,8 @@ function mapColumn(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: Scratch, 
     k.group_sums(n, x, rowWeights, fes[j].codes, s.sums + off[j] * 8);
   }
   const stateLength = off[q] - off[1];
-  zero(arena, s.coef, off[q]);
+  if (warm) arena.f64(s.coef, off[q]).set(arena.f64(warm, off[q]));
+  else zero(arena, s.coef, off[q]);
 
   const others = fes.map((_, j) => otherEffects(q, j));
 
@@ -283,5 +288,6 @@ function mapColumn(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: Scratch, 
     }
   }
   k.fe_residual(n, x, out, q, s.codeTable, s.coefTable);
+  if (warm) arena.f64(warm, off[q]).set(arena.f64(s.coef, off[q]));
   return { iterations, converged: done };
 }

@@ -22,7 +22,8 @@ export interface DemeanTask {
   readonly kind: "demean";
   readonly plan: DemeanPlan;
   readonly scratch: Scratch;
-  readonly columns: readonly { readonly input: number; readonly output: number }[];
+  /** warm: the map method's starting coefficients, updated in place (demeanColumn); 0 for none. */
+  readonly columns: readonly { readonly input: number; readonly output: number; readonly warm?: number }[];
 }
 
 /** Accumulate these row blocks' per-group moments (Theil), each into its own buffer. */

@@ -18,5 +18,5 @@ export default function runTask(task: PoolTask): DemeanOutcome[] | null {
     for (const block of task.blocks) accumulateMoments(kernels, task.plan, block);
     return null;
   }
-  return task.columns.map((c) => demeanColumn(kernels, view, task.plan, task.scratch, c.input, c.output));
+  return task.columns.map((c) => demeanColumn(kernels, view, task.plan, task.scratch, c.input, c.output, c.warm));
 }

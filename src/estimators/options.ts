@@ -42,3 +42,17 @@ export interface FeolsOptions {
 }
 
 export const DEFAULTS = { tol: 1e-8, maxIter: 10_000 } as const;
+
+/** feglm / fepois: the FeolsOptions (tol and maxIter stay the demeaning's) and the IRLS's own. */
+export interface FeglmOptions extends FeolsOptions {
+  /** "poisson", "logit", "probit" or "gaussian" (feglm's default, as fixest's). */
+  readonly family?: "poisson" | "logit" | "probit" | "gaussian";
+  /** Column added to the linear predictor with coefficient 1 (e.g. log exposure). */
+  readonly offset?: string;
+  /** IRLS stops when |dev − dev_old| / (0.1 + |dev|) falls below this (default 1e-12; fixest's is 1e-8). */
+  readonly glmTol?: number;
+  /** Most IRLS iterations (default 100). */
+  readonly glmIter?: number;
+}
+
+export const GLM_DEFAULTS = { glmTol: 1e-12, glmIter: 100 } as const;

@@ -12,6 +12,7 @@ import { designColumns, explicitReferences } from "./design.js";
 import { withDerivedColumns } from "../formula/evaluate.js";
 import type { Sample } from "./sample.js";
 import type { FeolsResult } from "./result.js";
+import type { FeglmResult } from "./glm-result.js";
 import type { FittedModel, FixedEffectEstimates } from "./fitted-model.js";
 
 /**
@@ -39,6 +40,8 @@ export interface FittedModelRequest {
   readonly method: DemeanMethod | "none";
   readonly tol: number;
   readonly maxIter: number;
+  /** GLMs: the column (over the sample rows) whose part net of Xβ the fixed effects fit, η − offset; default y. */
+  readonly target?: Float64Array;
 }
 
 /** Builds the post-estimation state: one more projection (of y − Xβ, raw) gives the fixed effects. */
@@ -56,7 +59,8 @@ export function fittedModel(k: Kernels, q: FittedModelRequest): FittedModel {
     if (sample.fixedEffects.length === 0) return [];
     // r = y − Xβ on the raw (undemeaned) columns; its projection on the fixed effects is Σ_q α_q.
     const r = new Float64Array(n);
-    for (let i = 0; i < n; i++) r[i] = y[rows[i]];
+    if (q.target) r.set(q.target);
+    else for (let i = 0; i < n; i++) r[i] = y[rows[i]];
     const design = new Map(designColumns(frame, spec.terms, rows).map((d) => [d.name, d]));
     const tmp = new Float64Array(n);
     for (const [name, b] of beta) {
@@ -162,8 +166,8 @@ function projectFixedEffects(
   }
 }
 
-function modelOf(fit: FeolsResult): FittedModel {
-  if (!fit.model) throw new InputError("option", "this result carries no post-estimation data (it was not made by feols)");
+export function modelOf(fit: { readonly model?: FittedModel }): FittedModel {
+  if (!fit.model) throw new InputError("option", "this result carries no post-estimation data (it was not made by feols or feglm)");
   return fit.model;
 }
 
@@ -182,7 +186,7 @@ export interface FixefTable {
  * effect carries the level; every other one has its first level (sorted order) at 0 — see the
  * module notes for disconnected panels.
  */
-export function fixef(fit: FeolsResult): FixefTable[] {
+export function fixef(fit: FeolsResult | FeglmResult): FixefTable[] {
   return modelOf(fit).fixedEffects.map((fe, q) => ({
     name: fe.name,
     levels: fe.levels,
@@ -251,7 +255,7 @@ export function predict(fit: FeolsResult, newdata: DataInput): Prediction {
   return linearPredictor(m, frame, null);
 }
 
-function linearPredictor(m: FittedModel, frame: Frame, rows: Int32Array | null): Prediction {
+export function linearPredictor(m: FittedModel, frame: Frame, rows: Int32Array | null): Prediction {
   const fixedVars = m.fixedEffects.flatMap((fe) => fe.variables);
   const termVars = m.terms.flatMap((t) => (t.kind === "variable" ? [t.name] : t.kind === "interaction" ? t.variables : t.by ? [t.variable, t.by] : [t.variable]));
   const needed = [...new Set([...termVars, ...m.endogenous, ...fixedVars])];

@@ -79,11 +79,7 @@ export class FeolsResult implements FeolsFields {
   }
 
   get vcovLabel(): string {
-    const v = this.vcov;
-    if (v.type === "cluster") return `Clustered (${v.cluster.join(" & ")})`;
-    if (v.type === "nw") return `Newey-West (L=${v.lag})`;
-    if (v.type === "dk") return `Driscoll-Kraay (L=${v.lag})`;
-    return v.type === "iid" ? "IID" : "Heteroskedasticity-robust";
+    return vcovLabel(this.vcov);
   }
 
   /** A fixest-like printout. */
@@ -146,7 +142,15 @@ export class FeolsResult implements FeolsFields {
   }
 }
 
-function vcovJson(v: VcovInfo): Record<string, unknown> {
+/** The printed name of a vcov: "IID", "Clustered (firm_id)", "Newey-West (L=1)", … */
+export function vcovLabel(v: VcovInfo): string {
+  if (v.type === "cluster") return `Clustered (${v.cluster.join(" & ")})`;
+  if (v.type === "nw") return `Newey-West (L=${v.lag})`;
+  if (v.type === "dk") return `Driscoll-Kraay (L=${v.lag})`;
+  return v.type === "iid" ? "IID" : "Heteroskedasticity-robust";
+}
+
+export function vcovJson(v: VcovInfo): Record<string, unknown> {
   const ssc = { k_adj: v.ssc.kAdj, fixef_k: v.ssc.fixefK, g_adj: v.ssc.gAdj, t_df: v.ssc.tDf };
   if (v.type === "cluster") return { type: "cluster", cluster: [...v.cluster], ssc };
   if (v.type === "nw" || v.type === "dk") return { type: v.type, panel_id: [...v.panelId], lag: v.lag, ssc };
@@ -155,6 +159,6 @@ function vcovJson(v: VcovInfo): Record<string, unknown> {
 
 
 
-function stars(p: number): string {
+export function stars(p: number): string {
   return p < 0.001 ? "***" : p < 0.01 ? "**" : p < 0.05 ? "*" : p < 0.1 ? "." : "";
 }

@@ -1,6 +1,7 @@
 import type { Column, Frame, NumericColumn } from "../data/frame.js";
 import { compact, encodeColumn, interact, type Encoding } from "../data/encode.js";
 import { InputError } from "../errors.js";
+import { separatedByFixedEffects, type OutcomeKind } from "./glm-separation.js";
 
 /**
  * The estimation sample: which rows a fit uses, why the others were dropped, and the fixed
@@ -16,6 +17,8 @@ export interface DroppedRows {
   nonFinite: number;
   weights: number;
   singletons: number;
+  /** GLMs only: rows in fixed-effect groups with a perfectly predicted outcome, then rows separated by the regressors. */
+  separation?: number;
 }
 
 /** DroppedRows as the JSON output names them. */
@@ -45,6 +48,13 @@ export interface SampleRequest {
   /** 1 = row in the user's subset. */
   readonly subset: Uint8Array | null;
   readonly dropSingletons: boolean;
+  /** GLMs: remove rows separated by the fixed effects (glm-separation.ts), counted in dropped.separation. */
+  readonly separation?: {
+    readonly outcome: string;
+    readonly kind: OutcomeKind;
+    /** Frame rows found separated by the regressors (glm-separation.ts), removed first. */
+    readonly rows?: Int32Array;
+  };
 }
 
 export interface Sample {
@@ -179,6 +189,13 @@ export function buildSample(req: SampleRequest): Sample {
     }
   }
 
+  if (req.separation) {
+    dropped.separation = 0;
+    for (const r of req.separation.rows ?? []) {
+      dropped.separation += keep[r];
+      keep[r] = 0;
+    }
+  }
   let rows = indicesOf(keep);
   let fes = req.fixedEffects.map((fe) => ({
     name: fe.name,
@@ -186,7 +203,9 @@ export function buildSample(req: SampleRequest): Sample {
     // Numbered as in the whole column for now: renumbered once, after singletons go.
     ...interact(fe.variables.map((v) => encodeColumn(column(v), rows, false))),
   }));
-  if (req.dropSingletons && fes.length > 0) {
+  if (req.separation) {
+    if (fes.length > 0) ({ rows, fes } = dropSeparated(fes, rows, column(req.separation.outcome), req.separation.kind, req.dropSingletons, dropped));
+  } else if (req.dropSingletons && fes.length > 0) {
     const result = dropSingletons(fes);
     const before = rows.length;
     rows = selectRows(rows, result.keep);
@@ -199,8 +218,11 @@ export function buildSample(req: SampleRequest): Sample {
     throw new InputError(
       "data",
       `every row was dropped (${n} rows: ${dropped.subset} outside the subset, ${dropped.missing} with a missing value, ` +
-        `${dropped.nonFinite} with an infinite value, ` +
-        `${dropped.weights} with a missing or zero weight, ${dropped.singletons} singletons); check the subset and the columns' missing values`,
+        `${dropped.nonFinite} with an infinite value, ${dropped.weights} with a missing or zero weight, ${dropped.singletons} singletons` +
+        (dropped.separation === undefined
+          ? "); check the subset and the columns' missing values"
+          : `, ${dropped.separation} in fixed-effect groups whose outcome is perfectly predicted (separation)); ` +
+            `every fixed-effect group has an outcome that is all zero${req.separation!.kind === "binary" ? " or all one" : ""}: check the outcome and the fixed effects`),
     );
   }
   if (req.weights) {
@@ -286,4 +308,39 @@ function dropSingletons(fes: EncodedFixedEffect[]): { keep: Uint8Array; fes: Enc
     // another round: dropping rows can leave new singletons
   }
   return { keep, fes: fes.map((fe) => ({ name: fe.name, variables: fe.variables, ...compact(fe, keep) })) };
+}
+
+/**
+ * Separated rows and (when asked) singletons, alternately until neither removes a row: dropping
+ * singletons can leave a group all zero, and dropping a separated group can make singletons.
+ */
+function dropSeparated(
+  fes: EncodedFixedEffect[],
+  rows: Int32Array,
+  outcome: Column,
+  kind: OutcomeKind,
+  singletons: boolean,
+  dropped: DroppedRows,
+): { rows: Int32Array; fes: EncodedFixedEffect[] } {
+  const values = (outcome as Extract<Column, { kind: "numeric" }>).values;
+  fes = fes.map((fe) => ({ name: fe.name, variables: fe.variables, ...compact(fe, null) }));
+  for (;;) {
+    const y = new Float64Array(rows.length);
+    for (let i = 0; i < rows.length; i++) y[i] = values[rows[i]];
+    const keep = separatedByFixedEffects(fes, y, kind);
+    if (keep) {
+      const before = rows.length;
+      rows = selectRows(rows, keep);
+      dropped.separation! += before - rows.length;
+      fes = fes.map((fe) => ({ name: fe.name, variables: fe.variables, ...compact(fe, keep) }));
+    }
+    if (!singletons) break;
+    const before = rows.length;
+    const result = dropSingletons(fes);
+    rows = selectRows(rows, result.keep);
+    fes = result.fes;
+    dropped.singletons += before - rows.length;
+    if (rows.length === before) break;
+  }
+  return { rows, fes };
 }

@@ -35,6 +35,12 @@ export interface VcovInputs {
   /** K of the small-sample correction. */
   readonly dfK: number;
   readonly ssc: SmallSample;
+  /**
+   * GLMs: the iid variance is bread × dispersion (1 for Poisson and binomial, Σ w e²/(n − K) for
+   * Gaussian), times (n − 1)/(n − K) under kAdj, as fixest scales its inverse Hessian. OLS leaves
+   * it out: σ² = ssr/(n − K).
+   */
+  readonly dispersion?: number;
 }
 
 export interface Vcov {
@@ -52,6 +58,9 @@ export function computeVcov(kern: Kernels, arena: Arena, req: VcovRequest, v: Vc
   const { n, k, dfK, ssc } = v;
   const kAdjN = ssc.kAdj ? n - dfK : n;
   if (req.type === "iid") {
+    if (v.dispersion !== undefined) {
+      return { matrix: scale(v.bread, v.dispersion * (ssc.kAdj ? (n - 1) / (n - dfK) : 1)), dfT: n - dfK, clusterSizes: [] };
+    }
     return { matrix: scale(v.bread, v.ssr / (ssc.kAdj ? n - dfK : n - 1)), dfT: n - dfK, clusterSizes: [] };
   }
   if (req.type === "hetero") {

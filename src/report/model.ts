@@ -1,4 +1,5 @@
-import { FeolsResult } from "../estimators/result.js";
+import { FeolsResult, type VcovInfo } from "../estimators/result.js";
+import { FeglmResult } from "../estimators/glm-result.js";
 import { InputError } from "../errors.js";
 import type { Coefficient } from "../inference/coefficients.js";
 
@@ -31,16 +32,40 @@ export interface ReportModel {
   readonly fixefSizes: Readonly<Record<string, number>>;
   readonly vcov: ReportVcov;
   readonly coefficients: readonly ReportCoefficient[];
+  /** GLMs: the family ("poisson", "logit", …), log-likelihood and pseudo R² (r2 is then NaN, withinR2 null). */
+  readonly family?: string;
+  readonly loglik?: number;
+  readonly pseudoR2?: number;
 }
 
 /** Anything a table or plot can be built from: a fit result, a parsed `absorb fit --json` object, or a ReportModel. */
-export type ModelSource = FeolsResult | ReportModel | Readonly<Record<string, unknown>>;
+export type ModelSource = FeolsResult | FeglmResult | ReportModel | Readonly<Record<string, unknown>>;
+
+function reportVcov(v: VcovInfo): ReportVcov {
+  return v.type === "cluster" ? { type: "cluster", cluster: [...v.cluster] } : v.type === "nw" || v.type === "dk" ? { type: v.type, lag: v.lag } : { type: v.type };
+}
+
+/** The report view of a GLM fit (z statistics sit in the coefficients' t). */
+export function fromFeglmResult(result: FeglmResult, label?: string): ReportModel {
+  return {
+    ...(label === undefined ? {} : { label }),
+    depvar: result.depvar,
+    formula: result.formula,
+    nobs: result.nobs,
+    r2: Number.NaN,
+    withinR2: null,
+    fixefSizes: { ...result.fixefSizes },
+    vcov: reportVcov(result.vcov),
+    coefficients: result.coefficients.map((c) => ({ ...c })),
+    family: result.family,
+    loglik: result.loglik,
+    pseudoR2: result.pseudoR2,
+  };
+}
 
 /** The report view of a library fit. */
 export function fromFeolsResult(result: FeolsResult, label?: string): ReportModel {
-  const v = result.vcov;
-  const vcov: ReportVcov =
-    v.type === "cluster" ? { type: "cluster", cluster: [...v.cluster] } : v.type === "nw" || v.type === "dk" ? { type: v.type, lag: v.lag } : { type: v.type };
+  const vcov = reportVcov(result.vcov);
   return {
     ...(label === undefined ? {} : { label }),
     depvar: result.depvar,
@@ -82,8 +107,9 @@ export function fromFitJson(json: unknown, source = "the input", label?: string)
   const formula = field("formula", (x) => typeof x === "string", "a string") as string;
   const nobs = field("nobs", isNum, "a number") as number;
   const coefs = field("coefficients", Array.isArray, "an array") as unknown[];
-  const r2 = field("r2", isNumOrNull, "a number") as number | null;
-  const withinR2 = field("within_r2", isNumOrNull, "a number or null") as number | null;
+  const family = typeof o.family === "string" ? o.family : undefined;
+  const r2 = family ? null : (field("r2", isNumOrNull, "a number") as number | null);
+  const withinR2 = family ? null : (field("within_r2", isNumOrNull, "a number or null") as number | null);
   const fixef = field("fixef_sizes", isObject, "an object") as Record<string, unknown>;
   const vcovJson = field("vcov", (x) => isObject(x) && typeof (x as { type?: unknown }).type === "string", 'an object with a "type"') as Record<string, unknown>;
 
@@ -91,14 +117,16 @@ export function fromFitJson(json: unknown, source = "the input", label?: string)
   const coefficients = coefs.map((c, i): ReportCoefficient => {
     if (!isObject(c)) bad(`coefficients[${i}] is not an object`);
     const r = c as Record<string, unknown>;
-    for (const k of ["name", "estimate", "se", "t", "p"]) if (!(k in r)) bad(`field "coefficients[${i}].${k}" is missing`);
+    // GLM fits with normal inference carry z in place of t.
+    const stat = family && "z" in r ? "z" : "t";
+    for (const k of ["name", "estimate", "se", stat, "p"]) if (!(k in r)) bad(`field "coefficients[${i}].${k}" is missing`);
     if (typeof r.name !== "string") bad(`field "coefficients[${i}].name" should be a string`);
     if (!isNumOrNull(r.estimate)) bad(`field "coefficients[${i}].estimate" should be a number`);
     return {
       name: r.name as string,
       estimate: num(r.estimate),
       se: num(r.se),
-      t: num(r.t),
+      t: num(r[stat]),
       p: num(r.p),
       confLow: num(r.conf_low),
       confHigh: num(r.conf_high),
@@ -122,6 +150,7 @@ export function fromFitJson(json: unknown, source = "the input", label?: string)
     fixefSizes,
     vcov,
     coefficients,
+    ...(family ? { family, loglik: num(o.loglik), pseudoR2: num(o.pseudo_r2) } : {}),
   };
 }
 
@@ -139,6 +168,7 @@ function isReportModel(x: object): x is ReportModel {
 /** Maps any ModelSource to a ReportModel (a FeolsResult, a fit JSON object, or a ReportModel as is). */
 export function toReportModel(source: ModelSource, name = "model"): ReportModel {
   if (source instanceof FeolsResult) return fromFeolsResult(source);
+  if (source instanceof FeglmResult) return fromFeglmResult(source);
   if (source !== null && typeof source === "object" && isReportModel(source)) return source;
   return fromFitJson(source, name);
 }

@@ -116,7 +116,14 @@ export function buildTable(sources: readonly ModelSource[], options: TableOption
   const vcovs = unique(models.map((m) => vcovShort(m.vcov)));
   if (vcovs.length > 1) rows.push({ label: "Standard errors", kind: "stat", cells: models.map((m) => vcovShort(m.vcov)) });
   rows.push({ label: "Observations", kind: "stat", cells: models.map((m) => formatCount(m.nobs)) });
-  rows.push({ label: "R²", kind: "stat", cells: models.map((m) => formatFixed(m.r2, digits)) });
+  // A GLM column shows its family, log-likelihood and pseudo R² in place of R².
+  const glm = (m: ReportModel) => m.family !== undefined;
+  if (models.some(glm)) rows.push({ label: "Family", kind: "stat", cells: models.map((m) => m.family ?? "OLS") });
+  if (!models.every(glm)) rows.push({ label: "R²", kind: "stat", cells: models.map((m) => (glm(m) ? "" : formatFixed(m.r2, digits))) });
+  if (models.some(glm)) {
+    rows.push({ label: "Log-likelihood", kind: "stat", cells: models.map((m) => (glm(m) ? formatFixed(m.loglik ?? Number.NaN, digits) : "")) });
+    rows.push({ label: "Pseudo R²", kind: "stat", cells: models.map((m) => (glm(m) ? formatFixed(m.pseudoR2 ?? Number.NaN, digits) : "")) });
+  }
   if (models.some((m) => m.withinR2 !== null)) {
     rows.push({ label: "Within R²", kind: "stat", cells: models.map((m) => (m.withinR2 === null ? "" : formatFixed(m.withinR2, digits))) });
   }
@@ -125,7 +132,8 @@ export function buildTable(sources: readonly ModelSource[], options: TableOption
 
   const notes: string[] = [];
   if (depvars.length === 1 && depvars[0] !== "") notes.push(`Dependent variable: ${variableLabel(depvars[0], labels)}.`);
-  const inParens = statistic === "t" ? "t statistics in parentheses" : "Standard errors in parentheses";
+  const tStatistics = models.some((m) => m.family === "poisson" || m.family === "logit" || m.family === "probit") ? "t statistics (z for Poisson, logit and probit) in parentheses" : "t statistics in parentheses";
+  const inParens = statistic === "t" ? tStatistics : "Standard errors in parentheses";
   if (vcovs.length === 1) {
     const phrase = vcovPhrase(models[0].vcov);
     notes.push(statistic === "t" ? `${inParens}, from ${phrase}.` : `${capitalize(phrase)} in parentheses.`);
