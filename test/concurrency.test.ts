@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
-import { feols, feolsMulti, fixef, heterogeneity, mediation, predict, theil, wildBootstrap, type Frame } from "../src/index.js";
+import { feglm, feols, feolsMulti, fepois, fixef, heterogeneity, mediation, predict, theil, wildBootstrap, type Frame } from "../src/index.js";
 import { generatePanel } from "../src/econ/synthetic.js";
+import { generateGravityPanel } from "../src/econ/gravity-panel.js";
 import { Rng } from "../src/econ/random.js";
 import { sharedEngine } from "../src/engine/shared.js";
 import { defaultThreads } from "../src/engine/pool.js";
@@ -8,12 +9,14 @@ import { BASE } from "../src/engine/heap.js";
 
 /**
  * Calls that overlap in one process (a service starting fits as requests arrive) each give what
- * the same call gives alone, and leave no wasm memory behind. Every entry point is in the mix;
+ * the same call gives alone, and leave no wasm memory behind. Every entry point (the GLMs too) is in the mix;
  * each wave starts them all at once or 0–15 ms apart, on 1 and on 2 threads.
  */
 let panel: Frame;
+let gravity: Frame;
 beforeAll(() => {
   panel = generatePanel({ firms: 800, seed: 11 });
+  gravity = generateGravityPanel({ countries: 14, years: 6, seed: 5 });
 });
 
 const formula = "dvar ~ robot + ln_age | firm_id + year";
@@ -32,6 +35,8 @@ const calls: Record<string, Call> = {
   },
   mediation: async (threads) => (await mediation(panel, formula, { mediator: "profitability", ...cluster, B: 8, engine: "rows", threads })).toJSON(),
   heterogeneity: async (threads) => (await heterogeneity(panel, formula, { group: "soe", ...cluster, K: 4, engine: "rows", threads })).toJSON(),
+  fepois: async (threads) => (await fepois(gravity, "trade ~ ln_dist + contig + rta | exporter^year + importer^year", { vcov: { cluster: "pair" }, threads })).toJSON(),
+  logit: async (threads) => (await feglm(gravity, "any_trade ~ ln_dist + rta | exporter + importer", { family: "logit", threads })).toJSON(),
   fixefPredict: async (threads) => {
     const fit = await feols(panel, formula, { threads });
     return { fixef: fixef(fit).map((t) => Array.from(t.values)), predict: predict(fit, panel).values };
