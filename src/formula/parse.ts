@@ -88,7 +88,7 @@ const FUNCTION_PLACES: ReadonlyMap<string, string> = new Map([
   ["i", "i() is only allowed among the regressors, left of the first '|'"],
   ["factor", "factor() is only allowed among the regressors, left of the first '|'"],
   ["c", "c() is only allowed around the dependent variables, left of '~'"],
-  ...MULTI_OPS.map((op) => [op, `${op}() must be a term of its own among the regressors, left of the first '|'`] as const),
+  ...MULTI_OPS.map((op) => [op, `${op}() must be a term of its own among the regressors or the fixed effects`] as const),
 ]);
 
 const SUPPORTED =
@@ -108,12 +108,19 @@ interface Product {
   groups: LocatedTerm[][];
   pos: number;
 }
-interface Multi {
+/** sw/csw/sw0/csw0 in the regressors (options: products) or in the fixed effects (options: fixed effects). */
+interface MultiOf<T> {
   op: MultiOp;
   pos: number;
-  /** One sum of products per argument. */
-  options: Product[][];
+  /** One sum per argument. */
+  options: T[][];
 }
+type Multi = MultiOf<Product>;
+interface LocatedEffect {
+  fe: FixedEffect;
+  pos: number;
+}
+type FeItem = LocatedEffect | MultiOf<LocatedEffect>;
 type RhsItem = Product | Multi;
 
 interface ParsedFormula {
@@ -123,7 +130,8 @@ interface ParsedFormula {
   multi: Multi | null;
   noIntercept: boolean;
   tildePos: number;
-  fixedEffects: { fe: FixedEffect; pos: number }[];
+  /** Fixed effects in written order; a Multi item, if any, is replaced by each alternative. */
+  fixedEffects: FeItem[];
   endogenous: LocatedName[];
   instruments: LocatedName[];
   /** Every data column named anywhere, for the check made before anything is expanded. */
@@ -147,7 +155,10 @@ export function parseFormula(text: string, columns?: KnownColumns): ModelSpec {
   return specs[0]!;
 }
 
-/** Parses a formula and expands multiple estimation: one spec per dependent variable, then per sw/csw step. */
+/**
+ * Parses a formula and expands multiple estimation in fixest's order: per set of fixed effects
+ * (sw/csw in the fixed-effect part), then per dependent variable, then per sw/csw step of the regressors.
+ */
 export function parseMultiFormula(text: string, columns?: KnownColumns): ModelSpec[] {
   const parsed = new Parser(text).parse();
   if (columns) {
@@ -155,8 +166,10 @@ export function parseMultiFormula(text: string, columns?: KnownColumns): ModelSp
     if (missing.length > 0) throw missingColumnsError(missing, [...columns.keys()], "the data");
   }
   const fixed = parsed.rhs.filter((item): item is Product => !("options" in item)).map((p) => ({ p, count: productSize(p) }));
-  return parsed.depvars.flatMap((depvar) =>
-    alternatives(parsed.multi).map((alternative) => {
+  const feMulti = parsed.fixedEffects.find((item): item is MultiOf<LocatedEffect> => "options" in item) ?? null;
+  return alternatives(feMulti).flatMap((feAlternative) => {
+    const effects = parsed.fixedEffects.flatMap((item) => ("options" in item ? feAlternative : [item]));
+    return parsed.depvars.flatMap((depvar) => alternatives(parsed.multi).map((alternative) => {
       const count = fixed.reduce((s, f) => s + f.count, 0) + alternative.reduce((s, p) => s + productSize(p), 0);
       if (count > MAX_TERMS) {
         const largest = [...fixed.map((f) => f.p), ...alternative].reduce((a, b) => (productSize(b) > productSize(a) ? b : a));
@@ -168,9 +181,9 @@ export function parseMultiFormula(text: string, columns?: KnownColumns): ModelSp
         );
       }
       const terms = parsed.rhs.flatMap((item) => ("options" in item ? alternative : [item]).flatMap(expandProduct));
-      return buildSpec(text, parsed, depvar, terms);
-    }),
-  );
+      return buildSpec(text, parsed, depvar, terms, effects);
+    }));
+  });
 }
 
 /** The data columns a formula reads, without expanding it (what a reader must load). */
@@ -262,20 +275,20 @@ export function termKey(t: Term): string {
   return `f:${JSON.stringify(t)}`;
 }
 
-/** The regressor sets a multiple-estimation operator stands for, in fixest's order. */
-function alternatives(multi: Multi | null): Product[][] {
+/** The sets a multiple-estimation operator stands for, in fixest's order. */
+function alternatives<T>(multi: MultiOf<T> | null): T[][] {
   if (multi === null) return [[]];
   const { op, options } = multi;
   const steps = op === "csw" || op === "csw0" ? options.map((_, k) => options.slice(0, k + 1).flat()) : options;
   return op === "sw0" || op === "csw0" ? [[], ...steps] : steps;
 }
 
-function buildSpec(text: string, parsed: ParsedFormula, depvar: LocatedName, located: LocatedTerm[]): ModelSpec {
+function buildSpec(text: string, parsed: ParsedFormula, depvar: LocatedName, located: LocatedTerm[], effects: LocatedEffect[]): ModelSpec {
   const fail = (pos: number, message: string): never => {
     throw formulaError(text, pos, message);
   };
   const ivNames = [...parsed.endogenous, ...parsed.instruments];
-  const fixedEffects = parsed.fixedEffects.map((f) => f.fe);
+  const fixedEffects = effects.map((f) => f.fe);
   const intercept = fixedEffects.length === 0 && !parsed.noIntercept;
   const terms: Term[] = [];
   const seen = new Set<string>();
@@ -303,7 +316,7 @@ function buildSpec(text: string, parsed: ParsedFormula, depvar: LocatedName, loc
 
   const uses: LocatedName[] = [
     ...located.flatMap(({ term, pos }) => termVariables(term).map((name) => ({ name, pos }))),
-    ...parsed.fixedEffects.flatMap(({ fe, pos }) => fe.variables.map((name) => ({ name, pos }))),
+    ...effects.flatMap(({ fe, pos }) => fe.variables.map((name) => ({ name, pos }))),
     ...ivNames,
   ];
   const selfUse = uses.find((u) => u.name === depvar.name);
@@ -770,25 +783,47 @@ class Parser {
     return bins;
   }
 
-  /** fe1 + fe2^fe3 + ... */
-  private parseFixedEffects(): { fe: FixedEffect; pos: number }[] {
-    const list: { fe: FixedEffect; pos: number }[] = [];
-    const seen = new Map<string, { fe: FixedEffect; pos: number }>();
+  /** fe1 + fe2^fe3 + ..., with at most one sw/csw/sw0/csw0 of fixed effects. */
+  private parseFixedEffects(): FeItem[] {
+    const list: FeItem[] = [];
+    const seen = new Map<string, LocatedEffect>();
+    let multi: MultiOf<LocatedEffect> | null = null;
     do {
-      const vars = [this.expectName("a fixed-effect variable")];
-      while (this.acceptSeparator("^")) vars.push(this.expectName("a fixed-effect variable"));
-      this.columns.push(...vars);
-      const names = vars.map((v) => v.name);
-      const fe = { fe: { variables: names, name: names.join("^") }, pos: vars[0]!.pos };
-      this.rejectRepeats(vars, `variable in fixed effect '${fe.fe.name}'`);
-      // fe1^fe2 and fe2^fe1 define the same groups.
-      const key = [...names].sort().join("^");
-      const earlier = seen.get(key);
-      if (earlier) this.fail(fe.pos, `fixed effect '${fe.fe.name}' is listed twice (also at column ${earlier.pos + 1})`);
-      seen.set(key, fe);
-      list.push(fe);
+      const tok = this.peek();
+      if (!(tok.kind === "name" && MULTI_OPS.includes(tok.value) && this.isOp("(", 1))) {
+        list.push(this.parseFixedEffect(seen));
+        continue;
+      }
+      if (multi !== null) {
+        this.fail(tok.pos, `only one sw(), csw(), sw0() or csw0() is allowed in the fixed-effect part; there is already ${multi.op}() at column ${multi.pos + 1}`);
+      }
+      this.i += 2;
+      multi = { op: tok.value as MultiOp, pos: tok.pos, options: [] };
+      do {
+        const option = [this.parseFixedEffect(seen)];
+        while (this.acceptSeparator("+")) option.push(this.parseFixedEffect(seen));
+        multi.options.push(option);
+      } while (this.acceptSeparator(","));
+      this.expectOp(")", `',' or ')' closing ${multi.op}(`);
+      list.push(multi);
     } while (this.acceptSeparator("+"));
     return list;
+  }
+
+  /** fe or fe1^fe2, checked against those already listed. */
+  private parseFixedEffect(seen: Map<string, LocatedEffect>): LocatedEffect {
+    const vars = [this.expectName("a fixed-effect variable")];
+    while (this.acceptSeparator("^")) vars.push(this.expectName("a fixed-effect variable"));
+    this.columns.push(...vars);
+    const names = vars.map((v) => v.name);
+    const fe = { fe: { variables: names, name: names.join("^") }, pos: vars[0]!.pos };
+    this.rejectRepeats(vars, `variable in fixed effect '${fe.fe.name}'`);
+    // fe1^fe2 and fe2^fe1 define the same groups.
+    const key = [...names].sort().join("^");
+    const earlier = seen.get(key);
+    if (earlier) this.fail(fe.pos, `fixed effect '${fe.fe.name}' is listed twice (also at column ${earlier.pos + 1})`);
+    seen.set(key, fe);
+    return fe;
   }
 
   /** endo1 + endo2 ~ inst1 + inst2 */
