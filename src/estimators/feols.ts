@@ -15,6 +15,7 @@ import type { FeolsOptions } from "./options.js";
 import { FeolsResult } from "./result.js";
 import { computeRequest, effectSizes, vcovInfo, vcovRequest, type VcovSpec } from "./vcov-spec.js";
 import { fitIv } from "./iv.js";
+import { aggregateSunab, sunabTerm } from "./sunab.js";
 import { fittedModel } from "./postestimation.js";
 import type { FitHook } from "./fit-hook.js";
 import type { Frame } from "../data/frame.js";
@@ -133,6 +134,9 @@ export async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regres
     n: m.n, k: ls.kept.length, x: columnPtr(m, 1), e: ls.resid, w: m.weights, bread: ls.bread, ssr: ls.ssr, dfK, ssc,
   });
   const withinTss = k.dot(m.n, columnPtr(m, 0), columnPtr(m, 0), m.weights);
+  const sunab = sunabTerm(spec.terms);
+  // sunab(): the cells are estimated, their averages by relative period reported.
+  const report = sunab ? aggregateSunab(frame, sunab, sample.rows, sample.weights, keptNames, ls.beta, vc.matrix, vc.dfT) : null;
   const warnings: string[] = [];
   if (!absorbed.converged) warnings.push(`demeaning did not converge within ${maxIter} iterations (tol ${tol}); estimates are approximate`);
   if (droppedCollinear.length > 0) warnings.push(`dropped as collinear${hasFe ? " (or absorbed by the fixed effects)" : ""}: ${droppedCollinear.join(", ")}`);
@@ -144,9 +148,10 @@ export async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regres
     formula: spec.formula,
     depvar: spec.depvar,
     nobs: m.n,
-    coefficients: coefficientTable(keptNames, ls.beta, vc.matrix, vc.dfT),
+    coefficients: report ? report.coefficients : coefficientTable(keptNames, ls.beta, vc.matrix, vc.dfT),
     vcov: vcovInfo(vreq, ssc, vc.lag),
-    vcovMatrix: vc.matrix,
+    vcovMatrix: report ? report.vcovMatrix : vc.matrix,
+    sunab: report ? { cells: report.cells, att: report.att } : undefined,
     r2: 1 - ls.ssr / m.rawSpread[0],
     withinR2: hasFe ? 1 - ls.ssr / withinTss : null,
     dfT: vc.dfT,
@@ -170,6 +175,7 @@ export function numericColumns(spec: ModelSpec): string[] {
   for (const t of spec.terms) {
     if (t.kind === "variable") cols.push(t.name);
     else if (t.kind === "interaction") cols.push(...t.variables);
+    else if (t.kind === "sunab") cols.push(t.cohort, t.period);
     else if (t.by) cols.push(t.by);
   }
   return [...new Set([...cols, ...spec.endogenous, ...spec.instruments])];

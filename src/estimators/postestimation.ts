@@ -10,6 +10,7 @@ import { buildCgPlan } from "../engine/cg.js";
 import { InputError } from "../errors.js";
 import { designColumns, explicitReferences } from "./design.js";
 import { withDerivedColumns } from "../formula/evaluate.js";
+import { termVariables } from "../formula/parse.js";
 import type { Sample } from "./sample.js";
 import type { FeolsResult } from "./result.js";
 import type { FittedModel, FixedEffectEstimates } from "./fitted-model.js";
@@ -253,7 +254,7 @@ export function predict(fit: FeolsResult, newdata: DataInput): Prediction {
 
 function linearPredictor(m: FittedModel, frame: Frame, rows: Int32Array | null): Prediction {
   const fixedVars = m.fixedEffects.flatMap((fe) => fe.variables);
-  const termVars = m.terms.flatMap((t) => (t.kind === "variable" ? [t.name] : t.kind === "interaction" ? t.variables : t.by ? [t.variable, t.by] : [t.variable]));
+  const termVars = m.terms.flatMap(termVariables);
   const needed = [...new Set([...termVars, ...m.endogenous, ...fixedVars])];
   selectColumns(frame, needed, "the new data");
   const n = rows ? rows.length : frame.nrows;

@@ -50,7 +50,13 @@ export type Term =
        * first level goes, as fixest drops it (and does not report it as collinear).
        */
       dropFirst: boolean;
-    };
+    }
+  /**
+   * sunab(cohort, period): Sun and Abraham's event study, one dummy per treated cohort and
+   * period relative to treatment (but the reference periods); a cohort outside the periods'
+   * range is never treated. The coefficients are reported aggregated by relative period.
+   */
+  | { kind: "sunab"; cohort: string; period: string; refPeriods: number[] };
 
 export interface FixedEffect {
   variables: string[];
@@ -87,12 +93,13 @@ const LAG_OPS: readonly string[] = ["l", "f", "d"];
 const FUNCTION_PLACES: ReadonlyMap<string, string> = new Map([
   ["i", "i() is only allowed among the regressors, left of the first '|'"],
   ["factor", "factor() is only allowed among the regressors, left of the first '|'"],
+  ["sunab", "sunab() is only allowed among the regressors, left of the first '|'"],
   ["c", "c() is only allowed around the dependent variables, left of '~'"],
   ...MULTI_OPS.map((op) => [op, `${op}() must be a term of its own among the regressors or the fixed effects`] as const),
 ]);
 
 const SUPPORTED =
-  "i(), factor(), I(), poly(), log(), exp(), sqrt(), abs(), log1p(), expm1(), log2(), log10(), l(), f(), d(), sw(), csw(), sw0(), csw0() and c()";
+  "i(), factor(), sunab(), I(), poly(), log(), exp(), sqrt(), abs(), log1p(), expm1(), log2(), log10(), l(), f(), d(), sw(), csw(), sw0(), csw0() and c()";
 
 // Positions travel with parsed pieces so that checks made after parsing can still point at them.
 interface LocatedName {
@@ -200,10 +207,13 @@ export function termName(t: Term): string {
       return t.variables.join(":");
     case "factor":
       return t.style === "i" ? `${t.variable}::` : t.style === "factor" ? `factor(${t.variable})` : t.variable;
+    case "sunab":
+      return `${t.period}::`;
   }
 }
 
-function termVariables(t: Term): string[] {
+/** The columns a term reads. */
+export function termVariables(t: Term): string[] {
   switch (t.kind) {
     case "variable":
       return [t.name];
@@ -211,6 +221,8 @@ function termVariables(t: Term): string[] {
       return t.variables;
     case "factor":
       return t.by === null ? [t.variable] : [t.variable, t.by];
+    case "sunab":
+      return [t.cohort, t.period];
   }
 }
 
@@ -256,6 +268,10 @@ function formatLevels(vs: readonly Level[]): string {
 
 /** Normalised source of a term; `ref` writes a column (a transform as its call). */
 function formatTerm(t: Term, ref: (name: string) => string): string {
+  if (t.kind === "sunab") {
+    const refs = t.refPeriods.length === 1 && t.refPeriods[0] === -1 ? "" : `, ref.p = ${formatLevels(t.refPeriods)}`;
+    return `sunab(${ref(t.cohort)}, ${ref(t.period)}${refs})`;
+  }
   if (t.kind !== "factor") return termVariables(t).map(ref).join(":");
   if (t.style === "factor") return `factor(${ref(t.variable)})`;
   if (t.style === "logical") return ref(t.variable);
@@ -314,6 +330,8 @@ function buildSpec(text: string, parsed: ParsedFormula, depvar: LocatedName, loc
     seen.add(key);
   }
 
+  const sunabs = located.filter((t) => t.term.kind === "sunab");
+  if (sunabs.length > 1) fail(sunabs[1]!.pos, "only one sunab() is allowed per model");
   const uses: LocatedName[] = [
     ...located.flatMap(({ term, pos }) => termVariables(term).map((name) => ({ name, pos }))),
     ...effects.flatMap(({ fe, pos }) => fe.variables.map((name) => ({ name, pos }))),
@@ -515,6 +533,7 @@ class Parser {
     const tok = this.peek();
     if (tok.kind === "name" && this.isOp("(", 1) && tok.value === "i") return [this.parseI()];
     if (tok.kind === "name" && this.isOp("(", 1) && tok.value === "factor") return [this.parseFactorCall()];
+    if (tok.kind === "name" && this.isOp("(", 1) && tok.value === "sunab") return [this.parseSunab()];
     return this.parseColumns("a variable, i(...) or sw(...)").map(({ name, pos }) => {
       const expr = this.derived.get(name)?.expr;
       if (expr && isLogical(expr)) {
@@ -702,6 +721,26 @@ class Parser {
     return { term: { kind: "factor", style: "factor", variable: variable.name, by: null, ref: null, keep: null, drop: null, bin: null, dropFirst: true }, pos: tok.pos };
   }
 
+  /** sunab(cohort, period [, ref.p = periods]) */
+  private parseSunab(): LocatedTerm {
+    const tok = this.next();
+    this.next(); // "("
+    const cohort = this.parseSingleColumn("the cohort variable in sunab()");
+    this.expectOp(",", "',' and the period variable in sunab(cohort, period)");
+    const period = this.parseSingleColumn("the period variable in sunab()");
+    let refPeriods = [-1];
+    while (this.acceptSeparator(",")) {
+      const arg = this.expectName("ref.p = value");
+      if (arg.name !== "ref.p") this.fail(arg.pos, `sunab() has no argument '${arg.name}' here: the only one supported is ref.p (the reference relative periods, default -1)`);
+      this.expectOp("=", "'=' after ref.p");
+      const levels = this.parseLevels("ref.p");
+      if (!levels.every((l) => typeof l === "number" && Number.isInteger(l))) this.fail(arg.pos, "ref.p takes integer relative periods, e.g. ref.p = c(-1, -5)");
+      refPeriods = levels as number[];
+    }
+    this.expectOp(")", "')' closing sunab(");
+    return { term: { kind: "sunab", cohort: cohort.name, period: period.name, refPeriods }, pos: tok.pos };
+  }
+
   /** i(var), i(var, x), i(var, x, ref); named ref, keep, drop, bin. */
   private parseI(): LocatedTerm {
     const tok = this.next();
@@ -868,7 +907,8 @@ class Parser {
   }
 
   private rejectFactorIn(parts: LocatedTerm[], op: string): void {
-    const factor = parts.find((p) => p.term.kind === "factor");
+    const factor = parts.find((p) => p.term.kind === "factor" || p.term.kind === "sunab");
+    if (factor?.term.kind === "sunab") this.fail(factor.pos, `sunab() cannot be combined with '${op}': it must be a term of its own`);
     if (factor) {
       this.fail(factor.pos, `i(), factor() and logical terms such as I(x > 0) cannot be combined with '${op}': write i(var, x) to interact a factor with a numeric variable x`);
     }
