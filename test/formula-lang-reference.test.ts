@@ -9,6 +9,8 @@ const PART1 = [
   "i_slopes", "i_event_keep", "i_two_refs", "lag_range", "lead_lag", "diff", "cluster_interacted",
 ];
 const cases = formulaLangReference.cases.filter((c) => PART1.includes(c.id));
+/** Issue 16's varying-slopes cases. */
+const slopeCases = formulaLangReference.cases.filter((c) => c.id.startsWith("slopes_"));
 /** Issue 16's sunab() case (Sun and Abraham on gravity_small): aggregated coefficients, the ATT and the number of cells. */
 const sunabCase = formulaLangReference.cases.find((c) => c.id === "sunab_ols")!;
 
@@ -77,5 +79,19 @@ describe("sunab() (issue 16), through the API and absorb fit --json", () => {
     const { status, json, stderr } = absorbJson(args);
     expect(status, stderr).toBe(0);
     expectSunab(json);
+  });
+});
+
+describe("varying slopes (issue 16), through the API and absorb fit --json", () => {
+  test("the three slope cases are in the reference", () => expect(slopeCases.map((c) => c.id)).toEqual(["slopes_industry", "slopes_only", "slopes_firm"]));
+  test.each(slopeCases.map((c) => [c.id, c] as const))("API %s", async (_id, c) => {
+    const fit = await feols(await frameOf(c), c.formula, { vcov: c.vcov, fixefRm: c.fixef_rm });
+    expectMatches(fit.toJSON() as unknown as FitJson, c);
+  });
+  test.each(slopeCases.map((c) => [c.id, c] as const))("CLI %s", (_id, c) => {
+    const vcov = `cluster:${[(c.vcov as { cluster: string }).cluster].flat().join("+")}`;
+    const { status, json, stderr } = absorbJson(["fit", "--data", formulaLangData(c), "--formula", c.formula, "--vcov", vcov, "--fixef-rm", c.fixef_rm, "--quiet"]);
+    expect(status, stderr).toBe(0);
+    expectMatches(json, c);
   });
 });

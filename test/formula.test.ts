@@ -232,7 +232,7 @@ describe("syntax errors", () => {
   });
 
   test("unknown function", () => {
-    expectError("y ~ sin(x)", /unknown function sin\(\): the functions supported are i\(\), factor\(\), I\(\), poly\(\), log\(\).*; create .* column \(e\.g\. sin_x\)/, 4);
+    expectError("y ~ sin(x)", /unknown function sin\(\): the functions supported are i\(\), factor\(\), sunab\(\), I\(\), poly\(\), log\(\).*; create .* column \(e\.g\. sin_x\)/, 4);
     expectError("y ~ x | toString(f)", /unknown function toString\(\)/, 8);
   });
 

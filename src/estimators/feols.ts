@@ -9,13 +9,14 @@ import { checkThreads } from "../engine/pool.js";
 import { buildSample, type Sample } from "./sample.js";
 import { modelFrame } from "./model-frame.js";
 import { buildModelMatrix, columnPtr, type ModelMatrix } from "./model-matrix.js";
-import { absorbFixedEffects, absorbOptions, type AbsorbOutcome } from "./absorb-effects.js";
+import { absorbOptions, type AbsorbOutcome } from "./absorb-effects.js";
 import { ABSORBED_TOL, leastSquares } from "./least-squares.js";
 import type { FeolsOptions } from "./options.js";
 import { FeolsResult } from "./result.js";
 import { computeRequest, effectSizes, vcovInfo, vcovRequest, type VcovSpec } from "./vcov-spec.js";
 import { fitIv } from "./iv.js";
 import { aggregateSunab, sunabTerm } from "./sunab.js";
+import { absorbModel, hasSlopes, slopeSizes } from "./absorb-slopes.js";
 import { fittedModel } from "./postestimation.js";
 import type { FitHook } from "./fit-hook.js";
 import type { Frame } from "../data/frame.js";
@@ -63,6 +64,9 @@ export async function feols(data: DataInput, formula: string, options: FeolsOpti
   const { arena, kernels: k } = sharedEngine();
   const mark = arena.mark();
   try {
+    if (spec.endogenous.length > 0 && hasSlopes(spec.fixedEffects)) {
+      throw new InputError("formula", `varying slopes (${spec.fixedEffects.map((fe) => fe.name).join(" + ")}) are supported for OLS, not IV`);
+    }
     if (spec.endogenous.length > 0) return await fitIv({ k, arena, spec, frame, sample, vcov: vreq, ssc, options, started });
     const { matrix: m, regressors } = buildModelMatrix(k, arena, {
       frame,
@@ -75,7 +79,7 @@ export async function feols(data: DataInput, formula: string, options: FeolsOpti
     });
     const demeaning = absorbOptions(options);
     const { tol, maxIter, threads } = demeaning;
-    const absorbed = await absorbFixedEffects(k, arena, m, sample.fixedEffects, demeaning);
+    const absorbed = await absorbModel(k, arena, m, frame, sample, spec.fixedEffects, demeaning);
     return await solveDemeaned({ k, arena, frame, spec, sample, vreq, ssc, tol, maxIter, threads, absorbed, started, hook }, m, regressors);
   } finally {
     arena.release(mark);
@@ -125,7 +129,7 @@ export async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regres
     : leastSquares(k, arena, { n: m.n, y: columnPtr(m, 0), x: columnPtr(m, 1), p, w: m.weights, absorbed: absorbedCols, names: regressors });
   const keptNames = ls.kept.map((c) => regressors[c]);
   const droppedCollinear = ls.dropped.map((c) => regressors[c]);
-  const effects = effectSizes(vreq, sample);
+  const effects = slopeSizes(effectSizes(vreq, sample), spec.fixedEffects);
   const dfK = countK(ls.kept.length, effects, ssc);
   if (m.n - dfK <= 0) {
     throw new EstimationError("singular", `${m.n} observations cannot identify ${dfK} parameters (regressors and fixed effects): no residual degrees of freedom`);
@@ -178,7 +182,7 @@ export function numericColumns(spec: ModelSpec): string[] {
     else if (t.kind === "sunab") cols.push(t.cohort, t.period);
     else if (t.by) cols.push(t.by);
   }
-  return [...new Set([...cols, ...spec.endogenous, ...spec.instruments])];
+  return [...new Set([...cols, ...spec.endogenous, ...spec.instruments, ...spec.fixedEffects.flatMap((fe) => fe.slopes ?? [])])];
 }
 
 /** Columns the model uses as categories (the variables of i() and factor()). */

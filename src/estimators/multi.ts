@@ -8,10 +8,11 @@ import { resolveSsc } from "../inference/ssc.js";
 import { sharedEngine } from "../engine/shared.js";
 import { checkOptions, factorColumns, feols, normaliseSubset, numericColumns, solveDemeaned } from "./feols.js";
 import { modelFrame } from "./model-frame.js";
+import { absorbModel } from "./absorb-slopes.js";
 import { buildSample, type Sample } from "./sample.js";
 import { designColumns } from "./design.js";
 import { centredSquares, columnPtr, type ModelMatrix } from "./model-matrix.js";
-import { absorbFixedEffects, absorbOptions, type AbsorbOutcome } from "./absorb-effects.js";
+import { absorbOptions, type AbsorbOutcome } from "./absorb-effects.js";
 import type { FeolsOptions } from "./options.js";
 import type { FeolsResult } from "./result.js";
 import { vcovRequest } from "./vcov-spec.js";
@@ -376,7 +377,7 @@ async function estimateGroup(
     const rawSpread = names.map((_, c) => centredSquares(k, n, columnPtr(union, c), weights, sw));
     const demeaning = absorbOptions(options);
     const { tol, maxIter, threads } = demeaning;
-    const absorbed = await absorbFixedEffects(k, arena, { ...union, rawSpread }, sample.fixedEffects, demeaning);
+    const absorbed = await absorbModel(k, arena, { ...union, rawSpread }, frame, sample, first.fixedEffects, demeaning);
     const out: FeolsResult[] = [];
     for (let j = 0; j < specs.length; j++) {
       const spec = specs[j];

@@ -9,6 +9,7 @@ import { allocScratch, demeanColumn, exactFactor, type DemeanMethod, type Demean
 import { buildCgPlan } from "../engine/cg.js";
 import { InputError } from "../errors.js";
 import { designColumns, explicitReferences } from "./design.js";
+import { hasSlopes } from "./absorb-slopes.js";
 import { withDerivedColumns } from "../formula/evaluate.js";
 import { termVariables } from "../formula/parse.js";
 import type { Sample } from "./sample.js";
@@ -55,6 +56,9 @@ export function fittedModel(k: Kernels, arena: Arena, q: FittedModelRequest): Fi
   let fixedEffects: FixedEffectEstimates[] | undefined;
   const estimateFixedEffects = (): FixedEffectEstimates[] => {
     if (sample.fixedEffects.length === 0) return [];
+    if (hasSlopes(spec.fixedEffects)) {
+      throw new InputError("option", `fixed-effect estimates (fixef, residuals, fitted, predict) are not available for varying slopes (${spec.fixedEffects.map((fe) => fe.name).join(" + ")})`);
+    }
     // r = y − Xβ on the raw (undemeaned) columns; its projection on the fixed effects is Σ_q α_q.
     const r = new Float64Array(n);
     for (let i = 0; i < n; i++) r[i] = y[rows[i]];

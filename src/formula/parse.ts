@@ -60,8 +60,12 @@ export type Term =
 
 export interface FixedEffect {
   variables: string[];
-  /** "fe1^fe2", as fixest prints it. */
+  /** "fe1^fe2", "fe[x]", "fe[[x]]", as fixest prints it. */
   name: string;
+  /** Varying slopes fe[x1, x2]: one coefficient per level and variable. */
+  slopes?: string[];
+  /** fe[[x]]: the slopes alone, without the fixed effect itself. */
+  slopesOnly?: boolean;
 }
 
 export interface ModelSpec {
@@ -334,7 +338,7 @@ function buildSpec(text: string, parsed: ParsedFormula, depvar: LocatedName, loc
   if (sunabs.length > 1) fail(sunabs[1]!.pos, "only one sunab() is allowed per model");
   const uses: LocatedName[] = [
     ...located.flatMap(({ term, pos }) => termVariables(term).map((name) => ({ name, pos }))),
-    ...effects.flatMap(({ fe, pos }) => fe.variables.map((name) => ({ name, pos }))),
+    ...effects.flatMap(({ fe, pos }) => [...fe.variables, ...(fe.slopes ?? [])].map((name) => ({ name, pos }))),
     ...ivNames,
   ];
   const selfUse = uses.find((u) => u.name === depvar.name);
@@ -353,7 +357,7 @@ function buildSpec(text: string, parsed: ParsedFormula, depvar: LocatedName, loc
   else if (!intercept && fixedEffects.length === 0) rhs += " - 1";
   const parts = [`${ref(depvar.name)} ~ ${rhs}`];
   if (fixedEffects.length > 0) {
-    parts.push(fixedEffects.map((fe) => fe.variables.map(formatName).join("^")).join(" + "));
+    parts.push(fixedEffects.map(formatEffect).join(" + "));
   }
   if (endogenous.length > 0) {
     parts.push(`${[...new Set(endogenous.map(ref))].join(" + ")} ~ ${[...new Set(instruments.map(ref))].join(" + ")}`);
@@ -376,6 +380,14 @@ function buildSpec(text: string, parsed: ParsedFormula, depvar: LocatedName, loc
     variables: [...new Set(names.flatMap(sources))],
     derived,
   };
+}
+
+/** fe1^fe2, fe[x1, x2], fe[[x]]: a fixed effect as written in a formula. */
+function formatEffect(fe: FixedEffect): string {
+  const base = fe.variables.map(formatName).join("^");
+  if (!fe.slopes) return base;
+  const inner = fe.slopes.map(formatName).join(", ");
+  return fe.slopesOnly ? `${base}[[${inner}]]` : `${base}[${inner}]`;
 }
 
 /** Whether any of the model's computed columns is a lag, lead or difference (and so needs a panel). */
@@ -839,8 +851,10 @@ class Parser {
       this.i += 2;
       multi = { op: tok.value as MultiOp, pos: tok.pos, options: [] };
       do {
-        const option = [this.parseFixedEffect(seen)];
-        while (this.acceptSeparator("+")) option.push(this.parseFixedEffect(seen));
+        // Alternatives may repeat one another's effects, not the effects outside them.
+        const inOption = new Map(seen);
+        const option = [this.parseFixedEffect(inOption)];
+        while (this.acceptSeparator("+")) option.push(this.parseFixedEffect(inOption));
         multi.options.push(option);
       } while (this.acceptSeparator(","));
       this.expectOp(")", `',' or ')' closing ${multi.op}(`);
@@ -855,10 +869,24 @@ class Parser {
     while (this.acceptSeparator("^")) vars.push(this.expectName("a fixed-effect variable"));
     this.columns.push(...vars);
     const names = vars.map((v) => v.name);
-    const fe = { fe: { variables: names, name: names.join("^") }, pos: vars[0]!.pos };
+    const effect: FixedEffect = { variables: names, name: names.join("^") };
+    if (this.isOp("[")) {
+      this.next();
+      const only = this.acceptOp("[") !== null;
+      const slopes = [this.expectName("a varying-slope variable")];
+      while (this.acceptSeparator(",")) slopes.push(this.expectName("a varying-slope variable"));
+      this.columns.push(...slopes);
+      this.rejectRepeats(slopes, `varying slope of '${effect.name}'`);
+      this.expectOp("]", only ? "']]' closing the varying slopes" : "']' closing the varying slopes");
+      if (only) this.expectOp("]", "']]' closing the varying slopes");
+      effect.slopes = slopes.map((v) => v.name);
+      effect.slopesOnly = only;
+      effect.name = formatEffect(effect);
+    }
+    const fe = { fe: effect, pos: vars[0]!.pos };
     this.rejectRepeats(vars, `variable in fixed effect '${fe.fe.name}'`);
     // fe1^fe2 and fe2^fe1 define the same groups.
-    const key = [...names].sort().join("^");
+    const key = [...names].sort().join("^") + (effect.slopes ? effect.name.slice(effect.name.indexOf("[")) : "");
     const earlier = seen.get(key);
     if (earlier) this.fail(fe.pos, `fixed effect '${fe.fe.name}' is listed twice (also at column ${earlier.pos + 1})`);
     seen.set(key, fe);
