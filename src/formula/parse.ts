@@ -4,69 +4,27 @@
  *   depvar ~ regressors [| fixed effects] [| endogenous ~ instruments]
  *
  * with interactions (x:z, x*z), factors i(var, [x], ref, keep, drop, bin) and factor(var),
- * transforms wherever a variable may stand (log(x), I(x^2), poly(x, 2, raw = TRUE), panel
- * lags l(x, k), leads f(x, k), differences d(x, k)), interacted fixed effects (fe1^fe2) and
- * fixest's multiple estimation: c(y1, y2) on the left, one of sw/csw/sw0/csw0 on the right.
- * Every mistake is an InputError("formula") pointing at the offending position.
+ * sunab(cohort, period), transforms wherever a variable may stand (read by TransformParser in
+ * transforms.ts), interacted fixed effects (fe1^fe2), varying slopes (fe[x], fe[[x]]) and
+ * fixest's multiple estimation: c(y1, y2) on the left, one sw/csw/sw0/csw0 among the regressors
+ * and one among the fixed effects. Products are expanded only after the columns they name are
+ * checked, and never past MAX_TERMS. Every mistake is an InputError("formula") pointing at the
+ * offending position.
  */
 import type { Column } from "../data/frame.js";
 import type { Level } from "../data/encode.js";
 import { missingColumnsError } from "../data/select.js";
 import { InputError } from "../errors.js";
 import type { DerivedColumn } from "./evaluate.js";
-import { deparse, expressionColumns, formatNumber, lagName, MATH_FUNCTIONS, usesPanel, type BinaryOp, type Expr, type MathFunction } from "./expression.js";
-import { formatName, formulaError, tokenize, type Token } from "./lexer.js";
+import { expressionColumns, usesPanel } from "./expression.js";
+import { formatName, formulaError, type Token } from "./lexer.js";
+import { formatEffect, formatTerm, isLogical, productTerm, termKey, termVariables, type FactorBin, type FixedEffect, type Term } from "./terms.js";
+import { describe, isOp, MULTI_OPS, TransformParser, type LocatedName, type MultiOp } from "./transforms.js";
 
 export type { Level } from "../data/encode.js";
 export type { DerivedColumn } from "./evaluate.js";
-
-/** Levels of an i() factor grouped into one (`bin = list("early" = c(2000, 2001))`). */
-export interface FactorBin {
-  readonly label: Level;
-  readonly values: readonly Level[];
-}
-
-export type Term =
-  | { kind: "variable"; name: string }
-  | { kind: "interaction"; variables: string[] }
-  | {
-      kind: "factor";
-      /**
-       * i(var) names dummies "var::level"; factor(var) names them "factor(var)level"; a logical
-       * regressor such as I(x > 0) is a factor too, as in fixest: "I(x > 0)TRUE".
-       */
-      style: "i" | "factor" | "logical";
-      variable: string;
-      by: string | null;
-      /** Levels without a dummy (the references), null when none was given. */
-      ref: Level[] | null;
-      /** Only these levels get dummies (after binning). */
-      keep: Level[] | null;
-      /** These levels get no dummy. */
-      drop: Level[] | null;
-      bin: FactorBin[] | null;
-      /**
-       * No reference given and the dummies would sum to the intercept or a fixed effect: the
-       * first level goes, as fixest drops it (and does not report it as collinear).
-       */
-      dropFirst: boolean;
-    }
-  /**
-   * sunab(cohort, period): Sun and Abraham's event study, one dummy per treated cohort and
-   * period relative to treatment (but the reference periods); a cohort outside the periods'
-   * range is never treated. The coefficients are reported aggregated by relative period.
-   */
-  | { kind: "sunab"; cohort: string; period: string; refPeriods: number[] };
-
-export interface FixedEffect {
-  variables: string[];
-  /** "fe1^fe2", "fe[x]", "fe[[x]]", as fixest prints it. */
-  name: string;
-  /** Varying slopes fe[x1, x2]: one coefficient per level and variable. */
-  slopes?: string[];
-  /** fe[[x]]: the slopes alone, without the fixed effect itself. */
-  slopesOnly?: boolean;
-}
+export type { FactorBin, FixedEffect, Term } from "./terms.js";
+export { termKey, termName, termVariables } from "./terms.js";
 
 export interface ModelSpec {
   /** This single model's formula, normalised. */
@@ -89,27 +47,6 @@ export interface ModelSpec {
 /** Most regressors one model may expand to (x0*x1*…*x13 alone is 16,383): beyond, the formula is refused before anything is built. */
 export const MAX_TERMS = 10_000;
 
-type MultiOp = "sw" | "csw" | "sw0" | "csw0";
-const MULTI_OPS: readonly string[] = ["sw", "csw", "sw0", "csw0"];
-const LAG_OPS: readonly string[] = ["l", "f", "d"];
-
-/** Where each supported function may appear, for the message when it is used elsewhere. */
-const FUNCTION_PLACES: ReadonlyMap<string, string> = new Map([
-  ["i", "i() is only allowed among the regressors, left of the first '|'"],
-  ["factor", "factor() is only allowed among the regressors, left of the first '|'"],
-  ["sunab", "sunab() is only allowed among the regressors, left of the first '|'"],
-  ["c", "c() is only allowed around the dependent variables, left of '~'"],
-  ...MULTI_OPS.map((op) => [op, `${op}() must be a term of its own among the regressors or the fixed effects`] as const),
-]);
-
-const SUPPORTED =
-  "i(), factor(), sunab(), I(), poly(), log(), exp(), sqrt(), abs(), log1p(), expm1(), log2(), log10(), l(), f(), d(), sw(), csw(), sw0(), csw0() and c()";
-
-// Positions travel with parsed pieces so that checks made after parsing can still point at them.
-interface LocatedName {
-  name: string;
-  pos: number;
-}
 interface LocatedTerm {
   term: Term;
   pos: number;
@@ -202,40 +139,6 @@ export function formulaColumns(text: string): string[] {
   return [...new Set(new Parser(text).parse().columns.map((c) => c.name))];
 }
 
-/** Name of a term's coefficient; for factors the prefix fixest puts before each level ("region::", "factor(region)"). */
-export function termName(t: Term): string {
-  switch (t.kind) {
-    case "variable":
-      return t.name;
-    case "interaction":
-      return t.variables.join(":");
-    case "factor":
-      return t.style === "i" ? `${t.variable}::` : t.style === "factor" ? `factor(${t.variable})` : t.variable;
-    case "sunab":
-      return `${t.period}::`;
-  }
-}
-
-/** The columns a term reads. */
-export function termVariables(t: Term): string[] {
-  switch (t.kind) {
-    case "variable":
-      return [t.name];
-    case "interaction":
-      return t.variables;
-    case "factor":
-      return t.by === null ? [t.variable] : [t.variable, t.by];
-    case "sunab":
-      return [t.cohort, t.period];
-  }
-}
-
-/** A product of variables; repeats collapse (x:x is x), as in R. */
-function productTerm(variables: string[]): Term {
-  const unique = [...new Set(variables)];
-  return unique.length === 1 ? { kind: "variable", name: unique[0]! } : { kind: "interaction", variables: unique };
-}
-
 /** Terms of a product: every non-empty choice of its factors, main effects first (R's order). */
 function productSize(p: Product): number {
   return p.groups.reduce((s, g) => s * (1 + g.length), 1) - 1;
@@ -259,40 +162,6 @@ function crossTerms(groups: LocatedTerm[][]): LocatedTerm[] {
   let out: { vars: string[]; pos: number }[] = [{ vars: [], pos: groups[0]![0]!.pos }];
   for (const g of groups) out = out.flatMap((o) => g.map((t) => ({ vars: [...o.vars, ...termVariables(t.term)], pos: o.pos })));
   return out.map((o) => ({ term: productTerm(o.vars), pos: o.pos }));
-}
-
-function formatLevel(v: Level): string {
-  if (typeof v === "number") return formatNumber(v);
-  return v.includes('"') ? `'${v}'` : `"${v}"`;
-}
-
-function formatLevels(vs: readonly Level[]): string {
-  return vs.length === 1 ? formatLevel(vs[0]!) : `c(${vs.map(formatLevel).join(", ")})`;
-}
-
-/** Normalised source of a term; `ref` writes a column (a transform as its call). */
-function formatTerm(t: Term, ref: (name: string) => string): string {
-  if (t.kind === "sunab") {
-    const refs = t.refPeriods.length === 1 && t.refPeriods[0] === -1 ? "" : `, ref.p = ${formatLevels(t.refPeriods)}`;
-    return `sunab(${ref(t.cohort)}, ${ref(t.period)}${refs})`;
-  }
-  if (t.kind !== "factor") return termVariables(t).map(ref).join(":");
-  if (t.style === "factor") return `factor(${ref(t.variable)})`;
-  if (t.style === "logical") return ref(t.variable);
-  const args = [ref(t.variable)];
-  if (t.by !== null) args.push(ref(t.by));
-  if (t.ref !== null) args.push(`ref = ${formatLevels(t.ref)}`);
-  if (t.keep !== null) args.push(`keep = ${formatLevels(t.keep)}`);
-  if (t.drop !== null) args.push(`drop = ${formatLevels(t.drop)}`);
-  if (t.bin !== null) args.push(`bin = list(${t.bin.map((b) => `${formatLevel(b.label)} = ${formatLevels(b.values)}`).join(", ")})`);
-  return `i(${args.join(", ")})`;
-}
-
-/** Identity of a term for deduplication: x:z and z:x are the same regressor. */
-export function termKey(t: Term): string {
-  if (t.kind === "interaction") return `x:${[...t.variables].sort().join(":")}`;
-  if (t.kind === "variable") return `v:${t.name}`;
-  return `f:${JSON.stringify(t)}`;
 }
 
 /** The sets a multiple-estimation operator stands for, in fixest's order. */
@@ -382,30 +251,14 @@ function buildSpec(text: string, parsed: ParsedFormula, depvar: LocatedName, loc
   };
 }
 
-/** fe1^fe2, fe[x1, x2], fe[[x]]: a fixed effect as written in a formula. */
-function formatEffect(fe: FixedEffect): string {
-  const base = fe.variables.map(formatName).join("^");
-  if (!fe.slopes) return base;
-  const inner = fe.slopes.map(formatName).join(", ");
-  return fe.slopesOnly ? `${base}[[${inner}]]` : `${base}[${inner}]`;
-}
-
 /** Whether any of the model's computed columns is a lag, lead or difference (and so needs a panel). */
 export function needsPanel(spec: ModelSpec): boolean {
   return spec.derived.some((d) => usesPanel(d.expr));
 }
 
 /** Recursive-descent parser over the token list; it only builds ParsedFormula, checks needing a whole model come later. */
-class Parser {
-  private readonly tokens: Token[];
-  private i = 0;
-  private multi: Multi | null = null;
-  private readonly columns: LocatedName[] = [];
-  private readonly derived = new Map<string, DerivedColumn>();
-
-  constructor(private readonly text: string) {
-    this.tokens = tokenize(text);
-  }
+class Parser extends TransformParser {
+  protected override multi: Multi | null = null;
 
   parse(): ParsedFormula {
     this.checkStructure();
@@ -555,175 +408,6 @@ class Parser {
     });
   }
 
-  /** A column or a transform that gives exactly one column (the left side, i()'s arguments). */
-  private parseSingleColumn(what: string): LocatedName {
-    const pos = this.peek().pos;
-    const cols = this.parseColumns(what);
-    if (cols.length !== 1) this.fail(pos, `expected ${what} (one column) but this gives ${cols.length}`);
-    return cols[0]!;
-  }
-
-  /** A column name, or a transform call (l(x, 0:2) and poly() give several columns). */
-  private parseColumns(what: string): LocatedName[] {
-    const tok = this.peek();
-    if (tok.kind !== "name" || !this.isOp("(", 1)) {
-      const { name, pos } = this.expectName(what);
-      this.columns.push({ name, pos });
-      return [{ name, pos }];
-    }
-    if (tok.value === "poly") return this.parsePoly();
-    if (LAG_OPS.includes(tok.value)) {
-      const { arg, ks, difference } = this.parseLagCall();
-      return ks.map((k) => ({ name: this.register(k === 0 && !difference ? arg : { op: "lag", arg, k, difference }), pos: tok.pos }));
-    }
-    return [{ name: this.register(this.parseCall()), pos: tok.pos }];
-  }
-
-  /** The column an expression stands for: a plain column is itself, anything else a derived column. */
-  private register(e: Expr, name = deparse(e), source = name): string {
-    if (e.op === "column") return e.name;
-    if (!this.derived.has(name)) this.derived.set(name, { name, expr: e, source });
-    return name;
-  }
-
-  /** poly(x, d, raw = TRUE): columns x, x², …, x^d named "poly(x, d, raw = TRUE)1" … as fixest prints them. */
-  private parsePoly(): LocatedName[] {
-    const tok = this.next();
-    this.next(); // "("
-    const x = this.parseExpression();
-    this.expectOp(",", "',' and the degree after poly()'s variable");
-    const degree = this.parseInteger("poly()'s degree");
-    if (degree < 1) this.fail(tok.pos, `poly()'s degree must be at least 1 (got ${degree})`);
-    let raw: string | null = null;
-    if (this.acceptSeparator(",")) {
-      const arg = this.expectName("raw = TRUE");
-      this.expectOp("=", "'=' after raw");
-      const value = this.expectName("TRUE");
-      if (arg.name !== "raw" || !["TRUE", "T"].includes(value.name)) raw = null;
-      else raw = value.name;
-    }
-    this.expectOp(")", "')' closing poly(");
-    if (raw === null) {
-      this.fail(tok.pos, "poly() without raw = TRUE (orthogonal polynomials) is not supported: write poly(x, d, raw = TRUE), or the powers with I(x^2)");
-    }
-    const call = `poly(${deparse(x)}, ${degree}, raw = ${raw})`;
-    return Array.from({ length: degree }, (_, j) => {
-      const power: Expr = j === 0 ? x : { op: "binary", fn: "^", left: x, right: { op: "number", value: j + 1 } };
-      const name = `${call}${j + 1}`;
-      if (!this.derived.has(name)) this.derived.set(name, { name, expr: power, source: call });
-      return { name, pos: tok.pos };
-    });
-  }
-
-  /** l(x), l(x, k), l(x, a:b); f() leads, d() differences. */
-  private parseLagCall(): { arg: Expr; ks: number[]; difference: boolean } {
-    const tok = this.next();
-    this.next(); // "("
-    const arg = this.parseExpression();
-    let ks = [1];
-    if (this.acceptSeparator(",")) {
-      const from = this.parseInteger(`${tok.value}()'s lag`);
-      ks = [from];
-      if (this.acceptOp(":")) {
-        const to = this.parseInteger(`the end of ${tok.value}()'s range`);
-        ks = Array.from({ length: Math.abs(to - from) + 1 }, (_, j) => from + (to >= from ? j : -j));
-      }
-    }
-    this.expectOp(")", `')' closing ${tok.value}(`);
-    return { arg, ks: tok.value === "f" ? ks.map((k) => -k) : ks, difference: tok.value === "d" };
-  }
-
-  private parseInteger(what: string): number {
-    const minus = this.acceptOp("-");
-    const tok = this.next();
-    const value = tok.kind === "number" ? Number(tok.value) * (minus ? -1 : 1) : NaN;
-    if (!Number.isInteger(value)) this.fail(minus?.pos ?? tok.pos, `expected an integer for ${what} but found ${describe(tok)}`);
-    return value;
-  }
-
-  // Arithmetic inside transforms, with R's precedence: & < comparisons < + - < * / < unary - < ^.
-  private parseExpression(): Expr {
-    let left = this.parseNot();
-    while (this.isOp("&")) {
-      this.next();
-      left = { op: "binary", fn: "&", left, right: this.parseNot() };
-    }
-    return left;
-  }
-
-  private parseNot(): Expr {
-    if (this.acceptOp("!")) return { op: "not", arg: this.parseNot() };
-    const left = this.parseSum();
-    const tok = this.peek();
-    if (tok.kind === "op" && [">", "<", ">=", "<=", "==", "!="].includes(tok.value)) {
-      this.next();
-      return { op: "binary", fn: tok.value as BinaryOp, left, right: this.parseSum() };
-    }
-    return left;
-  }
-
-  private parseSum(): Expr {
-    let left = this.parseProductExpr();
-    while (this.isOp("+") || this.isOp("-")) {
-      const fn = this.next().value as BinaryOp;
-      left = { op: "binary", fn, left, right: this.parseProductExpr() };
-    }
-    return left;
-  }
-
-  private parseProductExpr(): Expr {
-    let left = this.parseUnary();
-    while (this.isOp("*") || this.isOp("/")) {
-      const fn = this.next().value as BinaryOp;
-      left = { op: "binary", fn, left, right: this.parseUnary() };
-    }
-    return left;
-  }
-
-  private parseUnary(): Expr {
-    if (this.acceptOp("-")) return { op: "negate", arg: this.parseUnary() };
-    const base = this.parsePrimary();
-    if (!this.acceptOp("^")) return base;
-    return { op: "binary", fn: "^", left: base, right: this.parseUnary() };
-  }
-
-  private parsePrimary(): Expr {
-    const tok = this.peek();
-    if (tok.kind === "number") {
-      this.next();
-      return { op: "number", value: Number(tok.value) };
-    }
-    if (this.acceptOp("(")) {
-      const arg = this.parseExpression();
-      this.expectOp(")", "')'");
-      return { op: "paren", arg };
-    }
-    if (tok.kind === "name" && this.isOp("(", 1)) {
-      if (LAG_OPS.includes(tok.value)) {
-        const { arg, ks, difference } = this.parseLagCall();
-        if (ks.length !== 1) this.fail(tok.pos, `a range of lags gives several columns and cannot be used inside an expression: use ${tok.value}(x, k) with one k`);
-        return ks[0] === 0 && !difference ? arg : { op: "lag", arg, k: ks[0]!, difference };
-      }
-      return this.parseCall();
-    }
-    const { name, pos } = this.expectName("a variable, a number or '('");
-    this.columns.push({ name, pos });
-    return { op: "column", name };
-  }
-
-  /** I(expr) or a math function of one argument. */
-  private parseCall(): Expr {
-    const tok = this.peek();
-    if (tok.value !== "I" && !MATH_FUNCTIONS.includes(tok.value)) this.rejectCall(tok);
-    this.i += 2;
-    const arg = this.parseExpression();
-    if (this.isOp(",")) {
-      this.fail(this.peek().pos, `${tok.value}() takes one argument here${tok.value === "log" ? ": for another base use log2(), log10() or I(log(x)/log(b))" : ""}`);
-    }
-    this.expectOp(")", `')' closing ${tok.value}(`);
-    return tok.value === "I" ? { op: "I", arg } : { op: "call", fn: tok.value as MathFunction, arg };
-  }
-
   /** factor(var): dummies for the levels, the first one the reference. */
   private parseFactorCall(): LocatedTerm {
     const tok = this.next();
@@ -786,34 +470,6 @@ class Parser {
     if (by?.name === variable.name) this.fail(by.pos, `i() interacts '${variable.name}' with itself: expected a different numeric variable`);
     const term: Term = { kind: "factor", style: "i", variable: variable.name, by: by?.name ?? null, ...named, bin, dropFirst: false };
     return { term, pos: tok.pos };
-  }
-
-  /** A value, c(v1, v2, …) or a range a:b of integers. */
-  private parseLevels(what: string): Level[] {
-    if (this.peek().value === "c" && this.isOp("(", 1)) {
-      this.i += 2;
-      const values = [this.parseLevel(what)];
-      while (this.acceptSeparator(",")) values.push(this.parseLevel(what));
-      this.expectOp(")", `')' closing c( after '${what} ='`);
-      return values;
-    }
-    const first = this.parseLevel(what);
-    if (!this.isOp(":")) return [first];
-    const colon = this.next();
-    const last = this.parseLevel(what);
-    if (typeof first !== "number" || typeof last !== "number" || !Number.isInteger(first) || !Number.isInteger(last)) {
-      this.fail(colon.pos, `a range a:b after '${what} =' needs integers`);
-    }
-    const step = last >= first ? 1 : -1;
-    return Array.from({ length: Math.abs(last - first) + 1 }, (_, j) => first + step * j);
-  }
-
-  private parseLevel(what: string): Level {
-    const minus = this.acceptOp("-");
-    const tok = this.next();
-    if (tok.kind === "number") return minus ? -Number(tok.value) : Number(tok.value);
-    if (tok.kind === "string" && minus === null) return tok.value;
-    return this.fail(minus?.pos ?? tok.pos, `expected a number or a quoted string after '${what} =' but found ${describe(tok)}`);
   }
 
   /** bin = list("label" = c(values), …) */
@@ -942,90 +598,6 @@ class Parser {
     }
   }
 
-  /** A function call where it is not allowed, or of a function that is not supported at all. */
-  private rejectCall(tok: Token): never {
-    const name = tok.value;
-    if (MULTI_OPS.includes(name) && this.multi !== null) {
-      this.fail(tok.pos, `only one sw(), csw(), sw0() or csw0() is allowed per formula; there is already ${this.multi.op}() at column ${this.multi.pos + 1}`);
-    }
-    const place = FUNCTION_PLACES.get(name);
-    if (place !== undefined) this.fail(tok.pos, place);
-    if (["I", "poly", ...LAG_OPS, ...MATH_FUNCTIONS].includes(name)) {
-      this.fail(tok.pos, `${name}() is not allowed here: transforms stand for variables (left side, regressors, instruments), not fixed effects`);
-    }
-    // "sin(x)" suggests a column "sin_x".
-    const at = this.tokens.indexOf(tok);
-    const arg = this.tokens[at + 2]!;
-    const example = arg.kind === "name" && isOp(this.tokens[at + 3]!, ")") ? `${name}_${arg.value}` : `${name}_x`;
-    return this.fail(
-      tok.pos,
-      `unknown function ${name}(): the functions supported are ${SUPPORTED}; ` +
-        `create the transformed variable as a column (e.g. ${example}) and use its name`,
-    );
-  }
-
-  private expectName(what: string): LocatedName {
-    const tok = this.peek();
-    if (tok.kind !== "name") this.fail(tok.pos, `expected ${what} but found ${describe(tok)}`);
-    if (this.isOp("(", 1)) this.rejectCall(tok);
-    this.next();
-    return { name: tok.value, pos: tok.pos };
-  }
-
-  private expectOp(value: string, what: string): Token {
-    const tok = this.peek();
-    if (!isOp(tok, value)) this.fail(tok.pos, `expected ${what} but found ${describe(tok)}`);
-    return this.next();
-  }
-
-  /** Consumes a separator such as '+', failing if nothing follows it. */
-  private acceptSeparator(value: string): Token | null {
-    const tok = this.acceptOp(value);
-    const after = this.peek();
-    if (tok && (after.kind === "end" || [..."|)~,+"].some((v) => isOp(after, v)))) {
-      this.fail(tok.pos, `dangling '${value}': expected a term after it but found ${describe(after)}`);
-    }
-    return tok;
-  }
-
-  private acceptOp(value: string): Token | null {
-    return this.isOp(value) ? this.next() : null;
-  }
-
-  private isOp(value: string, offset = 0): boolean {
-    return isOp(this.peek(offset), value);
-  }
-
-  private peek(offset = 0): Token {
-    return this.tokens[Math.min(this.i + offset, this.tokens.length - 1)]!;
-  }
-
-  private next(): Token {
-    const tok = this.peek();
-    if (tok.kind !== "end") this.i++;
-    return tok;
-  }
-
-  private fail(pos: number, message: string): never {
-    throw formulaError(this.text, pos, message);
-  }
-}
-
-/** A comparison (or !, &) at the top of I(): R makes it a logical, which fixest treats as a factor. */
-function isLogical(e: Expr): boolean {
-  if (e.op === "I" || e.op === "paren") return isLogical(e.arg);
-  if (e.op === "not") return true;
-  return e.op === "binary" && [">", "<", ">=", "<=", "==", "!=", "&"].includes(e.fn);
-}
-
-function isOp(tok: Token, value: string): boolean {
-  return tok.kind === "op" && tok.value === value;
-}
-
-function describe(tok: Token): string {
-  if (tok.kind === "end") return "the end of the formula";
-  if (tok.kind === "string") return `the string "${tok.value}"`;
-  return `'${tok.value}'`;
 }
 
 function bitCount(n: number): number {
