@@ -239,3 +239,35 @@ describe("predict with i() whose first level the fit dropped", () => {
     expect(p.unseen).toBe(0);
   });
 });
+
+describe("sunab() on a small staggered panel", () => {
+  test("cells, their averages by relative period and the ATT, weighted by cell size", async () => {
+    // Units 1–2 treated in 2002, unit 3 in 2003, unit 4 never (cohort 0, outside the periods), 2000–2004.
+    const unit: number[] = [];
+    const year: number[] = [];
+    const cohort: number[] = [];
+    const y: number[] = [];
+    const cohorts = [2002, 2002, 2003, 0];
+    cohorts.forEach((c, u) => {
+      for (let t = 2000; t <= 2004; t++) {
+        unit.push(u);
+        year.push(t);
+        cohort.push(c);
+        y.push(u * 0.3 + (t - 2000) * 0.1 + (c > 0 && t >= c ? 1 + 0.2 * (t - c) : 0) + (((u * 5 + t) * 7919) % 11) / 50);
+      }
+    });
+    const fit = await feols({ y, unit, year, cohort }, "y ~ sunab(cohort, year) | unit + year", { vcov: "hetero" });
+    // Relative periods: 2002 cohort −2..2 (−1 the reference), 2003 cohort −3..1.
+    expect(fit.coefficients.map((c) => c.name)).toEqual(["year::-3", "year::-2", "year::0", "year::1", "year::2"]);
+    expect(fit.sunab!.cells.map((c) => c.name)).toEqual([
+      "year::-3:cohort::2003", "year::-2:cohort::2002", "year::-2:cohort::2003", "year::0:cohort::2002", "year::0:cohort::2003",
+      "year::1:cohort::2002", "year::1:cohort::2003", "year::2:cohort::2002",
+    ]);
+    const cell = (n: string) => fit.sunab!.cells.find((c) => c.name === n)!.estimate;
+    // Period 0: two rows of the 2002 cohort, one of 2003's.
+    expect(fit.coef("year::0")!.estimate).toBeCloseTo((2 * cell("year::0:cohort::2002") + cell("year::0:cohort::2003")) / 3, 12);
+    const post = ["year::0:cohort::2002", "year::0:cohort::2003", "year::1:cohort::2002", "year::1:cohort::2003", "year::2:cohort::2002"];
+    const mass = [2, 1, 2, 1, 2];
+    expect(fit.sunab!.att.estimate).toBeCloseTo(post.reduce((s, n, j) => s + mass[j]! * cell(n), 0) / 8, 12);
+  });
+});

@@ -232,7 +232,7 @@ describe("syntax errors", () => {
   });
 
   test("unknown function", () => {
-    expectError("y ~ sin(x)", /unknown function sin\(\): the functions supported are i\(\), factor\(\), I\(\), poly\(\), log\(\).*; create .* column \(e\.g\. sin_x\)/, 4);
+    expectError("y ~ sin(x)", /unknown function sin\(\): the functions supported are i\(\), factor\(\), sunab\(\), I\(\), poly\(\), log\(\).*; create .* column \(e\.g\. sin_x\)/, 4);
     expectError("y ~ x | toString(f)", /unknown function toString\(\)/, 8);
   });
 
@@ -271,7 +271,9 @@ describe("syntax errors", () => {
   });
 
   test("misplaced functions and malformed terms", () => {
-    expectError("y ~ x | sw(a, b)", /sw\(\) must be a term of its own among the regressors/, 8);
+    expectError("y ~ x | a^sw(a, b)", /sw\(\) must be a term of its own among the regressors or the fixed effects/, 10);
+    expectError("y ~ x | sw(a, b) + csw(c)", /only one sw\(\), csw\(\), sw0\(\) or csw0\(\) is allowed in the fixed-effect part/, 19);
+    expectError("y ~ x | a + csw0(a, b)", /fixed effect 'a' is listed twice/, 17);
     expectError("y ~ x:sw(a, b)", /sw\(\) must be a term of its own/, 6);
     expectError("y ~ c(a, b)", /c\(\) is only allowed around the dependent variables/, 4);
     expectError("y ~ i(g)*x", /i\(\), factor\(\) and logical terms such as I\(x > 0\) cannot be combined with '\*': write i\(var, x\)/, 4);

@@ -274,7 +274,7 @@ export async function heterogeneity(data: DataInput, formula: string, options: H
     for (const t of spec.terms) {
       if (t.kind === "variable" && t.name === treatment) continue;
       if (t.kind !== "variable") {
-        throw new InputError("option", `${what}: interactControls needs plain control variables; "${t.kind === "factor" ? `i(${t.variable})` : t.variables.join(":")}" is not one`);
+        throw new InputError("option", `${what}: interactControls needs plain control variables; "${t.kind === "factor" ? `i(${t.variable})` : t.kind === "sunab" ? "sunab()" : t.variables.join(":")}" is not one`);
       }
       extra.push(`i(${gName}, ${formatName(t.name)}, ${ref})`);
     }

@@ -216,6 +216,8 @@ export function checkSeed(what: string, v: number | undefined): number {
 export function treatmentModel(what: string, formula: string, named: string | undefined): { spec: ModelSpec; treatment: string } {
   const spec = parseFormula(formula);
   if (spec.endogenous.length > 0) throw new InputError("formula", `${what}: IV formulas are not supported; give "y ~ x + controls | fixed effects"`);
+  if (spec.terms.some((t) => t.kind === "sunab")) throw new InputError("formula", `${what}: sunab() is not supported here`);
+  if (spec.fixedEffects.some((fe) => fe.slopes)) throw new InputError("formula", `${what}: varying slopes are not supported here`);
   if (spec.derived.length > 0) {
     throw new InputError("formula", `${what}: transforms (${spec.derived.map((d) => d.name).join(", ")}) are not supported here; add them to the data as columns and use their names`);
   }

@@ -2,6 +2,7 @@ import type { Column, Frame, NumericColumn } from "../data/frame.js";
 import { encodeColumn, type Encoding, type Level } from "../data/encode.js";
 import { InputError } from "../errors.js";
 import { termName, type Term } from "../formula/parse.js";
+import { sunabCells } from "./sunab.js";
 
 /**
  * The regressors a formula's terms expand to, over the sample rows: a plain variable (or a
@@ -34,6 +35,11 @@ export function designColumns(frame: Frame, terms: readonly Term[], rows: Int32A
             o[i] = p;
           }
         },
+      });
+    } else if (term.kind === "sunab") {
+      const cells = sunabCells(frame, term, rows);
+      cells.names.forEach((name, j) => {
+        out.push({ name, fill: (o) => { for (let i = 0; i < rows.length; i++) o[i] = cells.cellOf[i] === j ? 1 : 0; } });
       });
     } else {
       out.push(...factorColumns(frame, term, rows));

@@ -9,12 +9,14 @@ import { checkThreads } from "../engine/pool.js";
 import { buildSample, type Sample } from "./sample.js";
 import { modelFrame } from "./model-frame.js";
 import { buildModelMatrix, columnPtr, type ModelMatrix } from "./model-matrix.js";
-import { absorbFixedEffects, absorbOptions, type AbsorbOutcome } from "./absorb-effects.js";
+import { absorbOptions, type AbsorbOutcome } from "./absorb-effects.js";
 import { ABSORBED_TOL, CONDITION_WARNING, leastSquares } from "./least-squares.js";
 import type { FeolsOptions } from "./options.js";
 import { FeolsResult } from "./result.js";
 import { computeRequest, effectSizes, vcovInfo, vcovRequest, type VcovSpec } from "./vcov-spec.js";
 import { fitIv } from "./iv.js";
+import { aggregateSunab, sunabTerm } from "./sunab.js";
+import { absorbModel, hasSlopes, slopeSizes } from "./absorb-slopes.js";
 import { fittedModel } from "./postestimation.js";
 import type { FitHook } from "./fit-hook.js";
 import type { Frame, NumericColumn } from "../data/frame.js";
@@ -68,6 +70,9 @@ export async function fitOls(data: DataInput, formula: string, options: FeolsOpt
     dropSingletons: (options.fixefRm ?? "singleton") === "singleton",
   });
   return withArena(async (arena, k) => {
+    if (spec.endogenous.length > 0 && hasSlopes(spec.fixedEffects)) {
+      throw new InputError("formula", `varying slopes (${spec.fixedEffects.map((fe) => fe.name).join(" + ")}) are supported for OLS, not IV`);
+    }
     if (spec.endogenous.length > 0) return await fitIv({ k, arena, spec, frame, sample, vcov: vreq, ssc, options, started });
     const { matrix: m, regressors } = buildModelMatrix(k, arena, {
       frame,
@@ -82,7 +87,7 @@ export async function fitOls(data: DataInput, formula: string, options: FeolsOpt
     });
     const demeaning = absorbOptions(options);
     const { tol, maxIter, threads } = demeaning;
-    const absorbed = await absorbFixedEffects(k, arena, m, sample.fixedEffects, demeaning);
+    const absorbed = await absorbModel(k, arena, m, frame, sample, spec.fixedEffects, demeaning);
     return await solveDemeaned({ k, arena, frame, spec, sample, vreq, ssc, tol, maxIter, threads, absorbed, started, hook }, m, regressors);
   });
 }
@@ -131,7 +136,7 @@ export async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regres
     : leastSquares(k, arena, { n: m.n, y: columnPtr(m, 0), x: columnPtr(m, 1), p, w: m.weights, absorbed: absorbedCols, names: regressors });
   const keptNames = ls.kept.map((c) => regressors[c]);
   const droppedCollinear = ls.dropped.map((c) => regressors[c]);
-  const effects = effectSizes(vreq, sample);
+  const effects = slopeSizes(effectSizes(vreq, sample), spec.fixedEffects);
   const dfK = countK(ls.kept.length, effects, ssc);
   if (m.n - dfK <= 0) {
     throw new EstimationError("singular", `${m.n} observations cannot identify ${dfK} parameters (regressors and fixed effects): no residual degrees of freedom`);
@@ -145,6 +150,9 @@ export async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regres
   const kk = ls.kept.length;
   const vcovMatrix = scales ? vc.matrix.map((v, ij) => v * scales[Math.floor(ij / kk)] * scales[ij % kk]) : vc.matrix;
   const withinTss = k.dot(m.n, columnPtr(m, 0), columnPtr(m, 0), m.weights);
+  const sunab = sunabTerm(spec.terms);
+  // sunab(): the cells are estimated, their averages by relative period reported.
+  const report = sunab ? aggregateSunab(frame, sunab, sample.rows, sample.weights, keptNames, beta, vcovMatrix, vc.dfT) : null;
   const warnings: string[] = [];
   if (!absorbed.converged) warnings.push(`demeaning did not converge within ${maxIter} iterations (tol ${tol}); estimates are approximate`);
   if (isConstant(frame, spec.depvar, sample.rows)) {
@@ -165,9 +173,10 @@ export async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regres
     formula: spec.formula,
     depvar: spec.depvar,
     nobs: m.n,
-    coefficients: coefficientTable(keptNames, beta, vc.matrix, vc.dfT, scales),
+    coefficients: report ? report.coefficients : coefficientTable(keptNames, beta, vc.matrix, vc.dfT, scales),
     vcov: vcovInfo(vreq, ssc, vc.lag),
-    vcovMatrix,
+    vcovMatrix: report ? report.vcovMatrix : vcovMatrix,
+    sunab: report ? { cells: report.cells, att: report.att } : undefined,
     r2: 1 - ls.ssr / m.rawSpread[0],
     withinR2: hasFe ? 1 - ls.ssr / withinTss : null,
     dfT: vc.dfT,
@@ -191,9 +200,10 @@ export function numericColumns(spec: ModelSpec): string[] {
   for (const t of spec.terms) {
     if (t.kind === "variable") cols.push(t.name);
     else if (t.kind === "interaction") cols.push(...t.variables);
+    else if (t.kind === "sunab") cols.push(t.cohort, t.period);
     else if (t.by) cols.push(t.by);
   }
-  return [...new Set([...cols, ...spec.endogenous, ...spec.instruments])];
+  return [...new Set([...cols, ...spec.endogenous, ...spec.instruments, ...spec.fixedEffects.flatMap((fe) => fe.slopes ?? [])])];
 }
 
 /** Columns the model uses as categories (the variables of i() and factor()). */

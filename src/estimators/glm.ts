@@ -16,7 +16,10 @@ import { absorbFixedEffects, absorbOptions, type AbsorbOptions, type AbsorbOutco
 import { ABSORBED_TOL, leastSquares, type LeastSquares } from "./least-squares.js";
 import { GLM_DEFAULTS, type FeglmOptions } from "./options.js";
 import { computeRequest, effectSizes, vcovInfo, vcovRequest } from "./vcov-spec.js";
-import { checkOptions, normaliseSubset, numericColumns } from "./feols.js";
+import { checkOptions, factorColumns, normaliseSubset, numericColumns } from "./feols.js";
+import { modelFrame } from "./model-frame.js";
+import { sunabTerm } from "./sunab.js";
+import { hasSlopes } from "./absorb-slopes.js";
 import { fittedModel } from "./postestimation.js";
 import { FAMILIES, FAMILY_NAMES, nullDeviance, nullLoglik, type Family } from "./glm-family.js";
 import { separatedByRegressors } from "./glm-separation.js";
@@ -40,8 +43,12 @@ import { FeglmResult } from "./glm-result.js";
  */
 export async function feglm(data: DataInput, formula: string, options: FeglmOptions = {}): Promise<FeglmResult> {
   const started = performance.now();
-  const spec = parseFormula(formula);
+  const data0 = toFrame(data);
+  // As feols: columns checked before the formula expands; transforms and lags become columns of the model frame.
+  const spec = parseFormula(formula, data0.columns);
   checkOptions(options);
+  if (hasSlopes(spec.fixedEffects)) throw new InputError("formula", `varying slopes (${spec.fixedEffects.map((fe) => fe.name).join(" + ")}) are supported for OLS (feols), not GLMs`);
+  if (sunabTerm(spec.terms)) throw new InputError("formula", "sunab() is supported for OLS (feols), not yet for GLMs");
   const family = resolveFamily(options.family);
   const glmTol = options.glmTol ?? GLM_DEFAULTS.glmTol;
   const glmIter = options.glmIter ?? GLM_DEFAULTS.glmIter;
@@ -49,17 +56,16 @@ export async function feglm(data: DataInput, formula: string, options: FeglmOpti
   if (!(Number.isInteger(glmIter) && glmIter >= 1)) throw new InputError("option", `glmIter must be a positive integer (got ${glmIter})`);
   if (spec.endogenous.length > 0) throw new InputError("formula", `feglm does not estimate IV models: "${formula}" has an IV part; use feols for 2SLS`);
   const ssc = resolveSsc(options.ssc);
-  const frame = toFrame(data);
-  const vreq = vcovRequest(options.vcov);
+  const vreq = vcovRequest(options.vcov, options.panelId);
   const offsetCol = options.offset ? [options.offset] : [];
-  const used = [...spec.variables, ...vreq.clusters, ...(options.weights ? [options.weights] : []), ...offsetCol];
-  selectColumns(frame, [...new Set(used)], "the data");
+  selectColumns(data0, offsetCol, "the data");
+  const frame = modelFrame(data0, [spec], vreq, options);
   const subset = options.subset ? normaliseSubset(options.subset, frame.nrows) : null;
   checkOutcome(frame, spec.depvar, family, subset);
   const request = {
     frame,
     numeric: [...numericColumns(spec), ...offsetCol],
-    categorical: spec.terms.flatMap((t) => (t.kind === "factor" ? [t.variable] : [])),
+    categorical: factorColumns(spec),
     fixedEffects: spec.fixedEffects,
     clusters: vreq.clusters,
     weights: options.weights ?? null,

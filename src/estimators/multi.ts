@@ -8,10 +8,11 @@ import { resolveSsc } from "../inference/ssc.js";
 import { withArena } from "../engine/shared.js";
 import { checkOptions, factorColumns, feols, normaliseSubset, numericColumns, solveDemeaned } from "./feols.js";
 import { modelFrame } from "./model-frame.js";
+import { absorbModel } from "./absorb-slopes.js";
 import { buildSample, type Sample } from "./sample.js";
 import { designColumns } from "./design.js";
 import { centredSquares, columnPtr, type ModelMatrix } from "./model-matrix.js";
-import { absorbFixedEffects, absorbOptions, type AbsorbOutcome } from "./absorb-effects.js";
+import { absorbOptions, type AbsorbOutcome } from "./absorb-effects.js";
 import type { FeolsOptions } from "./options.js";
 import type { FeolsResult } from "./result.js";
 import { vcovRequest } from "./vcov-spec.js";
@@ -49,13 +50,15 @@ export interface MultiSample {
 export interface MultiFit {
   /** Position in the list, from 0. */
   readonly index: number;
-  /** "sample: region = east; lhs: dvar; rhs: robot + ln_age" — only what varies across the fits. */
+  /** "sample: region = east; fixef: firm_id; lhs: dvar; rhs: robot + ln_age" — only what varies across the fits. */
   readonly label: string;
   /** null without split/fsplit. */
   readonly sample: MultiSample | null;
   readonly depvar: string;
   /** The right-hand side as written in the normalised formula (regressors only). */
   readonly rhs: string;
+  /** The fixed effects, "firm_id + year", or "1" without any. */
+  readonly fixef: string;
   /** This model's own formula, normalised. */
   readonly formula: string;
   readonly result: FeolsResult;
@@ -83,12 +86,13 @@ export class FeolsMulti implements Iterable<MultiFit> {
   }
 
   /** The fits matching every criterion given (a sample level, a dependent variable, a right-hand side). */
-  select(q: { readonly level?: Level | null; readonly depvar?: string; readonly rhs?: string }): MultiFit[] {
+  select(q: { readonly level?: Level | null; readonly depvar?: string; readonly rhs?: string; readonly fixef?: string }): MultiFit[] {
     return this.fits.filter(
       (f) =>
         (q.level === undefined || (f.sample !== null && String(f.sample.level) === String(q.level))) &&
         (q.depvar === undefined || f.depvar === q.depvar) &&
-        (q.rhs === undefined || f.rhs === q.rhs),
+        (q.rhs === undefined || f.rhs === q.rhs) &&
+        (q.fixef === undefined || f.fixef === q.fixef),
     );
   }
 
@@ -110,6 +114,7 @@ export class FeolsMulti implements Iterable<MultiFit> {
         sample: f.sample,
         depvar: f.depvar,
         rhs: f.rhs,
+        fixef: f.fixef,
         formula: f.formula,
         result: f.result.toJSON(),
       })),
@@ -151,16 +156,19 @@ export async function feolsMulti(data: DataInput, formula: string, options: Mult
   }
   const manyLhs = new Set(specs.map((s) => s.depvar)).size > 1;
   const manyRhs = new Set(specs.map(rhsOf)).size > 1;
+  const manyFixef = new Set(specs.map(fixefOf)).size > 1;
+  const label = (sample: MultiSample | null, spec: ModelSpec) => labelOf(sample, spec, manyFixef, manyLhs, manyRhs);
   const fits: MultiFit[] = [];
   for (const s of samples) {
-    const results = await estimateSpecs(frame, specs, fitOptions, s.subset, (i) => labelOf(s.sample, specs[i], manyLhs, manyRhs));
+    const results = await estimateSpecs(frame, specs, fitOptions, s.subset, (i) => label(s.sample, specs[i]));
     specs.forEach((spec, i) => {
       fits.push({
         index: fits.length,
-        label: labelOf(s.sample, spec, manyLhs, manyRhs),
+        label: label(s.sample, spec),
         sample: s.sample,
         depvar: spec.depvar,
         rhs: rhsOf(spec),
+        fixef: fixefOf(spec),
         formula: spec.formula,
         result: results[i],
       });
@@ -192,9 +200,14 @@ function rhsOf(spec: ModelSpec): string {
   return bar < 0 ? afterTilde : afterTilde.slice(0, bar);
 }
 
-function labelOf(sample: MultiSample | null, spec: ModelSpec, manyLhs: boolean, manyRhs: boolean): string {
+function fixefOf(spec: ModelSpec): string {
+  return spec.fixedEffects.length === 0 ? "1" : spec.fixedEffects.map((fe) => fe.name).join(" + ");
+}
+
+function labelOf(sample: MultiSample | null, spec: ModelSpec, manyFixef: boolean, manyLhs: boolean, manyRhs: boolean): string {
   const parts: string[] = [];
   if (sample) parts.push(sample.level === null ? "sample: Full sample" : `sample: ${sample.variable} = ${sample.level}`);
+  if (manyFixef) parts.push(`fixef: ${fixefOf(spec)}`);
   if (manyLhs) parts.push(`lhs: ${spec.depvar}`);
   if (manyRhs) parts.push(`rhs: ${rhsOf(spec)}`);
   return parts.length > 0 ? parts.join("; ") : spec.formula;
@@ -362,7 +375,7 @@ async function estimateGroup(
     const rawSpread = names.map((_, c) => centredSquares(k, n, columnPtr(union, c), weights, sw));
     const demeaning = absorbOptions(options);
     const { tol, maxIter, threads } = demeaning;
-    const absorbed = await absorbFixedEffects(k, arena, { ...union, rawSpread }, sample.fixedEffects, demeaning);
+    const absorbed = await absorbModel(k, arena, { ...union, rawSpread }, frame, sample, first.fixedEffects, demeaning);
     const out: FeolsResult[] = [];
     for (let j = 0; j < specs.length; j++) {
       const spec = specs[j];

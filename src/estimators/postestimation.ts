@@ -9,7 +9,9 @@ import { allocScratch, demeanColumn, exactFactor, type DemeanMethod, type Demean
 import { buildCgPlan } from "../engine/cg.js";
 import { InputError } from "../errors.js";
 import { designColumns, explicitReferences } from "./design.js";
+import { hasSlopes } from "./absorb-slopes.js";
 import { withDerivedColumns } from "../formula/evaluate.js";
+import { termVariables } from "../formula/parse.js";
 import type { Sample } from "./sample.js";
 import type { FeolsResult } from "./result.js";
 import type { FeglmResult } from "./glm-result.js";
@@ -57,6 +59,9 @@ export function fittedModel(k: Kernels, q: FittedModelRequest): FittedModel {
   let fixedEffects: FixedEffectEstimates[] | undefined;
   const estimateFixedEffects = (): FixedEffectEstimates[] => {
     if (sample.fixedEffects.length === 0) return [];
+    if (hasSlopes(spec.fixedEffects)) {
+      throw new InputError("option", `fixed-effect estimates (fixef, residuals, fitted, predict) are not available for varying slopes (${spec.fixedEffects.map((fe) => fe.name).join(" + ")})`);
+    }
     // r = y − Xβ on the raw (undemeaned) columns; its projection on the fixed effects is Σ_q α_q.
     const r = new Float64Array(n);
     if (q.target) r.set(q.target);
@@ -257,7 +262,7 @@ export function predict(fit: FeolsResult, newdata: DataInput): Prediction {
 
 export function linearPredictor(m: FittedModel, frame: Frame, rows: Int32Array | null): Prediction {
   const fixedVars = m.fixedEffects.flatMap((fe) => fe.variables);
-  const termVars = m.terms.flatMap((t) => (t.kind === "variable" ? [t.name] : t.kind === "interaction" ? t.variables : t.by ? [t.variable, t.by] : [t.variable]));
+  const termVars = m.terms.flatMap(termVariables);
   const needed = [...new Set([...termVars, ...m.endogenous, ...fixedVars])];
   selectColumns(frame, needed, "the new data");
   const n = rows ? rows.length : frame.nrows;

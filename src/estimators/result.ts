@@ -43,6 +43,13 @@ export interface FeolsFields {
   readonly timings: { readonly estimate: number };
   /** What fixef(), residuals(), fitted() and predict() need (not part of the JSON form). */
   readonly model?: FittedModel;
+  /** sunab() models: the cohort × relative-period cells estimated, and the ATT (the coefficients are their averages by relative period). */
+  readonly sunab?: SunabSummary;
+}
+
+export interface SunabSummary {
+  readonly cells: readonly { readonly name: string; readonly estimate: number; readonly se: number }[];
+  readonly att: { readonly estimate: number; readonly se: number };
 }
 
 /** What feols returns: the estimates and everything needed to report or reuse them. */
@@ -68,6 +75,7 @@ export class FeolsResult implements FeolsFields {
   readonly warnings!: readonly string[];
   readonly timings!: { readonly estimate: number };
   readonly model?: FittedModel;
+  readonly sunab?: SunabSummary;
 
   constructor(fields: FeolsFields) {
     Object.assign(this, fields);
@@ -138,6 +146,7 @@ export class FeolsResult implements FeolsFields {
       method: this.method,
       threads: this.threads,
       warnings: [...this.warnings],
+      ...(this.sunab ? { sunab: { cells: this.sunab.cells.map((c) => ({ ...c })), att: { ...this.sunab.att } } } : {}),
     };
   }
 }

@@ -14,7 +14,7 @@ export interface Token {
   readonly pos: number;
 }
 
-const OPERATORS = "~+-*/:^|(),=<>!&";
+const OPERATORS = "~+-*/:^|(),=<>!&[]";
 /** Two-character operators, tried before the one-character ones. */
 const PAIRS = [">=", "<=", "==", "!="];
 const IDENT_START = /[A-Za-z_.]/;

@@ -4,59 +4,27 @@
  *   depvar ~ regressors [| fixed effects] [| endogenous ~ instruments]
  *
  * with interactions (x:z, x*z), factors i(var, [x], ref, keep, drop, bin) and factor(var),
- * transforms wherever a variable may stand (log(x), I(x^2), poly(x, 2, raw = TRUE), panel
- * lags l(x, k), leads f(x, k), differences d(x, k)), interacted fixed effects (fe1^fe2) and
- * fixest's multiple estimation: c(y1, y2) on the left, one of sw/csw/sw0/csw0 on the right.
- * Every mistake is an InputError("formula") pointing at the offending position.
+ * sunab(cohort, period), transforms wherever a variable may stand (read by TransformParser in
+ * transforms.ts), interacted fixed effects (fe1^fe2), varying slopes (fe[x], fe[[x]]) and
+ * fixest's multiple estimation: c(y1, y2) on the left, one sw/csw/sw0/csw0 among the regressors
+ * and one among the fixed effects. Products are expanded only after the columns they name are
+ * checked, and never past MAX_TERMS. Every mistake is an InputError("formula") pointing at the
+ * offending position.
  */
 import type { Column } from "../data/frame.js";
 import type { Level } from "../data/encode.js";
 import { missingColumnsError } from "../data/select.js";
 import { InputError } from "../errors.js";
 import type { DerivedColumn } from "./evaluate.js";
-import { deparse, expressionColumns, formatNumber, lagName, MATH_FUNCTIONS, usesPanel, type BinaryOp, type Expr, type MathFunction } from "./expression.js";
-import { formatName, formulaError, tokenize, type Token } from "./lexer.js";
+import { expressionColumns, usesPanel } from "./expression.js";
+import { formatName, formulaError, type Token } from "./lexer.js";
+import { formatEffect, formatTerm, isLogical, productTerm, termKey, termVariables, type FactorBin, type FixedEffect, type Term } from "./terms.js";
+import { describe, isOp, MULTI_OPS, TransformParser, type LocatedName, type MultiOp } from "./transforms.js";
 
 export type { Level } from "../data/encode.js";
 export type { DerivedColumn } from "./evaluate.js";
-
-/** Levels of an i() factor grouped into one (`bin = list("early" = c(2000, 2001))`). */
-export interface FactorBin {
-  readonly label: Level;
-  readonly values: readonly Level[];
-}
-
-export type Term =
-  | { kind: "variable"; name: string }
-  | { kind: "interaction"; variables: string[] }
-  | {
-      kind: "factor";
-      /**
-       * i(var) names dummies "var::level"; factor(var) names them "factor(var)level"; a logical
-       * regressor such as I(x > 0) is a factor too, as in fixest: "I(x > 0)TRUE".
-       */
-      style: "i" | "factor" | "logical";
-      variable: string;
-      by: string | null;
-      /** Levels without a dummy (the references), null when none was given. */
-      ref: Level[] | null;
-      /** Only these levels get dummies (after binning). */
-      keep: Level[] | null;
-      /** These levels get no dummy. */
-      drop: Level[] | null;
-      bin: FactorBin[] | null;
-      /**
-       * No reference given and the dummies would sum to the intercept or a fixed effect: the
-       * first level goes, as fixest drops it (and does not report it as collinear).
-       */
-      dropFirst: boolean;
-    };
-
-export interface FixedEffect {
-  variables: string[];
-  /** "fe1^fe2", as fixest prints it. */
-  name: string;
-}
+export type { FactorBin, FixedEffect, Term } from "./terms.js";
+export { termKey, termName, termVariables } from "./terms.js";
 
 export interface ModelSpec {
   /** This single model's formula, normalised. */
@@ -79,26 +47,6 @@ export interface ModelSpec {
 /** Most regressors one model may expand to (x0*x1*…*x13 alone is 16,383): beyond, the formula is refused before anything is built. */
 export const MAX_TERMS = 10_000;
 
-type MultiOp = "sw" | "csw" | "sw0" | "csw0";
-const MULTI_OPS: readonly string[] = ["sw", "csw", "sw0", "csw0"];
-const LAG_OPS: readonly string[] = ["l", "f", "d"];
-
-/** Where each supported function may appear, for the message when it is used elsewhere. */
-const FUNCTION_PLACES: ReadonlyMap<string, string> = new Map([
-  ["i", "i() is only allowed among the regressors, left of the first '|'"],
-  ["factor", "factor() is only allowed among the regressors, left of the first '|'"],
-  ["c", "c() is only allowed around the dependent variables, left of '~'"],
-  ...MULTI_OPS.map((op) => [op, `${op}() must be a term of its own among the regressors, left of the first '|'`] as const),
-]);
-
-const SUPPORTED =
-  "i(), factor(), I(), poly(), log(), exp(), sqrt(), abs(), log1p(), expm1(), log2(), log10(), l(), f(), d(), sw(), csw(), sw0(), csw0() and c()";
-
-// Positions travel with parsed pieces so that checks made after parsing can still point at them.
-interface LocatedName {
-  name: string;
-  pos: number;
-}
 interface LocatedTerm {
   term: Term;
   pos: number;
@@ -108,12 +56,19 @@ interface Product {
   groups: LocatedTerm[][];
   pos: number;
 }
-interface Multi {
+/** sw/csw/sw0/csw0 in the regressors (options: products) or in the fixed effects (options: fixed effects). */
+interface MultiOf<T> {
   op: MultiOp;
   pos: number;
-  /** One sum of products per argument. */
-  options: Product[][];
+  /** One sum per argument. */
+  options: T[][];
 }
+type Multi = MultiOf<Product>;
+interface LocatedEffect {
+  fe: FixedEffect;
+  pos: number;
+}
+type FeItem = LocatedEffect | MultiOf<LocatedEffect>;
 type RhsItem = Product | Multi;
 
 interface ParsedFormula {
@@ -123,7 +78,8 @@ interface ParsedFormula {
   multi: Multi | null;
   noIntercept: boolean;
   tildePos: number;
-  fixedEffects: { fe: FixedEffect; pos: number }[];
+  /** Fixed effects in written order; a Multi item, if any, is replaced by each alternative. */
+  fixedEffects: FeItem[];
   endogenous: LocatedName[];
   instruments: LocatedName[];
   /** Every data column named anywhere, for the check made before anything is expanded. */
@@ -147,7 +103,10 @@ export function parseFormula(text: string, columns?: KnownColumns): ModelSpec {
   return specs[0]!;
 }
 
-/** Parses a formula and expands multiple estimation: one spec per dependent variable, then per sw/csw step. */
+/**
+ * Parses a formula and expands multiple estimation in fixest's order: per set of fixed effects
+ * (sw/csw in the fixed-effect part), then per dependent variable, then per sw/csw step of the regressors.
+ */
 export function parseMultiFormula(text: string, columns?: KnownColumns): ModelSpec[] {
   const parsed = new Parser(text).parse();
   if (columns) {
@@ -155,8 +114,10 @@ export function parseMultiFormula(text: string, columns?: KnownColumns): ModelSp
     if (missing.length > 0) throw missingColumnsError(missing, [...columns.keys()], "the data");
   }
   const fixed = parsed.rhs.filter((item): item is Product => !("options" in item)).map((p) => ({ p, count: productSize(p) }));
-  return parsed.depvars.flatMap((depvar) =>
-    alternatives(parsed.multi).map((alternative) => {
+  const feMulti = parsed.fixedEffects.find((item): item is MultiOf<LocatedEffect> => "options" in item) ?? null;
+  return alternatives(feMulti).flatMap((feAlternative) => {
+    const effects = parsed.fixedEffects.flatMap((item) => ("options" in item ? feAlternative : [item]));
+    return parsed.depvars.flatMap((depvar) => alternatives(parsed.multi).map((alternative) => {
       const count = fixed.reduce((s, f) => s + f.count, 0) + alternative.reduce((s, p) => s + productSize(p), 0);
       if (count > MAX_TERMS) {
         const largest = [...fixed.map((f) => f.p), ...alternative].reduce((a, b) => (productSize(b) > productSize(a) ? b : a));
@@ -168,43 +129,14 @@ export function parseMultiFormula(text: string, columns?: KnownColumns): ModelSp
         );
       }
       const terms = parsed.rhs.flatMap((item) => ("options" in item ? alternative : [item]).flatMap(expandProduct));
-      return buildSpec(text, parsed, depvar, terms);
-    }),
-  );
+      return buildSpec(text, parsed, depvar, terms, effects);
+    }));
+  });
 }
 
 /** The data columns a formula reads, without expanding it (what a reader must load). */
 export function formulaColumns(text: string): string[] {
   return [...new Set(new Parser(text).parse().columns.map((c) => c.name))];
-}
-
-/** Name of a term's coefficient; for factors the prefix fixest puts before each level ("region::", "factor(region)"). */
-export function termName(t: Term): string {
-  switch (t.kind) {
-    case "variable":
-      return t.name;
-    case "interaction":
-      return t.variables.join(":");
-    case "factor":
-      return t.style === "i" ? `${t.variable}::` : t.style === "factor" ? `factor(${t.variable})` : t.variable;
-  }
-}
-
-function termVariables(t: Term): string[] {
-  switch (t.kind) {
-    case "variable":
-      return [t.name];
-    case "interaction":
-      return t.variables;
-    case "factor":
-      return t.by === null ? [t.variable] : [t.variable, t.by];
-  }
-}
-
-/** A product of variables; repeats collapse (x:x is x), as in R. */
-function productTerm(variables: string[]): Term {
-  const unique = [...new Set(variables)];
-  return unique.length === 1 ? { kind: "variable", name: unique[0]! } : { kind: "interaction", variables: unique };
 }
 
 /** Terms of a product: every non-empty choice of its factors, main effects first (R's order). */
@@ -232,50 +164,20 @@ function crossTerms(groups: LocatedTerm[][]): LocatedTerm[] {
   return out.map((o) => ({ term: productTerm(o.vars), pos: o.pos }));
 }
 
-function formatLevel(v: Level): string {
-  if (typeof v === "number") return formatNumber(v);
-  return v.includes('"') ? `'${v}'` : `"${v}"`;
-}
-
-function formatLevels(vs: readonly Level[]): string {
-  return vs.length === 1 ? formatLevel(vs[0]!) : `c(${vs.map(formatLevel).join(", ")})`;
-}
-
-/** Normalised source of a term; `ref` writes a column (a transform as its call). */
-function formatTerm(t: Term, ref: (name: string) => string): string {
-  if (t.kind !== "factor") return termVariables(t).map(ref).join(":");
-  if (t.style === "factor") return `factor(${ref(t.variable)})`;
-  if (t.style === "logical") return ref(t.variable);
-  const args = [ref(t.variable)];
-  if (t.by !== null) args.push(ref(t.by));
-  if (t.ref !== null) args.push(`ref = ${formatLevels(t.ref)}`);
-  if (t.keep !== null) args.push(`keep = ${formatLevels(t.keep)}`);
-  if (t.drop !== null) args.push(`drop = ${formatLevels(t.drop)}`);
-  if (t.bin !== null) args.push(`bin = list(${t.bin.map((b) => `${formatLevel(b.label)} = ${formatLevels(b.values)}`).join(", ")})`);
-  return `i(${args.join(", ")})`;
-}
-
-/** Identity of a term for deduplication: x:z and z:x are the same regressor. */
-export function termKey(t: Term): string {
-  if (t.kind === "interaction") return `x:${[...t.variables].sort().join(":")}`;
-  if (t.kind === "variable") return `v:${t.name}`;
-  return `f:${JSON.stringify(t)}`;
-}
-
-/** The regressor sets a multiple-estimation operator stands for, in fixest's order. */
-function alternatives(multi: Multi | null): Product[][] {
+/** The sets a multiple-estimation operator stands for, in fixest's order. */
+function alternatives<T>(multi: MultiOf<T> | null): T[][] {
   if (multi === null) return [[]];
   const { op, options } = multi;
   const steps = op === "csw" || op === "csw0" ? options.map((_, k) => options.slice(0, k + 1).flat()) : options;
   return op === "sw0" || op === "csw0" ? [[], ...steps] : steps;
 }
 
-function buildSpec(text: string, parsed: ParsedFormula, depvar: LocatedName, located: LocatedTerm[]): ModelSpec {
+function buildSpec(text: string, parsed: ParsedFormula, depvar: LocatedName, located: LocatedTerm[], effects: LocatedEffect[]): ModelSpec {
   const fail = (pos: number, message: string): never => {
     throw formulaError(text, pos, message);
   };
   const ivNames = [...parsed.endogenous, ...parsed.instruments];
-  const fixedEffects = parsed.fixedEffects.map((f) => f.fe);
+  const fixedEffects = effects.map((f) => f.fe);
   const intercept = fixedEffects.length === 0 && !parsed.noIntercept;
   const terms: Term[] = [];
   const seen = new Set<string>();
@@ -301,9 +203,11 @@ function buildSpec(text: string, parsed: ParsedFormula, depvar: LocatedName, loc
     seen.add(key);
   }
 
+  const sunabs = located.filter((t) => t.term.kind === "sunab");
+  if (sunabs.length > 1) fail(sunabs[1]!.pos, "only one sunab() is allowed per model");
   const uses: LocatedName[] = [
     ...located.flatMap(({ term, pos }) => termVariables(term).map((name) => ({ name, pos }))),
-    ...parsed.fixedEffects.flatMap(({ fe, pos }) => fe.variables.map((name) => ({ name, pos }))),
+    ...effects.flatMap(({ fe, pos }) => [...fe.variables, ...(fe.slopes ?? [])].map((name) => ({ name, pos }))),
     ...ivNames,
   ];
   const selfUse = uses.find((u) => u.name === depvar.name);
@@ -322,7 +226,7 @@ function buildSpec(text: string, parsed: ParsedFormula, depvar: LocatedName, loc
   else if (!intercept && fixedEffects.length === 0) rhs += " - 1";
   const parts = [`${ref(depvar.name)} ~ ${rhs}`];
   if (fixedEffects.length > 0) {
-    parts.push(fixedEffects.map((fe) => fe.variables.map(formatName).join("^")).join(" + "));
+    parts.push(fixedEffects.map(formatEffect).join(" + "));
   }
   if (endogenous.length > 0) {
     parts.push(`${[...new Set(endogenous.map(ref))].join(" + ")} ~ ${[...new Set(instruments.map(ref))].join(" + ")}`);
@@ -353,16 +257,8 @@ export function needsPanel(spec: ModelSpec): boolean {
 }
 
 /** Recursive-descent parser over the token list; it only builds ParsedFormula, checks needing a whole model come later. */
-class Parser {
-  private readonly tokens: Token[];
-  private i = 0;
-  private multi: Multi | null = null;
-  private readonly columns: LocatedName[] = [];
-  private readonly derived = new Map<string, DerivedColumn>();
-
-  constructor(private readonly text: string) {
-    this.tokens = tokenize(text);
-  }
+class Parser extends TransformParser {
+  protected override multi: Multi | null = null;
 
   parse(): ParsedFormula {
     this.checkStructure();
@@ -502,6 +398,7 @@ class Parser {
     const tok = this.peek();
     if (tok.kind === "name" && this.isOp("(", 1) && tok.value === "i") return [this.parseI()];
     if (tok.kind === "name" && this.isOp("(", 1) && tok.value === "factor") return [this.parseFactorCall()];
+    if (tok.kind === "name" && this.isOp("(", 1) && tok.value === "sunab") return [this.parseSunab()];
     return this.parseColumns("a variable, i(...) or sw(...)").map(({ name, pos }) => {
       const expr = this.derived.get(name)?.expr;
       if (expr && isLogical(expr)) {
@@ -511,175 +408,6 @@ class Parser {
     });
   }
 
-  /** A column or a transform that gives exactly one column (the left side, i()'s arguments). */
-  private parseSingleColumn(what: string): LocatedName {
-    const pos = this.peek().pos;
-    const cols = this.parseColumns(what);
-    if (cols.length !== 1) this.fail(pos, `expected ${what} (one column) but this gives ${cols.length}`);
-    return cols[0]!;
-  }
-
-  /** A column name, or a transform call (l(x, 0:2) and poly() give several columns). */
-  private parseColumns(what: string): LocatedName[] {
-    const tok = this.peek();
-    if (tok.kind !== "name" || !this.isOp("(", 1)) {
-      const { name, pos } = this.expectName(what);
-      this.columns.push({ name, pos });
-      return [{ name, pos }];
-    }
-    if (tok.value === "poly") return this.parsePoly();
-    if (LAG_OPS.includes(tok.value)) {
-      const { arg, ks, difference } = this.parseLagCall();
-      return ks.map((k) => ({ name: this.register(k === 0 && !difference ? arg : { op: "lag", arg, k, difference }), pos: tok.pos }));
-    }
-    return [{ name: this.register(this.parseCall()), pos: tok.pos }];
-  }
-
-  /** The column an expression stands for: a plain column is itself, anything else a derived column. */
-  private register(e: Expr, name = deparse(e), source = name): string {
-    if (e.op === "column") return e.name;
-    if (!this.derived.has(name)) this.derived.set(name, { name, expr: e, source });
-    return name;
-  }
-
-  /** poly(x, d, raw = TRUE): columns x, x², …, x^d named "poly(x, d, raw = TRUE)1" … as fixest prints them. */
-  private parsePoly(): LocatedName[] {
-    const tok = this.next();
-    this.next(); // "("
-    const x = this.parseExpression();
-    this.expectOp(",", "',' and the degree after poly()'s variable");
-    const degree = this.parseInteger("poly()'s degree");
-    if (degree < 1) this.fail(tok.pos, `poly()'s degree must be at least 1 (got ${degree})`);
-    let raw: string | null = null;
-    if (this.acceptSeparator(",")) {
-      const arg = this.expectName("raw = TRUE");
-      this.expectOp("=", "'=' after raw");
-      const value = this.expectName("TRUE");
-      if (arg.name !== "raw" || !["TRUE", "T"].includes(value.name)) raw = null;
-      else raw = value.name;
-    }
-    this.expectOp(")", "')' closing poly(");
-    if (raw === null) {
-      this.fail(tok.pos, "poly() without raw = TRUE (orthogonal polynomials) is not supported: write poly(x, d, raw = TRUE), or the powers with I(x^2)");
-    }
-    const call = `poly(${deparse(x)}, ${degree}, raw = ${raw})`;
-    return Array.from({ length: degree }, (_, j) => {
-      const power: Expr = j === 0 ? x : { op: "binary", fn: "^", left: x, right: { op: "number", value: j + 1 } };
-      const name = `${call}${j + 1}`;
-      if (!this.derived.has(name)) this.derived.set(name, { name, expr: power, source: call });
-      return { name, pos: tok.pos };
-    });
-  }
-
-  /** l(x), l(x, k), l(x, a:b); f() leads, d() differences. */
-  private parseLagCall(): { arg: Expr; ks: number[]; difference: boolean } {
-    const tok = this.next();
-    this.next(); // "("
-    const arg = this.parseExpression();
-    let ks = [1];
-    if (this.acceptSeparator(",")) {
-      const from = this.parseInteger(`${tok.value}()'s lag`);
-      ks = [from];
-      if (this.acceptOp(":")) {
-        const to = this.parseInteger(`the end of ${tok.value}()'s range`);
-        ks = Array.from({ length: Math.abs(to - from) + 1 }, (_, j) => from + (to >= from ? j : -j));
-      }
-    }
-    this.expectOp(")", `')' closing ${tok.value}(`);
-    return { arg, ks: tok.value === "f" ? ks.map((k) => -k) : ks, difference: tok.value === "d" };
-  }
-
-  private parseInteger(what: string): number {
-    const minus = this.acceptOp("-");
-    const tok = this.next();
-    const value = tok.kind === "number" ? Number(tok.value) * (minus ? -1 : 1) : NaN;
-    if (!Number.isInteger(value)) this.fail(minus?.pos ?? tok.pos, `expected an integer for ${what} but found ${describe(tok)}`);
-    return value;
-  }
-
-  // Arithmetic inside transforms, with R's precedence: & < comparisons < + - < * / < unary - < ^.
-  private parseExpression(): Expr {
-    let left = this.parseNot();
-    while (this.isOp("&")) {
-      this.next();
-      left = { op: "binary", fn: "&", left, right: this.parseNot() };
-    }
-    return left;
-  }
-
-  private parseNot(): Expr {
-    if (this.acceptOp("!")) return { op: "not", arg: this.parseNot() };
-    const left = this.parseSum();
-    const tok = this.peek();
-    if (tok.kind === "op" && [">", "<", ">=", "<=", "==", "!="].includes(tok.value)) {
-      this.next();
-      return { op: "binary", fn: tok.value as BinaryOp, left, right: this.parseSum() };
-    }
-    return left;
-  }
-
-  private parseSum(): Expr {
-    let left = this.parseProductExpr();
-    while (this.isOp("+") || this.isOp("-")) {
-      const fn = this.next().value as BinaryOp;
-      left = { op: "binary", fn, left, right: this.parseProductExpr() };
-    }
-    return left;
-  }
-
-  private parseProductExpr(): Expr {
-    let left = this.parseUnary();
-    while (this.isOp("*") || this.isOp("/")) {
-      const fn = this.next().value as BinaryOp;
-      left = { op: "binary", fn, left, right: this.parseUnary() };
-    }
-    return left;
-  }
-
-  private parseUnary(): Expr {
-    if (this.acceptOp("-")) return { op: "negate", arg: this.parseUnary() };
-    const base = this.parsePrimary();
-    if (!this.acceptOp("^")) return base;
-    return { op: "binary", fn: "^", left: base, right: this.parseUnary() };
-  }
-
-  private parsePrimary(): Expr {
-    const tok = this.peek();
-    if (tok.kind === "number") {
-      this.next();
-      return { op: "number", value: Number(tok.value) };
-    }
-    if (this.acceptOp("(")) {
-      const arg = this.parseExpression();
-      this.expectOp(")", "')'");
-      return { op: "paren", arg };
-    }
-    if (tok.kind === "name" && this.isOp("(", 1)) {
-      if (LAG_OPS.includes(tok.value)) {
-        const { arg, ks, difference } = this.parseLagCall();
-        if (ks.length !== 1) this.fail(tok.pos, `a range of lags gives several columns and cannot be used inside an expression: use ${tok.value}(x, k) with one k`);
-        return ks[0] === 0 && !difference ? arg : { op: "lag", arg, k: ks[0]!, difference };
-      }
-      return this.parseCall();
-    }
-    const { name, pos } = this.expectName("a variable, a number or '('");
-    this.columns.push({ name, pos });
-    return { op: "column", name };
-  }
-
-  /** I(expr) or a math function of one argument. */
-  private parseCall(): Expr {
-    const tok = this.peek();
-    if (tok.value !== "I" && !MATH_FUNCTIONS.includes(tok.value)) this.rejectCall(tok);
-    this.i += 2;
-    const arg = this.parseExpression();
-    if (this.isOp(",")) {
-      this.fail(this.peek().pos, `${tok.value}() takes one argument here${tok.value === "log" ? ": for another base use log2(), log10() or I(log(x)/log(b))" : ""}`);
-    }
-    this.expectOp(")", `')' closing ${tok.value}(`);
-    return tok.value === "I" ? { op: "I", arg } : { op: "call", fn: tok.value as MathFunction, arg };
-  }
-
   /** factor(var): dummies for the levels, the first one the reference. */
   private parseFactorCall(): LocatedTerm {
     const tok = this.next();
@@ -687,6 +415,26 @@ class Parser {
     const variable = this.parseSingleColumn("a variable in factor()");
     this.expectOp(")", "')' closing factor(): factor() takes one variable (use i() for references, keep or bin)");
     return { term: { kind: "factor", style: "factor", variable: variable.name, by: null, ref: null, keep: null, drop: null, bin: null, dropFirst: true }, pos: tok.pos };
+  }
+
+  /** sunab(cohort, period [, ref.p = periods]) */
+  private parseSunab(): LocatedTerm {
+    const tok = this.next();
+    this.next(); // "("
+    const cohort = this.parseSingleColumn("the cohort variable in sunab()");
+    this.expectOp(",", "',' and the period variable in sunab(cohort, period)");
+    const period = this.parseSingleColumn("the period variable in sunab()");
+    let refPeriods = [-1];
+    while (this.acceptSeparator(",")) {
+      const arg = this.expectName("ref.p = value");
+      if (arg.name !== "ref.p") this.fail(arg.pos, `sunab() has no argument '${arg.name}' here: the only one supported is ref.p (the reference relative periods, default -1)`);
+      this.expectOp("=", "'=' after ref.p");
+      const levels = this.parseLevels("ref.p");
+      if (!levels.every((l) => typeof l === "number" && Number.isInteger(l))) this.fail(arg.pos, "ref.p takes integer relative periods, e.g. ref.p = c(-1, -5)");
+      refPeriods = levels as number[];
+    }
+    this.expectOp(")", "')' closing sunab(");
+    return { term: { kind: "sunab", cohort: cohort.name, period: period.name, refPeriods }, pos: tok.pos };
   }
 
   /** i(var), i(var, x), i(var, x, ref); named ref, keep, drop, bin. */
@@ -724,34 +472,6 @@ class Parser {
     return { term, pos: tok.pos };
   }
 
-  /** A value, c(v1, v2, …) or a range a:b of integers. */
-  private parseLevels(what: string): Level[] {
-    if (this.peek().value === "c" && this.isOp("(", 1)) {
-      this.i += 2;
-      const values = [this.parseLevel(what)];
-      while (this.acceptSeparator(",")) values.push(this.parseLevel(what));
-      this.expectOp(")", `')' closing c( after '${what} ='`);
-      return values;
-    }
-    const first = this.parseLevel(what);
-    if (!this.isOp(":")) return [first];
-    const colon = this.next();
-    const last = this.parseLevel(what);
-    if (typeof first !== "number" || typeof last !== "number" || !Number.isInteger(first) || !Number.isInteger(last)) {
-      this.fail(colon.pos, `a range a:b after '${what} =' needs integers`);
-    }
-    const step = last >= first ? 1 : -1;
-    return Array.from({ length: Math.abs(last - first) + 1 }, (_, j) => first + step * j);
-  }
-
-  private parseLevel(what: string): Level {
-    const minus = this.acceptOp("-");
-    const tok = this.next();
-    if (tok.kind === "number") return minus ? -Number(tok.value) : Number(tok.value);
-    if (tok.kind === "string" && minus === null) return tok.value;
-    return this.fail(minus?.pos ?? tok.pos, `expected a number or a quoted string after '${what} =' but found ${describe(tok)}`);
-  }
-
   /** bin = list("label" = c(values), …) */
   private parseBins(): FactorBin[] {
     const tok = this.peek();
@@ -770,25 +490,63 @@ class Parser {
     return bins;
   }
 
-  /** fe1 + fe2^fe3 + ... */
-  private parseFixedEffects(): { fe: FixedEffect; pos: number }[] {
-    const list: { fe: FixedEffect; pos: number }[] = [];
-    const seen = new Map<string, { fe: FixedEffect; pos: number }>();
+  /** fe1 + fe2^fe3 + ..., with at most one sw/csw/sw0/csw0 of fixed effects. */
+  private parseFixedEffects(): FeItem[] {
+    const list: FeItem[] = [];
+    const seen = new Map<string, LocatedEffect>();
+    let multi: MultiOf<LocatedEffect> | null = null;
     do {
-      const vars = [this.expectName("a fixed-effect variable")];
-      while (this.acceptSeparator("^")) vars.push(this.expectName("a fixed-effect variable"));
-      this.columns.push(...vars);
-      const names = vars.map((v) => v.name);
-      const fe = { fe: { variables: names, name: names.join("^") }, pos: vars[0]!.pos };
-      this.rejectRepeats(vars, `variable in fixed effect '${fe.fe.name}'`);
-      // fe1^fe2 and fe2^fe1 define the same groups.
-      const key = [...names].sort().join("^");
-      const earlier = seen.get(key);
-      if (earlier) this.fail(fe.pos, `fixed effect '${fe.fe.name}' is listed twice (also at column ${earlier.pos + 1})`);
-      seen.set(key, fe);
-      list.push(fe);
+      const tok = this.peek();
+      if (!(tok.kind === "name" && MULTI_OPS.includes(tok.value) && this.isOp("(", 1))) {
+        list.push(this.parseFixedEffect(seen));
+        continue;
+      }
+      if (multi !== null) {
+        this.fail(tok.pos, `only one sw(), csw(), sw0() or csw0() is allowed in the fixed-effect part; there is already ${multi.op}() at column ${multi.pos + 1}`);
+      }
+      this.i += 2;
+      multi = { op: tok.value as MultiOp, pos: tok.pos, options: [] };
+      do {
+        // Alternatives may repeat one another's effects, not the effects outside them.
+        const inOption = new Map(seen);
+        const option = [this.parseFixedEffect(inOption)];
+        while (this.acceptSeparator("+")) option.push(this.parseFixedEffect(inOption));
+        multi.options.push(option);
+      } while (this.acceptSeparator(","));
+      this.expectOp(")", `',' or ')' closing ${multi.op}(`);
+      list.push(multi);
     } while (this.acceptSeparator("+"));
     return list;
+  }
+
+  /** fe or fe1^fe2, checked against those already listed. */
+  private parseFixedEffect(seen: Map<string, LocatedEffect>): LocatedEffect {
+    const vars = [this.expectName("a fixed-effect variable")];
+    while (this.acceptSeparator("^")) vars.push(this.expectName("a fixed-effect variable"));
+    this.columns.push(...vars);
+    const names = vars.map((v) => v.name);
+    const effect: FixedEffect = { variables: names, name: names.join("^") };
+    if (this.isOp("[")) {
+      this.next();
+      const only = this.acceptOp("[") !== null;
+      const slopes = [this.expectName("a varying-slope variable")];
+      while (this.acceptSeparator(",")) slopes.push(this.expectName("a varying-slope variable"));
+      this.columns.push(...slopes);
+      this.rejectRepeats(slopes, `varying slope of '${effect.name}'`);
+      this.expectOp("]", only ? "']]' closing the varying slopes" : "']' closing the varying slopes");
+      if (only) this.expectOp("]", "']]' closing the varying slopes");
+      effect.slopes = slopes.map((v) => v.name);
+      effect.slopesOnly = only;
+      effect.name = formatEffect(effect);
+    }
+    const fe = { fe: effect, pos: vars[0]!.pos };
+    this.rejectRepeats(vars, `variable in fixed effect '${fe.fe.name}'`);
+    // fe1^fe2 and fe2^fe1 define the same groups.
+    const key = [...names].sort().join("^") + (effect.slopes ? effect.name.slice(effect.name.indexOf("[")) : "");
+    const earlier = seen.get(key);
+    if (earlier) this.fail(fe.pos, `fixed effect '${fe.fe.name}' is listed twice (also at column ${earlier.pos + 1})`);
+    seen.set(key, fe);
+    return fe;
   }
 
   /** endo1 + endo2 ~ inst1 + inst2 */
@@ -833,96 +591,13 @@ class Parser {
   }
 
   private rejectFactorIn(parts: LocatedTerm[], op: string): void {
-    const factor = parts.find((p) => p.term.kind === "factor");
+    const factor = parts.find((p) => p.term.kind === "factor" || p.term.kind === "sunab");
+    if (factor?.term.kind === "sunab") this.fail(factor.pos, `sunab() cannot be combined with '${op}': it must be a term of its own`);
     if (factor) {
       this.fail(factor.pos, `i(), factor() and logical terms such as I(x > 0) cannot be combined with '${op}': write i(var, x) to interact a factor with a numeric variable x`);
     }
   }
 
-  /** A function call where it is not allowed, or of a function that is not supported at all. */
-  private rejectCall(tok: Token): never {
-    const name = tok.value;
-    if (MULTI_OPS.includes(name) && this.multi !== null) {
-      this.fail(tok.pos, `only one sw(), csw(), sw0() or csw0() is allowed per formula; there is already ${this.multi.op}() at column ${this.multi.pos + 1}`);
-    }
-    const place = FUNCTION_PLACES.get(name);
-    if (place !== undefined) this.fail(tok.pos, place);
-    if (["I", "poly", ...LAG_OPS, ...MATH_FUNCTIONS].includes(name)) {
-      this.fail(tok.pos, `${name}() is not allowed here: transforms stand for variables (left side, regressors, instruments), not fixed effects`);
-    }
-    // "sin(x)" suggests a column "sin_x".
-    const at = this.tokens.indexOf(tok);
-    const arg = this.tokens[at + 2]!;
-    const example = arg.kind === "name" && isOp(this.tokens[at + 3]!, ")") ? `${name}_${arg.value}` : `${name}_x`;
-    return this.fail(
-      tok.pos,
-      `unknown function ${name}(): the functions supported are ${SUPPORTED}; ` +
-        `create the transformed variable as a column (e.g. ${example}) and use its name`,
-    );
-  }
-
-  private expectName(what: string): LocatedName {
-    const tok = this.peek();
-    if (tok.kind !== "name") this.fail(tok.pos, `expected ${what} but found ${describe(tok)}`);
-    if (this.isOp("(", 1)) this.rejectCall(tok);
-    this.next();
-    return { name: tok.value, pos: tok.pos };
-  }
-
-  private expectOp(value: string, what: string): Token {
-    const tok = this.peek();
-    if (!isOp(tok, value)) this.fail(tok.pos, `expected ${what} but found ${describe(tok)}`);
-    return this.next();
-  }
-
-  /** Consumes a separator such as '+', failing if nothing follows it. */
-  private acceptSeparator(value: string): Token | null {
-    const tok = this.acceptOp(value);
-    const after = this.peek();
-    if (tok && (after.kind === "end" || [..."|)~,+"].some((v) => isOp(after, v)))) {
-      this.fail(tok.pos, `dangling '${value}': expected a term after it but found ${describe(after)}`);
-    }
-    return tok;
-  }
-
-  private acceptOp(value: string): Token | null {
-    return this.isOp(value) ? this.next() : null;
-  }
-
-  private isOp(value: string, offset = 0): boolean {
-    return isOp(this.peek(offset), value);
-  }
-
-  private peek(offset = 0): Token {
-    return this.tokens[Math.min(this.i + offset, this.tokens.length - 1)]!;
-  }
-
-  private next(): Token {
-    const tok = this.peek();
-    if (tok.kind !== "end") this.i++;
-    return tok;
-  }
-
-  private fail(pos: number, message: string): never {
-    throw formulaError(this.text, pos, message);
-  }
-}
-
-/** A comparison (or !, &) at the top of I(): R makes it a logical, which fixest treats as a factor. */
-function isLogical(e: Expr): boolean {
-  if (e.op === "I" || e.op === "paren") return isLogical(e.arg);
-  if (e.op === "not") return true;
-  return e.op === "binary" && [">", "<", ">=", "<=", "==", "!=", "&"].includes(e.fn);
-}
-
-function isOp(tok: Token, value: string): boolean {
-  return tok.kind === "op" && tok.value === value;
-}
-
-function describe(tok: Token): string {
-  if (tok.kind === "end") return "the end of the formula";
-  if (tok.kind === "string") return `the string "${tok.value}"`;
-  return `'${tok.value}'`;
 }
 
 function bitCount(n: number): number {

@@ -80,6 +80,7 @@ interface Replications {
 export async function wildBootstrap(data: DataInput, formula: string, options: WildBootstrapOptions): Promise<WildBootstrapResult> {
   const spec = parseFormula(formula);
   if (spec.endogenous.length > 0) throw new InputError("formula", "the wild cluster bootstrap is implemented for OLS models, not IV");
+  if (spec.fixedEffects.some((fe) => fe.slopes)) throw new InputError("formula", "the wild cluster bootstrap does not support varying slopes");
   const B = options.B ?? 9999;
   if (!(Number.isInteger(B) && B >= 1)) throw new InputError("option", `B must be a positive integer (got ${B})`);
   const dist = options.dist ?? "rademacher";

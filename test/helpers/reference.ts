@@ -150,7 +150,7 @@ export interface FormulaLangCase {
     r2: number;
     df_t: number;
     dropped_collinear: string[];
-    att?: { estimate: number; se: number };
+    att?: { coef: number; se: number };
     cells?: number;
   };
 }
