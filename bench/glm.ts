@@ -1,6 +1,6 @@
 /**
  * GLMs on a 1M-row gravity panel (issue 14): 200 countries × 25 years (995,000 rows) from the
- * seeded generator that follows shared/tools/gen_gravity.R (src/econ/gravity-panel.ts), clustered
+ * seeded generator that follows gen_gravity.R (src/econ/gravity-panel.ts), clustered
  * by pair:
  *   1. PPML  trade ~ ln_dist + contig + lang + rta | exporter^year + importer^year
  *   2. PPML  trade ~ rta | exporter^year + importer^year + pair   (structural gravity; separation)
