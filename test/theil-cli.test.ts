@@ -93,7 +93,7 @@ describe("absorb theil errors: exit 2 and the JSON error shape", () => {
     ["an unknown grouping column", ["--value", "dvar", "--by", "industry,sector"], "column", /column "sector" not found/],
     ["zeros without --nonpositive drop", ["--value", "gap", "--by", "region"], "data", /value column "gap" has 14 non-positive value\(s\) \(14 zero, 0 negative\) in 1 group\(s\): region=east \(14\)/],
     ["a bad --nonpositive", ["--value", "dvar", "--nonpositive", "skip"], "option", /--nonpositive must be error, drop or keep-zeros/],
-    ["a bad --alpha", ["--value", "dvar", "--alpha", "x"], "option", /--alpha must be a decimal number \(got "x"\)/],
+    ["a bad --alpha", ["--value", "dvar", "--alpha", "x"], "option", /--alpha must be a number, written in decimal \(got "x"\)/],
     ["a bad --out", ["--value", "dvar", "--out", "groups.xlsx"], "option", /--out must name a \.csv, \.csv\.gz or \.parquet file/],
     ["no --value", [], "option", /--value is required/],
   ])("%s", (_what, args, kind, message) => {
