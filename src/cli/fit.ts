@@ -9,6 +9,7 @@ import { Progress } from "./progress.js";
 import { VERSION } from "../version.js";
 import { checkThreads, defaultThreads, warmPool } from "../engine/pool.js";
 import type { DemeanMethodOption } from "../engine/demean.js";
+import { ENGINE_HELP } from "./fit-engine.js";
 
 export const FIT_HELP = `absorb fit — OLS and 2SLS with high-dimensional fixed effects (fixest syntax)
 
@@ -32,6 +33,7 @@ Options:
   --tol X                               demeaning tolerance (default 1e-8)
   --max-iter N                          demeaning iterations before giving up (default 10000)
   --allow-nonconvergence                return the result (converged: false) instead of failing
+${ENGINE_HELP}
   --json                                print one JSON object
   --quiet                               no progress lines on stderr
   -h, --help                            this help
@@ -56,6 +58,10 @@ const FIT_OPTIONS = {
   json: { type: "boolean" },
   quiet: { type: "boolean" },
   help: { type: "boolean", short: "h" },
+  engine: { type: "string" },
+  "data-glob": { type: "string" },
+  "duckdb-memory": { type: "string" },
+  "duckdb-threads": { type: "string" },
 } as const;
 
 export interface CliOutput {
@@ -65,6 +71,7 @@ export interface CliOutput {
 export async function runFit(argv: string[]): Promise<CliOutput> {
   const { values } = parseCommandArgs("fit", argv, FIT_OPTIONS);
   if (values.help) return { stdout: FIT_HELP };
+  if (values.engine !== undefined && values.engine !== "memory") return (await import("./fit-engine.js")).runFitEngine(values);
   const started = performance.now();
   const data = requireOption("fit", values.data, "--data", "--data panel.csv");
   const formula = requireOption("fit", values.formula, "--formula", '--formula "dvar ~ robot | firm_id + year"');

@@ -27,6 +27,7 @@ import {
   nestingQuery,
   planSample,
   projectionTables,
+  schurCountsQuery,
   schurCrossQuery,
   schurRhsQuery,
   schurTables,
@@ -205,6 +206,15 @@ async function absorbInEngine(db: PlanExecutor, layout: Layout, ab: Absorption):
         for (let j = 0; j < width; j++) rhs[j][idx[i]] = r[j][i];
       }
     }
+    for (let q = 0; q < ab.small.length; q++) {
+      for (let r = q + 1; r < ab.small.length; r++) {
+        const [t, u, v] = await db.select(schurCountsQuery(layout, ab, q, r));
+        for (let i = 0; i < t.length; i++) {
+          a[t[i] * S + u[i]] += v[i];
+          a[u[i] * S + t[i]] += v[i];
+        }
+      }
+    }
     const weight = Float64Array.from({ length: S }, (_, i) => a[i * S + i]);
     const [t, u, v] = await db.select(schurCrossQuery(ab));
     for (let i = 0; i < t.length; i++) a[t[i] * S + u[i]] -= v[i];
@@ -215,12 +225,8 @@ async function absorbInEngine(db: PlanExecutor, layout: Layout, ab: Absorption):
     }
     // Rank-deficient by design (each small effect's levels sum to a B-level constant): a generalised inverse, as in memory.
     const factor = choleskyDropping(a, S, SCHUR_PIVOT_TOL);
-    const gamma = rhs.map((r) => {
-      const solved = solveFactor(factor, factor.kept.map((i) => r[i]));
-      const full = new Float64Array(S);
-      factor.kept.forEach((i, c) => (full[i] = solved[c]));
-      return full;
-    });
+
+    const gamma = rhs.map((r) => solveFactor(factor, r));
     for (let i = 0; i < S; i++) gammaRows.push([i, ...gamma.map((g) => g[i])]);
   }
   for (const s of projectionTables(layout, ab, gammaRows)) await db.run(s);

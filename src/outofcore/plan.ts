@@ -249,6 +249,19 @@ export function schurRhsQuery(layout: Layout, ab: Absorption, q: number): Query 
   };
 }
 
+/** D'WD between two small effects q < r: the weight of each (level of q, level of r) pair, as (t, u, value) rows. */
+export function schurCountsQuery(layout: Layout, ab: Absorption, q: number, r: number): Query {
+  return {
+    select: [
+      { as: "t", expr: col("idx", "l1") },
+      { as: "u", expr: col("idx", "l2") },
+      { as: "v", expr: sum(layout.weight) },
+    ],
+    from: join(join(table("s"), table(`lev${q}`, "l1"), ab.small[q].effect.key), table(`lev${r}`, "l2"), ab.small[r].effect.key),
+    groupBy: [col("idx", "l1"), col("idx", "l2")],
+  };
+}
+
 /** The off-diagonal part Σ_B n_Bt n_Bu / W_B of the Schur complement, as (t, u, value) rows. */
 export function schurCrossQuery(ab: Absorption): Query {
   const key = ab.big.key;
