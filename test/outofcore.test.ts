@@ -107,6 +107,10 @@ describe("the DuckDB engine equals the in-memory fit", () => {
     await compare("y ~ x1 + x2 + x3 | firm + sector^year", { vcov: { cluster: "firm" } });
   });
 
+  test("more small levels than fit in one row per firm (region^year + sector^year: 108)", async () => {
+    await compare("y ~ x1 + x2 + x3 | firm + region^year + sector^year", { vcov: "hetero", weights: "w" });
+  });
+
   test("weights, clustered by firm", async () => {
     await compare("y ~ x1 + x2 + x3 | firm + year", { vcov: { cluster: "firm" }, weights: "w" });
   });

@@ -83,7 +83,9 @@ export function duckdbDialect(source: Source): Dialect {
       case "key":
         return `struct_pack(${e.args.map((a, i) => `k${i} := ${expr(a)}`).join(", ")})`;
       case "sum":
-        return `sum(${expr(e.arg)})`;
+      case "min":
+      case "max":
+        return `${e.op}(${expr(e.arg)})`;
       case "count":
         return "count(*)";
       case "countDistinct":

@@ -85,7 +85,10 @@ class DuckDBExecutor implements PlanExecutor {
   async raw(sql: string): Promise<DuckDBMaterializedResult> {
     this.queries++;
     try {
-      return await this.connection.run(sql);
+      const t0 = performance.now();
+      const r = await this.connection.run(sql);
+      if (process.env.OC_PROFILE) console.error(((performance.now() - t0) / 1000).toFixed(2), sql.slice(0, 160));
+      return r;
     } catch (err) {
       throw new InputError("file", `DuckDB failed on ${this.describe}: ${(err as Error).message}`);
     }

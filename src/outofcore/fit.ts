@@ -29,6 +29,7 @@ import {
   projectionTables,
   schurCountsQuery,
   schurCrossQuery,
+  schurPivotQuery,
   schurRhsQuery,
   schurTables,
   singletonRound,
@@ -216,8 +217,19 @@ async function absorbInEngine(db: PlanExecutor, layout: Layout, ab: Absorption):
       }
     }
     const weight = Float64Array.from({ length: S }, (_, i) => a[i * S + i]);
-    const [t, u, v] = await db.select(schurCrossQuery(ab));
-    for (let i = 0; i < t.length; i++) a[t[i] * S + u[i]] -= v[i];
+    if (ab.pivot) {
+      const upper = (await db.select(schurPivotQuery(ab))).map((c) => c[0]);
+      let i = 0;
+      for (let t = 0; t < S; t++) {
+        for (let u = t; u < S; u++, i++) {
+          a[t * S + u] -= upper[i];
+          if (u !== t) a[u * S + t] -= upper[i];
+        }
+      }
+    } else {
+      const [t, u, v] = await db.select(schurCrossQuery(ab));
+      for (let i = 0; i < t.length; i++) a[t[i] * S + u[i]] -= v[i];
+    }
     // A level nested in the large effect leaves only rounding on its diagonal: clear it, or the relative pivot test would keep it.
     for (let i = 0; i < S; i++) {
       if (a[i * S + i] > SCHUR_PIVOT_TOL * weight[i]) continue;

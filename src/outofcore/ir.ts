@@ -19,7 +19,7 @@ export type Expr =
   | { readonly op: "double" | "text"; readonly arg: Expr }
   /** Several columns as one grouping key (an interacted fixed effect a^b). */
   | { readonly op: "key"; readonly args: readonly Expr[] }
-  | { readonly op: "sum"; readonly arg: Expr }
+  | { readonly op: "sum" | "min" | "max"; readonly arg: Expr }
   | { readonly op: "count" }
   | { readonly op: "countDistinct"; readonly arg: Expr }
   /** 0, 1, 2, … over the query's rows in the order of `orderBy`. */

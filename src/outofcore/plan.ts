@@ -167,14 +167,14 @@ export function sizesQuery(layout: Layout): Query {
   };
 }
 
-/** How many levels of `key` meet more than one value of `by` (0: nested). */
+/** How many levels of `key` meet more than one value of `by` (0: nested); min ≠ max is cheaper than counting distinct values. */
 export function nestingQuery(key: string, by: string): Query {
   return {
     select: [{ as: "spread", expr: double({ op: "count" }) }],
     from: {
       kind: "query",
       alias: "g",
-      query: { select: [{ as: key, expr: col(key) }], from: table("s"), groupBy: [col(key)], having: { op: "cmp", fn: ">", args: [{ op: "countDistinct", arg: col(by) }, num(1)] } },
+      query: { select: [{ as: key, expr: col(key) }], from: table("s"), groupBy: [col(key)], having: { op: "cmp", fn: "!=", args: [{ op: "min", arg: col(by) }, { op: "max", arg: col(by) }] } },
     },
   };
 }
@@ -185,7 +185,15 @@ export interface Absorption {
   readonly small: readonly { readonly effect: PlannedEffect; readonly offset: number; readonly size: number }[];
   /** Σ sizes of the small effects. */
   readonly levels: number;
+  /**
+   * Few small levels (≤ PIVOT_MAX_LEVELS): each B level's weights per small level are columns of
+   * "fb" (one row per B level), so A and α need no (B, S level) table, nor a join on it.
+   */
+  readonly pivot: boolean;
 }
+
+/** Up to this many small levels they are pivoted into "fb" (S(S+1)/2 sums for A); beyond, a (B, S level) table and a self-join. */
+export const PIVOT_MAX_LEVELS = 64;
 
 export function absorption(layout: Layout, sizes: readonly number[]): Absorption {
   const order = layout.effects.map((_, q) => q).sort((a, b) => sizes[b] - sizes[a]);
@@ -195,42 +203,54 @@ export function absorption(layout: Layout, sizes: readonly number[]): Absorption
     levels += sizes[q];
     return entry;
   });
-  return { big: layout.effects[order[0]], small, levels };
+  return { big: layout.effects[order[0]], small, levels, pivot: levels <= PIVOT_MAX_LEVELS };
 }
 
 const mean = (j: number) => `m${j}`;
 const gamma = (j: number) => `g${j}`;
 const alpha = (j: number) => `a${j}`;
 const smallGamma = (q: number, j: number) => `g${q}_${j}`;
+const levelWeight = (t: number) => `n${t}`;
+const isLevel = (idx: Expr, t: number): Expr => double({ op: "cmp", fn: "=", args: [idx, num(t)] });
 
-/** The statements that build B-level means, small-level codes and the per-(B, S level) weights. */
+/** The sample joined with every small effect's codes (as l0.idx, l1.idx, …). */
+function withCodes(ab: Absorption): From {
+  return ab.small.reduce((from: From, { effect }, q) => join(from, table(`lev${q}`, `l${q}`), effect.key), table("s"));
+}
+
+/** The statements that build small-level codes, B-level sums and means, and (unpivoted) the per-(B, S level) weights. */
 export function schurTables(layout: Layout, ab: Absorption): Statement[] {
   const w = layout.weight;
   const big = col(ab.big.key);
-  const out: Statement[] = [
-    {
-      kind: "create",
-      table: "fb",
-      query: {
-        select: [{ as: ab.big.key, expr: big }, { as: "wsum", expr: sum(w) }, ...layout.columns.map((c, j) => ({ as: mean(j), expr: div(sum(mul(w, c)), sum(w)) }))],
-        from: table("s"),
-        groupBy: [big],
-      },
-    },
-  ];
-  ab.small.forEach(({ effect, offset }, q) => {
+  const out: Statement[] = ab.small.map(({ effect, offset }, q): Statement => {
     const key = col(effect.key);
-    out.push({
+    return {
       kind: "create",
       table: `lev${q}`,
       query: { select: [{ as: effect.key, expr: key }, { as: "idx", expr: double({ op: "arith", fn: "+", args: [{ op: "rowIndex", orderBy: key }, num(offset)] }) }], from: table("s"), groupBy: [key] },
-    });
-    out.push({
-      kind: q === 0 ? "create" : "insert",
-      table: "pairs",
-      query: { select: [{ as: ab.big.key, expr: big }, { as: "idx", expr: col("idx") }, { as: "n", expr: sum(w) }], from: join(table("s"), table(`lev${q}`), effect.key), groupBy: [big, col("idx")] },
-    });
+    };
   });
+  const pivoted = ab.pivot
+    ? ab.small.flatMap(({ offset, size }, q) => Array.from({ length: size }, (_, i) => ({ as: levelWeight(offset + i), expr: sum(mul(w, isLevel(col("idx", `l${q}`), offset + i))) })))
+    : [];
+  out.push({
+    kind: "create",
+    table: "fb",
+    query: {
+      select: [{ as: ab.big.key, expr: big }, { as: "wsum", expr: sum(w) }, ...layout.columns.map((c, j) => ({ as: mean(j), expr: div(sum(mul(w, c)), sum(w)) })), ...pivoted],
+      from: ab.pivot ? withCodes(ab) : table("s"),
+      groupBy: [big],
+    },
+  });
+  if (!ab.pivot) {
+    ab.small.forEach(({ effect }, q) => {
+      out.push({
+        kind: q === 0 ? "create" : "insert",
+        table: "pairs",
+        query: { select: [{ as: ab.big.key, expr: big }, { as: "idx", expr: col("idx") }, { as: "n", expr: sum(w) }], from: join(table("s"), table(`lev${q}`), effect.key), groupBy: [big, col("idx")] },
+      });
+    });
+  }
   return out;
 }
 
@@ -262,7 +282,16 @@ export function schurCountsQuery(layout: Layout, ab: Absorption, q: number, r: n
   };
 }
 
-/** The off-diagonal part Σ_B n_Bt n_Bu / W_B of the Schur complement, as (t, u, value) rows. */
+/** Pivoted: the part Σ_B n_Bt n_Bu / W_B of the Schur complement (t ≤ u) in one row, the upper triangle row by row. */
+export function schurPivotQuery(ab: Absorption): Query {
+  const select: { as: string; expr: Expr }[] = [];
+  for (let t = 0; t < ab.levels; t++) {
+    for (let u = t; u < ab.levels; u++) select.push({ as: `v${t}_${u}`, expr: sum(div(mul(col(levelWeight(t)), col(levelWeight(u))), col("wsum"))) });
+  }
+  return { select, from: table("fb") };
+}
+
+/** The same as (t, u, value) rows by a self-join of "pairs" on B: for many small levels. */
 export function schurCrossQuery(ab: Absorption): Query {
   const key = ab.big.key;
   return {
@@ -293,6 +322,12 @@ export function projectionTables(layout: Layout, ab: Absorption, gammaRows: read
       query: { select: [{ as: effect.key, expr: col(effect.key) }, ...layout.columns.map((_, j) => ({ as: smallGamma(q, j), expr: col(gamma(j)) }))], from: join(table(`lev${q}`), table("gam"), "idx") },
     });
   });
+  if (ab.pivot) {
+    // α = B-means of c − DΓ_c: Σ_t n_Bt Γ_ct / W_B from fb's own pivoted weights and Γ as numbers.
+    const projected = (j: number): Expr => total(gammaRows.map((row) => mul(col(levelWeight(row[0])), num(row[1 + j]))));
+    out.push({ kind: "create", table: "fa", query: { select: [{ as: key, expr: col(key) }, ...Array.from({ length: width }, (_, j) => ({ as: alpha(j), expr: sub(col(mean(j)), div(projected(j), col("wsum"))) }))], from: table("fb") } });
+    return out;
+  }
   const gammaSums: Query = {
     select: [{ as: key, expr: col(key) }, ...Array.from({ length: width }, (_, j) => ({ as: `sg${j}`, expr: sum(mul(col("n"), col(gamma(j)))) }))],
     from: join(table("pairs"), table("gam"), "idx"),
