@@ -3,6 +3,7 @@
  * or pass an Arrow Table / a record of columns directly.
  */
 export { feols } from "./estimators/feols.js";
+export { feolsOutOfCore, type OutOfCoreSource, type OutOfCoreOptions, type OutOfCoreResult, type ScanStats, type DuckDBSettings } from "./outofcore/entry.js";
 export { feolsMulti, FeolsMulti, type MultiOptions, type MultiFit, type MultiSample } from "./estimators/multi.js";
 export { mediation, sobelTest, MediationResult, type MediationOptions, type MediationBootstrap, type SobelTest } from "./econ/mediation.js";
 export {

@@ -6,7 +6,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { feols } from "../src/estimators/feols.js";
 import { readFrame } from "../src/data/read.js";
 import { evaluatePredicate, parsePredicate } from "../src/data/predicate.js";
-import { feolsOutOfCore, type OutOfCoreOptions, type OutOfCoreSource } from "../src/outofcore/fit.js";
+import { feolsOutOfCore, type OutOfCoreOptions, type OutOfCoreSource } from "../src/index.js";
 import { Rng } from "../src/econ/random.js";
 import { InputError } from "../src/errors.js";
 import type { Frame } from "../src/data/frame.js";

@@ -85,10 +85,7 @@ class DuckDBExecutor implements PlanExecutor {
   async raw(sql: string): Promise<DuckDBMaterializedResult> {
     this.queries++;
     try {
-      const t0 = performance.now();
-      const r = await this.connection.run(sql);
-      if (process.env.OC_PROFILE) console.error(((performance.now() - t0) / 1000).toFixed(2), sql.slice(0, 160));
-      return r;
+      return await this.connection.run(sql);
     } catch (err) {
       throw new InputError("file", `DuckDB failed on ${this.describe}: ${(err as Error).message}`);
     }

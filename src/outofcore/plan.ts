@@ -68,28 +68,30 @@ export function planSample(req: PlanRequest, available: readonly SourceColumn[])
   const missing = used.filter((name) => !byName.has(name));
   if (missing.length > 0) throw missingColumnsError(missing, [...byName.keys()], "the data");
   if (spec.endogenous.length > 0) throw unsupported("IV (a third formula part)");
-  const numericUse = [spec.depvar, ...spec.terms.flatMap((t) => (t.kind === "variable" ? [t.name] : t.kind === "interaction" ? t.variables : [])), ...(req.weights ? [req.weights] : [])];
-  for (const t of spec.terms) if (t.kind === "factor") throw unsupported(`factor terms such as i(${t.variable})`);
+  // Each regressor is a product of numeric columns (one for a plain variable, several for x:z).
+  const regressorColumns = spec.terms.map((t) => {
+    if (t.kind === "factor") throw unsupported(`factor terms such as i(${t.variable})`);
+    return t.kind === "variable" ? [t.name] : t.variables;
+  });
+  const numericUse = [...new Set([spec.depvar, ...regressorColumns.flat(), ...(req.weights ? [req.weights] : [])])];
   for (const name of numericUse) {
     if (!byName.get(name)!.numeric) {
       throw new InputError("column", `column "${name}" is not numeric (it holds text); a regressor, dependent variable or weight must be numeric: put it after | as a fixed effect`);
     }
   }
-  // Every source column used becomes one sample column c0, c1, …: no user name is spliced into SQL after the stage.
-  const names = new Map(used.map((name, i) => [name, `c${i}`]));
+  // Every source column the model uses becomes one sample column c0, c1, …: no user name is spliced into SQL after the stage.
+  const modelColumns = [...new Set([...spec.variables, ...req.clusters, ...(req.weights ? [req.weights] : [])])];
+  const names = new Map(modelColumns.map((name, i) => [name, `c${i}`]));
   const inSample = (name: string): Expr => col(names.get(name)!);
   const fromSource = (name: string): Expr => col(name);
-  const numericSet = new Set(numericUse);
-  const stageColumns: { as: string; expr: Expr }[] = [...names]
-    .filter(([name]) => name !== undefined && !(req.where?.columns.includes(name) && !usedByModel(req, name)))
-    .map(([name, internal]) => ({ as: internal, expr: numericSet.has(name) ? double(fromSource(name)) : fromSource(name) }));
+  const stageColumns: { as: string; expr: Expr }[] = modelColumns.map((name) => ({ as: names.get(name)!, expr: numericUse.includes(name) ? double(fromSource(name)) : fromSource(name) }));
   const effects = spec.fixedEffects.map((fe, q): PlannedEffect => {
     if (fe.variables.length === 1) return { name: fe.name, variables: fe.variables, key: names.get(fe.variables[0])! };
     stageColumns.push({ as: `f${q}`, expr: { op: "key", args: fe.variables.map(fromSource) } });
     return { name: fe.name, variables: fe.variables, key: `f${q}` };
   });
-  const regressorExprs = spec.terms.map((t) => (t.kind === "variable" ? inSample(t.name) : product((t as { variables: string[] }).variables.map(inSample))));
-  const regressorNames = spec.terms.map((t) => (t.kind === "variable" ? t.name : (t as { variables: string[] }).variables.join(":")));
+  const regressorExprs = regressorColumns.map((cols) => product(cols.map(inSample)));
+  const regressorNames = regressorColumns.map((cols) => cols.join(":"));
   const layout: Layout = {
     columns: [inSample(spec.depvar), ...(spec.intercept ? [num(1)] : []), ...regressorExprs],
     regressors: [...(spec.intercept ? ["(Intercept)"] : []), ...regressorNames],
@@ -125,10 +127,6 @@ export function planSample(req: PlanRequest, available: readonly SourceColumn[])
   };
   const stage: Statement = { kind: "create", table: "s", query: { select: stageColumns, from: { kind: "source" }, where: chain([subset, present, weighted]) } };
   return { layout, funnel, stage };
-}
-
-function usedByModel(req: PlanRequest, name: string): boolean {
-  return req.spec.variables.includes(name) || req.clusters.includes(name) || req.weights === name;
 }
 
 function unsupported(what: string): InputError {
