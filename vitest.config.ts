@@ -5,5 +5,7 @@ export default defineConfig({
   test: {
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // test/distributed needs servers: npm run test:distributed.
+    exclude: ["**/node_modules/**", "test/distributed/**"],
   },
 });

@@ -1,0 +1,205 @@
+/**
+ * Renders the plan (ir.ts) as SQL for ClickHouse 18.16 (Debian's), whose SQL is narrower than
+ * DuckDB's: no window functions (codes come from rowNumberInAllBlocks() over a sorted subquery),
+ * one JOIN per SELECT level with USING only (joins nest as subqueries), no DELETE on views and
+ * no temporary tables over HTTP. So:
+ *
+ *   - the sample "s" is a VIEW over the user's (Distributed) table, never copied: each query
+ *     reads it where it lies, and singleton removal makes a new view "s_k+1" = "s_k" minus the
+ *     levels a round found (kept as small Memory tables and tested with IN);
+ *   - every other plan table is a Memory table on the server the URL names (levels, per-level
+ *     sums: small beside the data), under a prefix so concurrent fits do not meet;
+ *   - a table that is joined is read through a subquery that also names its columns "alias.col",
+ *     which is how the plan's qualified references (l1.idx, p2.n) reach it;
+ *   - doubles go in as their IEEE bytes, reinterpretAsFloat64(unhex('…')), because ClickHouse
+ *     18.16's decimal parser does not round every literal correctly.
+ */
+import type { Expr, From, Query, Source, Statement } from "./ir.js";
+import type { Dialect } from "./duckdb-dialect.js";
+
+export function clickhouseIdentifier(name: string): string {
+  return "`" + name.replaceAll("\\", "\\\\").replaceAll("`", "\\`") + "`";
+}
+
+export function clickhouseString(text: string): string {
+  return "'" + text.replaceAll("\\", "\\\\").replaceAll("'", "\\'") + "'";
+}
+
+/** The double's eight bytes, little-endian, as ClickHouse reads them back bit for bit. */
+export function clickhouseDouble(value: number): string {
+  if (Number.isInteger(value) && Math.abs(value) < 2 ** 53 && !Object.is(value, -0)) return `${value}`;
+  const bytes = new Uint8Array(8);
+  new DataView(bytes.buffer).setFloat64(0, value, true);
+  return `reinterpretAsFloat64(unhex('${Buffer.from(bytes).toString("hex")}'))`;
+}
+
+export interface ClickHouseDialect extends Dialect {
+  /** Every table and view the statements so far made, oldest first (to drop them afterwards). */
+  readonly created: readonly string[];
+}
+
+function containsRowIndex(e: Expr): boolean {
+  switch (e.op) {
+    case "rowIndex":
+      return true;
+    case "arith":
+    case "cmp":
+      return containsRowIndex(e.args[0]) || containsRowIndex(e.args[1]);
+    case "double":
+    case "text":
+    case "present":
+    case "finite":
+    case "sum":
+    case "min":
+    case "max":
+    case "countDistinct":
+      return containsRowIndex(e.arg);
+    default:
+      return false;
+  }
+}
+
+/**
+ * `prefix` names the plan's tables (`absorb_1a2b_fb`, …) in the server's current database; the
+ * source is a table such as db.panel, possibly a Distributed one.
+ */
+export function clickhouseDialect(source: Source, prefix: string): ClickHouseDialect {
+  if (source.kind !== "table") throw new Error(`the ClickHouse dialect reads a table, not ${source.kind}`);
+  const sourceName = source.table.split(".").map(clickhouseIdentifier).join(".");
+  const columns = new Map<string, readonly string[]>();
+  const created: string[] = [];
+  let sampleVersion = 0;
+  let dropSets = 0;
+  /** IN tests whose rows a delete has already kept as a table. */
+  const sets = new Map<Expr, string>();
+  const physical = (name: string): string => (name === "s" ? `${prefix}s_${sampleVersion}` : `${prefix}${name}`);
+  const tableRef = (name: string): string => clickhouseIdentifier(physical(name));
+
+  const joinSide = (f: From): string => {
+    if (f.kind === "table") {
+      const label = f.alias ?? f.name;
+      const qualified = (columns.get(f.name) ?? []).map((c) => `${clickhouseIdentifier(c)} AS ${clickhouseIdentifier(`${label}.${c}`)}`);
+      return `(SELECT *${qualified.map((q) => `, ${q}`).join("")} FROM ${tableRef(f.name)})`;
+    }
+    if (f.kind === "join") return `(SELECT * FROM ${from(f)})`;
+    if (f.kind === "query") return `(${query(f.query)})`;
+    return sourceName;
+  };
+  const from = (f: From): string => {
+    switch (f.kind) {
+      case "source":
+        return sourceName;
+      case "table":
+        return f.alias === undefined ? tableRef(f.name) : `${tableRef(f.name)} AS ${clickhouseIdentifier(f.alias)}`;
+      case "join":
+        return `${joinSide(f.left)} ALL INNER JOIN ${joinSide(f.right)} USING ${f.using.map(clickhouseIdentifier).join(", ")}`;
+      case "query":
+        return `(${query(f.query)}) AS ${clickhouseIdentifier(f.alias)}`;
+    }
+  };
+  const expr = (e: Expr): string => {
+    switch (e.op) {
+      case "col":
+        return clickhouseIdentifier(e.table === undefined ? e.name : `${e.table}.${e.name}`);
+      case "num":
+        return clickhouseDouble(e.value);
+      case "str":
+        return clickhouseString(e.value);
+      case "arith":
+      case "cmp":
+        return `(${expr(e.args[0])} ${e.fn} ${expr(e.args[1])})`;
+      case "and":
+      case "or":
+        return `(${e.args.map(expr).join(` ${e.op.toUpperCase()} `)})`;
+      case "present":
+        return e.numeric ? `(isNotNull(${expr(e.arg)}) AND NOT isNaN(toFloat64(${expr(e.arg)})))` : `isNotNull(${expr(e.arg)})`;
+      case "finite":
+        return `isFinite(${expr(e.arg)})`;
+      case "double":
+        return `toFloat64(${expr(e.arg)})`;
+      case "text":
+        return `toString(${expr(e.arg)})`;
+      case "key":
+        return `tuple(${e.args.map(expr).join(", ")})`;
+      case "sum":
+      case "min":
+      case "max":
+        return `${e.op}(${expr(e.arg)})`;
+      case "count":
+        return "count()";
+      case "countDistinct":
+        return `uniqExact(${expr(e.arg)})`;
+      case "rowIndex":
+        return "rowNumberInAllBlocks()";
+      case "in": {
+        const set = sets.get(e);
+        return set === undefined ? `(${expr(e.arg)} IN (${query(e.query)}))` : `(${expr(e.arg)} IN ${clickhouseIdentifier(set)})`;
+      }
+    }
+  };
+  const plainQuery = (q: Query, orderBy?: Expr): string =>
+    [
+      `SELECT ${q.select.map((s) => `${expr(s.expr)} AS ${clickhouseIdentifier(s.as)}`).join(", ")}`,
+      `FROM ${from(q.from)}`,
+      q.where ? `WHERE ${expr(q.where)}` : "",
+      q.groupBy && q.groupBy.length > 0 ? `GROUP BY ${q.groupBy.map(expr).join(", ")}` : "",
+      q.having ? `HAVING ${expr(q.having)}` : "",
+      orderBy ? `ORDER BY ${expr(orderBy)}` : "",
+    ]
+      .filter((part) => part !== "")
+      .join(" ");
+  // Codes by row number: the grouped rows sorted in a subquery, numbered by the query around it.
+  const query = (q: Query): string => {
+    const numbered = q.select.filter((s) => containsRowIndex(s.expr));
+    if (numbered.length === 0) return plainQuery(q);
+    const findOrder = (e: Expr): Expr | undefined =>
+      e.op === "rowIndex" ? e.orderBy : e.op === "arith" ? (findOrder(e.args[0]) ?? findOrder(e.args[1])) : "arg" in e && typeof e.arg === "object" ? findOrder(e.arg as Expr) : undefined;
+    const inner = plainQuery({ ...q, select: q.select.filter((s) => !containsRowIndex(s.expr)) }, findOrder(numbered[0].expr));
+    const outer = q.select.map((s) => (containsRowIndex(s.expr) ? `${expr(s.expr)} AS ${clickhouseIdentifier(s.as)}` : clickhouseIdentifier(s.as)));
+    return `SELECT ${outer.join(", ")} FROM (${inner})`;
+  };
+  const recreate = (name: string, body: string): string[] => {
+    if (!created.includes(name)) created.push(name);
+    return [`DROP TABLE IF EXISTS ${clickhouseIdentifier(name)}`, body];
+  };
+  /** A delete on the sample: each IN set kept as a table, then the next view without the rows in it. */
+  const deleteRows = (where: Expr): string[] => {
+    const out: string[] = [];
+    const collect = (e: Expr): void => {
+      if (e.op === "in") {
+        const name = `${prefix}drop_${dropSets++}`;
+        out.push(...recreate(name, `CREATE TABLE ${clickhouseIdentifier(name)} ENGINE = Memory AS ${query(e.query)}`));
+        sets.set(e, name);
+      } else if (e.op === "or" || e.op === "and") e.args.forEach(collect);
+    };
+    collect(where);
+    const previous = physical("s");
+    sampleVersion++;
+    const next = physical("s");
+    out.push(...recreate(next, `CREATE VIEW ${clickhouseIdentifier(next)} AS SELECT * FROM ${clickhouseIdentifier(previous)} WHERE NOT ${expr(where)}`));
+    return out;
+  };
+  const statement = (s: Statement): readonly string[] => {
+    switch (s.kind) {
+      case "create": {
+        columns.set(s.table, s.query.select.map((c) => c.as));
+        const name = physical(s.table);
+        if (s.table === "s") return recreate(name, `CREATE VIEW ${clickhouseIdentifier(name)} AS ${query(s.query)}`);
+        return recreate(name, `CREATE TABLE ${clickhouseIdentifier(name)} ENGINE = Memory AS ${query(s.query)}`);
+      }
+      case "insert":
+        return [`INSERT INTO ${tableRef(s.table)} ${query(s.query)}`];
+      case "delete":
+        if (s.table !== "s") throw new Error(`the ClickHouse dialect deletes only from the sample, not "${s.table}"`);
+        return deleteRows(s.where);
+      case "values": {
+        columns.set(s.table, s.columns);
+        const name = physical(s.table);
+        const out = recreate(name, `CREATE TABLE ${clickhouseIdentifier(name)} (${s.columns.map((c) => `${clickhouseIdentifier(c)} Float64`).join(", ")}) ENGINE = Memory`);
+        if (s.rows.length > 0) out.push(`INSERT INTO ${clickhouseIdentifier(name)} VALUES ${s.rows.map((r) => `(${r.map(clickhouseDouble).join(", ")})`).join(", ")}`);
+        return out;
+      }
+    }
+  };
+  return { statement, query, probe: () => `DESCRIBE TABLE ${sourceName}`, created };
+}
