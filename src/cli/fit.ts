@@ -10,6 +10,7 @@ import { VERSION } from "../version.js";
 import { checkThreads, defaultThreads, warmPool } from "../engine/pool.js";
 import type { DemeanMethodOption } from "../engine/demean.js";
 import { ENGINE_HELP } from "./fit-engine.js";
+import { REMOTE_HELP } from "./remote.js";
 
 export const FIT_HELP = `absorb fit — OLS and 2SLS with high-dimensional fixed effects (fixest syntax)
 
@@ -34,6 +35,7 @@ Options:
   --max-iter N                          demeaning iterations before giving up (default 10000)
   --allow-nonconvergence                return the result (converged: false) instead of failing
 ${ENGINE_HELP}
+${REMOTE_HELP}
   --json                                print one JSON object
   --quiet                               no progress lines on stderr
   -h, --help                            this help
@@ -62,6 +64,9 @@ const FIT_OPTIONS = {
   "data-glob": { type: "string" },
   "duckdb-memory": { type: "string" },
   "duckdb-threads": { type: "string" },
+  url: { type: "string" },
+  table: { type: "string" },
+  "from-sufficient-stats": { type: "string", multiple: true },
 } as const;
 
 export interface CliOutput {
@@ -71,6 +76,7 @@ export interface CliOutput {
 export async function runFit(argv: string[]): Promise<CliOutput> {
   const { values } = parseCommandArgs("fit", argv, FIT_OPTIONS);
   if (values.help) return { stdout: FIT_HELP };
+  if (values.engine === "clickhouse" || values["from-sufficient-stats"] !== undefined) return (await import("./fit-remote.js")).runFitRemote(values);
   if (values.engine !== undefined && values.engine !== "memory") return (await import("./fit-engine.js")).runFitEngine(values);
   const started = performance.now();
   const data = requireOption("fit", values.data, "--data", "--data panel.csv");

@@ -177,6 +177,8 @@ export function clickhouseDialect(source: Source, prefix: string): ClickHouseDia
     sampleVersion++;
     const next = physical("s");
     out.push(...recreate(next, `CREATE VIEW ${clickhouseIdentifier(next)} AS SELECT * FROM ${clickhouseIdentifier(previous)} WHERE NOT ${expr(where)}`));
+    // The sets belong to this round's sample: a later query on the same expression tests the new sample.
+    sets.clear();
     return out;
   };
   const statement = (s: Statement): readonly string[] => {

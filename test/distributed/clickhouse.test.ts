@@ -65,8 +65,10 @@ describe("ClickHouse over a two-shard Distributed table equals the in-memory fit
     expect(r.droppedRows.singletons).toBeGreaterThan(0);
   });
 
-  test("three fixed effects, heteroskedasticity-robust", async () => {
-    await compare("y ~ x1 + x2 + x3 | firm + year + region", { vcov: "hetero" });
+  test("three fixed effects, heteroskedasticity-robust; singleton removal in two rounds", async () => {
+    const r = await compare("y ~ x1 + x2 + x3 | firm + year + region", { vcov: "hetero" });
+    const oneRound = await feols(frame, "y ~ x1 + x2 + x3 | firm + year", { vcov: "hetero" });
+    expect(r.droppedRows.singletons).toBe(oneRound.droppedRows.singletons + 2);
   });
 
   test("an interacted fixed effect (sector^year), iid", async () => {

@@ -5,7 +5,8 @@ import type { FeolsResult } from "../../src/estimators/result.js";
 /**
  * A firm-year panel for the engines that fit where the data is: 240 firms over 10 years (15% of
  * firm-years missing), a row-level region, a firm-level sector, weights, 3% missing x2 and 6
- * firms seen once (singletons). Rows as CSV text with a header.
+ * firms seen once (singletons); firm 250's two rows take two rounds of singleton removal with a
+ * region fixed effect (its row in region "rz", seen once, goes first). Rows as CSV text with a header.
  */
 export function enginePanelCsv(): string {
   const rng = new Rng(19);
@@ -26,6 +27,7 @@ export function enginePanelCsv(): string {
       lines.push([f, 2000 + t, `r${region}`, sector, x1, x2 ?? "", x3, w, y].join(","));
     }
   }
+  lines.push("250,2000,rz,1,0.3,0.2,0.1,1,0.5", "250,2001,r0,1,-0.4,0.6,0.2,1,1.5");
   return lines.join("\n") + "\n";
 }
 
