@@ -5,7 +5,8 @@
 export { feols } from "./estimators/feols.js";
 export { feolsOutOfCore, type OutOfCoreSource, type OutOfCoreOptions, type OutOfCoreResult, type ScanStats, type DuckDBSettings } from "./outofcore/entry.js";
 export { feolsClickHouse, type ClickHouseSource } from "./outofcore/clickhouse-fit.js";
-export { type ScriptOptions, type SufficientStatsResult, type StatsResults } from "./outofcore/sufficient-stats.js";
+export { type ScriptOptions, type SufficientStatsResult, type StatsResults, parseStats, formatStats } from "./outofcore/sufficient-stats.js";
+export { printPlan, feolsFromSufficientStats, DIALECTS, type DialectName } from "./outofcore/printed.js";
 export { feolsMulti, FeolsMulti, type MultiOptions, type MultiFit, type MultiSample } from "./estimators/multi.js";
 export { mediation, sobelTest, MediationResult, type MediationOptions, type MediationBootstrap, type SobelTest } from "./econ/mediation.js";
 export {
