@@ -157,7 +157,7 @@ export function warehouseDialect(warehouse: Warehouse, source: Source): Dialect 
         return replace(s.table, (current) => `SELECT * FROM ${current} WHERE NOT ${expr(s.where)}`);
       case "values":
         versions.delete(s.table);
-        return f.values(s.table, s.columns, s.rows.map((r) => r.map((v) => `CAST(${number(v)} AS ${f.double})`)));
+        return f.values(s.table, s.columns, s.rows.map((r) => r.map((v) => (Number.isFinite(v) ? `CAST('${v}' AS ${f.double})` : f.specialDouble(v)))));
     }
   };
   return { statement, query, probe: () => `SELECT * FROM ${sourceName} LIMIT 0` };

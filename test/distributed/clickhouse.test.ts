@@ -80,11 +80,12 @@ describe("ClickHouse over a two-shard Distributed table equals the in-memory fit
     expect(r.droppedRows.subset).toBeGreaterThan(0);
   });
 
-  test("singletons kept with fixefRm none; an absorbed regressor is dropped", async () => {
+  test("singletons kept with fixefRm none; an absorbed regressor is dropped; no fixed effects", async () => {
     const kept = await compare("y ~ x1 + x2 | firm + year", { fixefRm: "none", vcov: { cluster: "firm" } });
     expect(kept.droppedRows.singletons).toBe(0);
     const r = await compare("y ~ x1 + sector | firm + year", { vcov: { cluster: "firm" } });
     expect(r.droppedCollinear).toEqual(["sector"]);
+    await compare("y ~ x1 + x2", { vcov: "hetero", weights: "w" });
   });
 
   test("absorb fit --engine clickhouse prints the same fit as JSON", async () => {
@@ -105,6 +106,11 @@ describe("ClickHouse over a two-shard Distributed table equals the in-memory fit
     const values = [0.1, 1 / 3, -2.5e-300, 1.2345678901234567e-300, Math.PI * 1e200, Number.MIN_VALUE, -0, 2 ** 53 + 2, Infinity, -Infinity];
     const [row] = await session.rows(`SELECT ${values.map((v, i) => `${clickhouseDouble(v)} AS v${i}`).join(", ")}`, values.map((_, i) => `v${i}`));
     for (const [i, v] of values.entries()) expect(Object.is(row[i], v), `${v}`).toBe(true);
+  });
+
+  test("a --where value is data, never SQL", async () => {
+    const attempt = feolsClickHouse({ url: cluster.urls[0], table: TABLE }, "y ~ x1 | firm + year", { where: "region = 'r1\\' OR \\'a\\' = \\'a'" });
+    await expect(attempt).rejects.toThrow(/every row was dropped/);
   });
 
   test("a fit leaves no table behind, also when it fails", async () => {
