@@ -38,13 +38,14 @@ export interface ClickHouseDialect extends Dialect {
   readonly created: readonly string[];
 }
 
-function containsRowIndex(e: Expr): boolean {
+/** The ORDER BY of the row numbering inside an expression, if it has one. */
+function rowIndexOrder(e: Expr): Expr | undefined {
   switch (e.op) {
     case "rowIndex":
-      return true;
+      return e.orderBy;
     case "arith":
     case "cmp":
-      return containsRowIndex(e.args[0]) || containsRowIndex(e.args[1]);
+      return rowIndexOrder(e.args[0]) ?? rowIndexOrder(e.args[1]);
     case "double":
     case "text":
     case "present":
@@ -53,9 +54,9 @@ function containsRowIndex(e: Expr): boolean {
     case "min":
     case "max":
     case "countDistinct":
-      return containsRowIndex(e.arg);
+      return rowIndexOrder(e.arg);
     default:
-      return false;
+      return undefined;
   }
 }
 
@@ -150,12 +151,10 @@ export function clickhouseDialect(source: Source, prefix: string): ClickHouseDia
       .join(" ");
   // Codes by row number: the grouped rows sorted in a subquery, numbered by the query around it.
   const query = (q: Query): string => {
-    const numbered = q.select.filter((s) => containsRowIndex(s.expr));
-    if (numbered.length === 0) return plainQuery(q);
-    const findOrder = (e: Expr): Expr | undefined =>
-      e.op === "rowIndex" ? e.orderBy : e.op === "arith" ? (findOrder(e.args[0]) ?? findOrder(e.args[1])) : "arg" in e && typeof e.arg === "object" ? findOrder(e.arg as Expr) : undefined;
-    const inner = plainQuery({ ...q, select: q.select.filter((s) => !containsRowIndex(s.expr)) }, findOrder(numbered[0].expr));
-    const outer = q.select.map((s) => (containsRowIndex(s.expr) ? `${expr(s.expr)} AS ${clickhouseIdentifier(s.as)}` : clickhouseIdentifier(s.as)));
+    const numbered = q.select.find((s) => rowIndexOrder(s.expr) !== undefined);
+    if (numbered === undefined) return plainQuery(q);
+    const inner = plainQuery({ ...q, select: q.select.filter((s) => rowIndexOrder(s.expr) === undefined) }, rowIndexOrder(numbered.expr));
+    const outer = q.select.map((s) => (rowIndexOrder(s.expr) !== undefined ? `${expr(s.expr)} AS ${clickhouseIdentifier(s.as)}` : clickhouseIdentifier(s.as)));
     return `SELECT ${outer.join(", ")} FROM (${inner})`;
   };
   const recreate = (name: string, body: string): string[] => {
