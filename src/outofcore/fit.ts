@@ -90,7 +90,7 @@ export async function feolsOutOfCore(source: OutOfCoreSource, formula: string, o
       await db.columns(),
     );
     const { layout } = layoutPlan;
-    const [total, inSubset, present, weighted, negative] = (await db.select(layoutPlan.funnel.query)).map((c) => c[0] || 0);
+    const [total, inSubset, present, weighted, negative] = (await db.select(layoutPlan.funnel)).map((c) => c[0] || 0);
     if (negative > 0) {
       throw new InputError("data", `weights column "${options.weights}" has ${negative} negative value(s); weights must be positive (rows with missing or zero weights are dropped and counted)`);
     }

@@ -46,16 +46,10 @@ export interface Layout {
   readonly intercept: boolean;
 }
 
-/** Row counts before the sample is taken: which filter dropped how many. */
-export interface Funnel {
-  readonly query: Query;
-  /** Names of the counts, in the query's column order. */
-  readonly counts: readonly ["total", "subset", "present", "weighted", "negative"];
-}
-
 export interface StagePlan {
   readonly layout: Layout;
-  readonly funnel: Funnel;
+  /** Row counts before the sample is taken, one column each: total, in the subset, with no missing value, with a usable weight, with a negative weight. */
+  readonly funnel: Query;
   /** Materialises the sample: kept rows, used columns only, renamed. */
   readonly stage: Statement;
 }
@@ -112,18 +106,15 @@ export function planSample(req: PlanRequest, available: readonly SourceColumn[])
     return kept.length === 0 ? { op: "cmp", fn: "=", args: [num(1), num(1)] } : and(kept);
   };
   const countIf = (cond: Expr): Expr => sum(double(cond));
-  const funnel: Funnel = {
-    query: {
-      select: [
-        { as: "total", expr: double({ op: "count" }) },
-        { as: "subset", expr: countIf(chain([subset])) },
-        { as: "present", expr: countIf(chain([subset, present])) },
-        { as: "weighted", expr: countIf(chain([subset, present, weighted])) },
-        { as: "negative", expr: negative ? countIf(chain([subset, present, negative])) : num(0) },
-      ],
-      from: { kind: "source" },
-    },
-    counts: ["total", "subset", "present", "weighted", "negative"],
+  const funnel: Query = {
+    select: [
+      { as: "total", expr: double({ op: "count" }) },
+      { as: "subset", expr: countIf(chain([subset])) },
+      { as: "present", expr: countIf(chain([subset, present])) },
+      { as: "weighted", expr: countIf(chain([subset, present, weighted])) },
+      { as: "negative", expr: negative ? countIf(chain([subset, present, negative])) : num(0) },
+    ],
+    from: { kind: "source" },
   };
   const stage: Statement = { kind: "create", table: "s", query: { select: stageColumns, from: { kind: "source" }, where: chain([subset, present, weighted]) } };
   return { layout, funnel, stage };
