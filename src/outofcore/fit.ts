@@ -21,6 +21,7 @@ import type { Source } from "./ir.js";
 import { openDuckDB, type DuckDBSettings, type PlanExecutor, type ScanStats } from "./duckdb-executor.js";
 import {
   absorption,
+  countedKeys,
   crossIndex,
   crossProductQuery,
   meatQuery,
@@ -175,7 +176,8 @@ async function takeSample(db: PlanExecutor, plan: StagePlan, options: OutOfCoreO
         `${droppedRows.weights} with a missing or zero weight, ${singletons} singletons); check the filter and the columns' missing values`,
     );
   }
-  return { sourceRows: total, n: sizes[0], droppedRows, feSizes: sizes.slice(1, 1 + layout.effects.length), clusterSizes: sizes.slice(1 + layout.effects.length) };
+  const levels = new Map(countedKeys(layout).map((key, i) => [key, sizes[1 + i]]));
+  return { sourceRows: total, n: sizes[0], droppedRows, feSizes: layout.effects.map((fe) => levels.get(fe.key)!), clusterSizes: layout.clusters.map((c) => levels.get(c)!) };
 }
 
 /** X'WX and X'Wy of the demeaned columns, ỹ'Wỹ, and each column's raw spread Σw(v − v̄)² (for R² and the absorbed check). */

@@ -144,14 +144,15 @@ export function singletonRound(layout: Layout): Statement {
   return { kind: "delete", table: "s", where: { op: "or", args: layout.effects.map((fe) => ({ op: "in", arg: col(fe.key), query: singleLevels(fe.key) }) as Expr) } };
 }
 
-/** Rows, fixed-effect levels and cluster counts of the sample, in that order. */
+/** The grouping columns whose levels are counted: fixed effects and clusters, each once (firm effects clustered by firm share one count). */
+export function countedKeys(layout: Layout): string[] {
+  return [...new Set([...layout.effects.map((fe) => fe.key), ...layout.clusters])];
+}
+
+/** The sample's rows, then the number of levels of each of countedKeys. */
 export function sizesQuery(layout: Layout): Query {
   return {
-    select: [
-      { as: "n", expr: double({ op: "count" }) },
-      ...layout.effects.map((fe, q) => ({ as: `fe${q}`, expr: double({ op: "countDistinct", arg: col(fe.key) }) })),
-      ...layout.clusters.map((c, j) => ({ as: `cl${j}`, expr: double({ op: "countDistinct", arg: col(c) }) })),
-    ],
+    select: [{ as: "n", expr: double({ op: "count" }) }, ...countedKeys(layout).map((key) => ({ as: key, expr: double({ op: "countDistinct", arg: col(key) }) }))],
     from: table("s"),
   };
 }
