@@ -88,7 +88,7 @@ export async function feolsOutOfCore(source: OutOfCoreSource, formula: string, o
   const db = await openDuckDB(ir, { ...options.duckdb, database }, describe);
   try {
     const plan = planSample(
-      { spec, weights: options.weights ?? null, clusters: vreq.clusters, where, dropSingletons: (options.fixefRm ?? "singleton") === "singleton" },
+      { spec, weights: options.weights ?? null, clusters: vreq.clusters, where },
       await db.columns(),
     );
     const { layout } = plan;

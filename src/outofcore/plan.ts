@@ -10,7 +10,8 @@
  * score sums and the |S|-sized system ever come back.
  *
  * Table names are the plan's own: "s" (the sample), "fb" (B-level sums), "lev_q" (codes of
- * small effect q), "pairs" (per B and S level weight sums), "gam"/"gl_q" (Γ), "fa" (α).
+ * small effect q), "pairs" (per B and S level weight sums, when there are too many small levels
+ * to pivot them into "fb"), "gam"/"gl_q" (Γ), "fa" (α).
  */
 import { and, col, div, double, join, mul, num, product, sub, sum, table, total, type Expr, type From, type Query, type Statement } from "./ir.js";
 import { numericTarget, textTarget, type Predicate } from "../data/predicate.js";
@@ -24,7 +25,6 @@ export interface PlanRequest {
   readonly weights: string | null;
   readonly clusters: readonly string[];
   readonly where: Predicate | null;
-  readonly dropSingletons: boolean;
 }
 
 /** One fixed effect in the sample table: `key` is the column (or a^b key) it groups on. */
@@ -43,7 +43,6 @@ export interface Layout {
   readonly effects: readonly PlannedEffect[];
   /** Sample-table columns of the cluster variables. */
   readonly clusters: readonly string[];
-  readonly intercept: boolean;
 }
 
 export interface StagePlan {
@@ -92,7 +91,6 @@ export function planSample(req: PlanRequest, available: readonly SourceColumn[])
     weight: req.weights ? inSample(req.weights) : num(1),
     effects,
     clusters: req.clusters.map((c) => names.get(c)!),
-    intercept: spec.intercept,
   };
 
   const subset = req.where ? and(req.where.clauses.map((c) => clauseExpr(c, byName.get(c.column)!.numeric))) : null;
