@@ -10,7 +10,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -64,7 +64,8 @@ async function fitPhase(phase: string): Promise<void> {
   const file = phase === "full" ? full : subset;
   const r = await feolsOutOfCore({ files: file }, FORMULA, { vcov: { cluster: "firm" }, duckdb: { memoryLimit: values.memory!, threads: values.threads ? Number(values.threads) : undefined, tempDirectory: join(values.dir!, "duckdb-tmp") } });
   const seconds = (performance.now() - started) / 1000;
-  const out: Record<string, unknown> = { seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, nobs: r.nobs, scan: r.scan, coefficients: r.coefficients.map((c) => [c.name, c.estimate, c.se]) };
+  const cpu = process.cpuUsage();
+  const out: Record<string, unknown> = { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, maxRssMiB: process.resourceUsage().maxRSS / 1024, nobs: r.nobs, scan: r.scan, coefficients: r.coefficients.map((c) => [c.name, c.estimate, c.se]) };
   if (phase === "subset") {
     const { feols, readFrame, shutdown } = await import("../src/index.js");
     const memory = await feols(await readFrame(file), FORMULA, { vcov: { cluster: "firm" } });
@@ -97,10 +98,12 @@ if (values.phase !== undefined) {
   const rate = (x: Record<string, any>) => Math.round(x.scan.rows / x.seconds).toLocaleString("en-US");
   console.log(`DuckDB memory limit ${values.memory}; fits in fresh processes (peak RSS is the fit's)`);
   console.log("");
-  console.log("| run | rows | time (s) | peak RSS (MiB) | rows/s | statements | bytes returned |");
-  console.log("|---|---|---|---|---|---|---|");
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")} (CPU time: all threads together)`);
+  console.log("");
+  console.log("| run | rows | time (s) | CPU time (s) | peak RSS (MiB) | rows/s | statements | bytes returned |");
+  console.log("|---|---|---|---|---|---|---|---|");
   for (const [label, x] of [["full panel, DuckDB engine", f], ["subset, DuckDB engine", s]] as const) {
-    console.log(`| ${label} | ${x.nobs.toLocaleString("en-US")} | ${x.seconds.toFixed(1)} | ${Math.round(x.maxRssMiB)} | ${rate(x)} | ${x.scan.queries} | ${x.scan.bytesReturned.toLocaleString("en-US")} |`);
+    console.log(`| ${label} | ${x.nobs.toLocaleString("en-US")} | ${x.seconds.toFixed(1)} | ${x.cpuSeconds.toFixed(1)} | ${Math.round(x.maxRssMiB)} | ${rate(x)} | ${x.scan.queries} | ${x.scan.bytesReturned.toLocaleString("en-US")} |`);
   }
   console.log("");
   console.log("| coefficient | planted | estimate | se (firm clusters) |");

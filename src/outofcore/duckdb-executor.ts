@@ -4,7 +4,7 @@
  * memory; extensions are neither installed nor loaded behind the user's back.
  */
 import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult } from "@duckdb/node-api";
-import { InputError } from "../errors.js";
+import { EstimationError, InputError } from "../errors.js";
 import { NUMERIC_TYPES } from "../data/read-duckdb.js";
 import { duckdbDialect, stringLiteral, type Dialect } from "./duckdb-dialect.js";
 import type { Query, Source, Statement } from "./ir.js";
@@ -87,7 +87,11 @@ class DuckDBExecutor implements PlanExecutor {
     try {
       return await this.connection.run(sql);
     } catch (err) {
-      throw new InputError("file", `DuckDB failed on ${this.describe}: ${(err as Error).message}`);
+      const message = (err as Error).message;
+      if (/out of memory/i.test(message)) {
+        throw new EstimationError("memory", `DuckDB ran out of memory on ${this.describe}: ${message}; raise its limit (--duckdb-memory) or give it a temp directory with room to spill`);
+      }
+      throw new InputError("file", `DuckDB failed on ${this.describe}: ${message}`);
     }
   }
 

@@ -21,6 +21,7 @@ import type { Source } from "./ir.js";
 import { openDuckDB, type DuckDBSettings, type PlanExecutor, type ScanStats } from "./duckdb-executor.js";
 import {
   absorption,
+  countedKeys,
   crossIndex,
   crossProductQuery,
   meatQuery,
@@ -37,6 +38,7 @@ import {
   unpackMeat,
   type Absorption,
   type Layout,
+  type StagePlan,
 } from "./plan.js";
 
 /** Where the rows are: files (Parquet or CSV), a glob over them, a table of a DuckDB database, or a query. */
@@ -85,32 +87,13 @@ export async function feolsOutOfCore(source: OutOfCoreSource, formula: string, o
   const { ir, database, describe } = resolveSource(source);
   const db = await openDuckDB(ir, { ...options.duckdb, database }, describe);
   try {
-    const layoutPlan = planSample(
-      { spec, weights: options.weights ?? null, clusters: vreq.clusters, where, dropSingletons: (options.fixefRm ?? "singleton") === "singleton" },
+    const plan = planSample(
+      { spec, weights: options.weights ?? null, clusters: vreq.clusters, where },
       await db.columns(),
     );
-    const { layout } = layoutPlan;
-    const [total, inSubset, present, weighted, negative] = (await db.select(layoutPlan.funnel.query)).map((c) => c[0] || 0);
-    if (negative > 0) {
-      throw new InputError("data", `weights column "${options.weights}" has ${negative} negative value(s); weights must be positive (rows with missing or zero weights are dropped and counted)`);
-    }
-    await db.run(layoutPlan.stage);
-    let singletons = 0;
-    if ((options.fixefRm ?? "singleton") === "singleton" && layout.effects.length > 0) {
-      for (let dropped = await db.run(singletonRound(layout)); dropped > 0; dropped = await db.run(singletonRound(layout))) singletons += dropped;
-    }
-    const droppedRows: DroppedRows = { subset: total - inSubset, missing: inSubset - present, weights: present - weighted, singletons };
-    const sizes = (await db.select(sizesQuery(layout))).map((c) => c[0]);
-    const n = sizes[0];
-    if (!(n > 0)) {
-      throw new InputError(
-        "data",
-        `every row was dropped (${total} rows: ${droppedRows.subset} outside the subset, ${droppedRows.missing} with a missing value, ` +
-          `${droppedRows.weights} with a missing or zero weight, ${singletons} singletons); check the filter and the columns' missing values`,
-      );
-    }
-    const feSizes = sizes.slice(1, 1 + layout.effects.length);
-    const clusterSizes = sizes.slice(1 + layout.effects.length);
+    const { layout } = plan;
+    const sample = await takeSample(db, plan, options);
+    const { n, feSizes } = sample;
     const ab = layout.effects.length > 0 ? absorption(layout, feSizes) : null;
     if (ab && ab.levels > EXACT_MAX_LEVELS) {
       const names = ab.small.map((s) => `${s.effect.name} (${s.size.toLocaleString("en-US")})`).join(", ");
@@ -122,47 +105,19 @@ export async function feolsOutOfCore(source: OutOfCoreSource, formula: string, o
     }
     if (ab) await absorbInEngine(db, layout, ab);
 
-    const width = layout.columns.length;
-    const p = width - 1;
-    const cross = (await db.select(crossProductQuery(layout, ab))).map((c) => c[0]);
-    const sw = cross[0];
-    const at = (i: number, j: number) => cross[crossIndex(width, i, j)];
-    const tail = 1 + (width * (width + 1)) / 2;
-    const rawSpread = Array.from({ length: width }, (_, j) => cross[tail + 2 * j + 1] - sw * (cross[tail + 2 * j] / sw) ** 2);
-    const xtx = new Float64Array(p * p);
-    const xty = new Float64Array(p);
-    for (let a = 0; a < p; a++) {
-      xty[a] = at(0, a + 1);
-      for (let b = 0; b < p; b++) xtx[a * p + b] = at(a + 1, b + 1);
-    }
+    const p = layout.regressors.length;
     if (p === 0) throw new EstimationError("singular", `the model has no regressors to estimate: "${spec.formula}"`);
+    const cross = await crossProducts(db, layout, ab);
     const absorbed = new Set<number>();
-    if (ab) for (let c = 0; c < p; c++) if (!(xtx[c * p + c] > ABSORBED_TOL * rawSpread[c + 1])) absorbed.add(c);
-    const ls = solveNormalEquations(xtx, xty, p, absorbed, layout.regressors);
+    if (ab) for (let c = 0; c < p; c++) if (!(cross.xtx[c * p + c] > ABSORBED_TOL * cross.rawSpread[c + 1])) absorbed.add(c);
+    const ls = solveNormalEquations(cross.xtx, cross.xty, p, absorbed, layout.regressors);
     const keptNames = ls.kept.map((c) => layout.regressors[c]);
     const droppedCollinear = ls.dropped.map((c) => layout.regressors[c]);
     const effects = await nestedEffects(db, layout, feSizes, vreq.type === "cluster" ? layout.clusters : []);
     const dfK = countK(ls.kept.length, effects, ssc);
     if (n - dfK <= 0) throw new EstimationError("singular", `${n} observations cannot identify ${dfK} parameters (regressors and fixed effects): no residual degrees of freedom`);
-
-    const kept = ls.kept.map((c) => c + 1);
-    const k = kept.length;
-    let ssr: number;
-    let meat: SummedMeat;
-    if (vreq.type === "cluster") {
-      const parts = [];
-      for (const { members, sign } of clusterSubsets(layout.clusters)) {
-        const part = unpackMeat((await db.select(meatQuery(layout, ab, kept, ls.beta, members))).map((c) => c[0]), k);
-        ssr = part.ssr;
-        parts.push({ sign, meat: part.meat });
-      }
-      meat = { type: "cluster", meat: signedMeat(parts, k), clusterSizes, ways: layout.clusters.length };
-    } else {
-      const part = unpackMeat((await db.select(meatQuery(layout, ab, kept, ls.beta, null))).map((c) => c[0]), k);
-      ssr = part.ssr;
-      meat = vreq.type === "hetero" ? { type: "hetero", meat: part.meat } : { type: "iid" };
-    }
-    const vc = finishVcov({ n, k, bread: ls.bread, ssr: ssr!, dfK, ssc }, meat);
+    const { ssr, meat } = await residualSums(db, layout, ab, vreq.type, ls.kept.map((c) => c + 1), ls.beta, sample.clusterSizes);
+    const vc = finishVcov({ n, k: ls.kept.length, bread: ls.bread, ssr, dfK, ssc }, meat);
     const fields: FeolsFields = {
       formula: spec.formula,
       depvar: spec.depvar,
@@ -170,25 +125,99 @@ export async function feolsOutOfCore(source: OutOfCoreSource, formula: string, o
       coefficients: coefficientTable(keptNames, ls.beta, vc.matrix, vc.dfT),
       vcov: vcovInfo(vreq, ssc, undefined),
       vcovMatrix: vc.matrix,
-      r2: 1 - ssr! / rawSpread[0],
-      withinR2: ab ? 1 - ssr! / at(0, 0) : null,
+      r2: 1 - ssr / cross.rawSpread[0],
+      withinR2: ab ? 1 - ssr / cross.withinTss : null,
       dfT: vc.dfT,
       dfK,
       fixefSizes: Object.fromEntries(layout.effects.map((fe, q) => [fe.name, feSizes[q]])),
       droppedCollinear,
-      droppedRows,
+      droppedRows: sample.droppedRows,
       iterations: 0,
       converged: true,
       method: ab ? "exact" : "none",
       threads: db.threads,
-      ssr: ssr!,
+      ssr,
       warnings: droppedCollinear.length > 0 ? [`dropped as collinear${ab ? " (or absorbed by the fixed effects)" : ""}: ${droppedCollinear.join(", ")}`] : [],
       timings: { estimate: performance.now() - started },
     };
-    return new OutOfCoreResult(fields, db.stats(total));
+    return new OutOfCoreResult(fields, db.stats(sample.sourceRows));
   } finally {
     db.close();
   }
+}
+
+interface TakenSample {
+  readonly sourceRows: number;
+  readonly n: number;
+  readonly droppedRows: DroppedRows;
+  readonly feSizes: readonly number[];
+  readonly clusterSizes: readonly number[];
+}
+
+/** Counts what each filter drops, materialises the sample, removes singletons and sizes the effects and clusters. */
+async function takeSample(db: PlanExecutor, plan: StagePlan, options: OutOfCoreOptions): Promise<TakenSample> {
+  const { layout } = plan;
+  const [total, inSubset, present, weighted, negative] = (await db.select(plan.funnel)).map((c) => c[0] || 0);
+  if (negative > 0) {
+    throw new InputError("data", `weights column "${options.weights}" has ${negative} negative value(s); weights must be positive (rows with missing or zero weights are dropped and counted)`);
+  }
+  await db.run(plan.stage);
+  let singletons = 0;
+  if ((options.fixefRm ?? "singleton") === "singleton" && layout.effects.length > 0) {
+    // Each round drops the rows alone in a level; dropping them can leave new singletons.
+    for (let dropped = await db.run(singletonRound(layout)); dropped > 0; dropped = await db.run(singletonRound(layout))) singletons += dropped;
+  }
+  const droppedRows: DroppedRows = { subset: total - inSubset, missing: inSubset - present, weights: present - weighted, singletons };
+  const sizes = (await db.select(sizesQuery(layout))).map((c) => c[0]);
+  if (!(sizes[0] > 0)) {
+    throw new InputError(
+      "data",
+      `every row was dropped (${total} rows: ${droppedRows.subset} outside the subset, ${droppedRows.missing} with a missing value, ` +
+        `${droppedRows.weights} with a missing or zero weight, ${singletons} singletons); check the filter and the columns' missing values`,
+    );
+  }
+  const levels = new Map(countedKeys(layout).map((key, i) => [key, sizes[1 + i]]));
+  return { sourceRows: total, n: sizes[0], droppedRows, feSizes: layout.effects.map((fe) => levels.get(fe.key)!), clusterSizes: layout.clusters.map((c) => levels.get(c)!) };
+}
+
+/** X'WX and X'Wy of the demeaned columns, ỹ'Wỹ, and each column's raw spread Σw(v − v̄)² (for R² and the absorbed check). */
+async function crossProducts(db: PlanExecutor, layout: Layout, ab: Absorption | null): Promise<{ xtx: Float64Array; xty: Float64Array; withinTss: number; rawSpread: number[] }> {
+  const width = layout.columns.length;
+  const p = width - 1;
+  const row = (await db.select(crossProductQuery(layout, ab))).map((c) => c[0]);
+  const sw = row[0];
+  const at = (i: number, j: number) => row[crossIndex(width, i, j)];
+  const tail = 1 + (width * (width + 1)) / 2;
+  // As centredSquares computes it in memory: Σw v² − Σw · mean².
+  const rawSpread = Array.from({ length: width }, (_, j) => row[tail + 2 * j + 1] - sw * (row[tail + 2 * j] / sw) ** 2);
+  const xtx = new Float64Array(p * p);
+  const xty = new Float64Array(p);
+  for (let a = 0; a < p; a++) {
+    xty[a] = at(0, a + 1);
+    for (let b = 0; b < p; b++) xtx[a * p + b] = at(a + 1, b + 1);
+  }
+  return { xtx, xty, withinTss: at(0, 0), rawSpread };
+}
+
+/** The SSR and the meat of the variance from the residuals, which exist only inside the engine. */
+async function residualSums(
+  db: PlanExecutor,
+  layout: Layout,
+  ab: Absorption | null,
+  type: "iid" | "hetero" | "cluster",
+  kept: readonly number[],
+  beta: Float64Array,
+  clusterSizes: readonly number[],
+): Promise<{ ssr: number; meat: SummedMeat }> {
+  const k = kept.length;
+  const sums = async (by: readonly string[] | null) => unpackMeat((await db.select(meatQuery(layout, ab, kept, beta, by))).map((c) => c[0]), k);
+  if (type !== "cluster") {
+    const { ssr, meat } = await sums(null);
+    return { ssr, meat: type === "hetero" ? { type, meat } : { type } };
+  }
+  const parts: { sign: number; meat: Float64Array; ssr: number }[] = [];
+  for (const { members, sign } of clusterSubsets(layout.clusters)) parts.push({ sign, ...(await sums(members)) });
+  return { ssr: parts[0].ssr, meat: { type, meat: signedMeat(parts, k), clusterSizes, ways: layout.clusters.length } };
 }
 
 /** Builds the tables that hold each column's projection off the fixed effects (α per B level, Γ per small level). */

@@ -2,7 +2,7 @@
  * The engine-neutral form of an out-of-core fit: statements over tables, made of queries and
  * expressions, with no SQL text in them. A dialect (duckdb-dialect.ts) renders them; another
  * engine needs only another renderer. Every query a plan pulls back returns DOUBLE columns
- * (`num` wraps what is not), so executors need to read only one type.
+ * or an integer the executor reads as a number, so executors need to read only numbers.
  */
 import type { ComparisonOp } from "../data/predicate.js";
 

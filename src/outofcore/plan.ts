@@ -10,7 +10,8 @@
  * score sums and the |S|-sized system ever come back.
  *
  * Table names are the plan's own: "s" (the sample), "fb" (B-level sums), "lev_q" (codes of
- * small effect q), "pairs" (per B and S level weight sums), "gam"/"gl_q" (Γ), "fa" (α).
+ * small effect q), "pairs" (per B and S level weight sums, when there are too many small levels
+ * to pivot them into "fb"), "gam"/"gl_q" (Γ), "fa" (α).
  */
 import { and, col, div, double, join, mul, num, product, sub, sum, table, total, type Expr, type From, type Query, type Statement } from "./ir.js";
 import { numericTarget, textTarget, type Predicate } from "../data/predicate.js";
@@ -24,7 +25,6 @@ export interface PlanRequest {
   readonly weights: string | null;
   readonly clusters: readonly string[];
   readonly where: Predicate | null;
-  readonly dropSingletons: boolean;
 }
 
 /** One fixed effect in the sample table: `key` is the column (or a^b key) it groups on. */
@@ -43,19 +43,12 @@ export interface Layout {
   readonly effects: readonly PlannedEffect[];
   /** Sample-table columns of the cluster variables. */
   readonly clusters: readonly string[];
-  readonly intercept: boolean;
-}
-
-/** Row counts before the sample is taken: which filter dropped how many. */
-export interface Funnel {
-  readonly query: Query;
-  /** Names of the counts, in the query's column order. */
-  readonly counts: readonly ["total", "subset", "present", "weighted", "negative"];
 }
 
 export interface StagePlan {
   readonly layout: Layout;
-  readonly funnel: Funnel;
+  /** Row counts before the sample is taken, one column each: total, in the subset, with no missing value, with a usable weight, with a negative weight. */
+  readonly funnel: Query;
   /** Materialises the sample: kept rows, used columns only, renamed. */
   readonly stage: Statement;
 }
@@ -98,7 +91,6 @@ export function planSample(req: PlanRequest, available: readonly SourceColumn[])
     weight: req.weights ? inSample(req.weights) : num(1),
     effects,
     clusters: req.clusters.map((c) => names.get(c)!),
-    intercept: spec.intercept,
   };
 
   const subset = req.where ? and(req.where.clauses.map((c) => clauseExpr(c, byName.get(c.column)!.numeric))) : null;
@@ -112,18 +104,15 @@ export function planSample(req: PlanRequest, available: readonly SourceColumn[])
     return kept.length === 0 ? { op: "cmp", fn: "=", args: [num(1), num(1)] } : and(kept);
   };
   const countIf = (cond: Expr): Expr => sum(double(cond));
-  const funnel: Funnel = {
-    query: {
-      select: [
-        { as: "total", expr: double({ op: "count" }) },
-        { as: "subset", expr: countIf(chain([subset])) },
-        { as: "present", expr: countIf(chain([subset, present])) },
-        { as: "weighted", expr: countIf(chain([subset, present, weighted])) },
-        { as: "negative", expr: negative ? countIf(chain([subset, present, negative])) : num(0) },
-      ],
-      from: { kind: "source" },
-    },
-    counts: ["total", "subset", "present", "weighted", "negative"],
+  const funnel: Query = {
+    select: [
+      { as: "total", expr: double({ op: "count" }) },
+      { as: "subset", expr: countIf(chain([subset])) },
+      { as: "present", expr: countIf(chain([subset, present])) },
+      { as: "weighted", expr: countIf(chain([subset, present, weighted])) },
+      { as: "negative", expr: negative ? countIf(chain([subset, present, negative])) : num(0) },
+    ],
+    from: { kind: "source" },
   };
   const stage: Statement = { kind: "create", table: "s", query: { select: stageColumns, from: { kind: "source" }, where: chain([subset, present, weighted]) } };
   return { layout, funnel, stage };
@@ -153,14 +142,15 @@ export function singletonRound(layout: Layout): Statement {
   return { kind: "delete", table: "s", where: { op: "or", args: layout.effects.map((fe) => ({ op: "in", arg: col(fe.key), query: singleLevels(fe.key) }) as Expr) } };
 }
 
-/** Rows, fixed-effect levels and cluster counts of the sample, in that order. */
+/** The grouping columns whose levels are counted: fixed effects and clusters, each once (firm effects clustered by firm share one count). */
+export function countedKeys(layout: Layout): string[] {
+  return [...new Set([...layout.effects.map((fe) => fe.key), ...layout.clusters])];
+}
+
+/** The sample's rows, then the number of levels of each of countedKeys. */
 export function sizesQuery(layout: Layout): Query {
   return {
-    select: [
-      { as: "n", expr: double({ op: "count" }) },
-      ...layout.effects.map((fe, q) => ({ as: `fe${q}`, expr: double({ op: "countDistinct", arg: col(fe.key) }) })),
-      ...layout.clusters.map((c, j) => ({ as: `cl${j}`, expr: double({ op: "countDistinct", arg: col(c) }) })),
-    ],
+    select: [{ as: "n", expr: double({ op: "count" }) }, ...countedKeys(layout).map((key) => ({ as: key, expr: double({ op: "countDistinct", arg: col(key) }) }))],
     from: table("s"),
   };
 }
