@@ -10,7 +10,7 @@ import { clickhouseDialect } from "./clickhouse-dialect.js";
 import { ClickHouseSession } from "./clickhouse-executor.js";
 import { runSteps } from "./script-runner.js";
 import { sampleSteps, schurSteps, scriptAbsorption } from "./script.js";
-import { finishFromResults, gammaFromResults, projectionScript, scriptModel, type ScriptOptions, type SufficientStatsResult } from "./sufficient-stats.js";
+import { finishFromResults, gammaFromResults, levelCounts, projectionScript, scriptModel, type ScriptOptions, type SufficientStatsResult } from "./sufficient-stats.js";
 
 export interface ClickHouseSource {
   /** The server's HTTP interface, e.g. http://127.0.0.1:8123 */
@@ -29,7 +29,7 @@ export async function feolsClickHouse(source: ClickHouseSource, formula: string,
     const sample = sampleSteps(model.stage, model.dropSingletons, model.rounds, model.variance);
     await runSteps(session, dialect, sample, results);
     // The engine knows the sizes before the Schur system: the effect with most levels goes by means.
-    const sizes = results.sizes[0].slice(1, 1 + model.layout.effects.length);
+    const sizes = levelCounts(model.layout, results.sizes[0]).feSizes;
     const big = sizes.indexOf(Math.max(...sizes));
     const ab = scriptAbsorption(model.layout, big);
     const schur = ab ? schurSteps(model.layout, ab) : [];

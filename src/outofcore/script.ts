@@ -56,7 +56,7 @@ const sameAsCluster = (layout: Layout, q: number, c: number): boolean => layout.
 /** Script 1's first part: the funnel, the sample, singleton removal, sizes and nesting. */
 export function sampleSteps(stage: StagePlan, dropSingletons: boolean, rounds: number, variance: VarianceKind): Step[] {
   const { layout } = stage;
-  const steps: Step[] = [{ kind: "result", name: "funnel", query: stage.funnel.query }, { kind: "run", statement: stage.stage }];
+  const steps: Step[] = [{ kind: "result", name: "funnel", query: stage.funnel }, { kind: "run", statement: stage.stage }];
   if (dropSingletons && layout.effects.length > 0) {
     const round = singletonRound(layout);
     const where = (round as Extract<Statement, { kind: "delete" }>).where;

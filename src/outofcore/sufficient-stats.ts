@@ -24,7 +24,7 @@ import { vcovInfo, vcovRequest, type VcovSpec } from "../estimators/vcov-spec.js
 import { FeolsResult, type FeolsFields } from "../estimators/result.js";
 import type { DroppedRows } from "../estimators/sample.js";
 import type { Query } from "./ir.js";
-import { crossIndex, planSample, type Absorption, type Layout, type StagePlan } from "./plan.js";
+import { countedKeys, crossIndex, planSample, type Absorption, type Layout, type StagePlan } from "./plan.js";
 import type { OutOfCoreOptions } from "./fit.js";
 import type { ScanStats, SourceColumn } from "./duckdb-executor.js";
 import { clusterMeat, heteroMeat, residualWeights } from "./moments.js";
@@ -66,7 +66,7 @@ export function scriptModel(formula: string, options: ScriptOptions, available: 
   const where: Predicate | null = typeof options.where === "string" ? parsePredicate(options.where) : (options.where ?? null);
   const dropSingletons = (options.fixefRm ?? "singleton") === "singleton";
   const weights = options.weights ?? null;
-  const stage = planSample({ spec, weights, clusters: vreq.clusters, where, dropSingletons }, available);
+  const stage = planSample({ spec, weights, clusters: vreq.clusters, where }, available);
   return { spec, vreq, ssc: resolveSsc(options.ssc), stage, layout: stage.layout, variance: { type: vreq.type }, dropSingletons, rounds, weights };
 }
 
@@ -209,8 +209,7 @@ export function finishFromResults(model: ScriptModel, ab: Absorption | null, ste
   if (!(n > 0)) {
     throw new InputError("data", `every row was dropped (${total} rows: ${droppedRows.subset} outside the subset, ${droppedRows.missing} with a missing value, ${droppedRows.weights} with a missing or zero weight, ${droppedRows.singletons} singletons); check the filter and the columns' missing values`);
   }
-  const feSizes = sizes.slice(1, 1 + layout.effects.length);
-  const clusterSizes = sizes.slice(1 + layout.effects.length);
+  const { feSizes, clusterSizes } = levelCounts(layout, sizes);
   const width = layout.columns.length;
   const p = width - 1;
   if (p === 0) throw new EstimationError("singular", `the model has no regressors to estimate: "${spec.formula}"`);
@@ -273,6 +272,12 @@ export function finishFromResults(model: ScriptModel, ab: Absorption | null, ste
     timings: { estimate: performance.now() - started },
   };
   return new SufficientStatsResult(fields, engine, scan);
+}
+
+/** The fixed effects' and clusters' level counts from the sizes result (each grouping column counted once). */
+export function levelCounts(layout: Layout, sizes: readonly number[]): { feSizes: number[]; clusterSizes: number[] } {
+  const levels = new Map(countedKeys(layout).map((key, i) => [key, sizes[1 + i]]));
+  return { feSizes: layout.effects.map((fe) => levels.get(fe.key)!), clusterSizes: layout.clusters.map((c) => levels.get(c)!) };
 }
 
 /** Parses a results file's text (the JSON format above). */
