@@ -8,7 +8,7 @@ import { readFrame } from "../src/data/read.js";
 import { evaluatePredicate, parsePredicate } from "../src/data/predicate.js";
 import { parseScript } from "../src/outofcore/script-runner.js";
 import { formatStats, type ScriptOptions } from "../src/outofcore/sufficient-stats.js";
-import { DIALECTS, feolsFromSufficientStats } from "../src/outofcore/printed.js";
+import { DIALECTS, feolsFromSufficientStats, printPlan } from "../src/outofcore/printed.js";
 import { readStats } from "../src/cli/remote.js";
 import type { Frame } from "../src/data/frame.js";
 import { enginePanelCsv, expectSameFit } from "./helpers/outofcore-panel.js";
@@ -133,6 +133,26 @@ describe("DuckDB runs its printed SQL; --from-sufficient-stats finishes the fit 
       const script2 = absorbJson(["sql", "--dialect", "duckdb", ...model, "--from-sufficient-stats", results1]);
       expect(script2.status).toBe(2);
       expect(script2.json.error.message).toMatch(/still singletons after 1 rounds.*--singleton-rounds/);
+    } finally {
+      c.closeSync();
+    }
+  });
+
+  test("ClickHouse's scripts aggregate on the shards: every pass over the data reads the table itself", async () => {
+    const c = await instance.connect();
+    try {
+      const formula = "y ~ x1 + x2 | firm + year + region";
+      const options: ScriptOptions = { vcov: { cluster: ["firm", "year"] }, weights: "w" };
+      const results1 = join(dir, "for-clickhouse.json");
+      await runPrinted(c, printPlan("duckdb", "panel", formula, options), results1);
+      const script1 = parseScript(printPlan("clickhouse", "db.panel", formula, options));
+      const script2 = parseScript(printPlan("clickhouse", "db.panel", formula, options, readStats([results1])));
+      // The Schur cross term reads only the plan's small tables; the singleton check reads the sample's view (its IN subqueries are pushed).
+      const local = new Set(["schur", "singletons_left"]);
+      const passes = [...script1, ...script2].filter((s) => (s.result !== undefined && !local.has(s.result)) || /^CREATE TABLE `absorb_(fb|pairs|lev\d+|drop_\d+)`/.test(s.sql));
+      expect(passes.length).toBeGreaterThan(10);
+      for (const p of passes) expect(p.sql, p.result ?? p.sql.slice(0, 40)).toMatch(/FROM `db`.`panel`/);
+      for (const name of ["rhs_0", "cross", "cluster_0_1"]) expect([...script1, ...script2].find((s) => s.result === name)!.sql).toMatch(/FROM `db`.`panel` GLOBAL ALL INNER JOIN/);
     } finally {
       c.closeSync();
     }

@@ -33,6 +33,11 @@ export function clickhouseDouble(value: number): string {
   return `reinterpretAsFloat64(unhex('${Buffer.from(bytes).toString("hex")}'))`;
 }
 
+/** The plan's per-small-level tables (ir/plan.ts names): few rows, looked up as arrays. */
+const LOOKUP = /^(lev\d+|gl\d+|gam)$/;
+
+class NotPushable extends Error {}
+
 export interface ClickHouseDialect extends Dialect {
   /** Every table and view the statements so far made, oldest first (to drop them afterwards). */
   readonly created: readonly string[];
@@ -73,6 +78,12 @@ export function clickhouseDialect(source: Source, prefix: string): ClickHouseDia
   let dropSets = 0;
   /** IN tests whose rows a delete has already kept as a table. */
   const sets = new Map<Expr, string>();
+  /** The sample's definition over the source, and each singleton round's exclusion (for queries sent to the shards). */
+  let stage: Query | null = null;
+  const exclusions: string[] = [];
+  /** Inlined column expressions while a query for the shards is rendered (null: plan columns are names). */
+  let scope: Map<string, string> | null = null;
+  let lookups = 0;
   const physical = (name: string): string => (name === "s" ? `${prefix}s_${sampleVersion}` : `${prefix}${name}`);
   const tableRef = (name: string): string => clickhouseIdentifier(physical(name));
 
@@ -100,8 +111,13 @@ export function clickhouseDialect(source: Source, prefix: string): ClickHouseDia
   };
   const expr = (e: Expr): string => {
     switch (e.op) {
-      case "col":
-        return clickhouseIdentifier(e.table === undefined ? e.name : `${e.table}.${e.name}`);
+      case "col": {
+        const name = e.table === undefined ? e.name : `${e.table}.${e.name}`;
+        if (scope === null) return clickhouseIdentifier(name);
+        const inlined = scope.get(name);
+        if (inlined === undefined) throw new NotPushable();
+        return inlined;
+      }
       case "num":
         return clickhouseDouble(e.value);
       case "str":
@@ -133,12 +149,15 @@ export function clickhouseDialect(source: Source, prefix: string): ClickHouseDia
       case "rowIndex":
         return "rowNumberInAllBlocks()";
       case "in": {
+        // IN over the sample inside a query sent to the shards would test each shard's rows alone.
+        if (scope !== null) throw new NotPushable();
         const set = sets.get(e);
         return set === undefined ? `(${expr(e.arg)} IN (${query(e.query)}))` : `(${expr(e.arg)} IN ${clickhouseIdentifier(set)})`;
       }
     }
   };
-  const plainQuery = (q: Query, orderBy?: Expr): string =>
+  const plainQuery = (q: Query, orderBy?: Expr): string => pushed(q, orderBy) ?? localQuery(q, orderBy);
+  const localQuery = (q: Query, orderBy?: Expr): string =>
     [
       `SELECT ${q.select.map((s) => `${expr(s.expr)} AS ${clickhouseIdentifier(s.as)}`).join(", ")}`,
       `FROM ${from(q.from)}`,
@@ -149,6 +168,97 @@ export function clickhouseDialect(source: Source, prefix: string): ClickHouseDia
     ]
       .filter((part) => part !== "")
       .join(" ");
+  /**
+   * A query over the sample, sent to the shards. The sample's columns, the row subqueries' columns
+   * and the small tables' lookups are inlined as expressions over the source table (18.16 mangles
+   * queries for the shards that alias an alias); the small tables (level codes, Γ) become arrays
+   * computed once on this server (scalar subqueries), and one table keyed by the large effect is
+   * a GLOBAL JOIN, shipped to the shards. Null when the query does not have that shape.
+   */
+  const pushed = (q: Query, orderBy?: Expr): string | null => {
+    if (stage === null) return null;
+    const saved = scope;
+    try {
+      const ctx = pushFrom(q.from);
+      if (ctx === null) return null;
+      scope = ctx.scope;
+      const out = (as: string) => clickhouseIdentifier(`__out_${as}`);
+      const conds = [...ctx.conds, ...(q.where ? [expr(q.where)] : [])];
+      const sql = [
+        ctx.withs.length > 0 ? `WITH ${ctx.withs.join(", ")}` : "",
+        `SELECT ${q.select.map((c) => `${expr(c.expr)} AS ${out(c.as)}`).join(", ")}`,
+        `FROM ${ctx.from}`,
+        conds.length > 0 ? `WHERE ${conds.join(" AND ")}` : "",
+        q.groupBy && q.groupBy.length > 0 ? `GROUP BY ${q.groupBy.map(expr).join(", ")}` : "",
+        q.having ? `HAVING ${expr(q.having)}` : "",
+        orderBy ? `ORDER BY ${expr(orderBy)}` : "",
+      ]
+        .filter((part) => part !== "")
+        .join(" ");
+      return `SELECT ${q.select.map((c) => `${out(c.as)} AS ${clickhouseIdentifier(c.as)}`).join(", ")} FROM (${sql})`;
+    } catch (err) {
+      if (err instanceof NotPushable) return null;
+      throw err;
+    } finally {
+      scope = saved;
+    }
+  };
+  interface Pushed {
+    readonly withs: string[];
+    readonly from: string;
+    readonly conds: string[];
+    readonly scope: Map<string, string>;
+    readonly joined: boolean;
+  }
+  const pushFrom = (f: From): Pushed | null => {
+    if (f.kind === "table" && f.name === "s" && f.alias === undefined && stage !== null) {
+      scope = null;
+      const inlined = new Map(stage.select.map((c) => [c.as, `(${expr(c.expr)})`]));
+      return { withs: [], from: sourceName, conds: [...(stage.where ? [expr(stage.where)] : []), ...exclusions], scope: inlined, joined: false };
+    }
+    if (f.kind === "query" && !f.query.groupBy && !f.query.having) {
+      const inner = pushFrom(f.query.from);
+      if (inner === null) return null;
+      scope = inner.scope;
+      const columns = new Map(f.query.select.map((c) => [c.as, `(${expr(c.expr)})`]));
+      const conds = f.query.where ? [...inner.conds, expr(f.query.where)] : inner.conds;
+      return { ...inner, conds, scope: columns };
+    }
+    if (f.kind !== "join" || f.right.kind !== "table" || f.using.length !== 1) return null;
+    const left = pushFrom(f.left);
+    if (left === null) return null;
+    const right = f.right;
+    const key = f.using[0];
+    const leftKey = left.scope.get(key);
+    if (leftKey === undefined) return null;
+    const label = right.alias ?? right.name;
+    const others = (columns.get(right.name) ?? []).filter((c) => c !== key);
+    const inlined = new Map(left.scope);
+    const define = (c: string, sql: string) => {
+      if (!inlined.has(c)) inlined.set(c, sql);
+      inlined.set(`${label}.${c}`, sql);
+    };
+    const table = tableRef(right.name);
+    if (LOOKUP.test(right.name)) {
+      // Codes and Γ per small level as arrays sorted by level, so keys and values line up.
+      const n = lookups++;
+      const keys = clickhouseIdentifier(`__k${n}`);
+      const withs = [...left.withs, `(SELECT groupArray(${clickhouseIdentifier(key)}) FROM (SELECT ${clickhouseIdentifier(key)} FROM ${table} ORDER BY ${clickhouseIdentifier(key)})) AS ${keys}`];
+      others.forEach((c, j) => {
+        const values = clickhouseIdentifier(`__v${n}_${j}`);
+        withs.push(`(SELECT groupArray(${clickhouseIdentifier(c)}) FROM (SELECT ${clickhouseIdentifier(key)}, ${clickhouseIdentifier(c)} FROM ${table} ORDER BY ${clickhouseIdentifier(key)})) AS ${values}`);
+        define(c, `${values}[indexOf(${keys}, ${leftKey})]`);
+      });
+      return { ...left, withs, scope: inlined };
+    }
+    // One table keyed by a plain source column may join, GLOBAL: USING names that column.
+    const sourceKey = /^\(`([^`\\]+)`\)$/.exec(leftKey);
+    if (left.joined || sourceKey === null) return null;
+    const renamed = others.map((c, j) => `${clickhouseIdentifier(c)} AS ${clickhouseIdentifier(`__b${j}`)}`);
+    others.forEach((c, j) => define(c, clickhouseIdentifier(`__b${j}`)));
+    const from = `${left.from} GLOBAL ALL INNER JOIN (SELECT ${[`${clickhouseIdentifier(key)} AS ${clickhouseIdentifier(sourceKey[1])}`, ...renamed].join(", ")} FROM ${table}) USING ${clickhouseIdentifier(sourceKey[1])}`;
+    return { ...left, from, scope: inlined, joined: true };
+  };
   // Codes by row number: the grouped rows sorted in a subquery, numbered by the query around it.
   const query = (q: Query): string => {
     const numbered = q.select.find((s) => rowIndexOrder(s.expr) !== undefined);
@@ -172,6 +282,18 @@ export function clickhouseDialect(source: Source, prefix: string): ClickHouseDia
       } else if (e.op === "or" || e.op === "and") e.args.forEach(collect);
     };
     collect(where);
+    if (stage !== null) {
+      const definition = new Map(stage.select.map((c) => [c.as, `(${expr(c.expr)})`]));
+      const tests = [...sets].map(([e, name]) => {
+        scope = definition;
+        try {
+          return `${expr((e as Extract<Expr, { op: "in" }>).arg)} GLOBAL IN (SELECT * FROM ${clickhouseIdentifier(name)})`;
+        } finally {
+          scope = null;
+        }
+      });
+      exclusions.push(`NOT (${tests.join(" OR ")})`);
+    }
     const previous = physical("s");
     sampleVersion++;
     const next = physical("s");
@@ -185,7 +307,12 @@ export function clickhouseDialect(source: Source, prefix: string): ClickHouseDia
       case "create": {
         columns.set(s.table, s.query.select.map((c) => c.as));
         const name = physical(s.table);
-        if (s.table === "s") return recreate(name, `CREATE VIEW ${clickhouseIdentifier(name)} AS ${query(s.query)}`);
+        if (s.table === "s") {
+          const view = recreate(name, `CREATE VIEW ${clickhouseIdentifier(name)} AS ${query(s.query)}`);
+          stage = s.query;
+          exclusions.length = 0;
+          return view;
+        }
         return recreate(name, `CREATE TABLE ${clickhouseIdentifier(name)} ENGINE = Memory AS ${query(s.query)}`);
       }
       case "insert":

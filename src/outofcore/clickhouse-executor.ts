@@ -27,7 +27,7 @@ export class ClickHouseSession implements SqlSession {
   private async post(sql: string): Promise<Response> {
     this.queries++;
     // Long scripts (Γ's values, many moments) exceed the default 256 KiB query size.
-    const target = `${this.url.replace(/\/$/, "")}/?max_query_size=${64 * 1024 * 1024}`;
+    const target = `${this.url.replace(/\/$/, "")}/?max_query_size=${64 * 1024 * 1024}&max_ast_elements=10000000&max_expanded_ast_elements=10000000`;
     let response: Response;
     try {
       response = await fetch(target, { method: "POST", body: sql });
