@@ -7,6 +7,10 @@ export { feglm, fepois } from "./estimators/glm.js";
 export { FeglmResult, type GlmSampleFit } from "./estimators/glm-result.js";
 export { glmFitted, glmResiduals, glmPredict, type GlmScale, type GlmResidualType } from "./estimators/glm-postestimation.js";
 export type { FamilyName } from "./estimators/glm-family.js";
+export { feolsOutOfCore, type OutOfCoreSource, type OutOfCoreOptions, type OutOfCoreResult, type ScanStats, type DuckDBSettings } from "./outofcore/entry.js";
+export { feolsClickHouse, type ClickHouseSource } from "./outofcore/clickhouse-fit.js";
+export { type ScriptOptions, type SufficientStatsResult, type StatsResults, parseStats, formatStats } from "./outofcore/sufficient-stats.js";
+export { printPlan, feolsFromSufficientStats, DIALECTS, type DialectName } from "./outofcore/printed.js";
 export { feolsMulti, FeolsMulti, type MultiOptions, type MultiFit, type MultiSample } from "./estimators/multi.js";
 export { mediation, sobelTest, MediationResult, type MediationOptions, type MediationBootstrap, type SobelTest } from "./econ/mediation.js";
 export {

@@ -12,6 +12,8 @@ import { VERSION } from "../version.js";
 import { checkThreads, defaultThreads, warmPool } from "../engine/pool.js";
 import type { DemeanMethodOption } from "../engine/demean.js";
 import type { FeglmOptions } from "../estimators/options.js";
+import { ENGINE_HELP } from "./fit-engine.js";
+import { REMOTE_HELP } from "./remote.js";
 
 export const FIT_HELP = `absorb fit — OLS, 2SLS and GLMs (Poisson, logit, probit) with high-dimensional fixed effects (fixest syntax)
 
@@ -43,6 +45,8 @@ Options:
                                         loglik, deviance, pseudo_r2, IRLS iterations, z statistics
   --offset COL                          GLM offset (added to the linear predictor)
   --glm-tol X / --glm-iter N            IRLS tolerance (default 1e-12) and iterations (default 100)
+${ENGINE_HELP}
+${REMOTE_HELP}
   --json                                print one JSON object
   --quiet                               no progress lines on stderr
   -h, --help                            this help
@@ -72,6 +76,12 @@ const FIT_OPTIONS = {
   json: { type: "boolean" },
   quiet: { type: "boolean" },
   help: { type: "boolean", short: "h" },
+  engine: { type: "string" },
+  "duckdb-memory": { type: "string" },
+  "duckdb-threads": { type: "string" },
+  url: { type: "string" },
+  table: { type: "string" },
+  "from-sufficient-stats": { type: "string", multiple: true },
 } as const;
 
 export interface CliOutput {
@@ -81,6 +91,8 @@ export interface CliOutput {
 export async function runFit(argv: string[]): Promise<CliOutput> {
   const { values } = parseCommandArgs("fit", argv, FIT_OPTIONS);
   if (values.help) return { stdout: FIT_HELP };
+  if (values.engine === "clickhouse" || values["from-sufficient-stats"] !== undefined) return (await import("./fit-remote.js")).runFitRemote(values);
+  if (values.engine !== undefined && values.engine !== "memory") return (await import("./fit-engine.js")).runFitEngine(values);
   const started = performance.now();
   const data = dataSourceOption("fit", values.data, values["data-glob"]);
   const formula = requireOption("fit", values.formula, "--formula", '--formula "dvar ~ robot | firm_id + year"');

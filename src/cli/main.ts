@@ -12,6 +12,7 @@ Commands:
   theil    Theil T / L and GE(α) by group, with decomposition:  absorb theil --data panel.csv --value dvar --by industry,year
   table    a regression table (md, tex, html, json) from saved fits:  absorb table fit1.json fit2.json --format tex
   demo     generate a seeded synthetic firm-year panel and fit the study's baseline model on it
+  sql      the out-of-core fit as SQL scripts for Spark, BigQuery, ClickHouse or DuckDB:  absorb sql --dialect spark --table db.panel --formula "y ~ x | firm + year"
   reproduce  the study end to end (8 tables, plots, planted-effect check):  absorb reproduce --out tables
 
 Global: --json prints one JSON object (errors too, as {"error": {"kind", "message"}}).`;
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   table: async () => (await import("./table.js")).runTable,
   demo: async () => (await import("./demo.js")).runDemo,
   reproduce: async () => (await import("./reproduce.js")).runReproduce,
+  sql: async () => (await import("./sql.js")).runSql,
 };
 
 /** Runs the CLI; returns the exit status (0 ok, 2 invalid input, 1 estimation failure). */

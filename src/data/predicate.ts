@@ -167,7 +167,8 @@ function applyClause(clause: Clause, column: Column, keep: Uint8Array): void {
   }
 }
 
-function numericTarget(clause: Clause): number {
+/** The number a clause on a numeric column compares with (a quoted number is accepted). */
+export function numericTarget(clause: Clause): number {
   const { value } = clause;
   if (value.kind === "number") return value.value;
   NUMBER.lastIndex = 0;
@@ -180,7 +181,8 @@ function numericTarget(clause: Clause): number {
   );
 }
 
-function textTarget(clause: Clause): string {
+/** The text a clause on a text column compares with (numbers only with = and !=). */
+export function textTarget(clause: Clause): string {
   const { value } = clause;
   if (value.kind === "string") return value.value;
   if (clause.op === "=" || clause.op === "!=") return value.text;

@@ -148,7 +148,8 @@ class Session {
   }
 }
 
-const NUMERIC_TYPES = new Set<DuckDBTypeId>([
+/** DuckDB types read as numbers (the rest are categories). */
+export const NUMERIC_TYPES = new Set<DuckDBTypeId>([
   DuckDBTypeId.BOOLEAN,
   DuckDBTypeId.TINYINT,
   DuckDBTypeId.SMALLINT,

@@ -30,6 +30,9 @@ export type DemeanMethodOption = "auto" | DemeanMethod;
 /** Above this many small-effect levels the dense exact solve costs more than iterating. */
 export const EXACT_MAX_LEVELS = 1200;
 
+/** Relative pivot below which a level of the Schur complement is redundant (the system is rank-deficient by design). */
+export const SCHUR_PIVOT_TOL = 1e-9;
+
 /** A Factor whose lower triangle lives in the shared memory, so a plan crosses to workers without copying it. */
 export interface SharedFactor {
   readonly size: number;
@@ -158,7 +161,7 @@ export function exactFactor(k: Kernels, arena: Arena, n: number, fes: readonly F
   k.schur_complement(first.size, start, order, small.length, arena.putU32(small.map((fe) => fe.codes)), arena.putI32(offsets), rowWeights, levels, a, c, touched);
   const matrix = arena.f64(a, levels * levels).slice();
   arena.release(mark);
-  const f = choleskyDropping(matrix, levels, 1e-9);
+  const f = choleskyDropping(matrix, levels, SCHUR_PIVOT_TOL);
   return { size: f.size, kept: f.kept, dropped: f.dropped, lower: arena.putF64(f.lower, "the Schur complement's factor") };
 }
 

@@ -53,29 +53,40 @@ export function leastSquares(k: Kernels, arena: Arena, q: LeastSquaresInput): Le
   const col = (j: number) => q.x + j * n * 8;
   const xtxPtr = arena.allocF64(p * p);
   k.crossprod(n, p, q.x, w, xtxPtr);
-  const xtx = arena.f64(xtxPtr, p * p).slice();
-  for (const a of q.absorbed) for (let c = 0; c < p; c++) { xtx[a * p + c] = 0; xtx[c * p + a] = 0; }
-  const factor = choleskyDropping(xtx, p, COLLINEAR_TOL);
-  const kept = factor.kept;
-  if (kept.length === 0) {
-    const why = q.absorbed.size === p ? "absorbed by the fixed effects" : q.absorbed.size > 0 ? "collinear or absorbed by the fixed effects" : "collinear (or zero)";
-    throw new EstimationError("singular", `every regressor (${q.names.join(", ")}) is ${why}; nothing can be estimated`);
-  }
+  const xtyPtr = arena.allocF64(p);
+  k.crossprod_vec(n, p, q.x, q.y, w, xtyPtr);
+  const solved = solveNormalEquations(arena.f64(xtxPtr, p * p).slice(), arena.f64(xtyPtr, p).slice(), p, q.absorbed, q.names);
+  const { kept } = solved;
   kept.forEach((c, idx) => {
     if (c !== idx) arena.f64(col(idx), n).set(arena.f64(col(c), n));
   });
-  const kk = kept.length;
-  const xtyPtr = arena.allocF64(kk);
-  k.crossprod_vec(n, kk, q.x, q.y, w, xtyPtr);
-  const xty = arena.f64(xtyPtr, kk).slice();
-  const keptXtx = submatrix(xtx, p, kept);
-  const keptFactor = choleskyDropping(keptXtx, kk, 0);
-  const beta = solveFactor(keptFactor, xty);
-  const bread = inverseFactor(keptFactor);
-  const betaPtr = arena.putF64(beta);
+  const betaPtr = arena.putF64(solved.beta);
   const resid = arena.allocF64(n, "residuals");
-  k.residuals(n, kk, q.x, betaPtr, q.y, resid);
-  return { kept, dropped: factor.dropped, beta, bread, resid, ssr: k.dot(n, resid, resid, w), condition: scaledCondition(keptXtx, bread, kk) };
+  k.residuals(n, kept.length, q.x, betaPtr, q.y, resid);
+  return { ...solved, resid, ssr: k.dot(n, resid, resid, w) };
+}
+
+/** What least squares gives from the cross-products alone. */
+export type NormalSolution = Pick<LeastSquares, "kept" | "dropped" | "beta" | "bread" | "condition">;
+
+/**
+ * Solves X'WX β = X'Wy with collinear and absorbed columns dropped (the later of a collinear pair
+ * goes): the part of least squares that needs only the p×p and p-long cross-products, shared by
+ * the in-memory fit and the out-of-core one (src/outofcore), which gets them from SQL.
+ */
+export function solveNormalEquations(xtx: Float64Array, xty: Float64Array, p: number, absorbed: ReadonlySet<number>, names: readonly string[]): NormalSolution {
+  for (const a of absorbed) for (let c = 0; c < p; c++) { xtx[a * p + c] = 0; xtx[c * p + a] = 0; }
+  const factor = choleskyDropping(xtx, p, COLLINEAR_TOL);
+  const kept = factor.kept;
+  if (kept.length === 0) {
+    const why = absorbed.size === p ? "absorbed by the fixed effects" : absorbed.size > 0 ? "collinear or absorbed by the fixed effects" : "collinear (or zero)";
+    throw new EstimationError("singular", `every regressor (${names.join(", ")}) is ${why}; nothing can be estimated`);
+  }
+  const keptXtx = submatrix(xtx, p, kept);
+  const keptFactor = choleskyDropping(keptXtx, kept.length, 0);
+  const beta = solveFactor(keptFactor, kept.map((c) => xty[c]));
+  const bread = inverseFactor(keptFactor);
+  return { kept, dropped: factor.dropped, beta, bread, condition: scaledCondition(keptXtx, bread, kept.length) };
 }
 
 /** ‖S A S‖₁ ‖(S A S)⁻¹‖₁ with S = diag(A)^(-1/2), from A and its inverse (both k×k, row-major). */

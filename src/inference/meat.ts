@@ -53,22 +53,37 @@ export function scoreMeat(kern: Kernels, arena: Arena, req: MeatRequest, v: Scor
   switch (req.type) {
     case "hetero":
       return heteroMeat(kern, arena, v);
-    case "cluster": {
-      const meat = new Float64Array(v.k * v.k);
-      const m = req.clusters.length;
-      for (let mask = 1; mask < 1 << m; mask++) {
-        const members = req.clusters.filter((_, j) => mask & (1 << j));
-        const sign = members.length % 2 === 1 ? 1 : -1;
-        const part = clusterSumsMeat(kern, arena, v, members.length === 1 ? members[0] : interact(members));
-        for (let i = 0; i < meat.length; i++) meat[i] += sign * part[i];
-      }
-      return meat;
-    }
+    case "cluster":
+      return signedMeat(
+        clusterSubsets(req.clusters).map(({ members, sign }) => ({ sign, meat: clusterSumsMeat(kern, arena, v, members.length === 1 ? members[0] : interact(members)) })),
+        v.k,
+      );
     case "dk":
       return driscollKraayMeat(kern, arena, v, req.panel.time, req.lag);
     case "nw":
       return neweyWestMeat(arena, v, req.panel, req.lag);
   }
+}
+
+/**
+ * Cameron–Gelbach–Miller multi-way clustering: the meat is the sum over non-empty subsets of the
+ * cluster variables, signed + for odd sizes and − for even, of the meat clustered by the
+ * subset's intersection. Shared with the out-of-core fit, which sums each part in SQL.
+ */
+export function clusterSubsets<T>(clusters: readonly T[]): { members: T[]; sign: 1 | -1 }[] {
+  const out: { members: T[]; sign: 1 | -1 }[] = [];
+  for (let mask = 1; mask < 1 << clusters.length; mask++) {
+    const members = clusters.filter((_, j) => mask & (1 << j));
+    out.push({ members, sign: members.length % 2 === 1 ? 1 : -1 });
+  }
+  return out;
+}
+
+/** Σ sign · part over the subsets' meats. */
+export function signedMeat(parts: readonly { sign: number; meat: Float64Array }[], k: number): Float64Array {
+  const meat = new Float64Array(k * k);
+  for (const p of parts) for (let i = 0; i < meat.length; i++) meat[i] += p.sign * p.meat[i];
+  return meat;
 }
 
 function heteroMeat(kern: Kernels, arena: Arena, v: ScoreInputs): Float64Array {

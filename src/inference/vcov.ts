@@ -56,20 +56,10 @@ export interface Vcov {
 
 export function computeVcov(kern: Kernels, arena: Arena, req: VcovRequest, v: VcovInputs): Vcov {
   const { n, k, dfK, ssc } = v;
-  const kAdjN = ssc.kAdj ? n - dfK : n;
-  if (req.type === "iid") {
-    if (v.dispersion !== undefined) {
-      return { matrix: scale(v.bread, v.dispersion * (ssc.kAdj ? (n - 1) / (n - dfK) : 1)), dfT: n - dfK, clusterSizes: [] };
-    }
-    return { matrix: scale(v.bread, v.ssr / (ssc.kAdj ? n - dfK : n - 1)), dfT: n - dfK, clusterSizes: [] };
-  }
-  if (req.type === "hetero") {
-    const m = scoreMeat(kern, arena, { type: "hetero" }, v);
-    // fixest: n/(n−1) (G adjustment with G = n) × (n−1)/(n−K) (K adjustment) = n/(n−K) by default.
-    const adj = ssc.kAdj ? (ssc.gAdj ? n : n - 1) / kAdjN : ssc.gAdj ? n / (n - 1) : 1;
-    return { matrix: scale(sandwich(v.bread, m, k), adj), dfT: n - dfK, clusterSizes: [] };
-  }
+  if (req.type === "iid") return finishVcov(v, { type: "iid" });
+  if (req.type === "hetero") return finishVcov(v, { type: "hetero", meat: scoreMeat(kern, arena, { type: "hetero" }, v) });
   if (req.type === "nw" || req.type === "dk") {
+    const kAdjN = ssc.kAdj ? n - dfK : n;
     const panel = req.panel!;
     const periods = panel.time.size;
     const lag = panel.lag ?? defaultLag(periods);
@@ -78,13 +68,39 @@ export function computeVcov(kern: Kernels, arena: Arena, req: VcovRequest, v: Vc
     const matrix = eigenFix(scale(sandwich(v.bread, meat, k), adj), k);
     return { matrix, dfT: ssc.tDf === "min" ? Math.max(periods - 1, 1) : n - dfK, clusterSizes: [], lag, periods };
   }
-  const clusterSizes = req.clusters.map((c) => c.size);
-  const gMin = Math.min(...clusterSizes);
   const meat = scoreMeat(kern, arena, { type: "cluster", clusters: req.clusters }, v);
+  return finishVcov(v, { type: "cluster", meat, clusterSizes: req.clusters.map((c) => c.size), ways: req.clusters.length });
+}
+
+/** What a variance needs beyond the meat: the sample size, K, the bread and the SSR (or a GLM's dispersion). */
+export type VcovTotals = Pick<VcovInputs, "n" | "k" | "bread" | "ssr" | "dfK" | "ssc" | "dispersion">;
+
+/** A meat Σ s s' already summed, wherever the scores were (wasm kernels here, SQL out of core). */
+export type SummedMeat =
+  | { readonly type: "iid" }
+  | { readonly type: "hetero"; readonly meat: Float64Array }
+  | { readonly type: "cluster"; readonly meat: Float64Array; readonly clusterSizes: readonly number[]; readonly ways: number };
+
+/** The iid, heteroskedasticity-robust and clustered variances with fixest's small-sample factors. */
+export function finishVcov(t: VcovTotals, m: SummedMeat): Vcov {
+  const { n, k, dfK, ssc } = t;
+  const kAdjN = ssc.kAdj ? n - dfK : n;
+  if (m.type === "iid") {
+    if (t.dispersion !== undefined) {
+      return { matrix: scale(t.bread, t.dispersion * (ssc.kAdj ? (n - 1) / (n - dfK) : 1)), dfT: n - dfK, clusterSizes: [] };
+    }
+    return { matrix: scale(t.bread, t.ssr / (ssc.kAdj ? n - dfK : n - 1)), dfT: n - dfK, clusterSizes: [] };
+  }
+  if (m.type === "hetero") {
+    // fixest: n/(n−1) (G adjustment with G = n) × (n−1)/(n−K) (K adjustment) = n/(n−K) by default.
+    const adj = ssc.kAdj ? (ssc.gAdj ? n : n - 1) / kAdjN : ssc.gAdj ? n / (n - 1) : 1;
+    return { matrix: scale(sandwich(t.bread, m.meat, k), adj), dfT: n - dfK, clusterSizes: [] };
+  }
+  const gMin = Math.min(...m.clusterSizes);
   const adj = (ssc.kAdj ? (n - 1) / kAdjN : 1) * (ssc.gAdj ? gMin / (gMin - 1) : 1);
-  let matrix = scale(sandwich(v.bread, meat, k), adj);
-  if (req.clusters.length > 1) matrix = eigenFix(matrix, k);
-  return { matrix, dfT: ssc.tDf === "min" ? gMin - 1 : n - dfK, clusterSizes };
+  let matrix = scale(sandwich(t.bread, m.meat, k), adj);
+  if (m.ways > 1) matrix = eigenFix(matrix, k);
+  return { matrix, dfT: ssc.tDf === "min" ? gMin - 1 : n - dfK, clusterSizes: m.clusterSizes };
 }
 
 /** Multi-way clustering can give a non-positive-definite matrix: clip negative eigenvalues to 0. */

@@ -1,0 +1,333 @@
+/**
+ * Renders the plan (ir.ts) as SQL for ClickHouse 18.16 (Debian's), whose SQL is narrower than
+ * DuckDB's: no window functions (codes come from rowNumberInAllBlocks() over a sorted subquery),
+ * one JOIN per SELECT level with USING only (joins nest as subqueries), no DELETE on views and
+ * no temporary tables over HTTP. So:
+ *
+ *   - the sample "s" is a VIEW over the user's (Distributed) table, never copied: each query
+ *     reads it where it lies, and singleton removal makes a new view "s_k+1" = "s_k" minus the
+ *     levels a round found (kept as small Memory tables and tested with IN);
+ *   - every other plan table is a Memory table on the server the URL names (levels, per-level
+ *     sums: small beside the data), under a prefix so concurrent fits do not meet;
+ *   - a table that is joined is read through a subquery that also names its columns "alias.col",
+ *     which is how the plan's qualified references (l1.idx, p2.n) reach it;
+ *   - doubles go in as their IEEE bytes, reinterpretAsFloat64(unhex('…')), because ClickHouse
+ *     18.16's decimal parser does not round every literal correctly.
+ */
+import type { Expr, From, Query, Source, Statement } from "./ir.js";
+import type { Dialect } from "./duckdb-dialect.js";
+
+export function clickhouseIdentifier(name: string): string {
+  return "`" + name.replaceAll("\\", "\\\\").replaceAll("`", "\\`") + "`";
+}
+
+export function clickhouseString(text: string): string {
+  return "'" + text.replaceAll("\\", "\\\\").replaceAll("'", "\\'") + "'";
+}
+
+/** The double's eight bytes, little-endian, as ClickHouse reads them back bit for bit. */
+export function clickhouseDouble(value: number): string {
+  if (Number.isInteger(value) && Math.abs(value) < 2 ** 53 && !Object.is(value, -0)) return `${value}`;
+  const bytes = new Uint8Array(8);
+  new DataView(bytes.buffer).setFloat64(0, value, true);
+  return `reinterpretAsFloat64(unhex('${Buffer.from(bytes).toString("hex")}'))`;
+}
+
+/** The plan's per-small-level tables (ir/plan.ts names): few rows, looked up as arrays. */
+const LOOKUP = /^(lev\d+|gl\d+|gam)$/;
+
+class NotPushable extends Error {}
+
+export interface ClickHouseDialect extends Dialect {
+  /** Every table and view the statements so far made, oldest first (to drop them afterwards). */
+  readonly created: readonly string[];
+}
+
+/** The ORDER BY of the row numbering inside an expression, if it has one. */
+function rowIndexOrder(e: Expr): Expr | undefined {
+  switch (e.op) {
+    case "rowIndex":
+      return e.orderBy;
+    case "arith":
+    case "cmp":
+      return rowIndexOrder(e.args[0]) ?? rowIndexOrder(e.args[1]);
+    case "double":
+    case "text":
+    case "present":
+    case "finite":
+    case "sum":
+    case "min":
+    case "max":
+    case "countDistinct":
+      return rowIndexOrder(e.arg);
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * `prefix` names the plan's tables (`absorb_1a2b_fb`, …) in the server's current database; the
+ * source is a table such as db.panel, possibly a Distributed one.
+ */
+export function clickhouseDialect(source: Source, prefix: string): ClickHouseDialect {
+  if (source.kind !== "table") throw new Error(`the ClickHouse dialect reads a table, not ${source.kind}`);
+  const sourceName = source.table.split(".").map(clickhouseIdentifier).join(".");
+  const columns = new Map<string, readonly string[]>();
+  const created: string[] = [];
+  let sampleVersion = 0;
+  let dropSets = 0;
+  /** IN tests whose rows a delete has already kept as a table. */
+  const sets = new Map<Expr, string>();
+  /** The sample's definition over the source, and each singleton round's exclusion (for queries sent to the shards). */
+  let stage: Query | null = null;
+  const exclusions: string[] = [];
+  /** Inlined column expressions while a query for the shards is rendered (null: plan columns are names). */
+  let scope: Map<string, string> | null = null;
+  let lookups = 0;
+  const physical = (name: string): string => (name === "s" ? `${prefix}s_${sampleVersion}` : `${prefix}${name}`);
+  const tableRef = (name: string): string => clickhouseIdentifier(physical(name));
+
+  const joinSide = (f: From): string => {
+    if (f.kind === "table") {
+      const label = f.alias ?? f.name;
+      const qualified = (columns.get(f.name) ?? []).map((c) => `${clickhouseIdentifier(c)} AS ${clickhouseIdentifier(`${label}.${c}`)}`);
+      return `(SELECT *${qualified.map((q) => `, ${q}`).join("")} FROM ${tableRef(f.name)})`;
+    }
+    if (f.kind === "join") return `(SELECT * FROM ${from(f)})`;
+    if (f.kind === "query") return `(${query(f.query)})`;
+    return sourceName;
+  };
+  const from = (f: From): string => {
+    switch (f.kind) {
+      case "source":
+        return sourceName;
+      case "table":
+        return f.alias === undefined ? tableRef(f.name) : `${tableRef(f.name)} AS ${clickhouseIdentifier(f.alias)}`;
+      case "join":
+        return `${joinSide(f.left)} ALL INNER JOIN ${joinSide(f.right)} USING ${f.using.map(clickhouseIdentifier).join(", ")}`;
+      case "query":
+        return `(${query(f.query)}) AS ${clickhouseIdentifier(f.alias)}`;
+    }
+  };
+  const expr = (e: Expr): string => {
+    switch (e.op) {
+      case "col": {
+        const name = e.table === undefined ? e.name : `${e.table}.${e.name}`;
+        if (scope === null) return clickhouseIdentifier(name);
+        const inlined = scope.get(name);
+        if (inlined === undefined) throw new NotPushable();
+        return inlined;
+      }
+      case "num":
+        return clickhouseDouble(e.value);
+      case "str":
+        return clickhouseString(e.value);
+      case "arith":
+      case "cmp":
+        return `(${expr(e.args[0])} ${e.fn} ${expr(e.args[1])})`;
+      case "and":
+      case "or":
+        return `(${e.args.map(expr).join(` ${e.op.toUpperCase()} `)})`;
+      case "present":
+        return e.numeric ? `(isNotNull(${expr(e.arg)}) AND NOT isNaN(toFloat64(${expr(e.arg)})))` : `isNotNull(${expr(e.arg)})`;
+      case "finite":
+        return `isFinite(${expr(e.arg)})`;
+      case "double":
+        return `toFloat64(${expr(e.arg)})`;
+      case "text":
+        return `toString(${expr(e.arg)})`;
+      case "key":
+        return `tuple(${e.args.map(expr).join(", ")})`;
+      case "sum":
+      case "min":
+      case "max":
+        return `${e.op}(${expr(e.arg)})`;
+      case "count":
+        return "count()";
+      case "countDistinct":
+        return `uniqExact(${expr(e.arg)})`;
+      case "rowIndex":
+        return "rowNumberInAllBlocks()";
+      case "in": {
+        // IN over the sample inside a query sent to the shards would test each shard's rows alone.
+        if (scope !== null) throw new NotPushable();
+        const set = sets.get(e);
+        return set === undefined ? `(${expr(e.arg)} IN (${query(e.query)}))` : `(${expr(e.arg)} IN ${clickhouseIdentifier(set)})`;
+      }
+    }
+  };
+  const plainQuery = (q: Query, orderBy?: Expr): string => pushed(q, orderBy) ?? localQuery(q, orderBy);
+  const localQuery = (q: Query, orderBy?: Expr): string =>
+    [
+      `SELECT ${q.select.map((s) => `${expr(s.expr)} AS ${clickhouseIdentifier(s.as)}`).join(", ")}`,
+      `FROM ${from(q.from)}`,
+      q.where ? `WHERE ${expr(q.where)}` : "",
+      q.groupBy && q.groupBy.length > 0 ? `GROUP BY ${q.groupBy.map(expr).join(", ")}` : "",
+      q.having ? `HAVING ${expr(q.having)}` : "",
+      orderBy ? `ORDER BY ${expr(orderBy)}` : "",
+    ]
+      .filter((part) => part !== "")
+      .join(" ");
+  /**
+   * A query over the sample, sent to the shards. The sample's columns, the row subqueries' columns
+   * and the small tables' lookups are inlined as expressions over the source table (18.16 mangles
+   * queries for the shards that alias an alias); the small tables (level codes, Γ) become arrays
+   * computed once on this server (scalar subqueries), and one table keyed by the large effect is
+   * a GLOBAL JOIN, shipped to the shards. Null when the query does not have that shape.
+   */
+  const pushed = (q: Query, orderBy?: Expr): string | null => {
+    if (stage === null) return null;
+    const saved = scope;
+    try {
+      const ctx = pushFrom(q.from);
+      if (ctx === null) return null;
+      scope = ctx.scope;
+      const out = (as: string) => clickhouseIdentifier(`__out_${as}`);
+      const conds = [...ctx.conds, ...(q.where ? [expr(q.where)] : [])];
+      const sql = [
+        ctx.withs.length > 0 ? `WITH ${ctx.withs.join(", ")}` : "",
+        `SELECT ${q.select.map((c) => `${expr(c.expr)} AS ${out(c.as)}`).join(", ")}`,
+        `FROM ${ctx.from}`,
+        conds.length > 0 ? `WHERE ${conds.join(" AND ")}` : "",
+        q.groupBy && q.groupBy.length > 0 ? `GROUP BY ${q.groupBy.map(expr).join(", ")}` : "",
+        q.having ? `HAVING ${expr(q.having)}` : "",
+        orderBy ? `ORDER BY ${expr(orderBy)}` : "",
+      ]
+        .filter((part) => part !== "")
+        .join(" ");
+      return `SELECT ${q.select.map((c) => `${out(c.as)} AS ${clickhouseIdentifier(c.as)}`).join(", ")} FROM (${sql})`;
+    } catch (err) {
+      if (err instanceof NotPushable) return null;
+      throw err;
+    } finally {
+      scope = saved;
+    }
+  };
+  interface Pushed {
+    readonly withs: string[];
+    readonly from: string;
+    readonly conds: string[];
+    readonly scope: Map<string, string>;
+    readonly joined: boolean;
+  }
+  const pushFrom = (f: From): Pushed | null => {
+    if (f.kind === "table" && f.name === "s" && f.alias === undefined && stage !== null) {
+      scope = null;
+      const inlined = new Map(stage.select.map((c) => [c.as, `(${expr(c.expr)})`]));
+      return { withs: [], from: sourceName, conds: [...(stage.where ? [expr(stage.where)] : []), ...exclusions], scope: inlined, joined: false };
+    }
+    if (f.kind === "query" && !f.query.groupBy && !f.query.having) {
+      const inner = pushFrom(f.query.from);
+      if (inner === null) return null;
+      scope = inner.scope;
+      const columns = new Map(f.query.select.map((c) => [c.as, `(${expr(c.expr)})`]));
+      const conds = f.query.where ? [...inner.conds, expr(f.query.where)] : inner.conds;
+      return { ...inner, conds, scope: columns };
+    }
+    if (f.kind !== "join" || f.right.kind !== "table" || f.using.length !== 1) return null;
+    const left = pushFrom(f.left);
+    if (left === null) return null;
+    const right = f.right;
+    const key = f.using[0];
+    const leftKey = left.scope.get(key);
+    if (leftKey === undefined) return null;
+    const label = right.alias ?? right.name;
+    const others = (columns.get(right.name) ?? []).filter((c) => c !== key);
+    const inlined = new Map(left.scope);
+    const define = (c: string, sql: string) => {
+      if (!inlined.has(c)) inlined.set(c, sql);
+      inlined.set(`${label}.${c}`, sql);
+    };
+    const table = tableRef(right.name);
+    if (LOOKUP.test(right.name)) {
+      // Codes and Γ per small level as arrays sorted by level, so keys and values line up.
+      const n = lookups++;
+      const keys = clickhouseIdentifier(`__k${n}`);
+      const withs = [...left.withs, `(SELECT groupArray(${clickhouseIdentifier(key)}) FROM (SELECT ${clickhouseIdentifier(key)} FROM ${table} ORDER BY ${clickhouseIdentifier(key)})) AS ${keys}`];
+      others.forEach((c, j) => {
+        const values = clickhouseIdentifier(`__v${n}_${j}`);
+        withs.push(`(SELECT groupArray(${clickhouseIdentifier(c)}) FROM (SELECT ${clickhouseIdentifier(key)}, ${clickhouseIdentifier(c)} FROM ${table} ORDER BY ${clickhouseIdentifier(key)})) AS ${values}`);
+        define(c, `${values}[indexOf(${keys}, ${leftKey})]`);
+      });
+      return { ...left, withs, scope: inlined };
+    }
+    // One table keyed by a plain source column may join, GLOBAL: USING names that column.
+    const sourceKey = /^\(`([^`\\]+)`\)$/.exec(leftKey);
+    if (left.joined || sourceKey === null) return null;
+    const renamed = others.map((c, j) => `${clickhouseIdentifier(c)} AS ${clickhouseIdentifier(`__b${j}`)}`);
+    others.forEach((c, j) => define(c, clickhouseIdentifier(`__b${j}`)));
+    const from = `${left.from} GLOBAL ALL INNER JOIN (SELECT ${[`${clickhouseIdentifier(key)} AS ${clickhouseIdentifier(sourceKey[1])}`, ...renamed].join(", ")} FROM ${table}) USING ${clickhouseIdentifier(sourceKey[1])}`;
+    return { ...left, from, scope: inlined, joined: true };
+  };
+  // Codes by row number: the grouped rows sorted in a subquery, numbered by the query around it.
+  const query = (q: Query): string => {
+    const numbered = q.select.find((s) => rowIndexOrder(s.expr) !== undefined);
+    if (numbered === undefined) return plainQuery(q);
+    const inner = plainQuery({ ...q, select: q.select.filter((s) => rowIndexOrder(s.expr) === undefined) }, rowIndexOrder(numbered.expr));
+    const outer = q.select.map((s) => (rowIndexOrder(s.expr) !== undefined ? `${expr(s.expr)} AS ${clickhouseIdentifier(s.as)}` : clickhouseIdentifier(s.as)));
+    return `SELECT ${outer.join(", ")} FROM (${inner})`;
+  };
+  const recreate = (name: string, body: string): string[] => {
+    if (!created.includes(name)) created.push(name);
+    return [`DROP TABLE IF EXISTS ${clickhouseIdentifier(name)}`, body];
+  };
+  /** A delete on the sample: each IN set kept as a table, then the next view without the rows in it. */
+  const deleteRows = (where: Expr): string[] => {
+    const out: string[] = [];
+    const collect = (e: Expr): void => {
+      if (e.op === "in") {
+        const name = `${prefix}drop_${dropSets++}`;
+        out.push(...recreate(name, `CREATE TABLE ${clickhouseIdentifier(name)} ENGINE = Memory AS ${query(e.query)}`));
+        sets.set(e, name);
+      } else if (e.op === "or" || e.op === "and") e.args.forEach(collect);
+    };
+    collect(where);
+    if (stage !== null) {
+      const definition = new Map(stage.select.map((c) => [c.as, `(${expr(c.expr)})`]));
+      const tests = [...sets].map(([e, name]) => {
+        scope = definition;
+        try {
+          return `${expr((e as Extract<Expr, { op: "in" }>).arg)} GLOBAL IN (SELECT * FROM ${clickhouseIdentifier(name)})`;
+        } finally {
+          scope = null;
+        }
+      });
+      exclusions.push(`NOT (${tests.join(" OR ")})`);
+    }
+    const previous = physical("s");
+    sampleVersion++;
+    const next = physical("s");
+    out.push(...recreate(next, `CREATE VIEW ${clickhouseIdentifier(next)} AS SELECT * FROM ${clickhouseIdentifier(previous)} WHERE NOT ${expr(where)}`));
+    // The sets belong to this round's sample: a later query on the same expression tests the new sample.
+    sets.clear();
+    return out;
+  };
+  const statement = (s: Statement): readonly string[] => {
+    switch (s.kind) {
+      case "create": {
+        columns.set(s.table, s.query.select.map((c) => c.as));
+        const name = physical(s.table);
+        if (s.table === "s") {
+          const view = recreate(name, `CREATE VIEW ${clickhouseIdentifier(name)} AS ${query(s.query)}`);
+          stage = s.query;
+          exclusions.length = 0;
+          return view;
+        }
+        return recreate(name, `CREATE TABLE ${clickhouseIdentifier(name)} ENGINE = Memory AS ${query(s.query)}`);
+      }
+      case "insert":
+        return [`INSERT INTO ${tableRef(s.table)} ${query(s.query)}`];
+      case "delete":
+        if (s.table !== "s") throw new Error(`the ClickHouse dialect deletes only from the sample, not "${s.table}"`);
+        return deleteRows(s.where);
+      case "values": {
+        columns.set(s.table, s.columns);
+        const name = physical(s.table);
+        const out = recreate(name, `CREATE TABLE ${clickhouseIdentifier(name)} (${s.columns.map((c) => `${clickhouseIdentifier(c)} Float64`).join(", ")}) ENGINE = Memory`);
+        if (s.rows.length > 0) out.push(`INSERT INTO ${clickhouseIdentifier(name)} VALUES ${s.rows.map((r) => `(${r.map(clickhouseDouble).join(", ")})`).join(", ")}`);
+        return out;
+      }
+    }
+  };
+  return { statement, query, probe: () => `DESCRIBE TABLE ${sourceName}`, created };
+}

@@ -1,0 +1,126 @@
+/**
+ * Renders the plan's statements (ir.ts) as DuckDB SQL. User text reaches SQL only as quoted
+ * identifiers (column names) and escaped literals (--where values, file names); a query source
+ * is the user's own SQL and is wrapped as a subquery.
+ */
+import type { Expr, From, Query, Source, Statement } from "./ir.js";
+
+export interface Dialect {
+  /** One statement may take several SQL statements (a table, then its rows). */
+  statement(s: Statement): readonly string[];
+  query(q: Query): string;
+  /** A query returning no rows but the source's columns and their types. */
+  probe(): string;
+}
+
+export function identifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export function stringLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+/** A double that survives the trip exactly: JS prints the shortest round-trip form. */
+function numberLiteral(value: number): string {
+  if (Number.isFinite(value)) return Number.isInteger(value) && Math.abs(value) < 2 ** 53 ? `${value}` : `CAST('${value}' AS DOUBLE)`;
+  return `CAST('${value > 0 ? "inf" : value < 0 ? "-inf" : "nan"}' AS DOUBLE)`;
+}
+
+function sourceSql(s: Source): string {
+  switch (s.kind) {
+    case "files":
+    case "glob": {
+      const reader = s.format === "csv" ? "read_csv" : "read_parquet";
+      const names = s.kind === "files" ? s.paths : [s.pattern];
+      // CSV files are sniffed together so one file's all-integer column matches another's decimals.
+      const options = s.format === "csv" ? ", union_by_name = true" : "";
+      return `${reader}([${names.map(stringLiteral).join(", ")}]${options})`;
+    }
+    case "table":
+      return s.table.split(".").map(identifier).join(".");
+    case "query":
+      return `(${s.sql})`;
+  }
+}
+
+export function duckdbDialect(source: Source): Dialect {
+  const from = (f: From): string => {
+    switch (f.kind) {
+      case "source":
+        return `${sourceSql(source)} AS src`;
+      case "table":
+        return f.alias === undefined ? identifier(f.name) : `${identifier(f.name)} AS ${identifier(f.alias)}`;
+      case "join":
+        return `${from(f.left)} JOIN ${from(f.right)} USING (${f.using.map(identifier).join(", ")})`;
+      case "query":
+        return `(${query(f.query)}) AS ${identifier(f.alias)}`;
+    }
+  };
+  const expr = (e: Expr): string => {
+    switch (e.op) {
+      case "col":
+        return e.table === undefined ? identifier(e.name) : `${identifier(e.table)}.${identifier(e.name)}`;
+      case "num":
+        return numberLiteral(e.value);
+      case "str":
+        return stringLiteral(e.value);
+      case "arith":
+        return `(${expr(e.args[0])} ${e.fn} ${expr(e.args[1])})`;
+      case "cmp":
+        return `(${expr(e.args[0])} ${e.fn} ${expr(e.args[1])})`;
+      case "and":
+      case "or":
+        return `(${e.args.map(expr).join(` ${e.op.toUpperCase()} `)})`;
+      case "present":
+        return e.numeric ? `(${expr(e.arg)} IS NOT NULL AND NOT isnan(CAST(${expr(e.arg)} AS DOUBLE)))` : `(${expr(e.arg)} IS NOT NULL)`;
+      case "finite":
+        return `isfinite(${expr(e.arg)})`;
+      case "double":
+        return `CAST(${expr(e.arg)} AS DOUBLE)`;
+      case "text":
+        return `CAST(${expr(e.arg)} AS VARCHAR)`;
+      case "key":
+        return `struct_pack(${e.args.map((a, i) => `k${i} := ${expr(a)}`).join(", ")})`;
+      case "sum":
+      case "min":
+      case "max":
+        return `${e.op}(${expr(e.arg)})`;
+      case "count":
+        return "count(*)";
+      case "countDistinct":
+        return `count(DISTINCT ${expr(e.arg)})`;
+      case "rowIndex":
+        return `(row_number() OVER (ORDER BY ${expr(e.orderBy)}) - 1)`;
+      case "in":
+        return `(${expr(e.arg)} IN (${query(e.query)}))`;
+    }
+  };
+  const query = (q: Query): string =>
+    [
+      `SELECT ${q.select.map((s) => `${expr(s.expr)} AS ${identifier(s.as)}`).join(", ")}`,
+      `FROM ${from(q.from)}`,
+      q.where ? `WHERE ${expr(q.where)}` : "",
+      q.groupBy && q.groupBy.length > 0 ? `GROUP BY ${q.groupBy.map(expr).join(", ")}` : "",
+      q.having ? `HAVING ${expr(q.having)}` : "",
+    ]
+      .filter((part) => part !== "")
+      .join(" ");
+  const statement = (s: Statement): readonly string[] => {
+    switch (s.kind) {
+      case "create":
+        return [`CREATE OR REPLACE TEMP TABLE ${identifier(s.table)} AS ${query(s.query)}`];
+      case "insert":
+        return [`INSERT INTO ${identifier(s.table)} ${query(s.query)}`];
+      case "delete":
+        return [`DELETE FROM ${identifier(s.table)} WHERE ${expr(s.where)}`];
+      case "values": {
+        const columns = s.columns.map((c) => `${identifier(c)} DOUBLE`).join(", ");
+        const create = `CREATE OR REPLACE TEMP TABLE ${identifier(s.table)} (${columns})`;
+        if (s.rows.length === 0) return [create];
+        return [create, `INSERT INTO ${identifier(s.table)} VALUES ${s.rows.map((r) => `(${r.map(numberLiteral).join(", ")})`).join(", ")}`];
+      }
+    }
+  };
+  return { statement, query, probe: () => `SELECT * FROM ${sourceSql(source)} LIMIT 0` };
+}
