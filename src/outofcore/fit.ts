@@ -247,7 +247,7 @@ async function absorbInEngine(db: PlanExecutor, layout: Layout, ab: Absorption):
     }
     const weight = Float64Array.from({ length: S }, (_, i) => a[i * S + i]);
     if (ab.pivot) {
-      const upper = (await db.select(schurPivotQuery(ab))).map((c) => c[0]);
+      const upper = (await db.select(schurPivotQuery(layout, ab))).map((c) => c[0]);
       let i = 0;
       for (let t = 0; t < S; t++) {
         for (let u = t; u < S; u++, i++) {

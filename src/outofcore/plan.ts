@@ -178,13 +178,13 @@ export interface Absorption {
   /** Σ sizes of the small effects. */
   readonly levels: number;
   /**
-   * Few small levels (≤ PIVOT_MAX_LEVELS): each B level's weights per small level are columns of
-   * "fb" (one row per B level), so A and α need no (B, S level) table, nor a join on it.
+   * Few small levels (≤ PIVOT_MAX_LEVELS): A's B part is summed from each B level's weights per
+   * small level pivoted into columns, so no (B, S level) table and no self-join on it is needed.
    */
   readonly pivot: boolean;
 }
 
-/** Up to this many small levels they are pivoted into "fb" (S(S+1)/2 sums for A); beyond, a (B, S level) table and a self-join. */
+/** Up to this many small levels they are pivoted (S(S+1)/2 sums for A); beyond, a (B, S level) table and a self-join. */
 export const PIVOT_MAX_LEVELS = 64;
 
 export function absorption(layout: Layout, sizes: readonly number[]): Absorption {
@@ -222,17 +222,11 @@ export function schurTables(layout: Layout, ab: Absorption): Statement[] {
       query: { select: [{ as: effect.key, expr: key }, { as: "idx", expr: double({ op: "arith", fn: "+", args: [{ op: "rowIndex", orderBy: key }, num(offset)] }) }], from: table("s"), groupBy: [key] },
     };
   });
-  const pivoted = ab.pivot
-    ? ab.small.flatMap(({ offset, size }, q) => Array.from({ length: size }, (_, i) => ({ as: levelWeight(offset + i), expr: sum(mul(w, isLevel(col("idx", `l${q}`), offset + i))) })))
-    : [];
+  // Kept narrow: later passes join it on every row.
   out.push({
     kind: "create",
     table: "fb",
-    query: {
-      select: [{ as: ab.big.key, expr: big }, { as: "wsum", expr: sum(w) }, ...layout.columns.map((c, j) => ({ as: mean(j), expr: div(sum(mul(w, c)), sum(w)) })), ...pivoted],
-      from: ab.pivot ? withCodes(ab) : table("s"),
-      groupBy: [big],
-    },
+    query: { select: [{ as: ab.big.key, expr: big }, { as: "wsum", expr: sum(w) }, ...layout.columns.map((c, j) => ({ as: mean(j), expr: div(sum(mul(w, c)), sum(w)) }))], from: table("s"), groupBy: [big] },
   });
   if (!ab.pivot) {
     ab.small.forEach(({ effect }, q) => {
@@ -274,13 +268,27 @@ export function schurCountsQuery(layout: Layout, ab: Absorption, q: number, r: n
   };
 }
 
-/** Pivoted: the part Σ_B n_Bt n_Bu / W_B of the Schur complement (t ≤ u) in one row, the upper triangle row by row. */
-export function schurPivotQuery(ab: Absorption): Query {
+/**
+ * Pivoted: the part Σ_B n_Bt n_Bu / W_B of the Schur complement (t ≤ u) in one row, the upper
+ * triangle row by row, from one row per B level holding its weight in each small level.
+ */
+export function schurPivotQuery(layout: Layout, ab: Absorption): Query {
+  const w = layout.weight;
+  const key = ab.big.key;
+  const perLevel: Query = {
+    select: [
+      { as: key, expr: col(key) },
+      { as: "wsum", expr: sum(w) },
+      ...ab.small.flatMap(({ offset, size }, q) => Array.from({ length: size }, (_, i) => ({ as: levelWeight(offset + i), expr: sum(mul(w, isLevel(col("idx", `l${q}`), offset + i))) }))),
+    ],
+    from: withCodes(ab),
+    groupBy: [col(key)],
+  };
   const select: { as: string; expr: Expr }[] = [];
   for (let t = 0; t < ab.levels; t++) {
     for (let u = t; u < ab.levels; u++) select.push({ as: `v${t}_${u}`, expr: sum(div(mul(col(levelWeight(t)), col(levelWeight(u))), col("wsum"))) });
   }
-  return { select, from: table("fb") };
+  return { select, from: { kind: "query", query: perLevel, alias: "pb" } };
 }
 
 /** The same as (t, u, value) rows by a self-join of "pairs" on B: for many small levels. */
@@ -314,15 +322,10 @@ export function projectionTables(layout: Layout, ab: Absorption, gammaRows: read
       query: { select: [{ as: effect.key, expr: col(effect.key) }, ...layout.columns.map((_, j) => ({ as: smallGamma(q, j), expr: col(gamma(j)) }))], from: join(table(`lev${q}`), table("gam"), "idx") },
     });
   });
-  if (ab.pivot) {
-    // α = B-means of c − DΓ_c: Σ_t n_Bt Γ_ct / W_B from fb's own pivoted weights and Γ as numbers.
-    const projected = (j: number): Expr => total(gammaRows.map((row) => mul(col(levelWeight(row[0])), num(row[1 + j]))));
-    out.push({ kind: "create", table: "fa", query: { select: [{ as: key, expr: col(key) }, ...Array.from({ length: width }, (_, j) => ({ as: alpha(j), expr: sub(col(mean(j)), div(projected(j), col("wsum"))) }))], from: table("fb") } });
-    return out;
-  }
+  // α = B-means of c − DΓ_c: the B-level sums of w·Γ_c over the rows, from the sample joined with the Γ tables.
   const gammaSums: Query = {
-    select: [{ as: key, expr: col(key) }, ...Array.from({ length: width }, (_, j) => ({ as: `sg${j}`, expr: sum(mul(col("n"), col(gamma(j)))) }))],
-    from: join(table("pairs"), table("gam"), "idx"),
+    select: [{ as: key, expr: col(key) }, ...Array.from({ length: width }, (_, j) => ({ as: `sg${j}`, expr: sum(mul(layout.weight, total(ab.small.map((_, q) => col(smallGamma(q, j)))))) }))],
+    from: ab.small.reduce((from: From, { effect }, q) => join(from, table(`gl${q}`), effect.key), table("s")),
     groupBy: [col(key)],
   };
   out.push({
