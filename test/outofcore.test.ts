@@ -132,6 +132,21 @@ describe("the DuckDB engine equals the in-memory fit", () => {
     expect(r.droppedCollinear).toEqual(["sector"]);
   });
 
+  test("rows with an infinite value are dropped and counted apart from missing ones, as in memory", async () => {
+    const inf = join(dir, "inf.parquet");
+    const instance = await DuckDBInstance.create(":memory:");
+    const c = await instance.connect();
+    await c.run(`COPY (SELECT * REPLACE (CASE WHEN (firm * 13 + year) % 97 = 5 THEN 'inf'::DOUBLE WHEN (firm * 7 + year) % 89 = 7 THEN '-inf'::DOUBLE ELSE x1 END AS x1) FROM read_parquet('${file}')) TO '${inf}' (FORMAT parquet)`);
+    c.closeSync();
+    instance.closeSync();
+    const data = await readFrame(inf);
+    const formula = "y ~ x1 + x2 | firm + year";
+    const memory = await feols(data, formula);
+    const outOfCore = await feolsOutOfCore({ files: inf }, formula, { duckdb: { threads: 2 } });
+    expect(memory.droppedRows.nonFinite).toBeGreaterThan(0);
+    expectSameFit(outOfCore, memory);
+  });
+
   test("no fixed effects: an intercept", async () => {
     await compare("y ~ x1 + x2", { vcov: "hetero", weights: "w" });
   });

@@ -163,7 +163,7 @@ describe("DuckDB runs its printed SQL; --from-sufficient-stats finishes the fit 
     writeFileSync(bad, JSON.stringify({ format: "absorb-sufficient-stats", version: 1, results: { funnel: [[1, 2]] } }));
     const narrow = absorbJson(["fit", "--formula", "y ~ x1", "--from-sufficient-stats", bad]);
     expect(narrow.status).toBe(2);
-    expect(narrow.json.error.message).toMatch(/result "funnel" has a row of 2 values; its query returns 5 columns/);
+    expect(narrow.json.error.message).toMatch(/result "funnel" has a row of 2 values; its query returns 6 columns/);
     const missing = absorbJson(["fit", "--formula", "y ~ x1 | firm + year", "--from-sufficient-stats", bad]);
     expect(missing.json.error.message).toMatch(/no result "singletons_left"/);
     writeFileSync(bad, "{}");

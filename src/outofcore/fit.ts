@@ -157,7 +157,7 @@ interface TakenSample {
 /** Counts what each filter drops, materialises the sample, removes singletons and sizes the effects and clusters. */
 async function takeSample(db: PlanExecutor, plan: StagePlan, options: OutOfCoreOptions): Promise<TakenSample> {
   const { layout } = plan;
-  const [total, inSubset, present, weighted, negative] = (await db.select(plan.funnel)).map((c) => c[0] || 0);
+  const [total, inSubset, present, finite, weighted, negative] = (await db.select(plan.funnel)).map((c) => c[0] || 0);
   if (negative > 0) {
     throw new InputError("data", `weights column "${options.weights}" has ${negative} negative value(s); weights must be positive (rows with missing or zero weights are dropped and counted)`);
   }
@@ -167,7 +167,7 @@ async function takeSample(db: PlanExecutor, plan: StagePlan, options: OutOfCoreO
     // Each round drops the rows alone in a level; dropping them can leave new singletons.
     for (let dropped = await db.run(singletonRound(layout)); dropped > 0; dropped = await db.run(singletonRound(layout))) singletons += dropped;
   }
-  const droppedRows: DroppedRows = { subset: total - inSubset, missing: inSubset - present, nonFinite: 0, weights: present - weighted, singletons };
+  const droppedRows: DroppedRows = { subset: total - inSubset, missing: inSubset - present, nonFinite: present - finite, weights: finite - weighted, singletons };
   const sizes = (await db.select(sizesQuery(layout))).map((c) => c[0]);
   if (!(sizes[0] > 0)) {
     throw new InputError(

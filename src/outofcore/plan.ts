@@ -48,7 +48,7 @@ export interface Layout {
 
 export interface StagePlan {
   readonly layout: Layout;
-  /** Row counts before the sample is taken, one column each: total, in the subset, with no missing value, with a usable weight, with a negative weight. */
+  /** Row counts before the sample is taken, one column each: total, in the subset, with no missing value, with no infinite value, with a usable weight, with a negative weight. */
   readonly funnel: Query;
   /** Materialises the sample: kept rows, used columns only, renamed. */
   readonly stage: Statement;
@@ -100,6 +100,9 @@ export function planSample(req: PlanRequest, available: readonly SourceColumn[])
   const subset = req.where ? and(req.where.clauses.map((c) => clauseExpr(c, byName.get(c.column)!.numeric))) : null;
   const mustExist = [...new Set([...numericUse.filter((n) => n !== req.weights), ...spec.fixedEffects.flatMap((fe) => fe.variables), ...req.clusters])];
   const present = and(mustExist.map((name) => ({ op: "present", arg: fromSource(name), numeric: byName.get(name)!.numeric }) as Expr));
+  // ±Infinity in a numeric column drops the row, counted apart from missing values (as in memory).
+  const finiteUse = numericUse.filter((n) => n !== req.weights);
+  const finite = finiteUse.length > 0 ? and(finiteUse.map((name) => ({ op: "finite", arg: double(fromSource(name)) }) as Expr)) : null;
   const w = req.weights ? double(fromSource(req.weights)) : null;
   const weighted = w ? and([{ op: "cmp", fn: ">", args: [w, num(0)] }, { op: "finite", arg: w }]) : null;
   const negative: Expr | null = w ? { op: "cmp", fn: "<", args: [w, num(0)] } : null;
@@ -113,12 +116,13 @@ export function planSample(req: PlanRequest, available: readonly SourceColumn[])
       { as: "total", expr: double({ op: "count" }) },
       { as: "subset", expr: countIf(chain([subset])) },
       { as: "present", expr: countIf(chain([subset, present])) },
-      { as: "weighted", expr: countIf(chain([subset, present, weighted])) },
-      { as: "negative", expr: negative ? countIf(chain([subset, present, negative])) : num(0) },
+      { as: "finite", expr: countIf(chain([subset, present, finite])) },
+      { as: "weighted", expr: countIf(chain([subset, present, finite, weighted])) },
+      { as: "negative", expr: negative ? countIf(chain([subset, present, finite, negative])) : num(0) },
     ],
     from: { kind: "source" },
   };
-  const stage: Statement = { kind: "create", table: "s", query: { select: stageColumns, from: { kind: "source" }, where: chain([subset, present, weighted]) } };
+  const stage: Statement = { kind: "create", table: "s", query: { select: stageColumns, from: { kind: "source" }, where: chain([subset, present, finite, weighted]) } };
   return { layout, funnel, stage };
 }
 

@@ -199,15 +199,15 @@ export function checkSingletonsDone(model: ScriptModel, steps: readonly Step[], 
 /** The fit from both scripts' results. */
 export function finishFromResults(model: ScriptModel, ab: Absorption | null, steps1: readonly Step[], steps2: readonly Step[], results: StatsResults, engine: string, scan: ScanStats | null, started: number): SufficientStatsResult {
   const { layout, spec, ssc, vreq } = model;
-  const [total, inSubset, present, weighted, negative] = single(results, steps1, "funnel").map((v) => v || 0);
+  const [total, inSubset, present, finite, weighted, negative] = single(results, steps1, "funnel").map((v) => v || 0);
   if (negative > 0) {
     throw new InputError("data", `weights column "${model.weights}" has ${negative} negative value(s); weights must be positive (rows with missing or zero weights are dropped and counted)`);
   }
   const sizes = single(results, steps1, "sizes");
   const n = sizes[0];
-  const droppedRows: DroppedRows = { subset: total - inSubset, missing: inSubset - present, nonFinite: 0, weights: present - weighted, singletons: weighted - n };
+  const droppedRows: DroppedRows = { subset: total - inSubset, missing: inSubset - present, nonFinite: present - finite, weights: finite - weighted, singletons: weighted - n };
   if (!(n > 0)) {
-    throw new InputError("data", `every row was dropped (${total} rows: ${droppedRows.subset} outside the subset, ${droppedRows.missing} with a missing value, ${droppedRows.weights} with a missing or zero weight, ${droppedRows.singletons} singletons); check the filter and the columns' missing values`);
+    throw new InputError("data", `every row was dropped (${total} rows: ${droppedRows.subset} outside the subset, ${droppedRows.missing} with a missing value, ${droppedRows.nonFinite} with an infinite value, ${droppedRows.weights} with a missing or zero weight, ${droppedRows.singletons} singletons); check the filter and the columns' missing values`);
   }
   const { feSizes, clusterSizes } = levelCounts(layout, sizes);
   const width = layout.columns.length;
