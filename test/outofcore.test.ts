@@ -7,11 +7,11 @@ import { feols } from "../src/estimators/feols.js";
 import { readFrame } from "../src/data/read.js";
 import { evaluatePredicate, parsePredicate } from "../src/data/predicate.js";
 import { feolsOutOfCore, type OutOfCoreOptions, type OutOfCoreSource } from "../src/index.js";
-import { Rng } from "../src/econ/random.js";
 import { InputError } from "../src/errors.js";
 import type { Frame } from "../src/data/frame.js";
 import type { FeolsResult } from "../src/estimators/result.js";
 import { absorbJson } from "./helpers/cli.js";
+import { enginePanelCsv, expectSameFit, relative } from "./helpers/outofcore-panel.js";
 
 let dir: string;
 let file: string;
@@ -22,27 +22,7 @@ let frame: Frame;
  * of firm-years missing), a row-level region, a firm-level sector, weights, 3% missing x2 and 8
  * firms seen once (singletons). Written as one Parquet file and as three (split by firm).
  */
-function panelCsv(): string {
-  const rng = new Rng(18);
-  const lines = ["firm,year,region,sector,x1,x2,x3,w,y"];
-  const yearEffect = Array.from({ length: 12 }, () => rng.normal());
-  const regionEffect = Array.from({ length: 5 }, () => rng.normal());
-  for (let f = 0; f < 308; f++) {
-    const firmEffect = rng.normal(0, 2);
-    const sector = f % 4;
-    for (let t = 0; t < 12; t++) {
-      if (f >= 300 ? t !== f % 12 : rng.uniform() < 0.15) continue;
-      const region = Math.floor(rng.uniform() * 5);
-      const x1 = rng.normal();
-      const x2 = rng.uniform() < 0.03 ? null : rng.normal() + 0.1 * t;
-      const x3 = rng.normal() + 0.5 * firmEffect;
-      const w = 0.5 + 1.5 * rng.uniform();
-      const y = 1.5 * x1 - 0.7 * (x2 ?? 0) + 0.3 * x3 + firmEffect + yearEffect[t] + regionEffect[region] + 0.2 * sector * t + rng.normal();
-      lines.push([f, 2000 + t, `r${region}`, sector, x1, x2 ?? "", x3, w, y].join(","));
-    }
-  }
-  return lines.join("\n") + "\n";
-}
+const panelCsv = () => enginePanelCsv({ seed: 18, firms: 300, singletons: 8, years: 12, regions: 5, sectors: 4 });
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "absorb-outofcore-"));
@@ -60,27 +40,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function relative(a: number, b: number): number {
-  return Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
-}
-
-/** Coefficients and standard errors to 1e-9 relative, and the same sample. */
-function expectSameFit(outOfCore: FeolsResult, memory: FeolsResult): void {
-  expect(outOfCore.nobs).toBe(memory.nobs);
-  expect(outOfCore.droppedRows).toEqual(memory.droppedRows);
-  expect(outOfCore.fixefSizes).toEqual(memory.fixefSizes);
-  expect(outOfCore.dfT).toBe(memory.dfT);
-  expect(outOfCore.dfK).toBe(memory.dfK);
-  expect(outOfCore.coefficients.map((c) => c.name)).toEqual(memory.coefficients.map((c) => c.name));
-  for (const m of memory.coefficients) {
-    const o = outOfCore.coef(m.name)!;
-    expect(relative(o.estimate, m.estimate), `${m.name} estimate`).toBeLessThan(1e-9);
-    expect(relative(o.se, m.se), `${m.name} se`).toBeLessThan(1e-9);
-  }
-  expect(relative(outOfCore.r2, memory.r2)).toBeLessThan(1e-9);
-  expect(relative(outOfCore.withinR2 ?? 0, memory.withinR2 ?? 0)).toBeLessThan(1e-9);
-}
 
 async function compare(formula: string, options: OutOfCoreOptions = {}, source: OutOfCoreSource = { files: file }): Promise<FeolsResult> {
   const { where, duckdb: _duckdb, ...shared } = options;
