@@ -22,7 +22,6 @@ import { openDuckDB, type DuckDBSettings, type PlanExecutor, type ScanStats } fr
 import {
   absorption,
   countedKeys,
-  crossIndex,
   crossProductQuery,
   meatQuery,
   nestingQuery,
@@ -35,8 +34,10 @@ import {
   schurTables,
   singletonRound,
   sizesQuery,
+  unpackCrossProducts,
   unpackMeat,
   type Absorption,
+  type CrossProducts,
   type Layout,
   type StagePlan,
 } from "./plan.js";
@@ -180,23 +181,9 @@ async function takeSample(db: PlanExecutor, plan: StagePlan, options: OutOfCoreO
   return { sourceRows: total, n: sizes[0], droppedRows, feSizes: layout.effects.map((fe) => levels.get(fe.key)!), clusterSizes: layout.clusters.map((c) => levels.get(c)!) };
 }
 
-/** X'WX and X'Wy of the demeaned columns, ỹ'Wỹ, and each column's raw spread Σw(v − v̄)² (for R² and the absorbed check). */
-async function crossProducts(db: PlanExecutor, layout: Layout, ab: Absorption | null): Promise<{ xtx: Float64Array; xty: Float64Array; withinTss: number; rawSpread: number[] }> {
-  const width = layout.columns.length;
-  const p = width - 1;
-  const row = (await db.select(crossProductQuery(layout, ab))).map((c) => c[0]);
-  const sw = row[0];
-  const at = (i: number, j: number) => row[crossIndex(width, i, j)];
-  const tail = 1 + (width * (width + 1)) / 2;
-  // As centredSquares computes it in memory: Σw v² − Σw · mean².
-  const rawSpread = Array.from({ length: width }, (_, j) => row[tail + 2 * j + 1] - sw * (row[tail + 2 * j] / sw) ** 2);
-  const xtx = new Float64Array(p * p);
-  const xty = new Float64Array(p);
-  for (let a = 0; a < p; a++) {
-    xty[a] = at(0, a + 1);
-    for (let b = 0; b < p; b++) xtx[a * p + b] = at(a + 1, b + 1);
-  }
-  return { xtx, xty, withinTss: at(0, 0), rawSpread };
+/** X'WX and X'Wy of the demeaned columns, ỹ'Wỹ, and each column's raw spread (see unpackCrossProducts). */
+async function crossProducts(db: PlanExecutor, layout: Layout, ab: Absorption | null): Promise<CrossProducts> {
+  return unpackCrossProducts((await db.select(crossProductQuery(layout, ab))).map((c) => c[0]), layout.columns.length);
 }
 
 /** The SSR and the meat of the variance from the residuals, which exist only inside the engine. */

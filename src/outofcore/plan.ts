@@ -382,6 +382,35 @@ export function crossIndex(width: number, i: number, j: number): number {
   return 1 + a * width - (a * (a - 1)) / 2 + (b - a);
 }
 
+/** What crossProductQuery's row holds, unpacked: the normal equations of the demeaned columns. */
+export interface CrossProducts {
+  readonly xtx: Float64Array;
+  readonly xty: Float64Array;
+  /** ỹ'Wỹ. */
+  readonly withinTss: number;
+  /** Each column's raw spread Σw(v − v̄)² (for R² and the absorbed check). */
+  readonly rawSpread: number[];
+  /** Σw d_i d_j of layout columns i, j (0: the dependent variable). */
+  readonly at: (i: number, j: number) => number;
+}
+
+/** Unpacks crossProductQuery's row for `width` layout columns (the dependent variable and p regressors). */
+export function unpackCrossProducts(row: readonly number[], width: number): CrossProducts {
+  const p = width - 1;
+  const sw = row[0];
+  const at = (i: number, j: number) => row[crossIndex(width, i, j)];
+  const tail = 1 + (width * (width + 1)) / 2;
+  // As centredSquares computes it in memory: Σw v² − Σw · mean².
+  const rawSpread = Array.from({ length: width }, (_, j) => row[tail + 2 * j + 1] - sw * (row[tail + 2 * j] / sw) ** 2);
+  const xtx = new Float64Array(p * p);
+  const xty = new Float64Array(p);
+  for (let a = 0; a < p; a++) {
+    xty[a] = at(0, a + 1);
+    for (let b = 0; b < p; b++) xtx[a * p + b] = at(a + 1, b + 1);
+  }
+  return { xtx, xty, withinTss: at(0, 0), rawSpread, at };
+}
+
 /** e = ỹ − Σ β_k d_k over the kept regressors (indices into the layout's columns, 1-based). */
 function residual(kept: readonly number[], beta: ArrayLike<number>): Expr {
   return kept.reduce((e, c, i) => sub(e, mul(num(beta[i]), col(`d${c}`))), col("d0"));

@@ -24,7 +24,7 @@ import { vcovInfo, vcovRequest, type VcovSpec } from "../estimators/vcov-spec.js
 import { FeolsResult, type FeolsFields } from "../estimators/result.js";
 import type { DroppedRows } from "../estimators/sample.js";
 import type { Query } from "./ir.js";
-import { countedKeys, crossIndex, planSample, type Absorption, type Layout, type StagePlan } from "./plan.js";
+import { countedKeys, planSample, unpackCrossProducts, type Absorption, type Layout, type StagePlan } from "./plan.js";
 import type { OutOfCoreOptions } from "./fit.js";
 import type { ScanStats, SourceColumn } from "./duckdb-executor.js";
 import { clusterMeat, heteroMeat, residualWeights } from "./moments.js";
@@ -213,17 +213,7 @@ export function finishFromResults(model: ScriptModel, ab: Absorption | null, ste
   const width = layout.columns.length;
   const p = width - 1;
   if (p === 0) throw new EstimationError("singular", `the model has no regressors to estimate: "${spec.formula}"`);
-  const cross = single(results, steps2, "cross");
-  const sw = cross[0];
-  const at = (i: number, j: number) => cross[crossIndex(width, i, j)];
-  const tail = 1 + (width * (width + 1)) / 2;
-  const rawSpread = Array.from({ length: width }, (_, j) => cross[tail + 2 * j + 1] - sw * (cross[tail + 2 * j] / sw) ** 2);
-  const xtx = new Float64Array(p * p);
-  const xty = new Float64Array(p);
-  for (let a = 0; a < p; a++) {
-    xty[a] = at(0, a + 1);
-    for (let b = 0; b < p; b++) xtx[a * p + b] = at(a + 1, b + 1);
-  }
+  const { xtx, xty, rawSpread, withinTss, at } = unpackCrossProducts(single(results, steps2, "cross"), width);
   const absorbed = new Set<number>();
   if (ab) for (let c = 0; c < p; c++) if (!(xtx[c * p + c] > ABSORBED_TOL * rawSpread[c + 1])) absorbed.add(c);
   const ls = solveNormalEquations(xtx, xty, p, absorbed, layout.regressors);
@@ -257,7 +247,7 @@ export function finishFromResults(model: ScriptModel, ab: Absorption | null, ste
     vcov: vcovInfo(vreq, ssc, undefined),
     vcovMatrix: vc.matrix,
     r2: 1 - ssr / rawSpread[0],
-    withinR2: ab ? 1 - ssr / at(0, 0) : null,
+    withinR2: ab ? 1 - ssr / withinTss : null,
     dfT: vc.dfT,
     dfK,
     fixefSizes: Object.fromEntries(layout.effects.map((fe, q) => [fe.name, feSizes[q]])),
