@@ -4,6 +4,7 @@ import { Rng } from "../src/econ/random.js";
 import { numeric } from "../src/econ/synthetic.js";
 import { absorb } from "./helpers/cli.js";
 import { referenceGravity } from "./helpers/reference.js";
+import { ols } from "./helpers/dense.js";
 
 /** n rows, 40 groups, y ~ Poisson(exp(0.5 x + group effect)); `trap` = 1 on `trapped` rows with y = 0. */
 function poissonData(n: number, trapped: number, seed = 7): { frame: Frame; trapRows: number[] } {
@@ -66,11 +67,26 @@ describe("separation by the regressors (ReLU check)", () => {
     expect(fit.loglik).toBeCloseTo(clean.loglik, 6);
   });
 
-  test("without fixed effects too", async () => {
+  test("without fixed effects too, where naive IRLS on the same rows runs trap's coefficient off to −∞", async () => {
     const { frame } = poissonData(3000, 12, 11);
     const fit = await fepois(frame, "y ~ x + trap", {});
     expect(fit.droppedRows.separation).toBe(12);
     expect(fit.coefficients.map((c) => c.name)).toEqual(["(Intercept)", "x"]);
+    // Textbook IRLS with no separation check: each step pushes trap's coefficient further down
+    // (the fitted means of its rows, all y = 0, shrink towards 0 and never reach it).
+    const col = (name: string) => Array.from((frame.columns.get(name) as { values: Float64Array }).values);
+    const y = col("y");
+    const X = [y.map(() => 1), col("x"), col("trap")];
+    let beta = [Math.log(y.reduce((a, b) => a + b, 0) / y.length), 0, 0];
+    const trapPath: number[] = [];
+    for (let it = 0; it < 40; it++) {
+      const eta = y.map((_, i) => X.reduce((s, c, j) => s + c[i] * beta[j], 0));
+      const mu = eta.map(Math.exp);
+      beta = ols(eta.map((e, i) => e + (y[i] - mu[i]) / mu[i]), X, mu).beta;
+      trapPath.push(beta[2]);
+    }
+    expect(trapPath[39]).toBeLessThan(-25);
+    for (let it = 10; it < 40; it++) expect(trapPath[it]).toBeLessThan(trapPath[it - 1] - 0.5);
   });
 
   test("control: one row with y > 0 and trap > 0 identifies trap: nothing is separated, its coefficient is finite", async () => {
