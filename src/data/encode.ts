@@ -52,7 +52,7 @@ function densifyIn(arena: Arena, k: Kernels, codes: number, n: number, of: Pick<
   const map = arena.allocI32(of.size, "level map");
   const size = k.densify_codes(n, codes, of.size, map);
   const newCode = arena.i32(map, of.size);
-  const levels = of.levels.filter((_, c) => newCode[c] >= 0);
+  const levels = size === of.size ? of.levels.slice() : of.levels.filter((_, c) => newCode[c] >= 0);
   return { codes: arena.i32(codes, n).slice(), size, levels };
 }
 
@@ -89,7 +89,9 @@ function encodeNumbersIn(arena: Arena, k: Kernels, x: number, n: number): Encodi
     const codes = arena.allocI32(n, "codes");
     const offsets = arena.allocI32(Math.min(span, n), "levels");
     const size = k.dense_codes(n, x, min, span, slot, codes, offsets);
-    const levels = Array.from(arena.i32(offsets, size), (o) => min + o);
+    const offset = arena.i32(offsets, size);
+    const levels = new Array<number>(size);
+    for (let c = 0; c < size; c++) levels[c] = min + offset[c];
     return { codes: arena.i32(codes, n).slice(), size, levels };
   }
   return encodeHashed(arena.f64(x, n).slice());
