@@ -2,41 +2,48 @@
 // integer-valued columns and their dense renumbering. Exact compares and integer work only, so
 // the results are the same bytes wherever and however often they run.
 
-/** Clears keep[r] where x[r] is NaN (missing); returns how many rows that newly dropped. */
-export function mask_nan(n: i32, x: usize, keep: usize): i32 {
-  let dropped = 0;
+// The screening marks what is wrong with each row in `bad` (one u8 per row): MISSING for a NaN
+// or a negative code in any used column, INFINITE for ±Infinity in a numeric one; then one pass
+// counts and drops, each row under its first reason (missing before non-finite).
+const MISSING: u8 = 1;
+const INFINITE: u8 = 2;
+
+/**
+ * Marks the rows where the f64 column is NaN (MISSING) or, when `infinite` is 1 (a regressor,
+ * not an id), ±Infinity (INFINITE).
+ */
+export function mark_unusable_f64(n: i32, x: usize, infinite: i32, bad: usize): void {
+  const inf: u8 = infinite != 0 ? INFINITE : 0;
   for (let r: usize = 0; r < <usize>n; r++) {
-    const k = <i32>load<u8>(keep + r);
     const v = load<f64>(x + (r << 3));
-    const kept = k & <i32>(v == v);
-    store<u8>(keep + r, <u8>kept);
-    dropped += k - kept;
+    const mark = v != v ? MISSING : abs<f64>(v) == Infinity ? inf : 0;
+    store<u8>(bad + r, load<u8>(bad + r) | mark);
   }
-  return dropped;
 }
 
-/** Clears keep[r] where the i32 code is negative (missing); returns how many rows that newly dropped. */
-export function mask_negative(n: i32, codes: usize, keep: usize): i32 {
-  let dropped = 0;
+/** Marks the rows where the i32 code is negative (MISSING). */
+export function mark_missing_i32(n: i32, codes: usize, bad: usize): void {
   for (let r: usize = 0; r < <usize>n; r++) {
-    const k = <i32>load<u8>(keep + r);
-    const kept = k & <i32>(load<i32>(codes + (r << 2)) >= 0);
-    store<u8>(keep + r, <u8>kept);
-    dropped += k - kept;
+    if (load<i32>(codes + (r << 2)) < 0) store<u8>(bad + r, load<u8>(bad + r) | MISSING);
   }
-  return dropped;
 }
 
-/** Clears keep[r] where x[r] is ±Infinity; returns how many rows that newly dropped. */
-export function mask_infinite(n: i32, x: usize, keep: usize): i32 {
-  let dropped = 0;
+/**
+ * Clears keep[r] where bad[r] is marked; out[0] = the kept rows that were missing, out[1] = those
+ * that were not missing but infinite (i32s).
+ */
+export function drop_unusable(n: i32, keep: usize, bad: usize, out: usize): void {
+  let missing = 0;
+  let infinite = 0;
   for (let r: usize = 0; r < <usize>n; r++) {
     const k = <i32>load<u8>(keep + r);
-    const kept = k & <i32>(abs<f64>(load<f64>(x + (r << 3))) != Infinity);
-    store<u8>(keep + r, <u8>kept);
-    dropped += k - kept;
+    const b = load<u8>(bad + r);
+    missing += k & <i32>(b & MISSING);
+    infinite += k & <i32>(b == INFINITE);
+    store<u8>(keep + r, <u8>(k & <i32>(b == 0)));
   }
-  return dropped;
+  store<i32>(out, missing);
+  store<i32>(out, infinite, 4);
 }
 
 /** How many rows are flagged. */

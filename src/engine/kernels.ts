@@ -64,9 +64,9 @@ export interface Kernels {
   theil_ln(x: number): number;
   theil_exp(t: number): number;
   // Sample building (assembly/sample.ts): keep is one u8 flag per row.
-  mask_nan(n: number, x: number, keep: number): number;
-  mask_negative(n: number, codes: number, keep: number): number;
-  mask_infinite(n: number, x: number, keep: number): number;
+  mark_unusable_f64(n: number, x: number, infinite: number, bad: number): void;
+  mark_missing_i32(n: number, codes: number, bad: number): void;
+  drop_unusable(n: number, keep: number, bad: number, out: number): void;
   count_kept(n: number, keep: number): number;
   argmax_abs_kept(n: number, x: number, keep: number): number;
   max_abs(n: number, x: number): number;

@@ -68,23 +68,36 @@ export interface Sample {
 }
 
 /**
- * Counts the rows outside the subset, then clears keep where a used column is missing, then
- * where a numeric one is ±Infinity (each row counted once, under the first reason), and checks
- * the numeric columns for overflow over the rows left. The passes run in wasm over copies of
- * the columns in a scratch arena.
+ * Counts the rows outside the subset, then drops the rows with a missing value in a used column,
+ * then those with ±Infinity in a numeric one (each row counted once, under the first reason),
+ * and checks the numeric columns for overflow over the rows left. The passes run in wasm over
+ * copies of the columns in a scratch arena: one mark pass per column, one drop pass.
  */
 function screenRows(column: (name: string) => Column, used: Set<string>, numeric: Set<string>, keep: Uint8Array, dropped: DroppedRows): void {
   withArenaSync((arena, k) => {
     const n = keep.length;
     const flags = arena.putU8(keep, "row flags");
     dropped.subset = n - k.count_kept(n, flags);
+    const bad = arena.alloc(n, "row marks");
+    arena.u8(bad, n).fill(0);
     const at = new Map<string, number>();
-    for (const name of used) {
-      const col = column(name);
-      at.set(name, col.kind === "numeric" ? arena.putF64(col.values, `column "${name}"`) : arena.putI32(col.codes, `column "${name}"`));
+    // Numeric regressors stay for the overflow check; other columns (ids) are needed for this pass only.
+    for (const name of numeric) {
+      const ptr = arena.putF64((column(name) as NumericColumn).values, `column "${name}"`);
+      at.set(name, ptr);
+      k.mark_unusable_f64(n, ptr, 1, bad);
     }
-    for (const [name, ptr] of at) dropped.missing += column(name).kind === "numeric" ? k.mask_nan(n, ptr, flags) : k.mask_negative(n, ptr, flags);
-    for (const name of numeric) dropped.nonFinite += k.mask_infinite(n, at.get(name)!, flags);
+    for (const name of used) {
+      if (numeric.has(name)) continue;
+      const col = column(name);
+      const mark = arena.mark();
+      if (col.kind === "numeric") k.mark_unusable_f64(n, arena.putF64(col.values, `column "${name}"`), 0, bad);
+      else k.mark_missing_i32(n, arena.putI32(col.codes, `column "${name}"`), bad);
+      arena.release(mark);
+    }
+    const counts = arena.allocI32(2, "counts");
+    k.drop_unusable(n, flags, bad, counts);
+    [dropped.missing, dropped.nonFinite] = arena.i32(counts, 2);
     const kept = k.count_kept(n, flags);
     for (const name of numeric) checkOverflow(name, (column(name) as NumericColumn).values, kept, k.argmax_abs_kept(n, at.get(name)!, flags));
     keep.set(arena.u8(flags, n));
