@@ -6,3 +6,4 @@ export * from "./theil";
 export * from "./schur";
 export * from "./cg";
 export * from "./bootstrap";
+export * from "./sample";

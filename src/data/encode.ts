@@ -1,4 +1,7 @@
 import type { Column } from "./frame.js";
+import type { Arena } from "../engine/arena.js";
+import type { Kernels } from "../engine/kernels.js";
+import { withArenaSync } from "../engine/shared.js";
 
 /**
  * Factor encoding: a column's values over a set of rows become dense int32 codes 0..size-1
@@ -20,7 +23,8 @@ const encodedColumns = new WeakMap<Column, Encoding>();
 /**
  * Encodes `column` at `rows` (all rows when null). With `dense` false the codes keep the whole
  * column's numbering (levels absent from the rows stay, with no rows): a caller that drops more
- * rows next renumbers once, at the end, with `compact`.
+ * rows next renumbers once, at the end, with `compact`. The per-row work runs in wasm
+ * (assembly/sample.ts) over copies in a scratch arena; only the levels are handled here.
  */
 export function encodeColumn(column: Column, rows: Int32Array | null, dense = true): Encoding {
   let full = encodedColumns.get(column);
@@ -29,71 +33,68 @@ export function encodeColumn(column: Column, rows: Int32Array | null, dense = tr
     encodedColumns.set(column, full);
   }
   if (!rows) return full;
-  const codes = new Int32Array(rows.length);
-  const src = full.codes;
-  for (let i = 0; i < rows.length; i++) codes[i] = src[rows[i]];
-  return dense ? densify(codes, full) : { codes, size: full.size, levels: full.levels };
+  const whole = full;
+  return withArenaSync((arena, k) => {
+    const n = rows.length;
+    const src = arena.putI32(whole.codes, "codes");
+    const at = arena.putI32(rows, "rows");
+    const codes = arena.allocI32(n, "codes");
+    k.gather_i32(n, src, at, codes);
+    return dense ? densifyIn(arena, k, codes, n, whole) : { codes: arena.i32(codes, n).slice(), size: whole.size, levels: whole.levels };
+  });
 }
 
-/** Renumbers codes 0..size-1 over the levels that occur (keeping their sorted order); -1 stays. */
-function densify(codes: Int32Array, of: Encoding): Encoding {
-  const map = new Int32Array(of.size).fill(-1);
-  for (let i = 0; i < codes.length; i++) if (codes[i] >= 0) map[codes[i]] = 0;
-  const levels: Level[] = [];
-  for (let c = 0; c < of.size; c++) if (map[c] === 0) { map[c] = levels.length; levels.push(of.levels[c]); }
-  if (levels.length < of.size) for (let i = 0; i < codes.length; i++) if (codes[i] >= 0) codes[i] = map[codes[i]];
-  return { codes, size: levels.length, levels };
+/**
+ * Renumbers the n codes at `codes` (in the arena) 0..size-1 over the levels of `of` that occur,
+ * keeping their sorted order (-1 stays), and returns them copied out of the arena.
+ */
+function densifyIn(arena: Arena, k: Kernels, codes: number, n: number, of: Pick<Encoding, "size" | "levels">): Encoding {
+  const map = arena.allocI32(of.size, "level map");
+  const size = k.densify_codes(n, codes, of.size, map);
+  const newCode = arena.i32(map, of.size);
+  const levels = size === of.size ? of.levels.slice() : of.levels.filter((_, c) => newCode[c] >= 0);
+  return { codes: arena.i32(codes, n).slice(), size, levels };
+}
+
+function densify(codes: Int32Array, of: Pick<Encoding, "size" | "levels">): Encoding {
+  return withArenaSync((arena, k) => densifyIn(arena, k, arena.putI32(codes, "codes"), codes.length, of));
 }
 
 function encodeCategories(src: Int32Array, names: readonly string[]): Encoding {
   const order = names.map((_, c) => c).sort((a, b) => (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0));
-  const map = new Int32Array(names.length);
-  order.forEach((c, i) => (map[c] = i));
-  const codes = new Int32Array(src.length);
-  for (let r = 0; r < src.length; r++) codes[r] = src[r] >= 0 ? map[src[r]] : -1;
-  return densify(codes, { codes, size: names.length, levels: order.map((c) => names[c]) });
+  const rank = new Int32Array(names.length);
+  order.forEach((c, i) => (rank[c] = i));
+  return withArenaSync((arena, k) => {
+    const n = src.length;
+    const codes = arena.putI32(src, "codes");
+    k.remap_codes(n, codes, arena.putI32(rank, "level ranks"), codes);
+    return densifyIn(arena, k, codes, n, { size: names.length, levels: order.map((c) => names[c]) });
+  });
 }
 
-function encodeNumbers(picked: Float64Array): Encoding {
-  const n = picked.length;
-  const range = integerRange(picked);
-  if (range === null) return { codes: new Int32Array(n).fill(-1), size: 0, levels: [] };
+function encodeNumbers(values: Float64Array): Encoding {
+  return withArenaSync((arena, k) => encodeNumbersIn(arena, k, arena.putF64(values, "values"), values.length));
+}
+
+/** Encodes the n float64 values at `x` (in the arena). */
+function encodeNumbersIn(arena: Arena, k: Kernels, x: number, n: number): Encoding {
+  const range = arena.allocF64(3, "range");
+  k.int_range(n, x, range);
+  const [min, max, integral] = arena.f64(range, 3);
+  if (min > max) return { codes: new Int32Array(n).fill(-1), size: 0, levels: [] };
   // Integer ids in a compact range (firm ids, years) are encoded by direct indexing, no hashing.
-  if (range.integral && range.max - range.min <= 4 * n + 1024) return encodeDenseIntegers(picked, range.min, range.max - range.min + 1);
-  return encodeHashed(picked);
-}
-
-/** min, max and whether every non-missing value is an integer; null when all are missing. */
-function integerRange(v: Float64Array): { min: number; max: number; integral: boolean } | null {
-  let min = Infinity;
-  let max = -Infinity;
-  let integral = true;
-  for (let r = 0; r < v.length; r++) {
-    const x = v[r];
-    if (x < min) min = x;
-    if (x > max) max = x;
-    if (integral && Math.floor(x) !== x && x === x) integral = false;
+  if (integral === 1 && max - min <= 4 * n + 1024) {
+    const span = max - min + 1;
+    const slot = arena.allocI32(span, "level slots");
+    const codes = arena.allocI32(n, "codes");
+    const offsets = arena.allocI32(Math.min(span, n), "levels");
+    const size = k.dense_codes(n, x, min, span, slot, codes, offsets);
+    const offset = arena.i32(offsets, size);
+    const levels = new Array<number>(size);
+    for (let c = 0; c < size; c++) levels[c] = min + offset[c];
+    return { codes: arena.i32(codes, n).slice(), size, levels };
   }
-  return min > max ? null : { min, max, integral };
-}
-
-function encodeDenseIntegers(v: Float64Array, min: number, span: number): Encoding {
-  const n = v.length;
-  const slot = new Int32Array(span).fill(-1);
-  const offset = new Int32Array(n);
-  for (let r = 0; r < n; r++) {
-    const x = v[r];
-    const o = x === x ? x - min : -1;
-    offset[r] = o;
-    if (o >= 0) slot[o] = 0;
-  }
-  const levels: number[] = [];
-  for (let s = 0; s < span; s++) if (slot[s] === 0) { slot[s] = levels.length; levels.push(min + s); }
-  for (let r = 0; r < n; r++) {
-    const o = offset[r];
-    offset[r] = o >= 0 ? slot[o] : -1;
-  }
-  return { codes: offset, size: levels.length, levels };
+  return encodeHashed(arena.f64(x, n).slice());
 }
 
 function encodeHashed(v: Float64Array): Encoding {
@@ -120,17 +121,16 @@ export function interact(parts: readonly Encoding[]): Encoding {
   const n = parts[0].codes.length;
   let combined = parts[0];
   for (let p = 1; p < parts.length; p++) {
+    const a = combined;
     const b = parts[p];
-    const keys = new Float64Array(n);
-    for (let r = 0; r < n; r++) {
-      const ca = combined.codes[r];
-      const cb = b.codes[r];
-      keys[r] = ca < 0 || cb < 0 ? NaN : ca * b.size + cb;
-    }
-    const dense = encodeNumbers(keys);
+    const dense = withArenaSync((arena, k) => {
+      const keys = arena.allocF64(n, "interaction keys");
+      k.interaction_keys(n, arena.putI32(a.codes, "codes"), arena.putI32(b.codes, "codes"), b.size, keys);
+      return encodeNumbersIn(arena, k, keys, n);
+    });
     const levels = dense.levels.map((k) => {
       const key = k as number;
-      return `${combined.levels[Math.floor(key / b.size)]}_${b.levels[key % b.size]}`;
+      return `${a.levels[Math.floor(key / b.size)]}_${b.levels[key % b.size]}`;
     });
     combined = { codes: dense.codes, size: dense.size, levels };
   }
@@ -139,11 +139,11 @@ export function interact(parts: readonly Encoding[]): Encoding {
 
 /** Keeps the rows flagged in `keep` (all when null) and renumbers the codes densely (levels that vanish go). */
 export function compact(enc: Encoding, keep: Uint8Array | null): Encoding {
-  if (!keep) return densify(Int32Array.from(enc.codes), enc);
-  let m = 0;
-  for (let r = 0; r < keep.length; r++) m += keep[r];
-  const codes = new Int32Array(m);
-  let i = 0;
-  for (let r = 0; r < keep.length; r++) if (keep[r]) codes[i++] = enc.codes[r];
-  return densify(codes, enc);
+  if (!keep) return densify(enc.codes, enc);
+  return withArenaSync((arena, k) => {
+    const n = keep.length;
+    const codes = arena.allocI32(n, "codes");
+    const m = k.select_i32(n, arena.putI32(enc.codes, "codes"), arena.putU8(keep, "row flags"), codes);
+    return densifyIn(arena, k, codes, m, enc);
+  });
 }

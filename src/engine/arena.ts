@@ -16,6 +16,10 @@ export class MemoryView {
     return new Int32Array(this.memory.buffer, ptr, n);
   }
 
+  u8(ptr: number, n: number): Uint8Array {
+    return new Uint8Array(this.memory.buffer, ptr, n);
+  }
+
   u32(ptr: number, n: number): Uint32Array {
     return new Uint32Array(this.memory.buffer, ptr, n);
   }
@@ -102,6 +106,12 @@ export class Arena extends MemoryView {
   putI32(values: ArrayLike<number>, what?: string): number {
     const ptr = this.allocI32(values.length, what);
     this.i32(ptr, values.length).set(values);
+    return ptr;
+  }
+
+  putU8(values: ArrayLike<number>, what?: string): number {
+    const ptr = this.alloc(values.length, what);
+    this.u8(ptr, values.length).set(values);
     return ptr;
   }
 

@@ -63,6 +63,23 @@ export interface Kernels {
   theil_moments(start: number, end: number, x: number, w: number, codes: number, g: number, alpha: number, withAlpha: number, out: number): void;
   theil_ln(x: number): number;
   theil_exp(t: number): number;
+  // Sample building (assembly/sample.ts): keep is one u8 flag per row.
+  mark_unusable_f64(n: number, x: number, infinite: number, bad: number): void;
+  mark_missing_i32(n: number, codes: number, bad: number): void;
+  drop_unusable(n: number, keep: number, bad: number, out: number): void;
+  count_kept(n: number, keep: number): number;
+  argmax_abs_kept(n: number, x: number, keep: number): number;
+  max_abs(n: number, x: number): number;
+  int_range(n: number, x: number, out: number): void;
+  dense_codes(n: number, x: number, min: number, span: number, slot: number, out: number, levels: number): number;
+  interaction_keys(n: number, a: number, b: number, bSize: number, out: number): void;
+  remap_codes(n: number, codes: number, map: number, out: number): void;
+  densify_codes(n: number, codes: number, size: number, map: number): number;
+  gather_i32(n: number, src: number, rows: number, out: number): void;
+  gather_f64(n: number, src: number, rows: number, out: number): void;
+  select_i32(n: number, src: number, keep: number, out: number): number;
+  flagged_rows(n: number, keep: number, out: number): number;
+  drop_singletons(n: number, q: number, codeTable: number, countTable: number, sizeTable: number, keep: number): number;
 }
 
 export const wasmPath: string = join(packageRoot, "build", "absorb.wasm");

@@ -19,6 +19,19 @@ export function openArena(): Arena {
 }
 
 /**
+ * withArena for synchronous work (sample building, encodings): nothing can interleave with it,
+ * so it may run inside another call's arena as well as on its own.
+ */
+export function withArenaSync<T>(body: (arena: Arena, kernels: Kernels) => T): T {
+  const arena = openArena();
+  try {
+    return body(arena, sharedEngine().kernels);
+  } finally {
+    arena.close();
+  }
+}
+
+/**
  * Runs one call with an arena of its own, closed (every block given back) when `body` settles,
  * however it settles. Every entry point that puts data in wasm memory goes through this, so
  * calls that overlap in time (awaiting the pool) never free or reuse each other's memory.

@@ -15,6 +15,8 @@ export interface DesignColumn {
   readonly name: string;
   /** Writes the column's n values (one per sample row) into out. */
   readonly fill: (out: Float64Array) => void;
+  /** The frame column this one is at the sample rows, when it is one (a plain variable): gathered in wasm by the model matrix. */
+  readonly source?: Float64Array;
 }
 
 export function designColumns(frame: Frame, terms: readonly Term[], rows: Int32Array): DesignColumn[] {
@@ -23,7 +25,7 @@ export function designColumns(frame: Frame, terms: readonly Term[], rows: Int32A
   for (const term of terms) {
     if (term.kind === "variable") {
       const v = numeric(term.name);
-      out.push({ name: term.name, fill: (o) => { for (let i = 0; i < rows.length; i++) o[i] = v[rows[i]]; } });
+      out.push({ name: term.name, source: v, fill: (o) => { for (let i = 0; i < rows.length; i++) o[i] = v[rows[i]]; } });
     } else if (term.kind === "interaction") {
       const vs = term.variables.map(numeric);
       out.push({

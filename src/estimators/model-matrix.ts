@@ -63,16 +63,25 @@ export function buildModelMatrix(k: Kernels, arena: Arena, req: ModelMatrixReque
   arena.ensureTable(n, names.length + EXTRA_COLUMNS);
   const block = arena.allocF64(names.length * n, `${names.length} columns of ${n} rows`);
   const view = (j: number) => arena.f64(block + j * n * 8, n);
-  const copy = (name: string, out: Float64Array) => {
-    const v = (frame.columns.get(name) as NumericColumn).values;
-    for (let i = 0; i < n; i++) out[i] = v[rows[i]];
+  const mark = arena.mark();
+  const at = arena.putI32(rows, "rows");
+  // Plain columns are gathered in wasm from a scratch copy (given back right after).
+  const gather = (values: Float64Array, j: number) => {
+    const column = arena.mark();
+    k.gather_f64(n, arena.putF64(values, "a column"), at, block + j * n * 8);
+    arena.release(column);
   };
-  copy(req.depvar, view(0));
+  const numeric = (name: string) => (frame.columns.get(name) as NumericColumn).values;
+  gather(numeric(req.depvar), 0);
   let j = 1;
   if (req.intercept) view(j++).fill(1);
-  for (const d of design) d.fill(view(j++));
-  for (const name of req.extra) copy(name, view(j++));
-  const regressorScales = req.rescaleTiny ? rescaleTinyColumns(regressors.map((_, c) => view(c + 1))) : undefined;
+  for (const d of design) {
+    if (d.source) gather(d.source, j++);
+    else d.fill(view(j++));
+  }
+  for (const name of req.extra) gather(numeric(name), j++);
+  arena.release(mark);
+  const regressorScales = req.rescaleTiny ? rescaleTinyColumns(k, arena, n, regressors.map((_, c) => block + (c + 1) * n * 8)) : undefined;
   const weights = req.weights ? arena.putF64(req.weights, "weights") : 0;
   const matrix: ModelMatrix = { n, block, names, weights, rawSpread: [], ...(regressorScales ? { regressorScales } : {}) };
   const sw = weights ? k.sum(n, weights, 0) : n;
@@ -87,14 +96,14 @@ export function centredSquares(k: Kernels, n: number, x: number, w: number, sw: 
 }
 
 /** Scales tiny columns in place (see rescaleTiny); returns each column's factor, or undefined when all are 1. */
-function rescaleTinyColumns(columns: readonly Float64Array[]): number[] | undefined {
-  const scales = columns.map((col) => {
-    let max = 0;
-    for (let i = 0; i < col.length; i++) max = Math.max(max, Math.abs(col[i]));
+function rescaleTinyColumns(k: Kernels, arena: Arena, n: number, columns: readonly number[]): number[] | undefined {
+  const scales = columns.map((ptr) => {
+    const max = k.max_abs(n, ptr);
     if (!(max > 0 && max < TINY)) return 1;
     // Capped so the factor itself stays finite for subnormal columns.
     const scale = 2 ** Math.min(1000, -Math.floor(Math.log2(max)));
-    for (let i = 0; i < col.length; i++) col[i] *= scale;
+    const col = arena.f64(ptr, n);
+    for (let i = 0; i < n; i++) col[i] *= scale;
     return scale;
   });
   return scales.some((s) => s !== 1) ? scales : undefined;

@@ -1,6 +1,7 @@
 import type { Column, Frame, NumericColumn } from "../data/frame.js";
 import { compact, encodeColumn, interact, type Encoding } from "../data/encode.js";
 import { InputError } from "../errors.js";
+import { withArenaSync } from "../engine/shared.js";
 import { separatedByFixedEffects, type OutcomeKind } from "./glm-separation.js";
 
 /**
@@ -66,65 +67,51 @@ export interface Sample {
   readonly weights: Float64Array | null;
 }
 
-/** Clears keep[r] where the column is missing; returns how many rows that newly dropped. */
-function dropMissing(col: Column, keep: Uint8Array): number {
-  let before = 0;
-  let after = 0;
-  if (col.kind === "numeric") {
-    const v = col.values;
-    for (let r = 0; r < keep.length; r++) {
-      const k = keep[r];
-      before += k;
-      const x = v[r];
-      const kept = k & (x === x ? 1 : 0);
-      keep[r] = kept;
-      after += kept;
+/**
+ * Counts the rows outside the subset, then drops the rows with a missing value in a used column,
+ * then those with ±Infinity in a numeric one (each row counted once, under the first reason),
+ * and checks the numeric columns for overflow over the rows left. The passes run in wasm over
+ * copies of the columns in a scratch arena: one mark pass per column, one drop pass.
+ */
+function screenRows(column: (name: string) => Column, used: Set<string>, numeric: Set<string>, keep: Uint8Array, dropped: DroppedRows): void {
+  withArenaSync((arena, k) => {
+    const n = keep.length;
+    const flags = arena.putU8(keep, "row flags");
+    dropped.subset = n - k.count_kept(n, flags);
+    const bad = arena.alloc(n, "row marks");
+    arena.u8(bad, n).fill(0);
+    const at = new Map<string, number>();
+    // Numeric regressors stay for the overflow check; other columns (ids) are needed for this pass only.
+    for (const name of numeric) {
+      const ptr = arena.putF64((column(name) as NumericColumn).values, `column "${name}"`);
+      at.set(name, ptr);
+      k.mark_unusable_f64(n, ptr, 1, bad);
     }
-  } else {
-    const c = col.codes;
-    for (let r = 0; r < keep.length; r++) {
-      const k = keep[r];
-      before += k;
-      const kept = k & (c[r] >= 0 ? 1 : 0);
-      keep[r] = kept;
-      after += kept;
+    for (const name of used) {
+      if (numeric.has(name)) continue;
+      const col = column(name);
+      const mark = arena.mark();
+      if (col.kind === "numeric") k.mark_unusable_f64(n, arena.putF64(col.values, `column "${name}"`), 0, bad);
+      else k.mark_missing_i32(n, arena.putI32(col.codes, `column "${name}"`), bad);
+      arena.release(mark);
     }
-  }
-  return before - after;
-}
-
-/** Clears keep[r] where the (non-missing) value is ±Infinity; returns how many rows that newly dropped. */
-function dropInfinite(col: NumericColumn, keep: Uint8Array): number {
-  const v = col.values;
-  let dropped = 0;
-  for (let r = 0; r < keep.length; r++) {
-    if (keep[r] && (v[r] === Infinity || v[r] === -Infinity)) {
-      keep[r] = 0;
-      dropped++;
-    }
-  }
-  return dropped;
+    const counts = arena.allocI32(2, "counts");
+    k.drop_unusable(n, flags, bad, counts);
+    [dropped.missing, dropped.nonFinite] = arena.i32(counts, 2);
+    const kept = k.count_kept(n, flags);
+    for (const name of numeric) checkOverflow(name, (column(name) as NumericColumn).values, kept, k.argmax_abs_kept(n, at.get(name)!, flags));
+    keep.set(arena.u8(flags, n));
+  });
 }
 
 /**
  * Least squares sums squares and cross-products of every numeric column over the rows: a value
  * whose square times the row count passes float64's range (about 1.8e308) would turn them into
- * Infinity, and the column would look collinear or every estimate null.
+ * Infinity, and the column would look collinear or every estimate null. `at` is the kept row
+ * with the largest absolute value (-1 when none is above 0).
  */
-function checkOverflow(name: string, col: NumericColumn, keep: Uint8Array): void {
-  let kept = 0;
-  let max = 0;
-  let at = -1;
-  const v = col.values;
-  for (let r = 0; r < keep.length; r++) {
-    if (!keep[r]) continue;
-    kept++;
-    const a = Math.abs(v[r]);
-    if (a > max) {
-      max = a;
-      at = r;
-    }
-  }
+function checkOverflow(name: string, v: Float64Array, kept: number, at: number): void {
+  const max = at < 0 ? 0 : Math.abs(v[at]);
   if (kept > 0 && max > Math.sqrt(Number.MAX_VALUE / kept)) {
     const power = Math.floor(Math.log10(max));
     throw new InputError(
@@ -149,19 +136,15 @@ export function buildSample(req: SampleRequest): Sample {
       );
     }
   }
-  const keep = req.subset ? Uint8Array.from(req.subset) : new Uint8Array(n).fill(1);
+  const keep = req.subset ? Uint8Array.from(req.subset, (b) => (b ? 1 : 0)) : new Uint8Array(n).fill(1);
   const dropped: DroppedRows = { subset: 0, missing: 0, nonFinite: 0, weights: 0, singletons: 0 };
-  for (let r = 0; r < n; r++) if (!keep[r]) dropped.subset++;
-
   const mustExist = new Set([
     ...req.numeric,
     ...req.categorical,
     ...req.fixedEffects.flatMap((fe) => fe.variables),
     ...req.clusters.flatMap(clusterVariables),
   ]);
-  for (const name of mustExist) dropped.missing += dropMissing(column(name), keep);
-  for (const name of new Set(req.numeric)) dropped.nonFinite += dropInfinite(column(name) as NumericColumn, keep);
-  for (const name of new Set(req.numeric)) checkOverflow(name, column(name) as NumericColumn, keep);
+  screenRows(column, mustExist, new Set(req.numeric), keep, dropped);
 
   let weights: Float64Array | null = null;
   if (req.weights) {
@@ -242,71 +225,39 @@ export function clusterVariables(name: string): string[] {
   return name.split("^");
 }
 
+/** rows[i] for the flagged i, in order. */
 function selectRows(rows: Int32Array, keep: Uint8Array): Int32Array {
-  const picked = indicesOf(keep);
-  for (let i = 0; i < picked.length; i++) picked[i] = rows[picked[i]];
-  return picked;
+  return withArenaSync((arena, k) => {
+    const n = keep.length;
+    const picked = arena.allocI32(n, "rows");
+    const m = k.select_i32(n, arena.putI32(rows, "rows"), arena.putU8(keep, "row flags"), picked);
+    return arena.i32(picked, m).slice();
+  });
 }
 
+/** The indices of the flagged rows, ascending. */
 function indicesOf(keep: Uint8Array): Int32Array {
-  let m = 0;
-  for (let r = 0; r < keep.length; r++) m += keep[r];
-  const rows = new Int32Array(m);
-  let i = 0;
-  for (let r = 0; r < keep.length; r++) if (keep[r]) rows[i++] = r;
-  return rows;
-}
-
-/** One pass of singleton removal; true when a row was dropped. */
-function singletonRound(keep: Uint8Array, codes: Int32Array[], counts: Int32Array[]): boolean {
-  const q = codes.length;
-  let changed = false;
-  for (let r = 0; r < keep.length; r++) {
-    if (!keep[r]) continue;
-    let single = false;
-    for (let j = 0; j < q; j++) if (counts[j][codes[j][r]] === 1) single = true;
-    if (!single) continue;
-    keep[r] = 0;
-    changed = true;
-    for (let j = 0; j < q; j++) counts[j][codes[j][r]]--;
-  }
-  return changed;
-}
-
-/** The same for two fixed effects (the common case), without the inner loops. */
-function singletonRound2(keep: Uint8Array, a: Int32Array, b: Int32Array, ca: Int32Array, cb: Int32Array): boolean {
-  let changed = false;
-  for (let r = 0; r < keep.length; r++) {
-    if (keep[r] && (ca[a[r]] === 1 || cb[b[r]] === 1)) {
-      keep[r] = 0;
-      changed = true;
-      ca[a[r]]--;
-      cb[b[r]]--;
-    }
-  }
-  return changed;
+  return withArenaSync((arena, k) => {
+    const n = keep.length;
+    const rows = arena.allocI32(n, "rows");
+    const m = k.flagged_rows(n, arena.putU8(keep, "row flags"), rows);
+    return arena.i32(rows, m).slice();
+  });
 }
 
 /**
- * Removes rows alone in their level of any fixed effect, until none is left: the rows kept are
- * the largest set in which every level has at least two rows, whatever the order of removal.
- * Counts are decremented as rows go, so each round is one pass.
+ * Removes rows alone in their level of any fixed effect, until none is left (in wasm:
+ * assembly/sample.ts drop_singletons), and renumbers the effects over the rows kept.
  */
 function dropSingletons(fes: EncodedFixedEffect[]): { keep: Uint8Array; fes: EncodedFixedEffect[] } {
   const n = fes[0].codes.length;
-  const keep = new Uint8Array(n).fill(1);
-  const counts = fes.map((fe) => {
-    const c = new Int32Array(fe.size);
-    const codes = fe.codes;
-    for (let r = 0; r < n; r++) c[codes[r]]++;
-    return c;
+  const keep = withArenaSync((arena, k) => {
+    const codes = fes.map((fe) => arena.putI32(fe.codes, `codes of ${fe.name}`));
+    const counts = fes.map((fe) => arena.allocI32(fe.size, `level counts of ${fe.name}`));
+    const flags = arena.alloc(n, "row flags");
+    k.drop_singletons(n, fes.length, arena.putU32(codes), arena.putU32(counts), arena.putI32(fes.map((fe) => fe.size)), flags);
+    return arena.u8(flags, n).slice();
   });
-  const codes = fes.map((fe) => fe.codes);
-  const q = fes.length;
-  const round = q === 2 ? () => singletonRound2(keep, codes[0], codes[1], counts[0], counts[1]) : () => singletonRound(keep, codes, counts);
-  while (round()) {
-    // another round: dropping rows can leave new singletons
-  }
   return { keep, fes: fes.map((fe) => ({ name: fe.name, variables: fe.variables, ...compact(fe, keep) })) };
 }
 

@@ -70,6 +70,8 @@ export function effectSizes(spec: VcovSpec, sample: Sample): EffectSize[] {
 
 /** Whether each level of the fixed effect falls within a single level of `by`. */
 export function nestedIn(fe: EncodedEffect, by: EncodedEffect): boolean {
+  // A cluster that is the fixed effect itself shares its codes (sample.ts): trivially nested.
+  if (fe.codes === by.codes) return true;
   const seen = new Int32Array(fe.size).fill(-1);
   for (let i = 0; i < fe.codes.length; i++) {
     const g = fe.codes[i];

@@ -1,0 +1,234 @@
+// Sample building over whole columns: row flags (one u8 per row, 1 = kept), factor codes of
+// integer-valued columns and their dense renumbering. Exact compares and integer work only, so
+// the results are the same bytes wherever and however often they run.
+
+// The screening marks what is wrong with each row in `bad` (one u8 per row): MISSING for a NaN
+// or a negative code in any used column, INFINITE for ±Infinity in a numeric one; then one pass
+// counts and drops, each row under its first reason (missing before non-finite).
+const MISSING: u8 = 1;
+const INFINITE: u8 = 2;
+
+/**
+ * Marks the rows where the f64 column is NaN (MISSING) or, when `infinite` is 1 (a regressor,
+ * not an id), ±Infinity (INFINITE).
+ */
+export function mark_unusable_f64(n: i32, x: usize, infinite: i32, bad: usize): void {
+  const inf: u8 = infinite != 0 ? INFINITE : 0;
+  for (let r: usize = 0; r < <usize>n; r++) {
+    const v = load<f64>(x + (r << 3));
+    const mark = v != v ? MISSING : abs<f64>(v) == Infinity ? inf : 0;
+    store<u8>(bad + r, load<u8>(bad + r) | mark);
+  }
+}
+
+/** Marks the rows where the i32 code is negative (MISSING). */
+export function mark_missing_i32(n: i32, codes: usize, bad: usize): void {
+  for (let r: usize = 0; r < <usize>n; r++) {
+    if (load<i32>(codes + (r << 2)) < 0) store<u8>(bad + r, load<u8>(bad + r) | MISSING);
+  }
+}
+
+/**
+ * Clears keep[r] where bad[r] is marked; out[0] = the kept rows that were missing, out[1] = those
+ * that were not missing but infinite (i32s).
+ */
+export function drop_unusable(n: i32, keep: usize, bad: usize, out: usize): void {
+  let missing = 0;
+  let infinite = 0;
+  for (let r: usize = 0; r < <usize>n; r++) {
+    const k = <i32>load<u8>(keep + r);
+    const b = load<u8>(bad + r);
+    missing += k & <i32>(b & MISSING);
+    infinite += k & <i32>(b == INFINITE);
+    store<u8>(keep + r, <u8>(k & <i32>(b == 0)));
+  }
+  store<i32>(out, missing);
+  store<i32>(out, infinite, 4);
+}
+
+/** How many rows are flagged. */
+export function count_kept(n: i32, keep: usize): i32 {
+  let m = 0;
+  for (let r: usize = 0; r < <usize>n; r++) m += <i32>load<u8>(keep + r);
+  return m;
+}
+
+/** The first kept row holding the largest |x| (above 0), or -1 when none does. */
+export function argmax_abs_kept(n: i32, x: usize, keep: usize): i32 {
+  let max = 0.0;
+  let at = -1;
+  for (let r: usize = 0; r < <usize>n; r++) {
+    if (load<u8>(keep + r) == 0) continue;
+    const a = abs<f64>(load<f64>(x + (r << 3)));
+    if (a > max) {
+      max = a;
+      at = <i32>r;
+    }
+  }
+  return at;
+}
+
+/** max |x| over all n values, starting from 0; NaN when any value is NaN (as Math.max). */
+export function max_abs(n: i32, x: usize): f64 {
+  let m = 0.0;
+  for (let r: usize = 0; r < <usize>n; r++) m = max<f64>(m, abs<f64>(load<f64>(x + (r << 3))));
+  return m;
+}
+
+/**
+ * out[0..2] = the smallest and largest non-missing value and 1 when every non-missing value is
+ * an integer (else 0); the smallest stays +Infinity above the largest when all are missing.
+ */
+export function int_range(n: i32, x: usize, out: usize): void {
+  let lo = Infinity;
+  let hi = -Infinity;
+  let integral = 1;
+  for (let r: usize = 0; r < <usize>n; r++) {
+    const v = load<f64>(x + (r << 3));
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+    if (floor<f64>(v) != v && v == v) integral = 0;
+  }
+  store<f64>(out, lo);
+  store<f64>(out, hi, 8);
+  store<f64>(out, <f64>integral, 16);
+}
+
+/**
+ * Codes of integer values in [min, min + span) by direct indexing: out[r] is the rank of x[r]
+ * among the distinct values (-1 where missing), levels[c] the offset from min of the c-th
+ * value; `slot` (span i32s) is scratch. Returns the number of distinct values.
+ */
+export function dense_codes(n: i32, x: usize, min: f64, span: i32, slot: usize, out: usize, levels: usize): i32 {
+  memory.fill(slot, 0xff, <usize>span << 2);
+  for (let r: usize = 0; r < <usize>n; r++) {
+    const v = load<f64>(x + (r << 3));
+    const o = v == v ? <i32>(v - min) : -1;
+    store<i32>(out + (r << 2), o);
+    if (o >= 0) store<i32>(slot + (<usize>o << 2), 0);
+  }
+  let size = 0;
+  for (let s: usize = 0; s < <usize>span; s++) {
+    if (load<i32>(slot + (s << 2)) == 0) {
+      store<i32>(slot + (s << 2), size);
+      store<i32>(levels + (<usize>size << 2), <i32>s);
+      size++;
+    }
+  }
+  remap_codes(n, out, slot, out);
+  return size;
+}
+
+/** Keys of the interaction of codes a and b: a·bSize + b as f64, NaN where either is missing (-1). */
+export function interaction_keys(n: i32, a: usize, b: usize, bSize: i32, out: usize): void {
+  for (let r: usize = 0; r < <usize>n; r++) {
+    const ca = load<i32>(a + (r << 2));
+    const cb = load<i32>(b + (r << 2));
+    store<f64>(out + (r << 3), ca < 0 || cb < 0 ? NaN : <f64>ca * <f64>bSize + <f64>cb);
+  }
+}
+
+/** out[r] = map[codes[r]], -1 where the code is negative (out may be codes). */
+export function remap_codes(n: i32, codes: usize, map: usize, out: usize): void {
+  for (let r: usize = 0; r < <usize>n; r++) {
+    const c = load<i32>(codes + (r << 2));
+    store<i32>(out + (r << 2), c >= 0 ? load<i32>(map + (<usize>c << 2)) : -1);
+  }
+}
+
+/**
+ * Renumbers codes (0..size-1, or -1) in place to 0..m-1 over the codes that occur, in their
+ * order; map[c] (size i32s) is left as each old code's new one, -1 for codes that do not occur.
+ * Returns m.
+ */
+export function densify_codes(n: i32, codes: usize, size: i32, map: usize): i32 {
+  memory.fill(map, 0xff, <usize>size << 2);
+  for (let r: usize = 0; r < <usize>n; r++) {
+    const c = load<i32>(codes + (r << 2));
+    if (c >= 0) store<i32>(map + (<usize>c << 2), 0);
+  }
+  let m = 0;
+  for (let c: usize = 0; c < <usize>size; c++) {
+    if (load<i32>(map + (c << 2)) == 0) store<i32>(map + (c << 2), m++);
+  }
+  if (m < size) remap_codes(n, codes, map, codes);
+  return m;
+}
+
+/** out[i] = src[rows[i]] for i < n (i32 values). */
+export function gather_i32(n: i32, src: usize, rows: usize, out: usize): void {
+  for (let i: usize = 0; i < <usize>n; i++) {
+    store<i32>(out + (i << 2), load<i32>(src + (<usize>load<i32>(rows + (i << 2)) << 2)));
+  }
+}
+
+/** out[i] = src[rows[i]] for i < n (f64 values). */
+export function gather_f64(n: i32, src: usize, rows: usize, out: usize): void {
+  for (let i: usize = 0; i < <usize>n; i++) {
+    store<f64>(out + (i << 3), load<f64>(src + (<usize>load<i32>(rows + (i << 2)) << 3)));
+  }
+}
+
+/** The i32 values at the flagged rows, packed into out in order; returns how many. */
+export function select_i32(n: i32, src: usize, keep: usize, out: usize): i32 {
+  let m: usize = 0;
+  for (let r: usize = 0; r < <usize>n; r++) {
+    store<i32>(out + (m << 2), load<i32>(src + (r << 2)));
+    m += <usize>load<u8>(keep + r);
+  }
+  return <i32>m;
+}
+
+/** The indices of the flagged rows, ascending, into out; returns how many. */
+export function flagged_rows(n: i32, keep: usize, out: usize): i32 {
+  let m: usize = 0;
+  for (let r: usize = 0; r < <usize>n; r++) {
+    store<i32>(out + (m << 2), <i32>r);
+    m += <usize>load<u8>(keep + r);
+  }
+  return <i32>m;
+}
+
+/**
+ * Iterative singleton removal over q fixed effects: codeTable and countTable hold q pointers,
+ * to each effect's n codes and to room for its level counts (sizes given in sizeTable). Sets
+ * keep[r] to 1 for every row, then clears the rows alone in their level of any effect, pass
+ * after pass (counts decremented as rows go) until a pass drops none; the rows left are the
+ * largest set in which every level has two rows, whatever the order. Returns how many went.
+ */
+export function drop_singletons(n: i32, q: i32, codeTable: usize, countTable: usize, sizeTable: usize, keep: usize): i32 {
+  const m = <usize>n;
+  memory.fill(keep, 1, m);
+  for (let j: usize = 0; j < <usize>q; j++) {
+    const codes = <usize>load<u32>(codeTable + (j << 2));
+    const counts = <usize>load<u32>(countTable + (j << 2));
+    memory.fill(counts, 0, <usize>load<i32>(sizeTable + (j << 2)) << 2);
+    for (let r: usize = 0; r < m; r++) {
+      const at = counts + (<usize>load<i32>(codes + (r << 2)) << 2);
+      store<i32>(at, load<i32>(at) + 1);
+    }
+  }
+  let dropped = 0;
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (let r: usize = 0; r < m; r++) {
+      if (load<u8>(keep + r) == 0) continue;
+      let single = false;
+      for (let j: usize = 0; j < <usize>q; j++) {
+        const c = load<i32>(<usize>load<u32>(codeTable + (j << 2)) + (r << 2));
+        if (load<i32>(<usize>load<u32>(countTable + (j << 2)) + (<usize>c << 2)) == 1) single = true;
+      }
+      if (!single) continue;
+      store<u8>(keep + r, 0);
+      changed = true;
+      dropped++;
+      for (let j: usize = 0; j < <usize>q; j++) {
+        const c = load<i32>(<usize>load<u32>(codeTable + (j << 2)) + (r << 2));
+        const at = <usize>load<u32>(countTable + (j << 2)) + (<usize>c << 2);
+        store<i32>(at, load<i32>(at) - 1);
+      }
+    }
+  }
+  return dropped;
+}

@@ -1,0 +1,95 @@
+import { describe, expect, test } from "vitest";
+import type { Column, Frame } from "../src/data/frame.js";
+import { compact, encodeColumn, interact } from "../src/data/encode.js";
+import { buildSample } from "../src/estimators/sample.js";
+
+// Sample building runs in wasm (assembly/sample.ts); these pin what it must give, case by case.
+
+const numeric = (values: number[]): Column => ({ kind: "numeric", values: Float64Array.from(values) });
+const frameOf = (columns: Record<string, Column>): Frame => {
+  const cols = new Map(Object.entries(columns));
+  const first = cols.values().next().value!;
+  return { nrows: first.kind === "numeric" ? first.values.length : first.codes.length, columns: cols };
+};
+
+describe("factor encodings", () => {
+  test("integer ids in a compact range: sorted levels, -1 for missing", () => {
+    const enc = encodeColumn(numeric([2003, 2001, NaN, 2003, 2002]), null);
+    expect([...enc.codes]).toEqual([2, 0, -1, 2, 1]);
+    expect(enc.levels).toEqual([2001, 2002, 2003]);
+    expect(enc.size).toBe(3);
+  });
+
+  test("ids spread too wide to index, and non-integers, are sorted the same way", () => {
+    expect(encodeColumn(numeric([1e12, 5, 1e12, -3]), null)).toMatchObject({ levels: [-3, 5, 1e12], size: 3 });
+    expect([...encodeColumn(numeric([0.5, -1, 0.5]), null).codes]).toEqual([1, 0, 1]);
+  });
+
+  test("text levels in code-point order, whatever their order in the file", () => {
+    const enc = encodeColumn({ kind: "categorical", codes: Int32Array.from([0, 1, -1, 0, 2]), levels: ["b", "a", "B"] }, null);
+    expect(enc.levels).toEqual(["B", "a", "b"]);
+    expect([...enc.codes]).toEqual([2, 1, -1, 2, 0]);
+  });
+
+  test("at a subset of rows the levels that do not occur go (dense) or stay (for a later compact)", () => {
+    const col = numeric([10, 20, 30, 20, 10]);
+    const rows = Int32Array.from([1, 2, 3]);
+    const dense = encodeColumn(col, rows);
+    expect([...dense.codes]).toEqual([0, 1, 0]);
+    expect(dense.levels).toEqual([20, 30]);
+    const whole = encodeColumn(col, rows, false);
+    expect([...whole.codes]).toEqual([1, 2, 1]);
+    expect(whole.size).toBe(3);
+    const kept = compact(whole, Uint8Array.from([0, 1, 1]));
+    expect([...kept.codes]).toEqual([1, 0]);
+    expect(kept.levels).toEqual([20, 30]);
+  });
+
+  test("a^b: one level per observed combination, missing when either part is", () => {
+    const a = encodeColumn(numeric([1, 1, 2, 2, NaN]), null);
+    const b = encodeColumn(numeric([7, 8, 8, 8, 7]), null);
+    const ab = interact([a, b]);
+    expect(ab.levels).toEqual(["1_7", "1_8", "2_8"]);
+    expect([...ab.codes]).toEqual([0, 1, 2, 2, -1]);
+  });
+});
+
+describe("buildSample", () => {
+  test("each dropped row counted once, missing before non-finite; an infinite id is a level, not dropped", () => {
+    const frame = frameOf({
+      y: numeric([NaN, 1, 2, 3, 4, 5, 6]),
+      x: numeric([Infinity, -Infinity, 1, 2, 3, 4, 5]),
+      id: numeric([1, 1, 1, Infinity, Infinity, NaN, 1]),
+    });
+    const s = buildSample({
+      frame, numeric: ["y", "x"], categorical: [], fixedEffects: [{ name: "id", variables: ["id"] }],
+      clusters: [], weights: null, subset: Uint8Array.from([1, 1, 1, 1, 1, 1, 0]), dropSingletons: false,
+    });
+    expect(s.dropped).toMatchObject({ subset: 1, missing: 2, nonFinite: 1, singletons: 0 });
+    expect([...s.rows]).toEqual([2, 3, 4]);
+    expect(s.fixedEffects[0].levels).toEqual([1, Infinity]);
+    expect([...s.fixedEffects[0].codes]).toEqual([0, 1, 1]);
+  });
+
+  test("singletons go until none is left, however many rounds the chain takes", () => {
+    // Rows 0..5 form a chain a–b–a–…: dropping its singleton end makes the next one a singleton.
+    const a = [2, 2, 1, 1, 0, 0, 3, 3];
+    const b = [3, 2, 2, 1, 1, 0, 4, 4];
+    const frame = frameOf({ y: numeric([1, 2, 3, 4, 5, 6, 7, 8]), a: numeric(a), b: numeric(b) });
+    const s = buildSample({
+      frame, numeric: ["y"], categorical: [], fixedEffects: [{ name: "a", variables: ["a"] }, { name: "b", variables: ["b"] }],
+      clusters: ["a"], weights: null, subset: null, dropSingletons: true,
+    });
+    expect([...s.rows]).toEqual([6, 7]);
+    expect(s.dropped.singletons).toBe(6);
+    expect(s.fixedEffects.map((fe) => fe.levels)).toEqual([[3], [4]]);
+    expect(s.clusters[0].codes).toBe(s.fixedEffects[0].codes);
+  });
+
+  test("a value too large to square and sum is refused, naming its row", () => {
+    const frame = frameOf({ y: numeric([1, 2, 3]), x: numeric([1, -1e200, 1e155]), id: numeric([1, 1, 2]) });
+    expect(() =>
+      buildSample({ frame, numeric: ["y", "x"], categorical: [], fixedEffects: [], clusters: [], weights: null, subset: null, dropSingletons: false }),
+    ).toThrow(/column "x" holds values too large to square and sum over 3 rows \(up to -1e\+200 at row 2\)/);
+  });
+});
