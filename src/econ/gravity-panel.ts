@@ -3,7 +3,7 @@ import { Rng } from "./random.js";
 import { checkCount, numeric } from "./synthetic.js";
 
 /**
- * Synthetic structural-gravity panel, following tools/gen_gravity.R (same distributions,
+ * Synthetic structural-gravity panel, following gen_gravity.R, the generator behind the gravity fixture (same distributions,
  * parameters, structure, column names and order; R's random stream is not reproduced, the panel
  * is deterministic for a seed). 120 countries × 20 years give the 285,600 rows of the reference
  * panel's shape; 200 × 25 give 995,000.
