@@ -38,6 +38,13 @@ describe("an output that is an input is refused (exit 2), the input untouched", 
     expect(readFileSync(file("data.csv"), "utf8")).toBe(DATA);
   });
 
+  test("theil --data-glob whose pattern matches the output", () => {
+    const r = absorb(["theil", "--data-glob", file("data*.csv"), "--value", "v", "--by", "g", "--out", file("data.csv"), "--quiet"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("is the input");
+    expect(readFileSync(file("data.csv"), "utf8")).toBe(DATA);
+  });
+
   test("table --out fit1.json fit1.json", () => {
     const fit = absorb(["fit", "--data", file("data.csv"), "--formula", "v ~ x | g", "--json"]);
     writeFileSync(file("fit1.json"), fit.stdout);

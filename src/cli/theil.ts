@@ -1,4 +1,4 @@
-import { readFrame } from "../data/read.js";
+import { readFrame, sourceFiles } from "../data/read.js";
 import type { ParquetType } from "../data/write-parquet.js";
 import { refuseInputs } from "../data/output-file.js";
 import { checkOutputName, writeFrame } from "../data/write-frame.js";
@@ -73,7 +73,7 @@ export async function runTheil(argv: string[]): Promise<{ stdout: string }> {
   const out = values.out;
   if (out !== undefined) checkOutputName("theil", "--out", out);
   // Refused before the work, not after it: the output must not replace the data.
-  if (out !== undefined) await refuseInputs(out, typeof data === "string" ? [data] : []);
+  if (out !== undefined) await refuseInputs(out, await sourceFiles(data));
   const progress = new Progress(!values.json && !values.quiet);
   progress.phase(`reading ${describeSource(data)}`);
   const columns = new Set([value, ...by, ...decompose, ...(values.weights ? [values.weights] : [])]);

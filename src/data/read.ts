@@ -65,6 +65,13 @@ async function readSource(source: DataSource, wanted: readonly string[] | undefi
   );
 }
 
+/** The files a source reads: the one file named, or every file its pattern matches (for refusing an output that is one of them). */
+export async function sourceFiles(source: DataSource): Promise<string[]> {
+  if (typeof source === "string") return [source];
+  const { globFiles } = await import("./read-duckdb.js");
+  return (await globFiles(resolve(source.glob))).files;
+}
+
 /** The files matching `pattern` (DuckDB's glob: *, ?, [..], ** for any folders), read as one table. */
 async function readGlob(pattern: string, columns: readonly string[] | undefined): Promise<Frame> {
   const { readWithDuckDB, globFiles } = await import("./read-duckdb.js");
