@@ -16,6 +16,7 @@
  */
 import type { Expr, From, Query, Source, Statement } from "./ir.js";
 import type { Dialect } from "./duckdb-dialect.js";
+import { renderQuery, selectStatement } from "./sql-select.js";
 
 export function clickhouseIdentifier(name: string): string {
   return "`" + name.replaceAll("\\", "\\\\").replaceAll("`", "\\`") + "`";
@@ -157,17 +158,7 @@ export function clickhouseDialect(source: Source, prefix: string): ClickHouseDia
     }
   };
   const plainQuery = (q: Query, orderBy?: Expr): string => pushed(q, orderBy) ?? localQuery(q, orderBy);
-  const localQuery = (q: Query, orderBy?: Expr): string =>
-    [
-      `SELECT ${q.select.map((s) => `${expr(s.expr)} AS ${clickhouseIdentifier(s.as)}`).join(", ")}`,
-      `FROM ${from(q.from)}`,
-      q.where ? `WHERE ${expr(q.where)}` : "",
-      q.groupBy && q.groupBy.length > 0 ? `GROUP BY ${q.groupBy.map(expr).join(", ")}` : "",
-      q.having ? `HAVING ${expr(q.having)}` : "",
-      orderBy ? `ORDER BY ${expr(orderBy)}` : "",
-    ]
-      .filter((part) => part !== "")
-      .join(" ");
+  const localQuery = (q: Query, orderBy?: Expr): string => renderQuery(q, { expr, from, alias: clickhouseIdentifier }, orderBy);
   /**
    * A query over the sample, sent to the shards. The sample's columns, the row subqueries' columns
    * and the small tables' lookups are inlined as expressions over the source table (18.16 mangles
@@ -184,17 +175,15 @@ export function clickhouseDialect(source: Source, prefix: string): ClickHouseDia
       scope = ctx.scope;
       const out = (as: string) => clickhouseIdentifier(`__out_${as}`);
       const conds = [...ctx.conds, ...(q.where ? [expr(q.where)] : [])];
-      const sql = [
-        ctx.withs.length > 0 ? `WITH ${ctx.withs.join(", ")}` : "",
-        `SELECT ${q.select.map((c) => `${expr(c.expr)} AS ${out(c.as)}`).join(", ")}`,
-        `FROM ${ctx.from}`,
-        conds.length > 0 ? `WHERE ${conds.join(" AND ")}` : "",
-        q.groupBy && q.groupBy.length > 0 ? `GROUP BY ${q.groupBy.map(expr).join(", ")}` : "",
-        q.having ? `HAVING ${expr(q.having)}` : "",
-        orderBy ? `ORDER BY ${expr(orderBy)}` : "",
-      ]
-        .filter((part) => part !== "")
-        .join(" ");
+      const sql = selectStatement({
+        with: ctx.withs,
+        select: q.select.map((c) => `${expr(c.expr)} AS ${out(c.as)}`),
+        from: ctx.from,
+        where: conds.length > 0 ? conds.join(" AND ") : undefined,
+        groupBy: q.groupBy?.map(expr),
+        having: q.having ? expr(q.having) : undefined,
+        orderBy: orderBy ? expr(orderBy) : undefined,
+      });
       return `SELECT ${q.select.map((c) => `${out(c.as)} AS ${clickhouseIdentifier(c.as)}`).join(", ")} FROM (${sql})`;
     } catch (err) {
       if (err instanceof NotPushable) return null;

@@ -4,6 +4,7 @@
  * is the user's own SQL and is wrapped as a subquery.
  */
 import type { Expr, From, Query, Source, Statement } from "./ir.js";
+import { renderQuery } from "./sql-select.js";
 
 export interface Dialect {
   /** One statement may take several SQL statements (a table, then its rows). */
@@ -96,16 +97,7 @@ export function duckdbDialect(source: Source): Dialect {
         return `(${expr(e.arg)} IN (${query(e.query)}))`;
     }
   };
-  const query = (q: Query): string =>
-    [
-      `SELECT ${q.select.map((s) => `${expr(s.expr)} AS ${identifier(s.as)}`).join(", ")}`,
-      `FROM ${from(q.from)}`,
-      q.where ? `WHERE ${expr(q.where)}` : "",
-      q.groupBy && q.groupBy.length > 0 ? `GROUP BY ${q.groupBy.map(expr).join(", ")}` : "",
-      q.having ? `HAVING ${expr(q.having)}` : "",
-    ]
-      .filter((part) => part !== "")
-      .join(" ");
+  const query = (q: Query): string => renderQuery(q, { expr, from, alias: identifier });
   const statement = (s: Statement): readonly string[] => {
     switch (s.kind) {
       case "create":

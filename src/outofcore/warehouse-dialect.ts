@@ -11,6 +11,7 @@
  */
 import type { Expr, From, Query, Source, Statement } from "./ir.js";
 import type { Dialect } from "./duckdb-dialect.js";
+import { renderQuery } from "./sql-select.js";
 
 export type Warehouse = "spark" | "bigquery";
 
@@ -127,16 +128,7 @@ export function warehouseDialect(warehouse: Warehouse, source: Source): Dialect 
         return `(${expr(e.arg)} IN (${query(e.query)}))`;
     }
   };
-  const query = (q: Query): string =>
-    [
-      `SELECT ${q.select.map((s) => `${expr(s.expr)} AS ${quote(s.as)}`).join(", ")}`,
-      `FROM ${from(q.from)}`,
-      q.where ? `WHERE ${expr(q.where)}` : "",
-      q.groupBy && q.groupBy.length > 0 ? `GROUP BY ${q.groupBy.map(expr).join(", ")}` : "",
-      q.having ? `HAVING ${expr(q.having)}` : "",
-    ]
-      .filter((part) => part !== "")
-      .join(" ");
+  const query = (q: Query): string => renderQuery(q, { expr, from, alias: quote });
   /** The next version of a table from the current one (Spark: no DML on cached views). */
   const replace = (table: string, body: (current: string) => string): string[] => {
     const current = quote(physical(table));
