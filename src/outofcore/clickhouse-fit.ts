@@ -10,7 +10,8 @@ import { clickhouseDialect } from "./clickhouse-dialect.js";
 import { ClickHouseSession } from "./clickhouse-executor.js";
 import { runSteps } from "./script-runner.js";
 import { sampleSteps, schurSteps, scriptAbsorption } from "./script.js";
-import { finishFromResults, gammaFromResults, levelCounts, projectionScript, scriptModel, type ScriptOptions, type SufficientStatsResult } from "./sufficient-stats.js";
+import { finishFromResults, gammaFromResults, projectionScript, scriptModel, type ScriptOptions, type SufficientStatsResult } from "./sufficient-stats.js";
+import { levelCounts } from "./finish.js";
 
 export interface ClickHouseSource {
   /** The server's HTTP interface, e.g. http://127.0.0.1:8123 */

@@ -9,19 +9,17 @@ import { EstimationError, InputError } from "../errors.js";
 import { resolveSsc, countK, type EffectSize } from "../inference/ssc.js";
 import { finishVcov, type SummedMeat } from "../inference/vcov.js";
 import { clusterSubsets, signedMeat } from "../inference/meat.js";
-import { coefficientTable } from "../inference/coefficients.js";
 import { choleskyDropping, solveFactor } from "../linalg/cholesky.js";
 import { EXACT_MAX_LEVELS, SCHUR_PIVOT_TOL } from "../engine/demean.js";
-import { ABSORBED_TOL, solveNormalEquations } from "../estimators/least-squares.js";
-import { vcovInfo, vcovRequest } from "../estimators/vcov-spec.js";
+import { vcovRequest } from "../estimators/vcov-spec.js";
 import { FeolsResult, type FeolsFields } from "../estimators/result.js";
+import { checkRowsLeft, funnelDrops, levelCounts, outOfCoreFields, solveCrossProducts } from "./finish.js";
 import type { FeolsOptions } from "../estimators/options.js";
 import type { DroppedRows } from "../estimators/sample.js";
 import type { Source } from "./ir.js";
 import { openDuckDB, type DuckDBSettings, type PlanExecutor, type ScanStats } from "./duckdb-executor.js";
 import {
   absorption,
-  countedKeys,
   crossProductQuery,
   meatQuery,
   nestingQuery,
@@ -109,38 +107,15 @@ export async function feolsOutOfCore(source: OutOfCoreSource, formula: string, o
     const p = layout.regressors.length;
     if (p === 0) throw new EstimationError("singular", `the model has no regressors to estimate: "${spec.formula}"`);
     const cross = await crossProducts(db, layout, ab);
-    const absorbed = new Set<number>();
-    if (ab) for (let c = 0; c < p; c++) if (!(cross.xtx[c * p + c] > ABSORBED_TOL * cross.rawSpread[c + 1])) absorbed.add(c);
-    const ls = solveNormalEquations(cross.xtx, cross.xty, p, absorbed, layout.regressors);
-    const keptNames = ls.kept.map((c) => layout.regressors[c]);
-    const droppedCollinear = ls.dropped.map((c) => layout.regressors[c]);
+    const ls = solveCrossProducts(cross, layout, ab !== null);
     const effects = await nestedEffects(db, layout, feSizes, vreq.type === "cluster" ? layout.clusters : []);
     const dfK = countK(ls.kept.length, effects, ssc);
     if (n - dfK <= 0) throw new EstimationError("singular", `${n} observations cannot identify ${dfK} parameters (regressors and fixed effects): no residual degrees of freedom`);
     const { ssr, meat } = await residualSums(db, layout, ab, vreq.type, ls.kept.map((c) => c + 1), ls.beta, sample.clusterSizes);
     const vc = finishVcov({ n, k: ls.kept.length, bread: ls.bread, ssr, dfK, ssc }, meat);
-    const fields: FeolsFields = {
-      formula: spec.formula,
-      depvar: spec.depvar,
-      nobs: n,
-      coefficients: coefficientTable(keptNames, ls.beta, vc.matrix, vc.dfT),
-      vcov: vcovInfo(vreq, ssc, undefined),
-      vcovMatrix: vc.matrix,
-      r2: 1 - ssr / cross.rawSpread[0],
-      withinR2: ab ? 1 - ssr / cross.withinTss : null,
-      dfT: vc.dfT,
-      dfK,
-      fixefSizes: Object.fromEntries(layout.effects.map((fe, q) => [fe.name, feSizes[q]])),
-      droppedCollinear,
-      droppedRows: sample.droppedRows,
-      iterations: 0,
-      converged: true,
-      method: ab ? "exact" : "none",
-      threads: db.threads,
-      ssr,
-      warnings: droppedCollinear.length > 0 ? [`dropped as collinear${ab ? " (or absorbed by the fixed effects)" : ""}: ${droppedCollinear.join(", ")}`] : [],
-      timings: { estimate: performance.now() - started },
-    };
+    const fields = outOfCoreFields({
+      spec, layout, absorbs: ab !== null, ls, vc, vreq, ssc, n, dfK, feSizes, droppedRows: sample.droppedRows, cross, ssr, threads: db.threads, started,
+    });
     return new OutOfCoreResult(fields, db.stats(sample.sourceRows));
   } finally {
     db.close();
@@ -158,27 +133,17 @@ interface TakenSample {
 /** Counts what each filter drops, materialises the sample, removes singletons and sizes the effects and clusters. */
 async function takeSample(db: PlanExecutor, plan: StagePlan, options: OutOfCoreOptions): Promise<TakenSample> {
   const { layout } = plan;
-  const [total, inSubset, present, finite, weighted, negative] = (await db.select(plan.funnel)).map((c) => c[0] || 0);
-  if (negative > 0) {
-    throw new InputError("data", `weights column "${options.weights}" has ${negative} negative value(s); weights must be positive (rows with missing or zero weights are dropped and counted)`);
-  }
+  const { total, drops } = funnelDrops((await db.select(plan.funnel)).map((c) => c[0]), options.weights);
   await db.run(plan.stage);
   let singletons = 0;
   if ((options.fixefRm ?? "singleton") === "singleton" && layout.effects.length > 0) {
     // Each round drops the rows alone in a level; dropping them can leave new singletons.
     for (let dropped = await db.run(singletonRound(layout)); dropped > 0; dropped = await db.run(singletonRound(layout))) singletons += dropped;
   }
-  const droppedRows: DroppedRows = { subset: total - inSubset, missing: inSubset - present, nonFinite: present - finite, weights: finite - weighted, singletons };
+  const droppedRows: DroppedRows = { ...drops, singletons };
   const sizes = (await db.select(sizesQuery(layout))).map((c) => c[0]);
-  if (!(sizes[0] > 0)) {
-    throw new InputError(
-      "data",
-      `every row was dropped (${total} rows: ${droppedRows.subset} outside the subset, ${droppedRows.missing} with a missing value, ` +
-        `${droppedRows.weights} with a missing or zero weight, ${singletons} singletons); check the filter and the columns' missing values`,
-    );
-  }
-  const levels = new Map(countedKeys(layout).map((key, i) => [key, sizes[1 + i]]));
-  return { sourceRows: total, n: sizes[0], droppedRows, feSizes: layout.effects.map((fe) => levels.get(fe.key)!), clusterSizes: layout.clusters.map((c) => levels.get(c)!) };
+  checkRowsLeft(sizes[0], total, droppedRows);
+  return { sourceRows: total, n: sizes[0], droppedRows, ...levelCounts(layout, sizes) };
 }
 
 /** X'WX and X'Wy of the demeaned columns, ỹ'Wỹ, and each column's raw spread (see unpackCrossProducts). */

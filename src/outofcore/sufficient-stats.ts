@@ -16,15 +16,14 @@ import { EstimationError, InputError } from "../errors.js";
 import { resolveSsc, countK, type EffectSize, type SmallSample } from "../inference/ssc.js";
 import { finishVcov, type SummedMeat } from "../inference/vcov.js";
 import { clusterSubsets, signedMeat } from "../inference/meat.js";
-import { coefficientTable } from "../inference/coefficients.js";
 import { choleskyDropping, solveFactor } from "../linalg/cholesky.js";
 import { EXACT_MAX_LEVELS, SCHUR_PIVOT_TOL } from "../engine/demean.js";
-import { ABSORBED_TOL, solveNormalEquations } from "../estimators/least-squares.js";
-import { vcovInfo, vcovRequest, type VcovSpec } from "../estimators/vcov-spec.js";
+import { vcovRequest, type VcovSpec } from "../estimators/vcov-spec.js";
 import { FeolsResult, type FeolsFields } from "../estimators/result.js";
+import { checkRowsLeft, funnelDrops, levelCounts, outOfCoreFields, solveCrossProducts } from "./finish.js";
 import type { DroppedRows } from "../estimators/sample.js";
 import type { Query } from "./ir.js";
-import { countedKeys, planSample, unpackCrossProducts, type Absorption, type Layout, type StagePlan } from "./plan.js";
+import { planSample, unpackCrossProducts, type Absorption, type Layout, type StagePlan } from "./plan.js";
 import type { OutOfCoreOptions } from "./fit.js";
 import type { ScanStats, SourceColumn } from "./duckdb-executor.js";
 import { clusterMeat, heteroMeat, residualWeights } from "./moments.js";
@@ -199,26 +198,19 @@ export function checkSingletonsDone(model: ScriptModel, steps: readonly Step[], 
 /** The fit from both scripts' results. */
 export function finishFromResults(model: ScriptModel, ab: Absorption | null, steps1: readonly Step[], steps2: readonly Step[], results: StatsResults, engine: string, scan: ScanStats | null, started: number): SufficientStatsResult {
   const { layout, spec, ssc, vreq } = model;
-  const [total, inSubset, present, finite, weighted, negative] = single(results, steps1, "funnel").map((v) => v || 0);
-  if (negative > 0) {
-    throw new InputError("data", `weights column "${model.weights}" has ${negative} negative value(s); weights must be positive (rows with missing or zero weights are dropped and counted)`);
-  }
+  const { total, drops } = funnelDrops(single(results, steps1, "funnel"), model.weights);
   const sizes = single(results, steps1, "sizes");
   const n = sizes[0];
-  const droppedRows: DroppedRows = { subset: total - inSubset, missing: inSubset - present, nonFinite: present - finite, weights: finite - weighted, singletons: weighted - n };
-  if (!(n > 0)) {
-    throw new InputError("data", `every row was dropped (${total} rows: ${droppedRows.subset} outside the subset, ${droppedRows.missing} with a missing value, ${droppedRows.nonFinite} with an infinite value, ${droppedRows.weights} with a missing or zero weight, ${droppedRows.singletons} singletons); check the filter and the columns' missing values`);
-  }
+  // Singleton removal took what the weight filter left, down to the sample's n.
+  const droppedRows: DroppedRows = { ...drops, singletons: total - drops.subset - drops.missing - drops.nonFinite - drops.weights - n };
+  checkRowsLeft(n, total, droppedRows);
   const { feSizes, clusterSizes } = levelCounts(layout, sizes);
   const width = layout.columns.length;
   const p = width - 1;
   if (p === 0) throw new EstimationError("singular", `the model has no regressors to estimate: "${spec.formula}"`);
-  const { xtx, xty, rawSpread, withinTss, at } = unpackCrossProducts(single(results, steps2, "cross"), width);
-  const absorbed = new Set<number>();
-  if (ab) for (let c = 0; c < p; c++) if (!(xtx[c * p + c] > ABSORBED_TOL * rawSpread[c + 1])) absorbed.add(c);
-  const ls = solveNormalEquations(xtx, xty, p, absorbed, layout.regressors);
-  const keptNames = ls.kept.map((c) => layout.regressors[c]);
-  const droppedCollinear = ls.dropped.map((c) => layout.regressors[c]);
+  const cross = unpackCrossProducts(single(results, steps2, "cross"), width);
+  const { at } = cross;
+  const ls = solveCrossProducts(cross, layout, ab !== null);
   const effects: EffectSize[] = layout.effects.map((fe, q) => ({
     size: feSizes[q],
     nestedInCluster: vreq.type === "cluster" && layout.clusters.some((c, j) => fe.key === c || single(results, steps1, nestingName(q, j))[0] === 0),
@@ -239,36 +231,10 @@ export function finishFromResults(model: ScriptModel, ab: Absorption | null, ste
     meat = { type: "iid" };
   }
   const vc = finishVcov({ n, k: kept.length, bread: ls.bread, ssr, dfK, ssc }, meat);
-  const fields: FeolsFields = {
-    formula: spec.formula,
-    depvar: spec.depvar,
-    nobs: n,
-    coefficients: coefficientTable(keptNames, ls.beta, vc.matrix, vc.dfT),
-    vcov: vcovInfo(vreq, ssc, undefined),
-    vcovMatrix: vc.matrix,
-    r2: 1 - ssr / rawSpread[0],
-    withinR2: ab ? 1 - ssr / withinTss : null,
-    dfT: vc.dfT,
-    dfK,
-    fixefSizes: Object.fromEntries(layout.effects.map((fe, q) => [fe.name, feSizes[q]])),
-    droppedCollinear,
-    droppedRows,
-    iterations: 0,
-    converged: true,
-    method: ab ? "exact" : "none",
-    threads: 1,
-    ssr,
-    warnings: droppedCollinear.length > 0 ? [`dropped as collinear${ab ? " (or absorbed by the fixed effects)" : ""}: ${droppedCollinear.join(", ")}`] : [],
-    timings: { estimate: performance.now() - started },
-  };
+  const fields = outOfCoreFields({ spec, layout, absorbs: ab !== null, ls, vc, vreq, ssc, n, dfK, feSizes, droppedRows, cross, ssr, threads: 1, started });
   return new SufficientStatsResult(fields, engine, scan);
 }
 
-/** The fixed effects' and clusters' level counts from the sizes result (each grouping column counted once). */
-export function levelCounts(layout: Layout, sizes: readonly number[]): { feSizes: number[]; clusterSizes: number[] } {
-  const levels = new Map(countedKeys(layout).map((key, i) => [key, sizes[1 + i]]));
-  return { feSizes: layout.effects.map((fe) => levels.get(fe.key)!), clusterSizes: layout.clusters.map((c) => levels.get(c)!) };
-}
 
 /** Parses a results file's text (the JSON format above). */
 export function parseStats(text: string, file: string): StatsResults {
