@@ -12,7 +12,7 @@ import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { Bench } from "tinybench";
 import { wildBootstrap, shutdown, type WildBootstrapOptions } from "../src/index.js";
-import { generatePanel } from "../src/econ/synthetic.js";
+import { generatePanel } from "../src/study/synthetic.js";
 
 const { values } = parseArgs({
   options: { reps: { type: "string", default: "5" }, firms: { type: "string", default: "25000" }, B: { type: "string", default: "9999" } },

@@ -16,9 +16,9 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Bench } from "tinybench";
 import { feols, shutdown } from "../src/index.js";
-import { generatePanel } from "../src/econ/synthetic.js";
-import { writeCsv } from "../src/data/write-csv.js";
-import { packageRoot } from "../src/engine/package-root.js";
+import { generatePanel } from "../src/study/synthetic.js";
+import { writeCsv } from "../src/data/writers/csv.js";
+import { packageRoot } from "../src/core/package-root.js";
 import { defaultThreads } from "../src/engine/pool.js";
 import { fixestAvailable, timeFixest } from "./fixest.js";
 

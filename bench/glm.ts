@@ -1,6 +1,6 @@
 /**
  * GLMs on a 1M-row gravity panel (issue 14): 200 countries × 25 years (995,000 rows) from the
- * seeded generator that follows gen_gravity.R (src/econ/gravity-panel.ts), clustered
+ * seeded generator that follows gen_gravity.R (src/study/gravity-panel.ts), clustered
  * by pair:
  *   1. PPML  trade ~ ln_dist + contig + lang + rta | exporter^year + importer^year
  *   2. PPML  trade ~ rta | exporter^year + importer^year + pair   (structural gravity; separation)
@@ -16,10 +16,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { feglm, shutdown, type FeglmOptions, type FeglmResult } from "../src/index.js";
-import { generateGravityPanel } from "../src/econ/gravity-panel.js";
+import { generateGravityPanel } from "../src/study/gravity-panel.js";
 import { defaultThreads } from "../src/engine/pool.js";
 import type { DemeanMethodOption } from "../src/engine/demean.js";
-import { writeCsv } from "../src/data/write-csv.js";
+import { writeCsv } from "../src/data/writers/csv.js";
 import { fixestAvailable, timeFixest } from "./fixest.js";
 
 const { values } = parseArgs({

@@ -24,15 +24,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { feols, shutdown } from "../src/index.js";
-import { generateWorkerFirmPanel } from "../src/econ/synthetic.js";
+import { generateWorkerFirmPanel } from "../src/study/synthetic.js";
 import { openArena, sharedEngine } from "../src/engine/shared.js";
 import { defaultThreads } from "../src/engine/pool.js";
-import { absorbFixedEffects } from "../src/estimators/absorb-effects.js";
-import type { EncodedEffect } from "../src/estimators/sample.js";
-import type { ModelMatrix } from "../src/estimators/model-matrix.js";
+import { absorbFixedEffects } from "../src/fit/absorb-effects.js";
+import type { EncodedEffect } from "../src/fit/sample.js";
+import type { ModelMatrix } from "../src/fit/model-matrix.js";
 import type { DemeanMethod } from "../src/engine/demean.js";
 import type { Frame } from "../src/data/frame.js";
-import { writeCsv } from "../src/data/write-csv.js";
+import { writeCsv } from "../src/data/writers/csv.js";
 import { fixestAvailable, timeFixest } from "./fixest.js";
 
 const { values } = parseArgs({

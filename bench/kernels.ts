@@ -6,7 +6,7 @@
  */
 import { Bench } from "tinybench";
 import { openArena, sharedEngine } from "../src/engine/shared.js";
-import { Rng } from "../src/econ/random.js";
+import { Rng } from "../src/core/random.js";
 
 const n = 1_000_000;
 const firms = 246_000;

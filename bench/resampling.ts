@@ -9,7 +9,7 @@
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { feols, feolsMulti, mediation, heterogeneity, shutdown } from "../src/index.js";
-import { generatePanel } from "../src/econ/synthetic.js";
+import { generatePanel } from "../src/study/synthetic.js";
 
 const { values } = parseArgs({
   options: {

@@ -12,7 +12,7 @@ import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { Bench } from "tinybench";
 import { theil } from "../src/index.js";
-import { generatePanel } from "../src/econ/synthetic.js";
+import { generatePanel } from "../src/study/synthetic.js";
 import { openArena, sharedEngine } from "../src/engine/shared.js";
 import { groupBy } from "../src/inequality/grouping.js";
 import { computeMoments, planMoments, runMoments } from "../src/inequality/moments.js";

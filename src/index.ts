@@ -2,17 +2,17 @@
  * absorb's public API. Estimation: feols. Data: readFrame (CSV, gzip CSV, Parquet, Arrow IPC),
  * or pass an Arrow Table / a record of columns directly.
  */
-export { feols } from "./estimators/feols.js";
-export { feglm, fepois } from "./estimators/glm.js";
-export { FeglmResult, type GlmSampleFit } from "./estimators/glm-result.js";
-export { glmFitted, glmResiduals, glmPredict, type GlmScale, type GlmResidualType } from "./estimators/glm-postestimation.js";
-export type { FamilyName } from "./estimators/glm-family.js";
+export { feols } from "./fit/feols.js";
+export { feglm, fepois } from "./fit/glm.js";
+export { FeglmResult, type GlmSampleFit } from "./fit/glm-result.js";
+export { glmFitted, glmResiduals, glmPredict, type GlmScale, type GlmResidualType } from "./fit/glm-postestimation.js";
+export type { FamilyName } from "./fit/glm-family.js";
 export { feolsOutOfCore, type OutOfCoreSource, type OutOfCoreOptions, type OutOfCoreResult, type ScanStats, type DuckDBSettings } from "./outofcore/entry.js";
 export { feolsClickHouse, type ClickHouseSource } from "./outofcore/clickhouse-fit.js";
 export { type ScriptOptions, type SufficientStatsResult, type StatsResults, parseStats, formatStats } from "./outofcore/sufficient-stats.js";
 export { printPlan, feolsFromSufficientStats, DIALECTS, type DialectName } from "./outofcore/printed.js";
-export { feolsMulti, FeolsMulti, type MultiOptions, type MultiFit, type MultiSample } from "./estimators/multi.js";
-export { mediation, sobelTest, MediationResult, type MediationOptions, type MediationBootstrap, type SobelTest } from "./econ/mediation.js";
+export { feolsMulti, FeolsMulti, type MultiOptions, type MultiFit, type MultiSample } from "./fit/multi.js";
+export { mediation, sobelTest, MediationResult, type MediationOptions, type MediationBootstrap, type SobelTest } from "./resampling/mediation.js";
 export {
   heterogeneity,
   HeterogeneityResult,
@@ -20,21 +20,21 @@ export {
   type GroupEstimate,
   type GroupDifference,
   type PermutationTest,
-} from "./econ/heterogeneity.js";
-export type { FeolsOptions, FeglmOptions, VcovOption } from "./estimators/options.js";
-export { FeolsResult, type Coefficient, type VcovInfo } from "./estimators/result.js";
-export type { DroppedRows } from "./estimators/sample.js";
+} from "./resampling/heterogeneity.js";
+export type { FeolsOptions, FeglmOptions, VcovOption } from "./fit/options.js";
+export { FeolsResult, type Coefficient, type VcovInfo } from "./fit/result.js";
+export type { DroppedRows } from "./fit/sample.js";
 export { readFrame, type DataSource } from "./data/read.js";
 export type { Frame, Column, NumericColumn, CategoricalColumn } from "./data/frame.js";
 export type { DataInput } from "./data/input.js";
 export { parseFormula, parseMultiFormula, type ModelSpec, type Term } from "./formula/parse.js";
 export { parsePredicate, evaluatePredicate, type Predicate } from "./data/predicate.js";
-export { AbsorbError, InputError, EstimationError, InternalError, type ErrorKind } from "./errors.js";
-export { FIXEST_SSC, REGHDFE_SSC, type SmallSample, type SscOption } from "./inference/ssc.js";
-export { IvResult, type FirstStage, type ReducedForm, type IvDiagnostics, type FTest, type ChisqTest } from "./estimators/iv-result.js";
-export { fixef, residuals, fitted, predict, sampleRows, type FixefTable, type Prediction, type AlignOption } from "./estimators/postestimation.js";
-export { wald, type Restrictions, type WaldTest } from "./inference/wald.js";
-export { wildBootstrap, type WildBootstrapOptions, type WildBootstrapResult } from "./inference/wild-bootstrap.js";
+export { AbsorbError, InputError, EstimationError, InternalError, type ErrorKind } from "./core/errors.js";
+export { FIXEST_SSC, REGHDFE_SSC, type SmallSample, type SscOption } from "./vcov/ssc.js";
+export { IvResult, type FirstStage, type ReducedForm, type IvDiagnostics, type FTest, type ChisqTest } from "./fit/iv-result.js";
+export { fixef, residuals, fitted, predict, sampleRows, type FixefTable, type Prediction, type AlignOption } from "./fit/postestimation.js";
+export { wald, type Restrictions, type WaldTest } from "./diagnostics/wald.js";
+export { wildBootstrap, type WildBootstrapOptions, type WildBootstrapResult } from "./resampling/wild-bootstrap.js";
 export type { DemeanMethodOption } from "./engine/demean.js";
 export { shutdownPool as shutdown } from "./engine/pool.js";
 export { theil, type TheilOptions, type DecomposeOption } from "./inequality/theil.js";
@@ -58,7 +58,7 @@ export { renderHtml } from "./report/html.js";
 export { renderJson } from "./report/json.js";
 export { coefPlotSvg, type CoefPlotOptions } from "./report/coefplot.js";
 export { writeTable, writeCoefPlot } from "./report/write.js";
-export { formatFixed, formatCount, significanceStars, STAR_LEGEND } from "./report/format.js";
+export { formatFixed, formatCount, significanceStars, STAR_LEGEND } from "./core/format.js";
 export {
   buildDvar,
   dvarOf,
@@ -68,7 +68,7 @@ export {
   type DvarResult,
   type DvarCleaning,
   type TradeColumns,
-} from "./econ/dvar.js";
+} from "./study/dvar.js";
 export {
   buildRobotPenetration,
   industryRobotDensity,
@@ -76,14 +76,15 @@ export {
   type PenetrationResult,
   type RobotDensity,
   type RobotDensityOptions,
-} from "./econ/robots.js";
-export { buildLinkages, industryLinkages, linkageWeights, ioMatrixFromTable, type IoMatrix, type LinkageWeights, type LinkageOptions, type LinkagesResult } from "./econ/linkages.js";
-export { buildControls, gapToFrontier, CONTROL_MEASURES, CONTROL_COLUMNS, type ControlMeasure, type ControlsOptions, type ControlsResult, type GapOptions } from "./econ/controls.js";
-export { winsorize, quantileSorted, type WinsorizeOptions, type WinsorizeResult, type WinsorizeBounds } from "./econ/winsorize.js";
-export { buildStudyData, type StudyInputs, type StudyDataOptions, type StudyData } from "./econ/study-data.js";
-export { generateGravityPanel, GRAVITY_PLANTED, type GravityPanelOptions } from "./econ/gravity-panel.js";
-export { generateStudyPanel, STUDY_DGP, STUDY_DEFAULT_SEED, type StudyPanel, type StudyPanelOptions } from "./econ/study-panel.js";
-export { STUDY_PLANTED, STUDY_CONTROLS, STUDY_FIXED_EFFECTS, STUDY_CLUSTER, plantedEffects, totalEffect, type PlantedEffect, type StudyPlanted } from "./econ/planted.js";
+} from "./study/robots.js";
+export { buildLinkages, industryLinkages, linkageWeights, ioMatrixFromTable, type IoMatrix, type LinkageWeights, type LinkageOptions, type LinkagesResult } from "./study/linkages.js";
+export { buildControls, gapToFrontier, CONTROL_MEASURES, CONTROL_COLUMNS, type ControlMeasure, type ControlsOptions, type ControlsResult, type GapOptions } from "./study/controls.js";
+export { winsorize, type WinsorizeOptions, type WinsorizeResult, type WinsorizeBounds } from "./study/winsorize.js";
+export { quantileSorted } from "./core/quantile.js";
+export { buildStudyData, type StudyInputs, type StudyDataOptions, type StudyData } from "./study/study-data.js";
+export { generateGravityPanel, GRAVITY_PLANTED, type GravityPanelOptions } from "./study/gravity-panel.js";
+export { generateStudyPanel, STUDY_DGP, STUDY_DEFAULT_SEED, type StudyPanel, type StudyPanelOptions } from "./study/study-panel.js";
+export { STUDY_PLANTED, STUDY_CONTROLS, STUDY_FIXED_EFFECTS, STUDY_CLUSTER, plantedEffects, totalEffect, type PlantedEffect, type StudyPlanted } from "./study/planted.js";
 export {
   reproduceStudy,
   formatPlantedCheck,
@@ -92,4 +93,4 @@ export {
   type ReproduceResult,
   type ReproduceTable,
   type PlantedCheck,
-} from "./econ/reproduce.js";
+} from "./study/reproduce.js";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { feols } from "../src/index.js";
-import { Rng } from "../src/econ/random.js";
+import { Rng } from "../src/core/random.js";
 import { sharedEngine } from "../src/engine/shared.js";
 import { BASE } from "../src/engine/heap.js";
 

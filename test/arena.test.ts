@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { Arena } from "../src/engine/arena.js";
 import { BASE, CEILING, Heap } from "../src/engine/heap.js";
 import { instantiateKernels } from "../src/engine/kernels.js";
-import { EstimationError, InternalError } from "../src/errors.js";
+import { EstimationError, InternalError } from "../src/core/errors.js";
 
 describe("the shared-memory arena", () => {
   test("a table that cannot fit under 4 GiB is an error saying how many rows and columns fit", () => {

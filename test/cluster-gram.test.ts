@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { Frame } from "../src/data/frame.js";
-import { generatePanel } from "../src/econ/synthetic.js";
-import { ClusterGram } from "../src/econ/cluster-gram.js";
-import { completeCases, extractColumns, Refitter } from "../src/econ/refit.js";
-import { buildSample } from "../src/estimators/sample.js";
+import { generatePanel } from "../src/study/synthetic.js";
+import { ClusterGram } from "../src/resampling/cluster-gram.js";
+import { completeCases, extractColumns, Refitter } from "../src/resampling/refit.js";
+import { buildSample } from "../src/fit/sample.js";
 import { parseFormula } from "../src/formula/parse.js";
-import { Rng } from "../src/econ/random.js";
+import { Rng } from "../src/core/random.js";
 import { openArena } from "../src/engine/shared.js";
 import type { Arena } from "../src/engine/arena.js";
 

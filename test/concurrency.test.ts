@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { feglm, feols, feolsMulti, fepois, fixef, heterogeneity, mediation, predict, theil, wildBootstrap, type Frame } from "../src/index.js";
-import { generatePanel } from "../src/econ/synthetic.js";
-import { generateGravityPanel } from "../src/econ/gravity-panel.js";
-import { Rng } from "../src/econ/random.js";
+import { generatePanel } from "../src/study/synthetic.js";
+import { generateGravityPanel } from "../src/study/gravity-panel.js";
+import { Rng } from "../src/core/random.js";
 import { sharedEngine } from "../src/engine/shared.js";
 import { defaultThreads } from "../src/engine/pool.js";
 import { BASE } from "../src/engine/heap.js";

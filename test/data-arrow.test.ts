@@ -21,9 +21,9 @@ import {
   tableToIPC,
   vectorFromArray,
 } from "apache-arrow";
-import { InputError } from "../src/errors.js";
+import { InputError } from "../src/core/errors.js";
 import type { Frame } from "../src/data/frame.js";
-import { frameFromArrow, frameFromRecord, frameToArrow } from "../src/data/arrow.js";
+import { frameFromArrow, frameFromRecord, frameToArrow } from "../src/data/readers/arrow.js";
 import { selectColumns } from "../src/data/select.js";
 import { inputError } from "./helpers/errors.js";
 

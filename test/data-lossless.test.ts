@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { Float64, Int64, RecordBatch, Table, makeData, tableToIPC, vectorFromArray } from "apache-arrow";
-import { InputError } from "../src/errors.js";
+import { InputError } from "../src/core/errors.js";
 import type { Frame } from "../src/data/frame.js";
 import { readFrame, type DataSource } from "../src/data/read.js";
 import { absorb } from "./helpers/cli.js";
@@ -183,7 +183,7 @@ describe("ids keep every distinct value", () => {
   });
 
   test("a fit with 300 firms above 2^53 as a fixed effect has 300 levels", async () => {
-    const { feols } = await import("../src/estimators/feols.js");
+    const { feols } = await import("../src/fit/feols.js");
     const frame = await readFrame(file("ids.csv"), ["big", "y"]);
     const fit = await feols({ ...frame, columns: new Map([...frame.columns, ["x", { kind: "numeric", values: Float64Array.from({ length: 1200 }, (_, i) => Math.sin(i)) }]]) }, "y ~ x | big");
     expect(fit.fixefSizes).toEqual({ big: 300 });
@@ -208,7 +208,7 @@ describe("the data path is a file name, taken literally", () => {
   });
 
   test("DuckDB may not install or load extensions", async () => {
-    const { localDuckDB } = await import("../src/data/read-duckdb.js");
+    const { localDuckDB } = await import("../src/data/readers/duckdb.js");
     const instance = await localDuckDB();
     const connection = await instance.connect();
     const settings = await connection.runAndReadAll(

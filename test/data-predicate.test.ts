@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { InputError } from "../src/errors.js";
-import { frameFromRecord } from "../src/data/arrow.js";
+import { InputError } from "../src/core/errors.js";
+import { frameFromRecord } from "../src/data/readers/arrow.js";
 import { evaluatePredicate, parsePredicate } from "../src/data/predicate.js";
 import { inputError } from "./helpers/errors.js";
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { Bool, Dictionary, Float64, Int32, RecordBatch, Table, Utf8, makeData, tableFromIPC, tableToIPC, vectorFromArray } from "apache-arrow";
-import { InputError } from "../src/errors.js";
+import { InputError } from "../src/core/errors.js";
 import type { Frame } from "../src/data/frame.js";
 import { readFrame } from "../src/data/read.js";
 import { referencePanel } from "./helpers/reference.js";

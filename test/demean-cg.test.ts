@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "vitest";
 import { feols, fitted, shutdown } from "../src/index.js";
-import { generateWorkerFirmPanel } from "../src/econ/synthetic.js";
+import { generateWorkerFirmPanel } from "../src/study/synthetic.js";
 import { openArena, sharedEngine } from "../src/engine/shared.js";
 import { allocScratch, demeanColumn, type DemeanMethod, type DemeanPlan, type FixedEffectPlan } from "../src/engine/demean.js";
 import { buildCgPlan, orderLevels, type CgLimits } from "../src/engine/cg.js";

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { Frame } from "../src/data/frame.js";
-import { frameFromRecord, frameToArrow } from "../src/data/arrow.js";
-import { InputError } from "../src/errors.js";
-import { buildDvar, dvarOf } from "../src/econ/dvar.js";
-import { buildRobotPenetration, industryRobotDensity } from "../src/econ/robots.js";
-import { buildLinkages, industryLinkages, ioMatrixFromTable, linkageWeights } from "../src/econ/linkages.js";
-import { buildControls, gapToFrontier } from "../src/econ/controls.js";
-import { quantileSorted, winsorize } from "../src/econ/winsorize.js";
+import { frameFromRecord, frameToArrow } from "../src/data/readers/arrow.js";
+import { InputError } from "../src/core/errors.js";
+import { buildDvar, dvarOf } from "../src/study/dvar.js";
+import { buildRobotPenetration, industryRobotDensity } from "../src/study/robots.js";
+import { buildLinkages, industryLinkages, ioMatrixFromTable, linkageWeights } from "../src/study/linkages.js";
+import { buildControls, gapToFrontier } from "../src/study/controls.js";
+import { winsorize } from "../src/study/winsorize.js";
+import { quantileSorted } from "../src/core/quantile.js";
 
 function num(frame: Frame, name: string): number[] {
   const c = frame.columns.get(name);

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CategoricalColumn, Frame } from "../src/data/frame.js";
 import { feols, shutdown } from "../src/index.js";
-import { generateStudyPanel, STUDY_DEFAULT_SEED, type StudyPanel } from "../src/econ/study-panel.js";
-import { buildStudyData, type StudyData } from "../src/econ/study-data.js";
-import { STUDY_CLUSTER, STUDY_PLANTED, plantedEffects, totalEffect } from "../src/econ/planted.js";
-import { linkageWeights } from "../src/econ/linkages.js";
+import { generateStudyPanel, STUDY_DEFAULT_SEED, type StudyPanel } from "../src/study/study-panel.js";
+import { buildStudyData, type StudyData } from "../src/study/study-data.js";
+import { STUDY_CLUSTER, STUDY_PLANTED, plantedEffects, totalEffect } from "../src/study/planted.js";
+import { linkageWeights } from "../src/study/linkages.js";
 
 function num(frame: Frame, name: string): Float64Array {
   const c = frame.columns.get(name);

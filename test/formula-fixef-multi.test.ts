@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { feols, feolsMulti } from "../src/index.js";
 import { parseMultiFormula } from "../src/formula/parse.js";
-import { generatePanel } from "../src/econ/synthetic.js";
+import { generatePanel } from "../src/study/synthetic.js";
 import type { NumericColumn } from "../src/data/frame.js";
 
 describe("multiple estimation in the fixed-effect part (issue 16)", () => {

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { feols, feolsMulti, predict, residuals, fixef } from "../src/index.js";
-import { InputError } from "../src/errors.js";
+import { InputError } from "../src/core/errors.js";
 import { MAX_TERMS, parseFormula, type Term } from "../src/formula/parse.js";
-import { generatePanel } from "../src/econ/synthetic.js";
+import { generatePanel } from "../src/study/synthetic.js";
 import type { CategoricalColumn, NumericColumn } from "../src/data/frame.js";
 import { inputError } from "./helpers/errors.js";
 import { absorb } from "./helpers/cli.js";

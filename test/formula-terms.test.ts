@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { feols } from "../src/index.js";
-import { generatePanel } from "../src/econ/synthetic.js";
+import { generatePanel } from "../src/study/synthetic.js";
 import type { NumericColumn, CategoricalColumn } from "../src/data/frame.js";
 
 describe("x:z and i() reproduce the fits on the columns they stand for", () => {

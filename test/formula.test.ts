@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { InputError } from "../src/errors.js";
+import { InputError } from "../src/core/errors.js";
 import { parseFormula, parseMultiFormula, termName, type ModelSpec } from "../src/formula/parse.js";
 
 /** The InputError a formula raises; fails the test if it parses. */

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { buildTable, feglm, feols, fepois, fixef, glmFitted, glmPredict, glmResiduals, significanceStars as stars, EstimationError, InputError, type Frame } from "../src/index.js";
-import { Rng } from "../src/econ/random.js";
-import { numeric } from "../src/econ/synthetic.js";
+import { Rng } from "../src/core/random.js";
+import { numeric } from "../src/study/synthetic.js";
 import { absorb } from "./helpers/cli.js";
 import { referenceGravity } from "./helpers/reference.js";
 import { ols } from "./helpers/dense.js";

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { feols, heterogeneity, InputError, type Frame, type FeolsOptions } from "../src/index.js";
 import type { Column } from "../src/data/frame.js";
-import { generatePanel, PANEL_PLANTED } from "../src/econ/synthetic.js";
+import { generatePanel, PANEL_PLANTED } from "../src/study/synthetic.js";
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { wildBootstrap, feols, InputError } from "../src/index.js";
-import { Rng } from "../src/econ/random.js";
+import { Rng } from "../src/core/random.js";
 import { dummies, groupMeat, ols, partial, sandwich, type Matrix } from "./helpers/dense.js";
 
 /** G clusters of m rows; x has a cluster component, errors are correlated within cluster. y = beta·x + z + FE + u. */

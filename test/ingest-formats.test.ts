@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { tableToIPC } from "apache-arrow";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { feols, readFrame, shutdown } from "../src/index.js";
-import { generatePanel } from "../src/econ/synthetic.js";
-import { writeCsv } from "../src/data/write-csv.js";
-import { frameToArrow } from "../src/data/arrow.js";
+import { generatePanel } from "../src/study/synthetic.js";
+import { writeCsv } from "../src/data/writers/csv.js";
+import { frameToArrow } from "../src/data/readers/arrow.js";
 import { absorbJson } from "./helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "absorb-formats-"));

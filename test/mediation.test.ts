@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { feols, mediation, InputError, type Frame, type FeolsOptions } from "../src/index.js";
 import type { Column } from "../src/data/frame.js";
-import { generatePanel } from "../src/econ/synthetic.js";
-import { Rng } from "../src/econ/random.js";
-import { drawClusterCounts } from "../src/econ/refit.js";
-import { normalPValue } from "../src/inference/distributions.js";
+import { generatePanel } from "../src/study/synthetic.js";
+import { Rng } from "../src/core/random.js";
+import { drawClusterCounts } from "../src/resampling/refit.js";
+import { normalPValue } from "../src/core/distributions.js";
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
 

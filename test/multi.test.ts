@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { feols, feolsMulti, InputError, type FeolsResult, type Frame, type FeolsOptions } from "../src/index.js";
-import { generatePanel } from "../src/econ/synthetic.js";
+import { generatePanel } from "../src/study/synthetic.js";
 
 /** Coefficients, standard errors and the sample of `a` equal those of `b` to 1e-12 relative. */
 function expectSameFit(a: FeolsResult, b: FeolsResult): void {

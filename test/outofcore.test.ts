@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { feols } from "../src/estimators/feols.js";
+import { feols } from "../src/fit/feols.js";
 import { readFrame } from "../src/data/read.js";
 import { evaluatePredicate, parsePredicate } from "../src/data/predicate.js";
 import { feolsOutOfCore, type OutOfCoreOptions, type OutOfCoreSource } from "../src/index.js";
-import { InputError } from "../src/errors.js";
+import { InputError } from "../src/core/errors.js";
 import type { Frame } from "../src/data/frame.js";
-import type { FeolsResult } from "../src/estimators/result.js";
+import type { FeolsResult } from "../src/fit/result.js";
 import { absorbJson } from "./helpers/cli.js";
 import { enginePanelCsv, expectSameFit, relative } from "./helpers/outofcore-panel.js";
 

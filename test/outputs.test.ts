@@ -4,7 +4,7 @@ import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { packageRoot } from "../src/engine/package-root.js";
+import { packageRoot } from "../src/core/package-root.js";
 import { readFrame } from "../src/data/read.js";
 import { absorb } from "./helpers/cli.js";
 

@@ -3,8 +3,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { packageRoot } from "../src/engine/package-root.js";
-import { feols } from "../src/estimators/feols.js";
+import { packageRoot } from "../src/core/package-root.js";
+import { feols } from "../src/fit/feols.js";
 import { readFrame } from "../src/data/read.js";
 import { referencePanel } from "./helpers/reference.js";
 

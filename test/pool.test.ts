@@ -2,8 +2,8 @@ import { afterAll, describe, expect, test } from "vitest";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { feols, shutdown, theil } from "../src/index.js";
-import { generatePanel, generateWorkerFirmPanel } from "../src/econ/synthetic.js";
-import { packageRoot } from "../src/engine/package-root.js";
+import { generatePanel, generateWorkerFirmPanel } from "../src/study/synthetic.js";
+import { packageRoot } from "../src/core/package-root.js";
 import { sharedEngine } from "../src/engine/shared.js";
 
 afterAll(() => shutdown());

@@ -20,7 +20,7 @@ import {
   type ReportModel,
   type TableOptions,
 } from "../src/index.js";
-import { formatFixed, significanceStars } from "../src/report/format.js";
+import { formatFixed, significanceStars } from "../src/core/format.js";
 import { niceTicks } from "../src/report/coefplot.js";
 
 const golden = join(import.meta.dirname, "golden");

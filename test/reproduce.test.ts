@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Column, Frame } from "../src/data/frame.js";
 import { generateStudyPanel, reproduceStudy, shutdown, type ReproduceResult } from "../src/index.js";
-import { writeCsv } from "../src/data/write-csv.js";
+import { writeCsv } from "../src/data/writers/csv.js";
 import { absorb } from "./helpers/cli.js";
 
 // The CLI tests need `npm run build` first (npm test does it): they run the real `absorb` command.

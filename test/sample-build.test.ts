@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import type { Column, Frame } from "../src/data/frame.js";
 import { compact, encodeColumn, interact } from "../src/data/encode.js";
-import { buildSample } from "../src/estimators/sample.js";
+import { buildSample } from "../src/fit/sample.js";
 
 // Sample building runs in wasm (assembly/sample.ts); these pin what it must give, case by case.
 

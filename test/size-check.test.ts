@@ -5,9 +5,10 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { runFit } from "../src/cli/fit.js";
 import { readFrame } from "../src/data/read.js";
-import { checkRowsFit, modelColumns, parquetRowCount } from "../src/data/size-check.js";
+import { checkRowsFit, parquetRowCount } from "../src/data/size-check.js";
+import { modelColumns } from "../src/fit/model-matrix.js";
 import { parseFormula } from "../src/formula/parse.js";
-import { InputError } from "../src/errors.js";
+import { InputError } from "../src/core/errors.js";
 
 /** A panel past what fits: 70M rows × 7 columns, written by DuckDB (integers: small and quick to write). */
 const ROWS = 70_000_000;

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { feols } from "../src/estimators/feols.js";
+import { feols } from "../src/fit/feols.js";
 import { readFrame } from "../src/data/read.js";
 import { evaluatePredicate, parsePredicate } from "../src/data/predicate.js";
 import { parseScript } from "../src/outofcore/script-runner.js";
@@ -13,8 +13,8 @@ import { readStats } from "../src/cli/remote.js";
 import type { Frame } from "../src/data/frame.js";
 import { enginePanelCsv, expectSameFit } from "./helpers/outofcore-panel.js";
 import { absorb, absorbJson } from "./helpers/cli.js";
-import { packageRoot } from "../src/engine/package-root.js";
-import type { FeolsResult } from "../src/estimators/result.js";
+import { packageRoot } from "../src/core/package-root.js";
+import type { FeolsResult } from "../src/fit/result.js";
 
 /** The model whose printed SQL is fixed per dialect in test/fixtures/sql/. */
 const GOLDEN = { formula: "y ~ x1 + x2 | firm + year^sector", args: ["--vcov", "cluster:firm", "--weights", "w", "--where", "year >= 2001 and region != 'r1'", "--singleton-rounds", "2"] };

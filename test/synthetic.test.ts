@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CategoricalColumn, Column, Frame } from "../src/data/frame.js";
-import { writeCsv } from "../src/data/write-csv.js";
-import { Rng, categoricalSampler } from "../src/econ/random.js";
-import { PANEL_PLANTED, generatePanel, generateWorkerFirmPanel } from "../src/econ/synthetic.js";
+import { writeCsv } from "../src/data/writers/csv.js";
+import { Rng, categoricalSampler } from "../src/core/random.js";
+import { PANEL_PLANTED, generatePanel, generateWorkerFirmPanel } from "../src/study/synthetic.js";
 
 function num(frame: Frame, name: string): Float64Array {
   const c = frame.columns.get(name);

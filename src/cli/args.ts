@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 

@@ -1,5 +1,5 @@
 import type { DataSource } from "../data/read.js";
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 
 /** `--data FILE` (one file, its name taken literally) or `--data-glob PATTERN` (every matching file), exactly one of them. */
 export function dataSourceOption(command: string, data: string | undefined, glob: string | undefined): DataSource {

@@ -1,6 +1,6 @@
-import { generatePanel, PANEL_PLANTED } from "../econ/synthetic.js";
-import { checkOutputName, writeFrame } from "../data/write-frame.js";
-import { feols } from "../estimators/feols.js";
+import { generatePanel, PANEL_PLANTED } from "../study/synthetic.js";
+import { checkOutputName, writeFrame } from "../data/writers/frame.js";
+import { feols } from "../fit/feols.js";
 import { parseCommandArgs, integerOption, numberOption } from "./args.js";
 import { Progress } from "./progress.js";
 

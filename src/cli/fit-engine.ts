@@ -2,13 +2,13 @@
  * `absorb fit --engine duckdb`: the fit runs inside DuckDB over the files (src/outofcore), so
  * data larger than memory never has to be read in. `--data FILE` or `--data-glob PATTERN`.
  */
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import { parsePredicate } from "../data/predicate.js";
-import { parseSscFlag } from "../inference/ssc.js";
+import { parseSscFlag } from "../vcov/ssc.js";
 import { numberOption, requireOption } from "./args.js";
 import { parseCliVcov } from "./vcov-panel.js";
 import { Progress } from "./progress.js";
-import { VERSION } from "../version.js";
+import { VERSION } from "../core/version.js";
 import type { CliOutput } from "./fit.js";
 
 /** The `absorb fit` flags this engine reads (the rest of fit's are refused with a reason). */

@@ -2,10 +2,10 @@
  * `absorb fit --engine clickhouse` (the plan run by a ClickHouse server) and `absorb fit
  * --from-sufficient-stats` (the plan's results computed elsewhere, from `absorb sql`).
  */
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import { requireOption } from "./args.js";
 import { Progress } from "./progress.js";
-import { VERSION } from "../version.js";
+import { VERSION } from "../core/version.js";
 import { readStats, scriptOptions, type RemoteFlags } from "./remote.js";
 import type { CliOutput } from "./fit.js";
 import type { SufficientStatsResult } from "../outofcore/sufficient-stats.js";

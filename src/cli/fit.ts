@@ -1,17 +1,18 @@
 import { readFrame } from "../data/read.js";
-import { checkRowsFit, modelColumns } from "../data/size-check.js";
+import { checkRowsFit } from "../data/size-check.js";
+import { modelColumns } from "../fit/model-matrix.js";
 import { parsePredicate, evaluatePredicate } from "../data/predicate.js";
 import { formulaColumns, parseFormula, type ModelSpec } from "../formula/parse.js";
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import { parseCommandArgs, requireOption, numberOption, integerOption } from "./args.js";
 import { parseCliVcov, parsePanelIdFlag, vcovColumns } from "./vcov-panel.js";
-import { parseSscFlag } from "../inference/ssc.js";
+import { parseSscFlag } from "../vcov/ssc.js";
 import { Progress } from "./progress.js";
 import { dataSourceOption, describeSource } from "./data-source.js";
-import { VERSION } from "../version.js";
+import { VERSION } from "../core/version.js";
 import { checkThreads, defaultThreads, warmPool } from "../engine/pool.js";
 import type { DemeanMethodOption } from "../engine/demean.js";
-import type { FeglmOptions } from "../estimators/options.js";
+import type { FeglmOptions } from "../fit/options.js";
 import { ENGINE_HELP } from "./fit-engine.js";
 import { REMOTE_HELP } from "./remote.js";
 
@@ -125,8 +126,8 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
   // Without --where every row is in the sample, so a file too big for the model is refused before it is read.
   const spec = predicate ? undefined : specBeforeRead(formula);
   const checkRows = spec === undefined ? undefined : (rows: number) => checkRowsFit(rows, modelColumns(spec), `"${describeSource(data)}"`);
-  const glm = values.family === undefined ? null : import("../estimators/glm.js");
-  const [frame, { feols }] = await Promise.all([readFrame(data, [...columns], { checkRows }), import("../estimators/feols.js")]);
+  const glm = values.family === undefined ? null : import("../fit/glm.js");
+  const [frame, { feols }] = await Promise.all([readFrame(data, [...columns], { checkRows }), import("../fit/feols.js")]);
   const readMs = performance.now() - started;
   progress.phase(`estimating on ${frame.nrows.toLocaleString("en-US")} rows`, frame.nrows >= 2_000_000);
   const options = {

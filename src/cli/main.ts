@@ -1,5 +1,5 @@
-import { AbsorbError, exitCodeFor, InputError } from "../errors.js";
-import { VERSION } from "../version.js";
+import { AbsorbError, exitCodeFor, InputError } from "../core/errors.js";
+import { VERSION } from "../core/version.js";
 import { shutdownPool } from "../engine/pool.js";
 import { Progress } from "./progress.js";
 

@@ -4,9 +4,9 @@
  * plan takes them, and reading results files.
  */
 import { readFileSync } from "node:fs";
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import { parsePredicate } from "../data/predicate.js";
-import { parseSscFlag } from "../inference/ssc.js";
+import { parseSscFlag } from "../vcov/ssc.js";
 import { numberOption } from "./args.js";
 import { parseCliVcov } from "./vcov-panel.js";
 import { parseStats, type ScriptOptions, type StatsResults } from "../outofcore/sufficient-stats.js";

@@ -1,7 +1,7 @@
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import { parseCommandArgs, integerOption, numberOption } from "./args.js";
 import { Progress } from "./progress.js";
-import { reproduceStudy, formatPlantedCheck, type ReproduceOptions } from "../econ/reproduce.js";
+import { reproduceStudy, formatPlantedCheck, type ReproduceOptions } from "../study/reproduce.js";
 import { renderMarkdown } from "../report/markdown.js";
 
 export const REPRODUCE_HELP = `absorb reproduce — the study end to end: eight tables, coefficient plots, planted-effect check

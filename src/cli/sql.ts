@@ -3,7 +3,7 @@
  * (src/outofcore/printed.ts). Without results it prints script 1; with script 1's results
  * (--from-sufficient-stats) it prints script 2.
  */
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import { parseCommandArgs, requireOption } from "./args.js";
 import { readStats, scriptOptions } from "./remote.js";
 import type { CliOutput } from "./fit.js";

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { extname, resolve } from "node:path";
 import { refuseInputs, writeAtomically } from "../data/output-file.js";
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import { parseCommandArgs, integerOption } from "./args.js";
 import { fromFitJson, type ReportModel } from "../report/model.js";
 import { buildTable } from "../report/table.js";

@@ -1,11 +1,11 @@
 import { readFrame, sourceFiles } from "../data/read.js";
-import type { ParquetType } from "../data/write-parquet.js";
+import type { ParquetType } from "../data/writers/parquet.js";
 import { refuseInputs } from "../data/output-file.js";
-import { checkOutputName, writeFrame } from "../data/write-frame.js";
+import { checkOutputName, writeFrame } from "../data/writers/frame.js";
 import type { Column } from "../data/frame.js";
 import { theil } from "../inequality/theil.js";
 import type { NonpositiveMode } from "../inequality/indices.js";
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import { parseCommandArgs, requireOption, numberOption } from "./args.js";
 import { Progress } from "./progress.js";
 import { dataSourceOption, describeSource } from "./data-source.js";

@@ -1,6 +1,6 @@
-import { InputError } from "../errors.js";
-import type { VcovOption } from "../estimators/options.js";
-import { clusterVariables } from "../estimators/sample.js";
+import { InputError } from "../core/errors.js";
+import type { VcovOption } from "../fit/options.js";
+import { clusterVariables } from "../fit/sample.js";
 import { parseVcovFlag } from "./vcov-flag.js";
 
 /**

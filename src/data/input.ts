@@ -1,6 +1,6 @@
 import { Table } from "apache-arrow";
 import type { Frame } from "./frame.js";
-import { frameFromArrow, frameFromRecord, type RecordInput } from "./arrow.js";
+import { frameFromArrow, frameFromRecord, type RecordInput } from "./readers/arrow.js";
 
 /** What the API accepts as data: an Arrow table, a Frame, or a record of columns. */
 export type DataInput = Table | Frame | RecordInput;

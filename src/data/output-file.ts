@@ -9,7 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import { removeOnExit } from "./cleanup.js";
 
 export interface OutputOptions {

@@ -3,7 +3,7 @@
  * Deliberately tiny: no `or`, no parentheses, no functions, so it means the same on every
  * input format and needs no SQL engine.
  */
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import { missingColumnsError } from "./select.js";
 import type { Column, Frame } from "./frame.js";
 

@@ -12,12 +12,12 @@
 import { stat, access, readFile } from "node:fs/promises";
 import { constants } from "node:fs";
 import { resolve } from "node:path";
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import type { Frame } from "./frame.js";
 import { missingColumnsError } from "./select.js";
 import { withLiteralPath } from "./literal-path.js";
-import { verifyGzip } from "./gzip-check.js";
-import { ipcIncompleteness } from "./ipc-check.js";
+import { verifyGzip } from "./readers/gzip-check.js";
+import { ipcIncompleteness } from "./readers/ipc-check.js";
 
 const SUPPORTED = ".csv, .csv.gz, .parquet, .arrow, .feather, .ipc";
 
@@ -54,7 +54,7 @@ async function readSource(source: DataSource, wanted: readonly string[] | undefi
   await assertReadable(path);
   if (format === "ipc") return readIpc(path, wanted);
   // DuckDB's native module takes about a second to load: only commands that read CSV or Parquet pay it.
-  const { readWithDuckDB } = await import("./read-duckdb.js");
+  const { readWithDuckDB } = await import("./readers/duckdb.js");
   const suffix = path.toLowerCase().endsWith(".gz") ? ".csv.gz" : `.${format}`;
   return readVerified(
     withLiteralPath(path, suffix, async (literal) => {
@@ -68,13 +68,13 @@ async function readSource(source: DataSource, wanted: readonly string[] | undefi
 /** The files a source reads: the one file named, or every file its pattern matches (for refusing an output that is one of them). */
 export async function sourceFiles(source: DataSource): Promise<string[]> {
   if (typeof source === "string") return [source];
-  const { globFiles } = await import("./read-duckdb.js");
+  const { globFiles } = await import("./readers/duckdb.js");
   return (await globFiles(resolve(source.glob))).files;
 }
 
 /** The files matching `pattern` (DuckDB's glob: *, ?, [..], ** for any folders), read as one table. */
 async function readGlob(pattern: string, columns: readonly string[] | undefined): Promise<Frame> {
-  const { readWithDuckDB, globFiles } = await import("./read-duckdb.js");
+  const { readWithDuckDB, globFiles } = await import("./readers/duckdb.js");
   const absolute = resolve(pattern);
   const { files, bytes } = await globFiles(absolute);
   if (files.length === 0) {
@@ -133,7 +133,7 @@ async function assertReadable(path: string): Promise<void> {
 
 async function readIpc(path: string, columns: readonly string[] | undefined): Promise<Frame> {
   // apache-arrow takes a fifth of a second to load: only IPC reads pay for it here.
-  const [{ tableFromIPC }, { frameFromArrow }] = await Promise.all([import("apache-arrow"), import("./arrow.js")]);
+  const [{ tableFromIPC }, { frameFromArrow }] = await Promise.all([import("apache-arrow"), import("./readers/arrow.js")]);
   let table;
   const bytes = await readFile(path);
   const incomplete = ipcIncompleteness(bytes);

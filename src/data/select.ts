@@ -1,4 +1,4 @@
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import type { Column, Frame } from "./frame.js";
 
 /** The error for columns asked for but absent; `source` names where they were looked for. */

@@ -4,9 +4,8 @@
  * (read without touching a column). Without this a 70M-row panel was refused only after half a
  * minute and 10 GiB of reading.
  */
-import type { ModelSpec } from "../formula/parse.js";
 import { BASE, CEILING, formatBytes } from "../engine/heap.js";
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import { sqlString } from "./sql.js";
 
 /**
@@ -15,11 +14,6 @@ import { sqlString } from "./sql.js";
  * the same before it copies anything).
  */
 export const EXTRA_COLUMNS = 4;
-
-/** Columns of the model matrix a formula makes, at least: an i() factor counts as one though it makes a column per level. */
-export function modelColumns(spec: ModelSpec): number {
-  return 1 + (spec.intercept ? 1 : 0) + spec.terms.length + spec.endogenous.length + spec.instruments.length;
-}
 
 /**
  * Throws an InputError ("size") when `rows` rows of a model with `columns` model columns cannot
@@ -43,7 +37,7 @@ export function checkRowsFit(rows: number, columns: number, source: string): voi
 
 /** The row count a Parquet file's footer records, read without reading any column (`literal`: the name DuckDB reads, see literal-path.ts). */
 export async function parquetRowCount(literal: string, path: string): Promise<number> {
-  const { localDuckDB } = await import("./read-duckdb.js");
+  const { localDuckDB } = await import("./readers/duckdb.js");
   const instance = await localDuckDB();
   try {
     const connection = await instance.connect();

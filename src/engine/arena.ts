@@ -1,4 +1,4 @@
-import { EstimationError, InternalError } from "../errors.js";
+import { EstimationError, InternalError } from "../core/errors.js";
 import { formatBytes, type Heap } from "./heap.js";
 
 /**

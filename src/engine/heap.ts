@@ -1,4 +1,4 @@
-import { EstimationError } from "../errors.js";
+import { EstimationError } from "../core/errors.js";
 
 const PAGE = 65536;
 /** WebAssembly's 32-bit address space: 65,536 pages of 64 KiB. */

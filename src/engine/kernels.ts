@@ -1,6 +1,6 @@
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { packageRoot } from "./package-root.js";
+import { packageRoot } from "../core/package-root.js";
 
 /** The exports of build/absorb.wasm (see assembly/): pointers are byte offsets into the shared memory. */
 export interface Kernels {

@@ -1,12 +1,12 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Piscina } from "piscina";
-import { packageRoot } from "./package-root.js";
+import { packageRoot } from "../core/package-root.js";
 import { kernelModule } from "./kernels.js";
 import { sharedEngine } from "./shared.js";
 import type { DemeanPlan, Scratch } from "./demean.js";
 import type { MomentsPlan } from "../inequality/moments.js";
-import { EstimationError, InputError } from "../errors.js";
+import { EstimationError, InputError } from "../core/errors.js";
 
 /**
  * The worker pool: piscina threads that each instantiate the compiled kernels over the one

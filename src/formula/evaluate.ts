@@ -1,6 +1,6 @@
 import type { Column, Frame } from "../data/frame.js";
 import { missingColumnsError } from "../data/select.js";
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import { deparse, type Expr, type MathFunction } from "./expression.js";
 import { panelIndex, type PanelIndex } from "./panel-index.js";
 

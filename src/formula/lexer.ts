@@ -2,7 +2,7 @@
  * Tokens of the fixest formula language, and the one way formula syntax errors are reported:
  * the message echoes the formula with a caret under the offending position.
  */
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 
 export type TokenKind = "name" | "number" | "string" | "op" | "end";
 

@@ -1,6 +1,6 @@
 import type { Column, Frame } from "../data/frame.js";
 import { encodeColumn } from "../data/encode.js";
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 
 /**
  * Where each row's lag lives in a panel given by [id, time]. Lags are by time value, as

@@ -14,7 +14,7 @@
 import type { Column } from "../data/frame.js";
 import type { Level } from "../data/encode.js";
 import { missingColumnsError } from "../data/select.js";
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import type { DerivedColumn } from "./evaluate.js";
 import { expressionColumns, usesPanel } from "./expression.js";
 import { formatName, formulaError, type Token } from "./lexer.js";

@@ -8,7 +8,7 @@
  */
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
-import { Rng } from "../econ/random.js";
+import { Rng } from "../core/random.js";
 import { planMoments, runMoments } from "./moments.js";
 import { indicesOf, usableMoments, type NonpositiveMode } from "./indices.js";
 import type { StandardErrors } from "./result.js";

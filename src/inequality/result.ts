@@ -4,11 +4,11 @@
  */
 import type { Table } from "apache-arrow";
 import type { CategoricalColumn, Column, Frame, NumericColumn } from "../data/frame.js";
-import { frameToArrow } from "../data/arrow.js";
+import { frameToArrow } from "../data/readers/arrow.js";
 import type { Indices, NonpositiveMode } from "./indices.js";
 import type { Split, Splits } from "./decompose.js";
 import { keyLabel, type GroupKey } from "./grouping.js";
-import { formatPrinted as fmt } from "../report/format.js";
+import { formatPrinted as fmt } from "../core/format.js";
 
 export interface StandardErrors {
   readonly theil_t: number | null;

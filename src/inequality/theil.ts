@@ -10,7 +10,7 @@
 import { toFrame, type DataInput } from "../data/input.js";
 import { selectColumns } from "../data/select.js";
 import type { Column, Frame } from "../data/frame.js";
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import { withArena } from "../engine/shared.js";
 import { checkThreads, defaultThreads } from "../engine/pool.js";
 import { computeMoments, gatherMoments, N_NEG, N_ZERO, STRIDE } from "./moments.js";

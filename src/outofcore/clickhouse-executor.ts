@@ -3,7 +3,7 @@
  * than Debian's 18.16). Results come back as RowBinary, each value the double's eight bytes, so
  * nothing is lost to text formatting; every result column is cast to Float64 on the server.
  */
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import type { SqlSession } from "./script-runner.js";
 import type { SourceColumn } from "./duckdb-executor.js";
 import { clickhouseIdentifier } from "./clickhouse-dialect.js";

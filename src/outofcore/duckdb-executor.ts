@@ -4,8 +4,8 @@
  * memory; extensions are neither installed nor loaded behind the user's back.
  */
 import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult } from "@duckdb/node-api";
-import { EstimationError, InputError } from "../errors.js";
-import { NUMERIC_TYPES } from "../data/read-duckdb.js";
+import { EstimationError, InputError } from "../core/errors.js";
+import { NUMERIC_TYPES } from "../data/readers/duckdb.js";
 import { duckdbDialect, stringLiteral, type Dialect } from "./duckdb-dialect.js";
 import type { Query, Source, Statement } from "./ir.js";
 

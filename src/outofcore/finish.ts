@@ -4,14 +4,14 @@
  * cross-products, and the result's fields from the solution and its variance.
  */
 import type { ModelSpec } from "../formula/parse.js";
-import type { SmallSample } from "../inference/ssc.js";
-import type { Vcov } from "../inference/vcov.js";
-import { coefficientTable } from "../inference/coefficients.js";
-import { ABSORBED_TOL, solveNormalEquations, type NormalSolution } from "../estimators/least-squares.js";
-import { vcovInfo, type VcovSpec } from "../estimators/vcov-spec.js";
-import type { FeolsFields } from "../estimators/result.js";
-import type { DroppedRows } from "../estimators/sample.js";
-import { InputError } from "../errors.js";
+import type { SmallSample } from "../vcov/ssc.js";
+import type { Vcov } from "../vcov/compute.js";
+import { coefficientTable } from "../vcov/coefficients.js";
+import { ABSORBED_TOL, solveNormalEquations, type NormalSolution } from "../fit/least-squares.js";
+import { vcovInfo, type VcovSpec } from "../vcov/spec.js";
+import type { FeolsFields } from "../fit/result.js";
+import type { DroppedRows } from "../fit/sample.js";
+import { InputError } from "../core/errors.js";
 import { countedKeys, type CrossProducts, type Layout } from "./plan.js";
 
 /**

@@ -5,17 +5,17 @@
  */
 import { parseFormula } from "../formula/parse.js";
 import { parsePredicate, type Predicate } from "../data/predicate.js";
-import { EstimationError, InputError } from "../errors.js";
-import { resolveSsc, countK, type EffectSize } from "../inference/ssc.js";
-import { finishVcov, type SummedMeat } from "../inference/vcov.js";
-import { clusterSubsets, signedMeat } from "../inference/meat.js";
+import { EstimationError, InputError } from "../core/errors.js";
+import { resolveSsc, countK, type EffectSize } from "../vcov/ssc.js";
+import { finishVcov, type SummedMeat } from "../vcov/compute.js";
+import { clusterSubsets, signedMeat } from "../vcov/meat.js";
 import { choleskyDropping, solveFactor } from "../linalg/cholesky.js";
 import { EXACT_MAX_LEVELS, SCHUR_PIVOT_TOL } from "../engine/demean.js";
-import { vcovRequest } from "../estimators/vcov-spec.js";
-import { FeolsResult, type FeolsFields } from "../estimators/result.js";
+import { vcovRequest } from "../vcov/spec.js";
+import { FeolsResult, type FeolsFields } from "../fit/result.js";
 import { checkRowsLeft, funnelDrops, levelCounts, outOfCoreFields, solveCrossProducts } from "./finish.js";
-import type { FeolsOptions } from "../estimators/options.js";
-import type { DroppedRows } from "../estimators/sample.js";
+import type { FeolsOptions } from "../fit/options.js";
+import type { DroppedRows } from "../fit/sample.js";
 import type { Source } from "./ir.js";
 import { openDuckDB, type DuckDBSettings, type PlanExecutor, type ScanStats } from "./duckdb-executor.js";
 import {

@@ -16,10 +16,10 @@
 import { and, col, div, double, join, mul, num, product, sub, sum, table, total, type Expr, type From, type Query, type Statement } from "./ir.js";
 import { numericTarget, textTarget, type Predicate } from "../data/predicate.js";
 import type { ModelSpec } from "../formula/parse.js";
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import { missingColumnsError } from "../data/select.js";
 import type { SourceColumn } from "./duckdb-executor.js";
-import { hasSlopes } from "../estimators/absorb-slopes.js";
+import { hasSlopes } from "../fit/absorb-slopes.js";
 
 export interface PlanRequest {
   readonly spec: ModelSpec;

@@ -6,7 +6,7 @@
  * both scripts' results finishes the fit. The first fixed effect in the formula is the one
  * absorbed by means (list the one with most levels first).
  */
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import { duckdbDialect, type Dialect } from "./duckdb-dialect.js";
 import { clickhouseDialect } from "./clickhouse-dialect.js";
 import { warehouseDialect } from "./warehouse-dialect.js";

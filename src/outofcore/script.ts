@@ -31,7 +31,7 @@ import {
   type StagePlan,
 } from "./plan.js";
 import { clusterMomentsQuery, heteroMomentsQuery } from "./moments.js";
-import { clusterSubsets } from "../inference/meat.js";
+import { clusterSubsets } from "../vcov/meat.js";
 
 export const LEVEL_STRIDE = 2 ** 32;
 

@@ -12,16 +12,16 @@
  */
 import { parseFormula, type ModelSpec } from "../formula/parse.js";
 import { parsePredicate, type Predicate } from "../data/predicate.js";
-import { EstimationError, InputError } from "../errors.js";
-import { resolveSsc, countK, type EffectSize, type SmallSample } from "../inference/ssc.js";
-import { finishVcov, type SummedMeat } from "../inference/vcov.js";
-import { clusterSubsets, signedMeat } from "../inference/meat.js";
+import { EstimationError, InputError } from "../core/errors.js";
+import { resolveSsc, countK, type EffectSize, type SmallSample } from "../vcov/ssc.js";
+import { finishVcov, type SummedMeat } from "../vcov/compute.js";
+import { clusterSubsets, signedMeat } from "../vcov/meat.js";
 import { choleskyDropping, solveFactor } from "../linalg/cholesky.js";
 import { EXACT_MAX_LEVELS, SCHUR_PIVOT_TOL } from "../engine/demean.js";
-import { vcovRequest, type VcovSpec } from "../estimators/vcov-spec.js";
-import { FeolsResult, type FeolsFields } from "../estimators/result.js";
+import { vcovRequest, type VcovSpec } from "../vcov/spec.js";
+import { FeolsResult, type FeolsFields } from "../fit/result.js";
 import { checkRowsLeft, funnelDrops, levelCounts, outOfCoreFields, solveCrossProducts } from "./finish.js";
-import type { DroppedRows } from "../estimators/sample.js";
+import type { DroppedRows } from "../fit/sample.js";
 import type { Query } from "./ir.js";
 import { planSample, unpackCrossProducts, type Absorption, type Layout, type StagePlan } from "./plan.js";
 import type { OutOfCoreOptions } from "./fit.js";

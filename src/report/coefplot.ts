@@ -1,5 +1,5 @@
-import { InputError } from "../errors.js";
-import { formatFixed } from "./format.js";
+import { InputError } from "../core/errors.js";
+import { formatFixed } from "../core/format.js";
 import { toReportModel, type ModelSource, type ReportCoefficient, type ReportModel } from "./model.js";
 import { variableLabel } from "./table.js";
 

@@ -1,7 +1,7 @@
-import { FeolsResult, type VcovInfo } from "../estimators/result.js";
-import { FeglmResult } from "../estimators/glm-result.js";
-import { InputError } from "../errors.js";
-import type { Coefficient } from "../inference/coefficients.js";
+import { FeolsResult, type VcovInfo } from "../fit/result.js";
+import { FeglmResult } from "../fit/glm-result.js";
+import { InputError } from "../core/errors.js";
+import type { Coefficient } from "../vcov/coefficients.js";
 
 /**
  * What the report layer needs from one fitted model. Both a FeolsResult (the library) and a

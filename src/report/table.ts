@@ -1,5 +1,5 @@
-import { InputError } from "../errors.js";
-import { formatCount, formatFixed, significanceStars, STAR_LEGEND, vcovPhrase, vcovShort } from "./format.js";
+import { InputError } from "../core/errors.js";
+import { formatCount, formatFixed, significanceStars, STAR_LEGEND, vcovPhrase, vcovShort } from "../core/format.js";
 import { toReportModel, type ModelSource, type ReportModel } from "./model.js";
 
 /**

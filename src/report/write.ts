@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { InputError } from "../errors.js";
+import { InputError } from "../core/errors.js";
 import { refuseInputs, writeAtomically, type OutputOptions } from "../data/output-file.js";
 import { coefPlotSvg, type CoefPlotOptions } from "./coefplot.js";
 import type { ModelSource } from "./model.js";

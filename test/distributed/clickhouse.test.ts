@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { feols } from "../../src/estimators/feols.js";
+import { feols } from "../../src/fit/feols.js";
 import { readFrame } from "../../src/data/read.js";
 import { evaluatePredicate, parsePredicate } from "../../src/data/predicate.js";
 import { feolsClickHouse, type ScriptOptions } from "../../src/index.js";

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { packageRoot } from "../../src/engine/package-root.js";
+import { packageRoot } from "../../src/core/package-root.js";
 
 export interface CliRun {
   status: number;

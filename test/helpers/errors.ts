@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { InputError } from "../../src/errors.js";
+import { InputError } from "../../src/core/errors.js";
 
 /** Runs fn, which must throw an InputError of `kind`; returns it so its message can be checked. */
 export function inputError(fn: () => unknown, kind: string): InputError {

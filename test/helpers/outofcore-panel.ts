@@ -1,6 +1,6 @@
 import { expect } from "vitest";
-import { Rng } from "../../src/econ/random.js";
-import type { FeolsResult } from "../../src/estimators/result.js";
+import { Rng } from "../../src/core/random.js";
+import type { FeolsResult } from "../../src/fit/result.js";
 
 /** The shape of an engine test panel: firms seen over most years, plus some seen once. */
 export interface EnginePanelShape {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { packageRoot } from "../../src/engine/package-root.js";
+import { packageRoot } from "../../src/core/package-root.js";
 
 /** The panels and fixest's numbers the tests reproduce (test/fixtures/README.md says what each file is). */
 export const fixturesDir = join(packageRoot, "test", "fixtures");

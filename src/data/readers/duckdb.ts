@@ -1,0 +1,328 @@
+/**
+ * The CSV / gzip CSV / Parquet half of readFrame: an in-memory DuckDB per read. Numbers come
+ * out as float64 with NaN for NULL, copied from DuckDB's vectors in bulk; text is
+ * dictionary-encoded inside DuckDB, so JS decodes each distinct level once.
+ */
+import { createRequire } from "node:module";
+import { stat } from "node:fs/promises";
+import {
+  DuckDBInstance,
+  DuckDBTypeId,
+  type DuckDBConnection,
+  type DuckDBDataChunk,
+  type DuckDBMaterializedResult,
+  type DuckDBResult,
+} from "@duckdb/node-api";
+import { InputError } from "../../core/errors.js";
+import { sqlIdentifier, sqlString } from "../sql.js";
+import type { Column, Frame } from "../frame.js";
+import { missingColumnsError } from "../select.js";
+
+/** Files above this size (a quarter of it when compressed) are streamed to bound memory. */
+const STREAM_ABOVE_BYTES = 512 * 2 ** 20;
+
+/** What to read: `literal` is the name DuckDB is given, `path` how errors name it. */
+export interface DuckDBSource {
+  readonly path: string;
+  readonly literal: string;
+  readonly format: "csv" | "parquet";
+  /** Total size, when known (several files); otherwise the size of the file at `literal`. */
+  readonly bytes?: number;
+}
+
+/**
+ * DuckDB reads only local files for absorb: extensions (httpfs for http:// and s3://, …) are
+ * never downloaded or loaded behind the user's back.
+ */
+const INSTANCE_OPTIONS = { autoinstall_known_extensions: "false", autoload_known_extensions: "false" };
+
+/** An in-memory DuckDB that touches no network and loads no extension. */
+export async function localDuckDB(): Promise<DuckDBInstance> {
+  return DuckDBInstance.create(":memory:", INSTANCE_OPTIONS);
+}
+
+export async function readWithDuckDB(src: DuckDBSource, columns: readonly string[] | undefined): Promise<Frame> {
+  const instance = await localDuckDB();
+  try {
+    const connection = await instance.connect();
+    try {
+      const size = src.bytes ?? (await stat(src.literal)).size;
+      const streaming = size > (src.format === "csv" && !src.literal.toLowerCase().endsWith(".gz") ? STREAM_ABOVE_BYTES : STREAM_ABOVE_BYTES / 4);
+      const session = new Session(connection, src.path, streaming);
+      try {
+        return await readSource(session, src, columns, "sample");
+      } catch (err) {
+        if (src.format !== "csv" || !isConversionFailure(err)) throw err;
+        return await readSource(session, src, columns, "whole-file");
+      }
+    } finally {
+      connection.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
+}
+
+/** The files DuckDB's glob finds for `pattern`, sorted, with their total size. */
+export async function globFiles(pattern: string): Promise<{ files: string[]; bytes: number }> {
+  const instance = await localDuckDB();
+  try {
+    const connection = await instance.connect();
+    try {
+      const rows = (await connection.runAndReadAll(`SELECT file FROM glob(${sqlString(pattern)}) ORDER BY file`)).getRows();
+      const files = rows.map((r) => String(r[0]));
+      let bytes = 0;
+      for (const f of files) bytes += (await stat(f)).size;
+      return { files, bytes };
+    } finally {
+      connection.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
+}
+
+/**
+ * The table function reading `src`. CSV columns are never typed integer (a column that looks
+ * integer for DuckDB's 20,480-row sample and then holds 12.5 would read it as 13): numbers are
+ * DOUBLE, exact for every integer up to 2^53 (beyond that, see exactIntegerText). A value later in
+ * the file that does not fit the sampled type fails the read, which is then retried with the
+ * types found by sniffing the whole file (`types`). `NA` (R's missing) is missing, like an empty field.
+ */
+function tableFunction(src: DuckDBSource, options = ""): string {
+  return src.format === "csv"
+    ? `read_csv(${sqlString(src.literal)}, nullstr = ['', 'NA'], auto_type_candidates = ['BOOLEAN', 'DOUBLE', 'VARCHAR']${options})`
+    : `read_parquet(${sqlString(src.literal)})`;
+}
+
+/** How CSV column types are found: from DuckDB's sample (fast), or from the whole file (a second full pass). */
+type Typing = "sample" | "whole-file";
+
+/** Whether a read failed because a value did not fit the type sniffed from the sample. */
+function isConversionFailure(err: unknown): boolean {
+  return err instanceof InputError && /Conversion Error|Could not convert/.test(err.message);
+}
+
+/** A connection whose failures are reported as problems with the file being read. */
+class Session {
+  constructor(
+    private readonly connection: DuckDBConnection,
+    readonly path: string,
+    /** Stream results chunk by chunk (less memory, but DuckDB then scans on one thread). */
+    private readonly streaming: boolean,
+  ) {}
+
+  async run(sql: string): Promise<DuckDBMaterializedResult> {
+    try {
+      return await this.connection.run(sql);
+    } catch (err) {
+      throw this.failure(err);
+    }
+  }
+
+  /**
+   * Every column of a DOUBLE query (no NULLs: they were coalesced to NaN). Streamed, DuckDB
+   * never holds the whole result, so memory holds the columns once rather than DuckDB's
+   * materialised copy and its scan buffers on top; materialised, DuckDB scans in parallel,
+   * about twice as fast.
+   */
+  async readDoubles(sql: string, ncols: number): Promise<{ nrows: number; columns: Float64Array[] }> {
+    try {
+      if (!this.streaming) {
+        const result = await this.connection.run(sql);
+        return fillColumns(result, result.rowCount, ncols);
+      }
+      // Counting first costs a second scan but lets every chunk go straight into its final
+      // place: memory holds the columns once, not twice.
+      const counted = await this.connection.run(`SELECT CAST(count(*) AS DOUBLE) FROM (${sql})`);
+      const nrows = (await fillColumns(counted, 1, 1)).columns[0][0];
+      return await fillColumns(await this.connection.stream(sql), nrows, ncols);
+    } catch (err) {
+      throw err instanceof InputError ? err : this.failure(err);
+    }
+  }
+
+
+  private failure(err: unknown): InputError {
+    return new InputError("file", `cannot read "${this.path}": ${(err as Error).message}`);
+  }
+}
+
+/** DuckDB types read as numbers (the rest are categories). */
+export const NUMERIC_TYPES = new Set<DuckDBTypeId>([
+  DuckDBTypeId.BOOLEAN,
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UTINYINT,
+  DuckDBTypeId.USMALLINT,
+  DuckDBTypeId.UINTEGER,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.UHUGEINT,
+  DuckDBTypeId.FLOAT,
+  DuckDBTypeId.DOUBLE,
+  DuckDBTypeId.DECIMAL,
+]);
+
+/** Integer types whose values can pass 2^53, where float64 stops telling neighbours apart. */
+const WIDE_INTEGER_TYPES = new Set<DuckDBTypeId>([DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.UHUGEINT]);
+
+async function readSource(session: Session, src: DuckDBSource, columns: readonly string[] | undefined, typing: Typing): Promise<Frame> {
+  const probe = await session.run(`SELECT * FROM ${tableFunction(src, typing === "whole-file" ? ", sample_size = -1" : "")} LIMIT 0`);
+  const available = probe.columnNames();
+  // The whole-file types are passed on, so the read itself does not sniff the whole file again.
+  const source =
+    typing === "whole-file"
+      ? tableFunction(src, `, types = {${available.map((name, i) => `${sqlString(name)}: '${probe.columnType(i).toString()}'`).join(", ")}}`)
+      : tableFunction(src);
+  const names = columns ?? available;
+  const missing = names.filter((name) => !available.includes(name));
+  if (missing.length > 0) throw missingColumnsError(missing, available, session.path);
+  if (names.length === 0) return { nrows: await countRows(session, source), columns: new Map() };
+  const types = names.map((name) => probe.columnTypeId(available.indexOf(name)));
+  const numeric = types.map((type) => NUMERIC_TYPES.has(type));
+
+  // Columns are renamed c0, c1, … so no user-supplied name is spliced into SQL after this.
+  const exprs = names
+    .map((name, i) =>
+      numeric[i]
+        ? `COALESCE(CAST(${sqlIdentifier(name)} AS DOUBLE), 'NaN'::DOUBLE) AS c${i}`
+        : `CAST(${sqlIdentifier(name)} AS VARCHAR) AS c${i}`,
+    )
+    .join(", ");
+  const frameColumns = new Map<string, Column>();
+  let nrows: number;
+  if (numeric.every(Boolean)) {
+    const read = await session.readDoubles(`SELECT ${exprs} FROM ${source}`, names.length);
+    nrows = read.nrows;
+    read.columns.forEach((values, i) => frameColumns.set(names[i], { kind: "numeric", values }));
+  } else {
+    // Text columns are scanned several times (levels, then codes), so parse the file once.
+    await session.run(`CREATE OR REPLACE TEMP TABLE t AS SELECT ${exprs} FROM ${source}`);
+    nrows = await countRows(session, "t");
+    const numericIndex = names.map((_, i) => i).filter((i) => numeric[i]);
+    const doubles =
+      numericIndex.length > 0 ? (await session.readDoubles(`SELECT ${numericIndex.map((i) => `c${i}`).join(", ")} FROM t`, numericIndex.length)).columns : [];
+    for (let i = 0; i < names.length; i++) {
+      frameColumns.set(
+        names[i],
+        numeric[i]
+          ? { kind: "numeric", values: doubles[numericIndex.indexOf(i)] }
+          : { kind: "categorical", ...(await encodeText(session, "t", `c${i}`, nrows)) },
+      );
+    }
+  }
+  // Ids beyond 2^53 (20-digit firm codes, 64-bit hashes) would merge as float64: such columns are
+  // read again as their exact text. Checked on the doubles already read, so ordinary data pays nothing.
+  for (let i = 0; i < names.length; i++) {
+    const column = frameColumns.get(names[i])!;
+    const wide = WIDE_INTEGER_TYPES.has(types[i]) || (src.format === "csv" && types[i] === DuckDBTypeId.DOUBLE);
+    if (column.kind !== "numeric" || !wide || !mayHoldInexactIntegers(column.values)) continue;
+    const exact = await exactIntegerText(session, src, source, names[i], types[i] === DuckDBTypeId.DOUBLE, nrows);
+    if (exact) frameColumns.set(names[i], exact);
+  }
+  return { nrows, columns: frameColumns };
+}
+
+/** Every value a whole number and some beyond ±2^53: the column may be ids float64 cannot hold apart. */
+function mayHoldInexactIntegers(values: Float64Array): boolean {
+  let beyond = false;
+  for (let r = 0; r < values.length; r++) {
+    const x = values[r];
+    if (x !== x) continue;
+    if (!Number.isInteger(x)) return false;
+    if (x >= 2 ** 53 || x <= -(2 ** 53)) beyond = true;
+  }
+  return beyond;
+}
+
+/**
+ * Column `name` as dictionary-encoded exact text. A CSV column DuckDB typed DOUBLE is re-read
+ * as the file's text and kept as text only if every value is an integer literal (so 1e20 stays a
+ * number); integer types cast to text exactly. Returns null when the column stays numeric.
+ */
+async function exactIntegerText(session: Session, src: DuckDBSource, source: string, name: string, fromDouble: boolean, nrows: number): Promise<Column | null> {
+  const table = fromDouble ? tableFunction(src, ", all_varchar = true") : source;
+  await session.run(`CREATE OR REPLACE TEMP TABLE exact AS SELECT trim(CAST(${sqlIdentifier(name)} AS VARCHAR)) AS v FROM ${table}`);
+  if (fromDouble) {
+    const check = await session.run(`SELECT count(*) FROM exact WHERE v IS NOT NULL AND NOT regexp_full_match(v, '[+-]?[0-9]+')`);
+    if (Number((await check.getRows())[0][0]) > 0) return null;
+  }
+  return { kind: "categorical", ...(await encodeText(session, "exact", "v", nrows)) };
+}
+
+async function countRows(session: Session, from: string): Promise<number> {
+  return (await session.readDoubles(`SELECT CAST(count(*) AS DOUBLE) FROM ${from}`, 1)).columns[0][0];
+}
+
+/**
+ * Dictionary-encodes text column `col` of table t inside DuckDB: a level table numbered by
+ * first appearance (the rowid is its insertion order), then each row's code by a join. The
+ * join's rows come back in no particular order, so each carries its rowid and is scattered
+ * into place here: cheaper than having DuckDB sort them.
+ */
+async function encodeText(session: Session, table: string, col: string, nrows: number): Promise<{ codes: Int32Array; levels: string[] }> {
+  const levelTable = `l_${table}_${col}`;
+  await session.run(
+    `CREATE OR REPLACE TEMP TABLE ${levelTable} AS SELECT ${col} AS v, ` +
+      `CAST(row_number() OVER (ORDER BY min(rowid)) - 1 AS INTEGER) AS code ` +
+      `FROM ${table} WHERE ${col} IS NOT NULL GROUP BY ${col}`,
+  );
+  const levels: string[] = [];
+  const levelRows = await session.run(`SELECT v FROM ${levelTable} ORDER BY code`);
+  for (let k = 0; k < levelRows.chunkCount; k++) {
+    const vector = levelRows.getChunk(k).getColumnVector(0);
+    for (let i = 0; i < vector.itemCount; i++) levels.push(String(vector.getItem(i)));
+  }
+  const pairs = await session.run(
+    `SELECT CAST(t.rowid AS INTEGER), l.code FROM ${table} AS t JOIN ${levelTable} AS l ON t.${col} = l.v`,
+  );
+  const codes = new Int32Array(nrows).fill(-1);
+  for (let k = 0; k < pairs.chunkCount; k++) {
+    const chunk = pairs.getChunk(k);
+    const rows = int32Column(chunk, 0);
+    const values = int32Column(chunk, 1);
+    for (let i = 0; i < rows.length; i++) codes[rows[i]] = values[i];
+  }
+  return { codes, levels };
+}
+
+/**
+ * The raw-vector half of DuckDB's bindings, loaded from beside @duckdb/node-api so it is the
+ * very copy that produced the chunks. The high-level API only hands out values one at a time.
+ */
+interface RawVectors {
+  data_chunk_get_vector(chunk: DuckDBDataChunk["chunk"], column: number): unknown;
+  vector_get_data(vector: unknown, byteCount: number): Uint8Array;
+}
+const requireFromHere = createRequire(import.meta.url);
+const raw = createRequire(requireFromHere.resolve("@duckdb/node-api"))("@duckdb/node-bindings") as RawVectors;
+
+/** The bytes of column `c` of a chunk; copied only if DuckDB's buffer is not aligned for `width`. */
+function columnBytes(chunk: DuckDBDataChunk, c: number, width: number): Uint8Array {
+  const bytes = raw.vector_get_data(raw.data_chunk_get_vector(chunk.chunk, c), chunk.rowCount * width);
+  return bytes.byteOffset % width === 0 ? bytes : bytes.slice();
+}
+
+/** Copies a DOUBLE result's chunks into `nrows`-long columns, chunk by chunk. */
+async function fillColumns(result: DuckDBResult, nrows: number, ncols: number): Promise<{ nrows: number; columns: Float64Array[] }> {
+  const columns = Array.from({ length: ncols }, () => new Float64Array(nrows));
+  let offset = 0;
+  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    if (offset + chunk.rowCount > nrows) throw new InputError("file", `the file changed while it was read (more than ${nrows} rows); read it again`);
+    for (let c = 0; c < ncols; c++) {
+      const bytes = columnBytes(chunk, c, 8);
+      columns[c].set(new Float64Array(bytes.buffer, bytes.byteOffset, chunk.rowCount), offset);
+    }
+    offset += chunk.rowCount;
+  }
+  return { nrows: offset, columns: offset === nrows ? columns : columns.map((col) => col.subarray(0, offset)) };
+}
+
+/** Column `c` (INTEGER, no NULLs) of a chunk, as a view valid while the chunk is. */
+function int32Column(chunk: DuckDBDataChunk, c: number): Int32Array {
+  const bytes = columnBytes(chunk, c, 4);
+  return new Int32Array(bytes.buffer, bytes.byteOffset, chunk.rowCount);
+}

@@ -1,0 +1,108 @@
+import type { Arena } from "../engine/arena.js";
+import type { Kernels } from "../engine/kernels.js";
+import { choleskyDropping, inverseFactor, solveFactor } from "../linalg/cholesky.js";
+import { submatrix } from "../linalg/matrix.js";
+import { EstimationError } from "../core/errors.js";
+
+/** A regressor whose demeaned spread is below this share of its raw spread is absorbed by the fixed effects. */
+export const ABSORBED_TOL = 1e-9;
+/** Pivot tolerance for collinearity among the (demeaned) regressors, relative to each one's own norm. */
+export const COLLINEAR_TOL = 1e-10;
+
+export interface LeastSquaresInput {
+  readonly n: number;
+  /** Dependent variable (f64, n). */
+  readonly y: number;
+  /** First of p contiguous regressor columns; on return the kept ones are moved to the front. */
+  readonly x: number;
+  readonly p: number;
+  /** Row weights or 0. */
+  readonly w: number;
+  /** Regressors known to be absorbed by the fixed effects (indices 0..p-1): dropped first. */
+  readonly absorbed: ReadonlySet<number>;
+  /** Regressor names, for the error when nothing is left to estimate. */
+  readonly names: readonly string[];
+}
+
+export interface LeastSquares {
+  /** Indices (0..p-1) of the estimated regressors, in order; their columns now sit at x. */
+  readonly kept: readonly number[];
+  /** Indices of the regressors dropped as collinear or absorbed. */
+  readonly dropped: readonly number[];
+  readonly beta: Float64Array;
+  /** (X'WX)⁻¹ over the kept regressors. */
+  readonly bread: Float64Array;
+  /** Residuals y − Xβ (f64, n, in the arena). */
+  readonly resid: number;
+  /** Σ w e². */
+  readonly ssr: number;
+  /**
+   * 1-norm condition number of X'WX over the kept regressors, each scaled to unit length first
+   * (so it measures near-collinearity, not units): about the factor by which rounding errors in
+   * the data are magnified in β.
+   */
+  readonly condition: number;
+}
+
+/** Above this condition number a fit warns: β may have lost the last 10 of its ~16 significant digits. */
+export const CONDITION_WARNING = 1e10;
+
+/** Weighted least squares with collinear columns dropped in order (the later of a collinear pair goes). */
+export function leastSquares(k: Kernels, arena: Arena, q: LeastSquaresInput): LeastSquares {
+  const { n, p, w } = q;
+  const col = (j: number) => q.x + j * n * 8;
+  const xtxPtr = arena.allocF64(p * p);
+  k.crossprod(n, p, q.x, w, xtxPtr);
+  const xtyPtr = arena.allocF64(p);
+  k.crossprod_vec(n, p, q.x, q.y, w, xtyPtr);
+  const solved = solveNormalEquations(arena.f64(xtxPtr, p * p).slice(), arena.f64(xtyPtr, p).slice(), p, q.absorbed, q.names);
+  const { kept } = solved;
+  kept.forEach((c, idx) => {
+    if (c !== idx) arena.f64(col(idx), n).set(arena.f64(col(c), n));
+  });
+  const betaPtr = arena.putF64(solved.beta);
+  const resid = arena.allocF64(n, "residuals");
+  k.residuals(n, kept.length, q.x, betaPtr, q.y, resid);
+  return { ...solved, resid, ssr: k.dot(n, resid, resid, w) };
+}
+
+/** What least squares gives from the cross-products alone. */
+export type NormalSolution = Pick<LeastSquares, "kept" | "dropped" | "beta" | "bread" | "condition">;
+
+/**
+ * Solves X'WX β = X'Wy with collinear and absorbed columns dropped (the later of a collinear pair
+ * goes): the part of least squares that needs only the p×p and p-long cross-products, shared by
+ * the in-memory fit and the out-of-core one (src/outofcore), which gets them from SQL.
+ */
+export function solveNormalEquations(xtx: Float64Array, xty: Float64Array, p: number, absorbed: ReadonlySet<number>, names: readonly string[]): NormalSolution {
+  for (const a of absorbed) for (let c = 0; c < p; c++) { xtx[a * p + c] = 0; xtx[c * p + a] = 0; }
+  const factor = choleskyDropping(xtx, p, COLLINEAR_TOL);
+  const kept = factor.kept;
+  if (kept.length === 0) {
+    const why = absorbed.size === p ? "absorbed by the fixed effects" : absorbed.size > 0 ? "collinear or absorbed by the fixed effects" : "collinear (or zero)";
+    throw new EstimationError("singular", `every regressor (${names.join(", ")}) is ${why}; nothing can be estimated`);
+  }
+  const keptXtx = submatrix(xtx, p, kept);
+  const keptFactor = choleskyDropping(keptXtx, kept.length, 0);
+  const beta = solveFactor(keptFactor, kept.map((c) => xty[c]));
+  const bread = inverseFactor(keptFactor);
+  return { kept, dropped: factor.dropped, beta, bread, condition: scaledCondition(keptXtx, bread, kept.length) };
+}
+
+/** ‖S A S‖₁ ‖(S A S)⁻¹‖₁ with S = diag(A)^(-1/2), from A and its inverse (both k×k, row-major). */
+function scaledCondition(a: Float64Array, inverse: Float64Array, k: number): number {
+  const d = Array.from({ length: k }, (_, i) => Math.sqrt(a[i * k + i]));
+  let normA = 0;
+  let normInverse = 0;
+  for (let j = 0; j < k; j++) {
+    let colA = 0;
+    let colInverse = 0;
+    for (let i = 0; i < k; i++) {
+      colA += Math.abs(a[i * k + j]) / (d[i] * d[j]);
+      colInverse += Math.abs(inverse[i * k + j]) * d[i] * d[j];
+    }
+    normA = Math.max(normA, colA);
+    normInverse = Math.max(normInverse, colInverse);
+  }
+  return normA * normInverse;
+}

@@ -1,0 +1,40 @@
+import type { Frame } from "../data/frame.js";
+import { selectColumns } from "../data/select.js";
+import { InputError } from "../core/errors.js";
+import { withDerivedColumns, type DerivedColumn } from "../formula/evaluate.js";
+import { needsPanel, type ModelSpec } from "../formula/parse.js";
+import { checkReferences } from "./design.js";
+import type { FeolsOptions } from "./options.js";
+import { clusterVariables } from "./sample.js";
+import type { VcovSpec } from "../vcov/spec.js";
+
+/**
+ * The frame the estimators read: the data's columns, every one the models and options name
+ * checked to exist, plus the columns the formula computes (transforms, lags along the panel).
+ */
+export function modelFrame(frame: Frame, specs: readonly ModelSpec[], vreq: VcovSpec, options: FeolsOptions): Frame {
+  const panel = panelOf(options, vreq);
+  const lagged = specs.some(needsPanel);
+  const used = [
+    ...specs.flatMap((s) => s.variables),
+    ...vreq.clusters.flatMap(clusterVariables),
+    ...(options.weights ? [options.weights] : []),
+    ...(panel && lagged ? panel : []),
+  ];
+  selectColumns(frame, [...new Set(used)], "the data");
+  const derived = new Map<string, DerivedColumn>();
+  for (const d of specs.flatMap((s) => s.derived)) derived.set(d.name, d);
+  const full = withDerivedColumns(frame, [...derived.values()], panel);
+  for (const s of specs) checkReferences(full, s.terms);
+  return full;
+}
+
+/** The panel lags are taken along: the panelId option, else a Newey–West / Driscoll–Kraay vcov's. */
+function panelOf(options: FeolsOptions, vreq: VcovSpec): readonly [string, string] | null {
+  const p = options.panelId;
+  if (p === undefined) return vreq.panelId ?? null;
+  if (!Array.isArray(p) || p.length !== 2 || !p.every((c) => typeof c === "string" && c !== "")) {
+    throw new InputError("option", `panelId must be [panel id, time], e.g. ["firm_id", "year"] (got ${JSON.stringify(p)})`);
+  }
+  return p;
+}

@@ -1,0 +1,58 @@
+import type { DemeanMethodOption } from "../engine/demean.js";
+import type { SscOption } from "../vcov/ssc.js";
+
+/**
+ * How the variance is estimated; every result names it. Newey–West and Driscoll–Kraay need the
+ * panel id and the time variable, `{ type: "NW", panelId: ["firm_id", "year"], lag: 1 }` (or the
+ * fit's panelId option); a cluster may be an interaction, `{ cluster: "exporter^importer" }`; the lag
+ * defaults to ⌊T^(1/4)⌋ for T time periods (fixest's rule) and lags count observed periods.
+ */
+export type VcovOption =
+  | "iid"
+  | "hetero"
+  | { readonly cluster: string | readonly string[] }
+  | { readonly type: "NW" | "DK" | "nw" | "dk"; readonly panelId?: readonly string[]; readonly lag?: number };
+
+export interface FeolsOptions {
+  /** Default "iid" (fixest ≥ 0.13, pyfixest, reghdfe). */
+  readonly vcov?: VcovOption;
+  /** Column of non-negative weights; rows with missing or zero weight are dropped and counted. */
+  readonly weights?: string;
+  /** Row subset: 1/true keeps a row. (The CLI's --where builds one from a predicate.) */
+  readonly subset?: Uint8Array | readonly boolean[];
+  /** "singleton" (default) drops singleton observations iteratively; "none" keeps them (fixest 0.12). */
+  readonly fixefRm?: "singleton" | "none";
+  /** Demeaning tolerance on the largest coefficient change (default 1e-8). */
+  readonly tol?: number;
+  /** Most demeaning iterations before giving up (default 10,000). */
+  readonly maxIter?: number;
+  /** Return a result flagged converged: false (with a warning) instead of failing. */
+  readonly allowNonConvergence?: boolean;
+  /** Demeaning method: "auto" (default) picks "exact" when the small fixed effects are few, else "cg". */
+  readonly method?: DemeanMethodOption;
+  /** Worker threads for demeaning (default: the machine's available cores); results do not depend on it. */
+  readonly threads?: number;
+  /** Small-sample corrections: "fixest" (the default), "reghdfe", or any of { kAdj, fixefK, gAdj, tDf }. */
+  readonly ssc?: SscOption;
+  /**
+   * The panel, [id, time]: lags l(x, k), leads f(x, k) and differences d(x, k) in the formula are
+   * taken along it (by time value), and a Newey–West / Driscoll–Kraay vcov without its own uses it.
+   */
+  readonly panelId?: readonly [string, string];
+}
+
+export const DEFAULTS = { tol: 1e-8, maxIter: 10_000 } as const;
+
+/** feglm / fepois: the FeolsOptions (tol and maxIter stay the demeaning's) and the IRLS's own. */
+export interface FeglmOptions extends FeolsOptions {
+  /** "poisson", "logit", "probit" or "gaussian" (feglm's default, as fixest's). */
+  readonly family?: "poisson" | "logit" | "probit" | "gaussian";
+  /** Column added to the linear predictor with coefficient 1 (e.g. log exposure). */
+  readonly offset?: string;
+  /** IRLS stops when |dev − dev_old| / (0.1 + |dev|) falls below this (default 1e-12; fixest's is 1e-8). */
+  readonly glmTol?: number;
+  /** Most IRLS iterations (default 100). */
+  readonly glmIter?: number;
+}
+
+export const GLM_DEFAULTS = { glmTol: 1e-12, glmIter: 100 } as const;

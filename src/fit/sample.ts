@@ -1,0 +1,297 @@
+import type { Column, Frame, NumericColumn } from "../data/frame.js";
+import { compact, encodeColumn, interact, type Encoding } from "../data/encode.js";
+import { InputError } from "../core/errors.js";
+import { withArenaSync } from "../engine/shared.js";
+import { separatedByFixedEffects, type OutcomeKind } from "./glm-separation.js";
+
+/**
+ * The estimation sample: which rows a fit uses, why the others were dropped, and the fixed
+ * effects and clusters encoded over the kept rows. Rows go, in this order and counted by
+ * reason: outside the subset, a missing value in any used column, an infinite value in a
+ * numeric one (as fixest drops NA and Inf alike), a missing or zero weight, then singletons
+ * (iteratively, since dropping one can make another).
+ */
+export interface DroppedRows {
+  subset: number;
+  missing: number;
+  /** Rows with ±Infinity in the dependent variable, a regressor or an instrument (missing ones counted first). */
+  nonFinite: number;
+  weights: number;
+  singletons: number;
+  /** GLMs only: rows in fixed-effect groups with a perfectly predicted outcome, then rows separated by the regressors. */
+  separation?: number;
+}
+
+/** DroppedRows as the JSON output names them. */
+export function droppedRowsJson(d: DroppedRows): Record<string, number> {
+  return { subset: d.subset, missing: d.missing, non_finite: d.nonFinite, weights: d.weights, singletons: d.singletons };
+}
+
+export interface EncodedEffect extends Encoding {
+  readonly name: string;
+}
+
+interface EncodedFixedEffect extends EncodedEffect {
+  readonly variables: readonly string[];
+}
+
+export interface SampleRequest {
+  readonly frame: Frame;
+  /** Columns that must be numeric (dependent variable, regressors, instruments). */
+  readonly numeric: readonly string[];
+  /** Columns used as categories (factor terms): any type, must not be missing. */
+  readonly categorical: readonly string[];
+  /** Fixed effects, each a list of columns interacted with ^. */
+  readonly fixedEffects: readonly { readonly name: string; readonly variables: readonly string[] }[];
+  /** Cluster (or panel) columns: any type, must not be missing. */
+  readonly clusters: readonly string[];
+  readonly weights: string | null;
+  /** 1 = row in the user's subset. */
+  readonly subset: Uint8Array | null;
+  readonly dropSingletons: boolean;
+  /** GLMs: remove rows separated by the fixed effects (glm-separation.ts), counted in dropped.separation. */
+  readonly separation?: {
+    readonly outcome: string;
+    readonly kind: OutcomeKind;
+    /** Frame rows found separated by the regressors (glm-separation.ts), removed first. */
+    readonly rows?: Int32Array;
+  };
+}
+
+export interface Sample {
+  /** Indices into the frame of the rows kept, ascending. */
+  readonly rows: Int32Array;
+  readonly dropped: DroppedRows;
+  readonly fixedEffects: readonly EncodedEffect[];
+  readonly clusters: readonly EncodedEffect[];
+  readonly weights: Float64Array | null;
+}
+
+/**
+ * Counts the rows outside the subset, then drops the rows with a missing value in a used column,
+ * then those with ±Infinity in a numeric one (each row counted once, under the first reason),
+ * and checks the numeric columns for overflow over the rows left. The passes run in wasm over
+ * copies of the columns in a scratch arena: one mark pass per column, one drop pass.
+ */
+function screenRows(column: (name: string) => Column, used: Set<string>, numeric: Set<string>, keep: Uint8Array, dropped: DroppedRows): void {
+  withArenaSync((arena, k) => {
+    const n = keep.length;
+    const flags = arena.putU8(keep, "row flags");
+    dropped.subset = n - k.count_kept(n, flags);
+    const bad = arena.alloc(n, "row marks");
+    arena.u8(bad, n).fill(0);
+    const at = new Map<string, number>();
+    // Numeric regressors stay for the overflow check; other columns (ids) are needed for this pass only.
+    for (const name of numeric) {
+      const ptr = arena.putF64((column(name) as NumericColumn).values, `column "${name}"`);
+      at.set(name, ptr);
+      k.mark_unusable_f64(n, ptr, 1, bad);
+    }
+    for (const name of used) {
+      if (numeric.has(name)) continue;
+      const col = column(name);
+      const mark = arena.mark();
+      if (col.kind === "numeric") k.mark_unusable_f64(n, arena.putF64(col.values, `column "${name}"`), 0, bad);
+      else k.mark_missing_i32(n, arena.putI32(col.codes, `column "${name}"`), bad);
+      arena.release(mark);
+    }
+    const counts = arena.allocI32(2, "counts");
+    k.drop_unusable(n, flags, bad, counts);
+    [dropped.missing, dropped.nonFinite] = arena.i32(counts, 2);
+    const kept = k.count_kept(n, flags);
+    for (const name of numeric) checkOverflow(name, (column(name) as NumericColumn).values, kept, k.argmax_abs_kept(n, at.get(name)!, flags));
+    keep.set(arena.u8(flags, n));
+  });
+}
+
+/**
+ * Least squares sums squares and cross-products of every numeric column over the rows: a value
+ * whose square times the row count passes float64's range (about 1.8e308) would turn them into
+ * Infinity, and the column would look collinear or every estimate null. `at` is the kept row
+ * with the largest absolute value (-1 when none is above 0).
+ */
+function checkOverflow(name: string, v: Float64Array, kept: number, at: number): void {
+  const max = at < 0 ? 0 : Math.abs(v[at]);
+  if (kept > 0 && max > Math.sqrt(Number.MAX_VALUE / kept)) {
+    const power = Math.floor(Math.log10(max));
+    throw new InputError(
+      "data",
+      `column "${name}" holds values too large to square and sum over ${kept} rows (up to ${v[at]} at row ${at + 1}): ` +
+        `sums of squares would overflow float64; rescale it (divide it by 1e${power} in the data; its coefficient scales by the same factor)`,
+    );
+  }
+}
+
+export function buildSample(req: SampleRequest): Sample {
+  const { frame } = req;
+  const n = frame.nrows;
+  const column = (name: string): Column => frame.columns.get(name)!;
+  for (const name of req.numeric) {
+    const col = column(name);
+    if (col.kind !== "numeric") {
+      throw new InputError(
+        "column",
+        `column "${name}" is not numeric (it holds text, ${col.levels.length} distinct values such as "${col.levels[0] ?? ""}"); ` +
+          `a regressor must be numeric: use i(${name}) for its categories, or put it after | as a fixed effect`,
+      );
+    }
+  }
+  const keep = req.subset ? Uint8Array.from(req.subset, (b) => (b ? 1 : 0)) : new Uint8Array(n).fill(1);
+  const dropped: DroppedRows = { subset: 0, missing: 0, nonFinite: 0, weights: 0, singletons: 0 };
+  const mustExist = new Set([
+    ...req.numeric,
+    ...req.categorical,
+    ...req.fixedEffects.flatMap((fe) => fe.variables),
+    ...req.clusters.flatMap(clusterVariables),
+  ]);
+  screenRows(column, mustExist, new Set(req.numeric), keep, dropped);
+
+  let weights: Float64Array | null = null;
+  if (req.weights) {
+    const col = column(req.weights);
+    if (col.kind !== "numeric") throw new InputError("column", `weights column "${req.weights}" is not numeric`);
+    let negative = 0;
+    let firstNegative = -1;
+    for (let r = 0; r < n; r++) {
+      if (!keep[r]) continue;
+      const w = col.values[r];
+      if (w < 0) {
+        negative++;
+        if (firstNegative < 0) firstNegative = r;
+      } else if (!(w > 0) || !Number.isFinite(w)) {
+        keep[r] = 0;
+        dropped.weights++;
+      }
+    }
+    if (negative > 0) {
+      throw new InputError(
+        "data",
+        `weights column "${req.weights}" has ${negative} negative value(s) (first at row ${firstNegative + 1}); ` +
+          `weights must be positive (rows with missing or zero weights are dropped and counted)`,
+      );
+    }
+  }
+
+  if (req.separation) {
+    dropped.separation = 0;
+    for (const r of req.separation.rows ?? []) {
+      dropped.separation += keep[r];
+      keep[r] = 0;
+    }
+  }
+  let rows = indicesOf(keep);
+  let fes = req.fixedEffects.map((fe) => ({
+    name: fe.name,
+    variables: fe.variables,
+    // Numbered as in the whole column for now: renumbered once, after singletons go.
+    ...interact(fe.variables.map((v) => encodeColumn(column(v), rows, false))),
+  }));
+  if (req.separation) {
+    if (fes.length > 0) ({ rows, fes } = dropSeparated(fes, rows, column(req.separation.outcome), req.separation.kind, req.dropSingletons, dropped));
+  } else if (req.dropSingletons && fes.length > 0) {
+    const result = dropSingletons(fes);
+    const before = rows.length;
+    rows = selectRows(rows, result.keep);
+    dropped.singletons = before - rows.length;
+    fes = result.fes;
+  } else {
+    fes = fes.map((fe) => ({ name: fe.name, variables: fe.variables, ...compact(fe, null) }));
+  }
+  if (rows.length === 0) {
+    throw new InputError(
+      "data",
+      `every row was dropped (${n} rows: ${dropped.subset} outside the subset, ${dropped.missing} with a missing value, ` +
+        `${dropped.nonFinite} with an infinite value, ${dropped.weights} with a missing or zero weight, ${dropped.singletons} singletons` +
+        (dropped.separation === undefined
+          ? "); check the subset and the columns' missing values"
+          : `, ${dropped.separation} in fixed-effect groups whose outcome is perfectly predicted (separation)); ` +
+            `every fixed-effect group has an outcome that is all zero${req.separation!.kind === "binary" ? " or all one" : ""}: check the outcome and the fixed effects`),
+    );
+  }
+  if (req.weights) {
+    const w = column(req.weights) as Extract<Column, { kind: "numeric" }>;
+    weights = Float64Array.from(rows, (r) => w.values[r]);
+  }
+  // A cluster variable that is also a fixed effect (firm effects, clustered by firm) shares its codes.
+  const clusters = req.clusters.map((name) => {
+    const same = fes.find((fe) => fe.name === name);
+    return same ? { ...same, name } : { name, ...compact(interact(clusterVariables(name).map((v) => encodeColumn(column(v), rows, false))), null) };
+  });
+  return { rows, dropped, fixedEffects: fes, clusters, weights };
+}
+
+/** "exporter^importer" clusters by the combinations of the two columns, as in fixest. */
+export function clusterVariables(name: string): string[] {
+  return name.split("^");
+}
+
+/** rows[i] for the flagged i, in order. */
+function selectRows(rows: Int32Array, keep: Uint8Array): Int32Array {
+  return withArenaSync((arena, k) => {
+    const n = keep.length;
+    const picked = arena.allocI32(n, "rows");
+    const m = k.select_i32(n, arena.putI32(rows, "rows"), arena.putU8(keep, "row flags"), picked);
+    return arena.i32(picked, m).slice();
+  });
+}
+
+/** The indices of the flagged rows, ascending. */
+function indicesOf(keep: Uint8Array): Int32Array {
+  return withArenaSync((arena, k) => {
+    const n = keep.length;
+    const rows = arena.allocI32(n, "rows");
+    const m = k.flagged_rows(n, arena.putU8(keep, "row flags"), rows);
+    return arena.i32(rows, m).slice();
+  });
+}
+
+/**
+ * Removes rows alone in their level of any fixed effect, until none is left (in wasm:
+ * assembly/sample.ts drop_singletons), and renumbers the effects over the rows kept.
+ */
+function dropSingletons(fes: EncodedFixedEffect[]): { keep: Uint8Array; fes: EncodedFixedEffect[] } {
+  const n = fes[0].codes.length;
+  const keep = withArenaSync((arena, k) => {
+    const codes = fes.map((fe) => arena.putI32(fe.codes, `codes of ${fe.name}`));
+    const counts = fes.map((fe) => arena.allocI32(fe.size, `level counts of ${fe.name}`));
+    const flags = arena.alloc(n, "row flags");
+    k.drop_singletons(n, fes.length, arena.putU32(codes), arena.putU32(counts), arena.putI32(fes.map((fe) => fe.size)), flags);
+    return arena.u8(flags, n).slice();
+  });
+  return { keep, fes: fes.map((fe) => ({ name: fe.name, variables: fe.variables, ...compact(fe, keep) })) };
+}
+
+/**
+ * Separated rows and (when asked) singletons, alternately until neither removes a row: dropping
+ * singletons can leave a group all zero, and dropping a separated group can make singletons.
+ */
+function dropSeparated(
+  fes: EncodedFixedEffect[],
+  rows: Int32Array,
+  outcome: Column,
+  kind: OutcomeKind,
+  singletons: boolean,
+  dropped: DroppedRows,
+): { rows: Int32Array; fes: EncodedFixedEffect[] } {
+  const values = (outcome as Extract<Column, { kind: "numeric" }>).values;
+  fes = fes.map((fe) => ({ name: fe.name, variables: fe.variables, ...compact(fe, null) }));
+  for (;;) {
+    const y = new Float64Array(rows.length);
+    for (let i = 0; i < rows.length; i++) y[i] = values[rows[i]];
+    const keep = separatedByFixedEffects(fes, y, kind);
+    if (keep) {
+      const before = rows.length;
+      rows = selectRows(rows, keep);
+      dropped.separation! += before - rows.length;
+      fes = fes.map((fe) => ({ name: fe.name, variables: fe.variables, ...compact(fe, keep) }));
+    }
+    if (!singletons) break;
+    const before = rows.length;
+    const result = dropSingletons(fes);
+    rows = selectRows(rows, result.keep);
+    fes = result.fes;
+    dropped.singletons += before - rows.length;
+    if (rows.length === before) break;
+  }
+  return { rows, fes };
+}
