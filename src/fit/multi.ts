@@ -6,7 +6,8 @@ import { parseMultiFormula, termKey, type ModelSpec } from "../formula/parse.js"
 import { AbsorbError, InputError } from "../core/errors.js";
 import { resolveSsc } from "../vcov/ssc.js";
 import { withArena } from "../engine/shared.js";
-import { checkOptions, factorColumns, feols, normaliseSubset, numericColumns, solveDemeaned } from "./feols.js";
+import { checkOptions, factorColumns, feols, normaliseSubset, numericColumns } from "./feols.js";
+import { solveDemeaned } from "./solvers/ols.js";
 import { modelFrame } from "./model-frame.js";
 import { absorbModel } from "./absorb-slopes.js";
 import { buildSample, type Sample } from "./sample.js";

@@ -1,48 +1,19 @@
-import type { Frame } from "../data/frame.js";
-import type { ModelSpec } from "../formula/parse.js";
-import type { Arena } from "../engine/arena.js";
-import type { Kernels } from "../engine/kernels.js";
-import { EstimationError } from "../core/errors.js";
-import { choleskyDropping, inverseFactor, solveFactor } from "../linalg/cholesky.js";
-import { cholLower, eigenAscending, invSpd, lowerInverse, mat, mul, pick, quadInv, solveSpd, sub, transpose, type Mat } from "../linalg/dense.js";
-import { coefficientTable } from "../vcov/coefficients.js";
-import { computeVcov } from "../vcov/compute.js";
-import { countK, type SmallSample } from "../vcov/ssc.js";
-import { chisqPValue, fPValue } from "../core/distributions.js";
-import { defaultLag, scoreMeat, type MeatRequest } from "../vcov/meat.js";
-import { absorbFixedEffects, absorbOptions } from "./absorb-effects.js";
-import { buildModelMatrix, columnPtr, type ModelMatrix } from "./model-matrix.js";
-import { ABSORBED_TOL, COLLINEAR_TOL } from "./least-squares.js";
-import type { FeolsOptions } from "./options.js";
-import type { Sample } from "./sample.js";
-import { computeRequest, effectSizes, vcovInfo, type VcovSpec } from "../vcov/spec.js";
-import { fittedModel } from "./postestimation.js";
-import { IvResult, type ChisqTest, type FirstStage, type FTest, type IvDiagnostics } from "./iv-result.js";
-
-/**
- * Two-stage least squares with fixed effects, `y ~ exog | fe | endo ~ inst`, as fixest:
- *
- * - every column (y, exogenous, endogenous, instruments) is projected off the fixed effects in
- *   one pass; the cross-products C = M'WM of all of them are formed once and the first stages,
- *   second stage and most diagnostics are solved from C;
- * - first stage j: endogenous_j on [instruments, exogenous]; second stage: y on [fitted
- *   endogenous, exogenous]; the endogenous coefficients are named by the variables themselves
- *   and listed first (after the intercept when there is one);
- * - residuals come from the structural equation, e = y − [endogenous, exogenous]β, for every
- *   vcov type (the bread is the second stage's ([X̂, W]'[X̂, W])⁻¹) and for R²;
- * - the first stages and the reduced form carry the model's vcov and small-sample corrections.
- */
-export interface IvContext {
-  readonly k: Kernels;
-  readonly arena: Arena;
-  readonly spec: ModelSpec;
-  readonly frame: Frame;
-  readonly sample: Sample;
-  readonly vcov: VcovSpec;
-  readonly ssc: SmallSample;
-  readonly options: FeolsOptions;
-  readonly started: number;
-}
+import type { Arena } from "../../engine/arena.js";
+import type { Kernels } from "../../engine/kernels.js";
+import { EstimationError } from "../../core/errors.js";
+import { choleskyDropping, inverseFactor, solveFactor } from "../../linalg/cholesky.js";
+import { cholLower, eigenAscending, invSpd, lowerInverse, mat, mul, pick, quadInv, solveSpd, sub, transpose, type Mat } from "../../linalg/dense.js";
+import { coefficientTable } from "../../vcov/coefficients.js";
+import { computeVcov } from "../../vcov/compute.js";
+import { countK } from "../../vcov/ssc.js";
+import { chisqPValue, fPValue } from "../../core/distributions.js";
+import { defaultLag, scoreMeat, type MeatRequest } from "../../vcov/meat.js";
+import { columnPtr, type ModelMatrix } from "../model-matrix.js";
+import type { DemeanedContext, LinearSolver } from "./solver.js";
+import { ABSORBED_TOL, COLLINEAR_TOL } from "../least-squares.js";
+import { computeRequest, effectSizes, vcovInfo, type VcovSpec } from "../../vcov/spec.js";
+import { fittedModel } from "../postestimation.js";
+import { IvResult, type ChisqTest, type FirstStage, type FTest, type IvDiagnostics } from "../iv-result.js";
 
 /** A block of contiguous columns in the arena. */
 interface Block {
@@ -50,22 +21,30 @@ interface Block {
   readonly cols: number;
 }
 
-export async function fitIv(ctx: IvContext): Promise<IvResult> {
-  const { k, arena, spec, frame, sample, ssc, options } = ctx;
+/**
+ * Two-stage least squares with fixed effects, `y ~ exog | fe | endo ~ inst`, as fixest:
+ *
+ * - the endogenous regressors and the instruments are extra columns of the one model matrix
+ *   (LinearSolver.extraColumns), projected off the fixed effects with the others in one pass;
+ *   the cross-products C = M'WM of all of them are formed once and the first stages, second
+ *   stage and most diagnostics are solved from C;
+ * - first stage j: endogenous_j on [instruments, exogenous]; second stage: y on [fitted
+ *   endogenous, exogenous]; the endogenous coefficients are named by the variables themselves
+ *   and listed first (after the intercept when there is one);
+ * - residuals come from the structural equation, e = y − [endogenous, exogenous]β, for every
+ *   vcov type (the bread is the second stage's ([X̂, W]'[X̂, W])⁻¹) and for R²;
+ * - the first stages and the reduced form carry the model's vcov and small-sample corrections.
+ */
+export const ivSolver: LinearSolver<IvResult> = {
+  extraColumns: (spec) => [...spec.endogenous, ...spec.instruments],
+  rescalesTiny: false,
+  solve: (ctx, m, regressors) => solveIv(ctx, m, regressors),
+};
+
+async function solveIv(ctx: DemeanedContext, m: ModelMatrix, regressors: readonly string[]): Promise<IvResult> {
+  const { k, arena, spec, frame, sample, ssc, tol, maxIter, threads, absorbed } = ctx;
   const endoNames = spec.endogenous;
   const instNames = spec.instruments;
-  const { matrix: m, regressors } = buildModelMatrix(k, arena, {
-    frame,
-    rows: sample.rows,
-    weights: sample.weights,
-    depvar: spec.depvar,
-    intercept: spec.intercept,
-    terms: spec.terms,
-    extra: [...endoNames, ...instNames],
-  });
-  const demeaning = absorbOptions(options);
-  const { tol, maxIter, threads } = demeaning;
-  const absorbed = await absorbFixedEffects(k, arena, m, sample.fixedEffects, demeaning);
   const n = m.n;
   const w = m.weights;
   const hasFe = sample.fixedEffects.length > 0;
@@ -195,10 +174,10 @@ export async function fitIv(ctx: IvContext): Promise<IvResult> {
     }
   }
   const ssr = k.dot(n, e, e, w);
-  const effects = effectSizes(ctx.vcov, sample);
+  const effects = effectSizes(ctx.vreq, sample);
   const dfK = countK(k2, effects, ssc);
   if (n - dfK <= 0) throw new EstimationError("singular", `${n} observations cannot identify ${dfK} parameters (regressors and fixed effects): no residual degrees of freedom`);
-  const vreq = computeRequest(ctx.vcov, sample);
+  const vreq = computeRequest(ctx.vreq, sample);
   const vc = computeVcov(k, arena, vreq, { n, k: k2, x: X2, e, w, bread, ssr, dfK, ssc });
 
   // First stages' inference under the model's vcov.
@@ -232,7 +211,7 @@ export async function fitIv(ctx: IvContext): Promise<IvResult> {
   const rfVcov = computeVcov(k, arena, vreq, { n, k: aIdx.length, x: A.ptr, e: rfResid, w, bread: aBread, ssr: k.dot(n, rfResid, rfResid, w), dfK: dfKFirst, ssc });
 
   // Diagnostics.
-  const meatReq = meatRequest(ctx.vcov, vreq);
+  const meatReq = meatRequest(ctx.vreq, vreq);
   const clusterG = vreq.type === "cluster" ? Math.min(...sample.clusters.map((c) => c.size)) : null;
   const ones = arena.allocF64(n, "ones");
   arena.f64(ones, n).fill(1);
@@ -294,7 +273,7 @@ export async function fitIv(ctx: IvContext): Promise<IvResult> {
     depvar: spec.depvar,
     nobs: n,
     coefficients: coefficientTable(secondNames, beta, vc.matrix, vc.dfT),
-    vcov: vcovInfo(ctx.vcov, ssc, vc.lag),
+    vcov: vcovInfo(ctx.vreq, ssc, vc.lag),
     vcovMatrix: vc.matrix,
     r2: 1 - ssr / m.rawSpread[Y],
     withinR2: hasFe ? 1 - ssr / withinTss : null,

@@ -1,0 +1,112 @@
+import { EstimationError } from "../../core/errors.js";
+import { computeVcov } from "../../vcov/compute.js";
+import { countK } from "../../vcov/ssc.js";
+import { coefficientTable } from "../../vcov/coefficients.js";
+import { computeRequest, effectSizes, vcovInfo } from "../../vcov/spec.js";
+import type { Frame, NumericColumn } from "../../data/frame.js";
+import { columnPtr, type ModelMatrix } from "../model-matrix.js";
+import { ABSORBED_TOL, CONDITION_WARNING, leastSquares } from "../least-squares.js";
+import { FeolsResult } from "../result.js";
+import { aggregateSunab, sunabTerm } from "../sunab.js";
+import { slopeSizes } from "../absorb-slopes.js";
+import { fittedModel } from "../postestimation.js";
+import type { DemeanedContext, LinearSolver } from "./solver.js";
+
+/** OLS: least squares on the demeaned dependent variable and regressors. */
+export const olsSolver: LinearSolver<FeolsResult> = {
+  extraColumns: () => [],
+  rescalesTiny: true,
+  solve: (ctx, m, regressors) => solveDemeaned(ctx, m, regressors),
+};
+
+/**
+ * Solves one OLS model from an already-demeaned model matrix (column 0 the dependent variable,
+ * columns 1..p the regressors, contiguous; moved in place as leastSquares keeps columns): the
+ * absorbed-column check, least squares, vcov, post-estimation state and the result. feols calls
+ * it once; multiple estimation (multi.ts) calls it once per model on columns copied from one
+ * shared demeaned block, so both give the same bytes.
+ */
+export async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regressors: readonly string[]): Promise<FeolsResult> {
+  const { k, arena, frame, spec, sample, vreq, ssc, tol, maxIter, threads, absorbed, started, hook } = ctx;
+  const hasFe = sample.fixedEffects.length > 0;
+  const p = regressors.length;
+  const absorbedCols = new Set<number>();
+  if (hasFe) {
+    for (let c = 0; c < p; c++) {
+      const within = k.dot(m.n, columnPtr(m, c + 1), columnPtr(m, c + 1), m.weights);
+      if (!(within > ABSORBED_TOL * m.rawSpread[c + 1])) absorbedCols.add(c);
+    }
+  }
+  if (p === 0 && !hasFe) throw new EstimationError("singular", `the model has no regressors to estimate: "${spec.formula}"`);
+  // y ~ 1 | fe: no coefficients; the residuals are the demeaned y.
+  const ls = p === 0
+    ? { kept: [], dropped: [], beta: new Float64Array(0), bread: new Float64Array(0), resid: columnPtr(m, 0), ssr: k.dot(m.n, columnPtr(m, 0), columnPtr(m, 0), m.weights), condition: 0 }
+    : leastSquares(k, arena, { n: m.n, y: columnPtr(m, 0), x: columnPtr(m, 1), p, w: m.weights, absorbed: absorbedCols, names: regressors });
+  const keptNames = ls.kept.map((c) => regressors[c]);
+  const droppedCollinear = ls.dropped.map((c) => regressors[c]);
+  const effects = slopeSizes(effectSizes(vreq, sample), spec.fixedEffects);
+  const dfK = countK(ls.kept.length, effects, ssc);
+  if (m.n - dfK <= 0) {
+    throw new EstimationError("singular", `${m.n} observations cannot identify ${dfK} parameters (regressors and fixed effects): no residual degrees of freedom`);
+  }
+  const vc = computeVcov(k, arena, computeRequest(vreq, sample), {
+    n: m.n, k: ls.kept.length, x: columnPtr(m, 1), e: ls.resid, w: m.weights, bread: ls.bread, ssr: ls.ssr, dfK, ssc,
+  });
+  // Coefficients of rescaled regressors (tiny values, see ModelMatrix.regressorScales) in the data's units.
+  const scales = m.regressorScales ? ls.kept.map((c) => m.regressorScales![c]) : undefined;
+  const beta = scales ? ls.beta.map((b, i) => b * scales[i]) : ls.beta;
+  const kk = ls.kept.length;
+  const vcovMatrix = scales ? vc.matrix.map((v, ij) => v * scales[Math.floor(ij / kk)] * scales[ij % kk]) : vc.matrix;
+  const withinTss = k.dot(m.n, columnPtr(m, 0), columnPtr(m, 0), m.weights);
+  const sunab = sunabTerm(spec.terms);
+  // sunab(): the cells are estimated, their averages by relative period reported.
+  const report = sunab ? aggregateSunab(frame, sunab, sample.rows, sample.weights, keptNames, beta, vcovMatrix, vc.dfT) : null;
+  const warnings: string[] = [];
+  if (!absorbed.converged) warnings.push(`demeaning did not converge within ${maxIter} iterations (tol ${tol}); estimates are approximate`);
+  if (isConstant(frame, spec.depvar, sample.rows)) {
+    warnings.push(`the dependent variable ${spec.depvar} is constant over the ${m.n} rows of the sample: every coefficient is 0 and R² is undefined`);
+  }
+  if (ls.condition > CONDITION_WARNING) {
+    warnings.push(
+      `the regressors are nearly collinear (condition number ${ls.condition.toPrecision(2)} of X'X with unit-length columns, above ${CONDITION_WARNING}): ` +
+        `the last digits of the estimates are unreliable; drop or combine regressors that nearly repeat each other`,
+    );
+  }
+  if (droppedCollinear.length > 0) warnings.push(`dropped as collinear${hasFe ? " (or absorbed by the fixed effects)" : ""}: ${droppedCollinear.join(", ")}`);
+  hook?.({ k, arena, n: m.n, x: columnPtr(m, 1), y: columnPtr(m, 0), w: m.weights, names: keptNames, beta: ls.beta, bread: ls.bread, resid: ls.resid, sample, vcov: vreq, ssc, dfK, vc });
+  const model = fittedModel(k, {
+    frame, sample, spec, regressors, keptNames, beta, method: absorbed.method, tol, maxIter,
+  });
+  return new FeolsResult({
+    formula: spec.formula,
+    depvar: spec.depvar,
+    nobs: m.n,
+    coefficients: report ? report.coefficients : coefficientTable(keptNames, beta, vc.matrix, vc.dfT, scales),
+    vcov: vcovInfo(vreq, ssc, vc.lag),
+    vcovMatrix: report ? report.vcovMatrix : vcovMatrix,
+    sunab: report ? { cells: report.cells, att: report.att } : undefined,
+    r2: 1 - ls.ssr / m.rawSpread[0],
+    withinR2: hasFe ? 1 - ls.ssr / withinTss : null,
+    dfT: vc.dfT,
+    dfK,
+    fixefSizes: Object.fromEntries(sample.fixedEffects.map((fe) => [fe.name, fe.size])),
+    droppedCollinear,
+    droppedRows: sample.dropped,
+    iterations: absorbed.iterations,
+    converged: absorbed.converged,
+    method: absorbed.method,
+    threads,
+    ssr: ls.ssr,
+    warnings,
+    timings: { estimate: performance.now() - started },
+    model,
+  });
+}
+
+/** Whether the column takes one value over `rows` (compared exactly: a computed spread would be rounding noise). */
+function isConstant(frame: Frame, name: string, rows: Int32Array): boolean {
+  const v = (frame.columns.get(name) as NumericColumn).values;
+  const first = v[rows[0]];
+  for (let i = 1; i < rows.length; i++) if (v[rows[i]] !== first) return false;
+  return true;
+}
