@@ -1,10 +1,11 @@
 import type { Frame, NumericColumn } from "../data/frame.js";
+import { isAbsorbed } from "./absorbed.js";
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { InputError } from "../core/errors.js";
 import type { FixedEffect } from "../formula/parse.js";
 import { choleskyDropping, solveFactor } from "../linalg/cholesky.js";
-import { ABSORBED_TOL, COLLINEAR_TOL } from "./least-squares.js";
+import {COLLINEAR_TOL } from "./least-squares.js";
 import { columnPtr, type ModelMatrix } from "./model-matrix.js";
 import { absorbFixedEffects, type AbsorbOptions, type AbsorbOutcome } from "./absorb-effects.js";
 import type { EncodedEffect, Sample } from "./sample.js";
@@ -100,7 +101,7 @@ export function absorbWithSlopes(
   const c = arena.f64(gram, d * d).slice();
   // A column the large effect absorbs (industry dummies within firms) is left out before factoring.
   for (let j = 0; j < d; j++) {
-    if (!(c[j * d + j] > ABSORBED_TOL * raw[j]!)) for (let i = 0; i < d; i++) { c[j * d + i] = 0; c[i * d + j] = 0; }
+    if (isAbsorbed(c[j * d + j], raw[j]!)) for (let i = 0; i < d; i++) { c[j * d + i] = 0; c[i * d + j] = 0; }
   }
   const factor = choleskyDropping(c, d, COLLINEAR_TOL);
   const rhs = arena.allocF64(Math.max(d, 1));

@@ -4,8 +4,6 @@ import { choleskyDropping, inverseFactor, solveFactor } from "../linalg/cholesky
 import { submatrix } from "../linalg/matrix.js";
 import { EstimationError } from "../core/errors.js";
 
-/** A regressor whose demeaned spread is below this share of its raw spread is absorbed by the fixed effects. */
-export const ABSORBED_TOL = 1e-9;
 /** Pivot tolerance for collinearity among the (demeaned) regressors, relative to each one's own norm. */
 export const COLLINEAR_TOL = 1e-10;
 

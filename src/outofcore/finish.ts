@@ -4,10 +4,11 @@
  * cross-products, and the result's fields from the solution and its variance.
  */
 import type { ModelSpec } from "../formula/parse.js";
+import { isAbsorbed } from "../fit/absorbed.js";
 import type { SmallSample } from "../vcov/ssc.js";
 import type { Vcov } from "../vcov/compute.js";
 import { coefficientTable } from "../vcov/coefficients.js";
-import { ABSORBED_TOL, solveNormalEquations, type NormalSolution } from "../fit/least-squares.js";
+import {solveNormalEquations, type NormalSolution } from "../fit/least-squares.js";
 import { vcovInfo, type VcovSpec } from "../vcov/spec.js";
 import type { FeolsFields } from "../fit/result.js";
 import type { DroppedRows } from "../fit/sample.js";
@@ -45,12 +46,12 @@ export function levelCounts(layout: Layout, sizes: readonly number[]): { feSizes
 
 /**
  * β from the cross-products of the demeaned columns. With fixed effects absorbed, a regressor
- * whose demeaned spread is below ABSORBED_TOL of its raw spread goes first, as in memory.
+ * absorbed by the fixed effects (fit/absorbed.ts) goes first, as in memory.
  */
 export function solveCrossProducts(cross: CrossProducts, layout: Layout, absorbs: boolean): NormalSolution {
   const p = layout.regressors.length;
   const absorbed = new Set<number>();
-  if (absorbs) for (let c = 0; c < p; c++) if (!(cross.xtx[c * p + c] > ABSORBED_TOL * cross.rawSpread[c + 1])) absorbed.add(c);
+  if (absorbs) for (let c = 0; c < p; c++) if (isAbsorbed(cross.xtx[c * p + c], cross.rawSpread[c + 1])) absorbed.add(c);
   return solveNormalEquations(cross.xtx, cross.xty, p, absorbed, layout.regressors);
 }
 

@@ -1,10 +1,11 @@
 import type { Arena } from "../engine/arena.js";
+import { isAbsorbed } from "../fit/absorbed.js";
 import type { Kernels } from "../engine/kernels.js";
 import { sharedEngine } from "../engine/shared.js";
 import { absorbFixedEffects, type AbsorbOptions } from "../fit/absorb-effects.js";
 import { centredSquares } from "../fit/model-matrix.js";
 import type { EncodedEffect } from "../fit/sample.js";
-import { ABSORBED_TOL, COLLINEAR_TOL } from "../fit/least-squares.js";
+import {COLLINEAR_TOL } from "../fit/least-squares.js";
 import { choleskyDropping, solveFactor } from "../linalg/cholesky.js";
 import type { Frame, NumericColumn } from "../data/frame.js";
 import { designColumns } from "../fit/design.js";
@@ -106,7 +107,7 @@ export class Refitter {
 
 /**
  * Least-squares coefficients of column `y` on columns `xs` from a Gram matrix, with the same
- * rules as the estimators: columns the fixed effects absorb (demeaned spread below ABSORBED_TOL
+ * rules as the estimators: columns the fixed effects absorb (isAbsorbed, fit/absorbed.ts
  * of the raw spread, when `fixedEffects`) and collinear columns (the later one) are dropped.
  * Returns one value per x, NaN for a dropped one.
  */
@@ -114,7 +115,7 @@ export function regressGram(g: Gram, width: number, y: number, xs: readonly numb
   const p = xs.length;
   const xtx = new Float64Array(p * p);
   const xty = new Float64Array(p);
-  const absorbed = xs.map((c) => fixedEffects && !(g.matrix[c * width + c] > ABSORBED_TOL * g.raw[c]));
+  const absorbed = xs.map((c) => fixedEffects && isAbsorbed(g.matrix[c * width + c], g.raw[c]));
   for (let a = 0; a < p; a++) {
     if (absorbed[a]) continue;
     xty[a] = g.matrix[xs[a] * width + y];

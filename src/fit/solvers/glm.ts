@@ -1,4 +1,5 @@
 import type { Frame, NumericColumn } from "../../data/frame.js";
+import { isAbsorbed } from "../absorbed.js";
 import type { ModelSpec } from "../../formula/parse.js";
 import { EstimationError } from "../../core/errors.js";
 import { computeVcov } from "../../vcov/compute.js";
@@ -9,7 +10,7 @@ import type { Kernels } from "../../engine/kernels.js";
 import type { Sample } from "../sample.js";
 import { buildModelMatrix, centredSquares, columnPtr, type ModelMatrix } from "../model-matrix.js";
 import { absorbFixedEffects, type AbsorbOptions, type AbsorbOutcome, type AbsorbReuse } from "../absorb-effects.js";
-import { ABSORBED_TOL, leastSquares, type LeastSquares } from "../least-squares.js";
+import {leastSquares, type LeastSquares } from "../least-squares.js";
 import type { FeglmOptions } from "../options.js";
 import { computeRequest, effectSizes, vcovInfo, vcovRequest } from "../../vcov/spec.js";
 import { fittedModel } from "../postestimation.js";
@@ -204,7 +205,7 @@ async function weightedFit(k: Kernels, arena: Arena, q: WeightedFitRequest): Pro
   if (q.checkAbsorbed && q.sample.fixedEffects.length > 0) {
     for (let j = 0; j < columns.length; j++) {
       const within = k.dot(n, columnPtr(m, j + 1), columnPtr(m, j + 1), q.irlsWeights);
-      if (!(within > ABSORBED_TOL * spread[j])) absorbedCols.add(j);
+      if (isAbsorbed(within, spread[j])) absorbedCols.add(j);
     }
   }
   const ls = leastSquares(k, arena, { n, y: work, x: columnPtr(m, 1), p: width - 1, w: q.irlsWeights, absorbed: absorbedCols, names: m.names.slice(1) });

@@ -1,4 +1,5 @@
 import type { Arena } from "../../engine/arena.js";
+import { isAbsorbed } from "../absorbed.js";
 import type { Kernels } from "../../engine/kernels.js";
 import { EstimationError } from "../../core/errors.js";
 import { choleskyDropping, inverseFactor, solveFactor } from "../../linalg/cholesky.js";
@@ -10,7 +11,7 @@ import { chisqPValue, fPValue } from "../../core/distributions.js";
 import { defaultLag, scoreMeat, type MeatRequest } from "../../vcov/meat.js";
 import { columnPtr, type ModelMatrix } from "../model-matrix.js";
 import type { DemeanedContext, LinearSolver } from "./solver.js";
-import { ABSORBED_TOL, COLLINEAR_TOL } from "../least-squares.js";
+import {COLLINEAR_TOL } from "../least-squares.js";
 import { computeRequest, effectSizes, vcovInfo, type VcovSpec } from "../../vcov/spec.js";
 import { fittedModel } from "../postestimation.js";
 import { IvResult, type ChisqTest, type FirstStage, type FTest, type IvDiagnostics } from "../iv-result.js";
@@ -58,7 +59,7 @@ async function solveIv(ctx: DemeanedContext, m: ModelMatrix, regressors: readonl
   const instCol = (j: number) => 1 + p + kEndo + j;
   const feNames = sample.fixedEffects.map((fe) => fe.name).join(" + ");
 
-  const isAbsorbed = (c: number): boolean => hasFe && !(k.dot(n, columnPtr(m, c), columnPtr(m, c), w) > ABSORBED_TOL * m.rawSpread[c]);
+  const absorbedColumn = (c: number): boolean => hasFe && isAbsorbed(k.dot(n, columnPtr(m, c), columnPtr(m, c), w), m.rawSpread[c]);
 
   // Cross-products of every column: C[a][b] = Σ w m_a m_b.
   const cPtr = arena.allocF64(width * width);
@@ -69,13 +70,13 @@ async function solveIv(ctx: DemeanedContext, m: ModelMatrix, regressors: readonl
   const warnings: string[] = [];
   const dropped: string[] = [];
   const exogAbsorbed = new Set<number>();
-  for (let j = 0; j < p; j++) if (isAbsorbed(exogCol(j))) exogAbsorbed.add(j);
+  for (let j = 0; j < p; j++) if (absorbedColumn(exogCol(j))) exogAbsorbed.add(j);
   const keptExog = keptAmong(C, width, [], Array.from({ length: p }, (_, j) => exogCol(j)), (j) => exogAbsorbed.has(j - 1));
   for (let j = 0; j < p; j++) if (!keptExog.includes(exogCol(j))) dropped.push(regressors[j]);
 
   // Endogenous regressors must vary within the fixed effects and not be collinear with the exogenous ones.
   for (let j = 0; j < kEndo; j++) {
-    if (isAbsorbed(endoCol(j))) {
+    if (absorbedColumn(endoCol(j))) {
       throw new EstimationError("singular", `the endogenous regressor "${endoNames[j]}" is absorbed by the fixed effects (${feNames}): nothing is left to instrument`);
     }
   }
@@ -86,7 +87,7 @@ async function solveIv(ctx: DemeanedContext, m: ModelMatrix, regressors: readonl
   }
 
   // Instruments: absorbed by the fixed effects, or collinear with the exogenous regressors (or each other).
-  const instAbsorbed = instNames.filter((_, j) => isAbsorbed(instCol(j)));
+  const instAbsorbed = instNames.filter((_, j) => absorbedColumn(instCol(j)));
   const keptInst = keptAmong(C, width, keptExog, Array.from({ length: instNames.length }, (_, j) => instCol(j)), (c) => instAbsorbed.includes(instNames[c - instCol(0)]));
   const droppedInst = instNames.filter((_, j) => !keptInst.includes(instCol(j)));
   if (keptInst.length < kEndo) {

@@ -1,11 +1,12 @@
 import { EstimationError } from "../../core/errors.js";
+import { isAbsorbed } from "../absorbed.js";
 import { computeVcov } from "../../vcov/compute.js";
 import { countK } from "../../vcov/ssc.js";
 import { coefficientTable } from "../../vcov/coefficients.js";
 import { computeRequest, effectSizes, vcovInfo } from "../../vcov/spec.js";
 import type { Frame, NumericColumn } from "../../data/frame.js";
 import { columnPtr, type ModelMatrix } from "../model-matrix.js";
-import { ABSORBED_TOL, CONDITION_WARNING, leastSquares } from "../least-squares.js";
+import {CONDITION_WARNING, leastSquares } from "../least-squares.js";
 import { FeolsResult } from "../result.js";
 import { aggregateSunab, sunabTerm } from "../sunab.js";
 import { slopeSizes } from "../absorb-slopes.js";
@@ -34,7 +35,7 @@ export async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regres
   if (hasFe) {
     for (let c = 0; c < p; c++) {
       const within = k.dot(m.n, columnPtr(m, c + 1), columnPtr(m, c + 1), m.weights);
-      if (!(within > ABSORBED_TOL * m.rawSpread[c + 1])) absorbedCols.add(c);
+      if (isAbsorbed(within, m.rawSpread[c + 1])) absorbedCols.add(c);
     }
   }
   if (p === 0 && !hasFe) throw new EstimationError("singular", `the model has no regressors to estimate: "${spec.formula}"`);
