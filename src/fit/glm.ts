@@ -7,7 +7,7 @@ import { computeVcov } from "../vcov/compute.js";
 import { countK, FIXEST_SSC, resolveSsc } from "../vcov/ssc.js";
 import { coefficientTable } from "../vcov/coefficients.js";
 import { withArena } from "../engine/shared.js";
-import { chooseMethod } from "../engine/demean.js";
+import { chooseMethod } from "../engine/absorb/plan.js";
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { buildSample, type Sample } from "./sample.js";
