@@ -1,6 +1,6 @@
 import type { Arena, MemoryView } from "../arena.js";
 import type { Kernels } from "../kernels.js";
-import type { DemeanOutcome, DemeanPlan, FixedEffectPlan, Scratch } from "./plan.js";
+import { smallLevels, type DemeanOutcome, type DemeanPlan, type FixedEffectPlan, type Scratch } from "./plan.js";
 import { assembleSchur } from "./cg-schur.js";
 import { defaultLimits, envelopeOf, type CgLimits } from "./cg-envelope.js";
 
@@ -90,12 +90,7 @@ export function buildCgPlan(
   limits: CgLimits = defaultLimits(n),
 ): CgPlan {
   const small = fes.slice(1);
-  const offsets: number[] = [];
-  let levels = 0;
-  for (const fe of small) {
-    offsets.push(levels);
-    levels += fe.size;
-  }
+  const { offsets, levels } = smallLevels(fes);
   const upper = assembleSchur(k, arena, n, fes, rowWeights, offsets, levels);
   const envelope = envelopeOf(levels, upper, n, limits);
   const rawP = new Float64Array(levels);

@@ -1,7 +1,7 @@
 import type { Arena, MemoryView } from "../arena.js";
 import type { Kernels } from "../kernels.js";
 import { choleskyDropping, solveFactor, type Factor } from "../../linalg/cholesky.js";
-import { offsets, SCHUR_PIVOT_TOL, zero, type DemeanOutcome, type DemeanPlan, type FixedEffectPlan, type Scratch, type SharedFactor } from "./plan.js";
+import { offsets, SCHUR_PIVOT_TOL, smallLevels, zero, type DemeanOutcome, type DemeanPlan, type FixedEffectPlan, type Scratch, type SharedFactor } from "./plan.js";
 
 /**
  * The "exact" demeaning method: the largest fixed effect is absorbed by group means and the
@@ -18,12 +18,7 @@ export function exactFactor(k: Kernels, arena: Arena, n: number, fes: readonly F
   const mark = arena.mark();
   const first = fes[0];
   const small = fes.slice(1);
-  const offsets: number[] = [];
-  let levels = 0;
-  for (const fe of small) {
-    offsets.push(levels);
-    levels += fe.size;
-  }
+  const { offsets, levels } = smallLevels(fes);
   const start = arena.allocI32(first.size + 1);
   const order = arena.allocI32(n, "row order");
   k.counting_sort(n, first.codes, first.size, start, order);

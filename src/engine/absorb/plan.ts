@@ -100,6 +100,17 @@ export function offsets(plan: Pick<DemeanPlan, "fes">): number[] {
   return off;
 }
 
+/** The small effects' (all but the first) numbering of their levels together: each one's first level, and how many in all. */
+export function smallLevels(fes: readonly FixedEffectPlan[]): { offsets: number[]; levels: number } {
+  const offsets: number[] = [];
+  let levels = 0;
+  for (const fe of fes.slice(1)) {
+    offsets.push(levels);
+    levels += fe.size;
+  }
+  return { offsets, levels };
+}
+
 export function allocScratch(arena: Arena, plan: Pick<DemeanPlan, "fes"> & { readonly cg?: CgPlan | null }): Scratch {
   const total = plan.fes.reduce((a, fe) => a + fe.size, 0);
   const maxSize = plan.fes.reduce((a, fe) => Math.max(a, fe.size), 0);
