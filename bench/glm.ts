@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import { feglm, shutdown, type FeglmOptions, type FeglmResult } from "../src/index.js";
 import { generateGravityPanel } from "../src/study/gravity-panel.js";
 import { defaultThreads } from "../src/engine/pool.js";
-import type { DemeanMethodOption } from "../src/engine/demean.js";
+import type { DemeanMethodOption } from "../src/engine/absorb/plan.js";
 import { writeCsv } from "../src/data/writers/csv.js";
 import { fixestAvailable, timeFixest } from "./fixest.js";
 

@@ -30,7 +30,7 @@ import { defaultThreads } from "../src/engine/pool.js";
 import { absorbFixedEffects } from "../src/fit/absorb-effects.js";
 import type { EncodedEffect } from "../src/fit/sample.js";
 import type { ModelMatrix } from "../src/fit/model-matrix.js";
-import type { DemeanMethod } from "../src/engine/demean.js";
+import type { DemeanMethod } from "../src/engine/absorb/plan.js";
 import type { Frame } from "../src/data/frame.js";
 import { writeCsv } from "../src/data/writers/csv.js";
 import { fixestAvailable, timeFixest } from "./fixest.js";

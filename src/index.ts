@@ -35,7 +35,7 @@ export { IvResult, type FirstStage, type ReducedForm, type IvDiagnostics, type F
 export { fixef, residuals, fitted, predict, sampleRows, type FixefTable, type Prediction, type AlignOption } from "./fit/postestimation.js";
 export { wald, type Restrictions, type WaldTest } from "./diagnostics/wald.js";
 export { wildBootstrap, type WildBootstrapOptions, type WildBootstrapResult } from "./resampling/wild-bootstrap.js";
-export type { DemeanMethodOption } from "./engine/demean.js";
+export type { DemeanMethodOption } from "./engine/absorb/plan.js";
 export { shutdownPool as shutdown } from "./engine/pool.js";
 export { theil, type TheilOptions, type DecomposeOption } from "./inequality/theil.js";
 export {

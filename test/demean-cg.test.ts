@@ -2,8 +2,10 @@ import { afterAll, describe, expect, test } from "vitest";
 import { feols, fitted, shutdown } from "../src/index.js";
 import { generateWorkerFirmPanel } from "../src/study/synthetic.js";
 import { openArena, sharedEngine } from "../src/engine/shared.js";
-import { allocScratch, demeanColumn, type DemeanMethod, type DemeanPlan, type FixedEffectPlan } from "../src/engine/demean.js";
-import { buildCgPlan, orderLevels, type CgLimits } from "../src/engine/cg.js";
+import { allocScratch, type DemeanMethod, type DemeanPlan, type FixedEffectPlan } from "../src/engine/absorb/plan.js";
+import { solveResiduals as demeanColumn } from "../src/engine/absorb/solver.js";
+import { buildCgPlan } from "../src/engine/absorb/cg.js";
+import { orderLevels, type CgLimits } from "../src/engine/absorb/cg-envelope.js";
 import type { Frame } from "../src/data/frame.js";
 
 afterAll(() => shutdown());

@@ -11,7 +11,7 @@ import { Progress } from "./progress.js";
 import { dataSourceOption, describeSource } from "./data-source.js";
 import { VERSION } from "../core/version.js";
 import { checkThreads, defaultThreads, warmPool } from "../engine/pool.js";
-import type { DemeanMethodOption } from "../engine/demean.js";
+import type { DemeanMethodOption } from "../engine/absorb/plan.js";
 import type { FeglmOptions } from "../fit/options.js";
 import { ENGINE_HELP } from "./fit-engine.js";
 import { REMOTE_HELP } from "./remote.js";

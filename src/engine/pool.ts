@@ -4,8 +4,7 @@ import { Piscina } from "piscina";
 import { packageRoot } from "../core/package-root.js";
 import { kernelModule } from "./kernels.js";
 import { sharedEngine } from "./shared.js";
-import type { DemeanPlan, Scratch } from "./demean.js";
-import type { MomentsPlan } from "../inequality/moments.js";
+import { taskHandlerModule, type PoolTask } from "./task-registry.js";
 import { EstimationError, InputError } from "../core/errors.js";
 
 /**
@@ -17,24 +16,14 @@ import { EstimationError, InputError } from "../core/errors.js";
  */
 export const workerScript: string = join(packageRoot, "dist", "src", "engine", "worker.js");
 
-/** Demean these columns (in → out) one after another with one scratch area. */
-export interface DemeanTask {
-  readonly kind: "demean";
-  readonly plan: DemeanPlan;
-  readonly scratch: Scratch;
-  /** warm: the map method's starting coefficients, updated in place (demeanColumn); 0 for none. */
-  readonly columns: readonly { readonly input: number; readonly output: number; readonly warm?: number }[];
+/**
+ * What the pool hands a worker: a task and the module that runs it (task-registry.ts). A task
+ * carries a whole column or a block of rows: milliseconds of work against ~0.1 ms of overhead.
+ */
+export interface TaskMessage {
+  readonly module: string;
+  readonly task: PoolTask;
 }
-
-/** Accumulate these row blocks' per-group moments (Theil), each into its own buffer. */
-export interface MomentsTask {
-  readonly kind: "moments";
-  readonly plan: MomentsPlan;
-  readonly blocks: readonly number[];
-}
-
-/** A task carries a whole column or a block of rows: milliseconds of work against ~0.1 ms of overhead. */
-export type PoolTask = DemeanTask | MomentsTask;
 
 /** A pool and how many tasks of overlapping calls it is running, so that replacing it never cuts one short. */
 interface LivePool {
@@ -83,16 +72,18 @@ function retire(p: LivePool): void {
 }
 
 /**
- * Runs the tasks in parallel, one per worker. A task that fails (a trap in a kernel, a worker
+ * Runs the tasks in parallel, one per worker, each by the handler registered for its kind
+ * (registerTaskHandler). A task that fails (a trap in a kernel, a worker
  * that dies) rejects the whole call with an EstimationError saying what it was doing
  * (`describe(i)`, e.g. 'demeaning "robot"'); the pool replaces the worker.
  */
 export async function runPoolTasks<R>(tasks: readonly PoolTask[], threads: number, describe: (task: number) => string): Promise<R[]> {
+  const messages: TaskMessage[] = tasks.map((task) => ({ module: taskHandlerModule(task.kind), task }));
   const p = getPool(threads);
   p.running += tasks.length;
   return Promise.all(
-    tasks.map((task, i) =>
-      (p.piscina.run(task) as Promise<R>)
+    messages.map((message, i) =>
+      (p.piscina.run(message) as Promise<R>)
         .catch((err: unknown) => {
           const message = err instanceof Error ? err.message : String(err);
           throw new EstimationError("worker", `a worker failed while ${describe(i)}: ${message}`);

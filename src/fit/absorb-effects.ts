@@ -1,8 +1,10 @@
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
-import { allocScratch, chooseMethod, demeanColumn, exactFactor, type DemeanMethod, type DemeanMethodOption, type DemeanOutcome, type DemeanPlan } from "../engine/demean.js";
-import { defaultThreads, runPoolTasks } from "../engine/pool.js";
-import { buildCgPlan, type CgPlan } from "../engine/cg.js";
+import { chooseMethod, type DemeanMethod, type DemeanMethodOption, type DemeanOutcome, type DemeanPlan } from "../engine/absorb/plan.js";
+import { planDemean } from "../engine/absorb/solver.js";
+import { solveResidualColumns } from "../engine/absorb/columns.js";
+import type { CgPlan } from "../engine/absorb/cg.js";
+import { defaultThreads } from "../engine/pool.js";
 import { EstimationError } from "../core/errors.js";
 import type { EncodedEffect } from "./sample.js";
 import { columnPtr, type ModelMatrix } from "./model-matrix.js";
@@ -17,31 +19,11 @@ export interface AbsorbOptions {
   readonly threads: number;
 }
 
-/**
- * Each column is demeaned on its own, the same way whichever thread runs it, so results are
- * bit-for-bit identical for any number of threads. Columns are dealt round-robin to one task
- * per thread, each with its own scratch.
- */
-async function demeanAll(k: Kernels, arena: Arena, m: ModelMatrix, plan: DemeanPlan, threads: number, warm: number): Promise<DemeanOutcome[]> {
-  const width = m.names.length;
-  const tasks = Math.min(threads, width);
+/** Projects every column of the model matrix in place; warm: the map method's starting coefficients (width × Σ sizes), or 0. */
+function demeanAll(k: Kernels, arena: Arena, m: ModelMatrix, plan: DemeanPlan, threads: number, warm: number): Promise<DemeanOutcome[]> {
   const levels = plan.fes.reduce((a, fe) => a + fe.size, 0);
-  const columns = (t: number) => {
-    const list: { input: number; output: number; warm: number }[] = [];
-    for (let c = t; c < width; c += tasks) list.push({ input: columnPtr(m, c), output: columnPtr(m, c), warm: warm ? warm + c * levels * 8 : 0 });
-    return list;
-  };
-  if (tasks <= 1) {
-    const scratch = allocScratch(arena, plan);
-    return columns(0).map((c) => demeanColumn(k, arena, plan, scratch, c.input, c.output, c.warm));
-  }
-  const work = Array.from({ length: tasks }, (_, t) => ({ kind: "demean" as const, plan, scratch: allocScratch(arena, plan), columns: columns(t) }));
-  const names = (t: number) => "demeaning " + m.names.filter((_, c) => c % tasks === t).map((x) => `"${x}"`).join(", ");
-  const results = await runPoolTasks<DemeanOutcome[]>(work, threads, names);
-  // Back into column order (task t demeaned columns t, t + tasks, …).
-  const byColumn: DemeanOutcome[] = new Array(width);
-  results.forEach((list, t) => list.forEach((o, i) => (byColumn[t + i * tasks] = o)));
-  return byColumn;
+  const columns = m.names.map((_, c) => ({ input: columnPtr(m, c), output: columnPtr(m, c), warm: warm ? warm + c * levels * 8 : 0 }));
+  return solveResidualColumns(k, arena, plan, columns, threads, (list) => "demeaning " + list.map((c) => `"${m.names[c]}"`).join(", "));
 }
 
 /** The demeaning options of a fit, with their defaults filled in. */
@@ -95,23 +77,15 @@ export async function absorbFixedEffects(
   const method = chooseMethod(o.method, fes.map((fe) => fe.size));
   const codePtrs = reuse?.codes ?? fes.map((fe) => arena.putI32(fe.codes, `codes of ${fe.name}`));
   if (reuse) reuse.codes = codePtrs;
-  const fePlans = fes.map((fe, q) => {
-    const codes = codePtrs[q];
-    const sizes = arena.allocF64(fe.size);
-    arena.f64(sizes, fe.size).fill(0);
-    k.group_weights(n, m.weights, codes, sizes);
-    return { codes, size: fe.size, weights: sizes };
-  });
-  const plan: DemeanPlan = {
+  const plan = planDemean(k, arena, {
     n,
     rowWeights: m.weights,
-    fes: fePlans,
+    effects: fes.map((fe, q) => ({ codes: codePtrs[q], size: fe.size })),
     method,
     tol: o.tol,
     maxIter: o.maxIter,
-    factor: method === "exact" && fes.length > 1 ? exactFactor(k, arena, n, fePlans, m.weights) : null,
-    cg: method === "cg" && fes.length > 1 ? (reuse?.cg ?? buildCgPlan(k, arena, n, fePlans, m.weights)) : null,
-  };
+    cg: reuse?.cg,
+  });
   if (reuse) reuse.cg = plan.cg;
   let warm = 0;
   if (reuse && method === "map" && fes.length > 1) {

@@ -1,5 +1,5 @@
 import type { DroppedRows } from "./sample.js";
-import type { DemeanMethod } from "../engine/demean.js";
+import type { DemeanMethod } from "../engine/absorb/plan.js";
 import type { Coefficient } from "../vcov/coefficients.js";
 import type { FittedModel } from "./fitted-model.js";
 import type { FamilyName } from "./glm-family.js";

@@ -5,7 +5,7 @@ import { parseFormula } from "../formula/parse.js";
 import { EstimationError, InputError } from "../core/errors.js";
 import { resolveSsc } from "../vcov/ssc.js";
 import { withArena } from "../engine/shared.js";
-import { chooseMethod } from "../engine/demean.js";
+import { chooseMethod } from "../engine/absorb/plan.js";
 import { buildSample, type Sample } from "./sample.js";
 import { absorbOptions, type AbsorbOptions } from "./absorb-effects.js";
 import { GLM_DEFAULTS, type FeglmOptions } from "./options.js";

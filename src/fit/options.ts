@@ -1,4 +1,4 @@
-import type { DemeanMethodOption } from "../engine/demean.js";
+import type { DemeanMethodOption } from "../engine/absorb/plan.js";
 import type { SscOption } from "../vcov/ssc.js";
 
 /**

@@ -5,8 +5,8 @@ import { encodeColumn, interact, type Level } from "../data/encode.js";
 import type { ModelSpec } from "../formula/parse.js";
 import { openArena } from "../engine/shared.js";
 import type { Kernels } from "../engine/kernels.js";
-import { allocScratch, demeanColumn, exactFactor, type DemeanMethod, type DemeanPlan } from "../engine/demean.js";
-import { buildCgPlan } from "../engine/cg.js";
+import { allocScratch, type DemeanMethod } from "../engine/absorb/plan.js";
+import { planDemean, solveCoefficients } from "../engine/absorb/solver.js";
 import { InputError } from "../core/errors.js";
 import { designColumns, explicitReferences } from "./design.js";
 import { hasSlopes } from "./absorb-slopes.js";
@@ -121,38 +121,21 @@ function projectFixedEffects(
   try {
     const order = sample.fixedEffects.map((_, q) => q).sort((a, b) => sample.fixedEffects[b].size - sample.fixedEffects[a].size);
     const weights = sample.weights ? arena.putF64(sample.weights, "weights") : 0;
-    const fes = order.map((q) => {
-      const fe = sample.fixedEffects[q];
-      const codes = arena.putI32(fe.codes, `codes of ${fe.name}`);
-      const sizes = arena.allocF64(fe.size);
-      arena.f64(sizes, fe.size).fill(0);
-      k.group_weights(n, weights, codes, sizes);
-      return { codes, size: fe.size, weights: sizes };
-    });
-    const exact = method === "exact" && fes.length > 1;
-    const plan: DemeanPlan = {
+    const plan = planDemean(k, arena, {
       n,
       rowWeights: weights,
-      fes,
-      method: fes.length > 1 ? method : "exact",
+      effects: order.map((q) => {
+        const fe = sample.fixedEffects[q];
+        return { codes: arena.putI32(fe.codes, `codes of ${fe.name}`), size: fe.size };
+      }),
+      method,
       // The projection of y − Xβ is solved to a tighter tolerance than the fit's (it is one column).
       tol: Math.min(tol, 1e-10),
       maxIter: Math.max(maxIter, 10_000),
-      factor: exact ? exactFactor(k, arena, n, fes, weights) : null,
-      cg: method === "cg" && fes.length > 1 ? buildCgPlan(k, arena, n, fes, weights) : null,
-    };
-    const scratch = allocScratch(arena, plan);
-    const x = arena.putF64(r, "y − Xβ");
-    const out = arena.allocF64(n);
-    demeanColumn(k, arena, plan, scratch, x, out);
-    const total = fes.reduce((a, fe) => a + fe.size, 0);
-    const coef = arena.f64(scratch.coef, total).slice();
-    const values: Float64Array[] = new Array(order.length);
-    let off = 0;
-    order.forEach((q, j) => {
-      values[q] = coef.slice(off, off + fes[j].size);
-      off += fes[j].size;
     });
+    const { coefficients } = solveCoefficients(k, arena, plan, allocScratch(arena, plan), arena.putF64(r, "y − Xβ"));
+    const values: Float64Array[] = new Array(order.length);
+    order.forEach((q, j) => (values[q] = coefficients[j]));
     // Normalise: the first level of every fixed effect but the first is the reference (0).
     for (let q = 1; q < values.length; q++) {
       const shift = values[q][0];

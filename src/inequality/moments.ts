@@ -11,6 +11,7 @@
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { runPoolTasks } from "../engine/pool.js";
+import { registerTaskHandler, type PoolTask } from "../engine/task-registry.js";
 
 /** One group's record: STRIDE f64 in this order (as assembly/theil.ts writes it; the last is padding). */
 export const STRIDE = 10;
@@ -47,6 +48,15 @@ export interface MomentsPlan extends MomentsInput {
   /** blocks × groups × STRIDE f64: block b's records start at out + b·groups·STRIDE·8. */
   readonly out: number;
 }
+
+/** A pool task: accumulate these row blocks' per-group moments, each into its own buffer (moments-task.ts runs it). */
+export interface MomentsTask extends PoolTask {
+  readonly kind: "moments";
+  readonly plan: MomentsPlan;
+  readonly blocks: readonly number[];
+}
+
+registerTaskHandler("moments", new URL("./moments-task.js", import.meta.url));
 
 /** Splits the rows into blocks (a function of rows and groups only) and reserves their buffers. */
 export function planMoments(arena: Arena, input: MomentsInput): MomentsPlan {
@@ -93,8 +103,8 @@ export async function computeMoments(kernels: Kernels, arena: Arena, input: Mome
   const plan = planMoments(arena, input);
   const tasks = Math.min(threads, plan.blocks);
   if (tasks <= 1) return runMoments(kernels, arena, plan);
-  const work = Array.from({ length: tasks }, (_, t) => ({
-    kind: "moments" as const,
+  const work = Array.from({ length: tasks }, (_, t): MomentsTask => ({
+    kind: "moments",
     plan,
     blocks: Array.from({ length: plan.blocks }, (_, b) => b).filter((b) => b % tasks === t),
   }));

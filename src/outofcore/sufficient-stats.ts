@@ -17,7 +17,7 @@ import { resolveSsc, countK, type EffectSize, type SmallSample } from "../vcov/s
 import { finishVcov, type SummedMeat } from "../vcov/compute.js";
 import { clusterSubsets, signedMeat } from "../vcov/meat.js";
 import { choleskyDropping, solveFactor } from "../linalg/cholesky.js";
-import { EXACT_MAX_LEVELS, SCHUR_PIVOT_TOL } from "../engine/demean.js";
+import { EXACT_MAX_LEVELS, SCHUR_PIVOT_TOL } from "../engine/absorb/plan.js";
 import { vcovRequest, type VcovSpec } from "../vcov/spec.js";
 import { FeolsResult, type FeolsFields } from "../fit/result.js";
 import { checkRowsLeft, funnelDrops, levelCounts, outOfCoreFields, solveCrossProducts } from "./finish.js";

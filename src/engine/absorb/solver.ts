@@ -1,0 +1,91 @@
+import type { Arena, MemoryView } from "../arena.js";
+import type { Kernels } from "../kernels.js";
+import { buildCgPlan, cgColumn, type CgPlan } from "./cg.js";
+import { exactColumn, exactFactor } from "./exact.js";
+import { mapColumn } from "./map.js";
+import { offsets, type DemeanMethod, type DemeanOutcome, type DemeanPlan, type FixedEffectPlan, type Scratch } from "./plan.js";
+
+/**
+ * Projection of columns off the fixed effects ("demeaning"), driven from TypeScript over wasm
+ * kernels that each stream the rows once, behind two verbs (FixedEffects.jl's solver interface):
+ * solveResiduals projects a column off the fixed effects, solveCoefficients recovers the
+ * fixed-effect coefficients of a column (post-estimation's fixef). Three methods implement them:
+ * "exact" (exact.ts: a dense Schur complement of the small effects), "cg" (cg.ts: conjugate
+ * gradients on it, for small effects with too many levels for a dense solve, worker + firm +
+ * year) and "map" (map.ts: alternating projections, as fixest). planDemean builds what the
+ * chosen method needs once per fit; each column then needs only its plan and a Scratch.
+ */
+
+/** What each method provides: its once-per-fit preparation and the projection of one column. */
+interface DemeanSolver {
+  /** Built once for every column with these fixed effects and weights. */
+  prepare(k: Kernels, arena: Arena, request: DemeanRequest, fes: readonly FixedEffectPlan[]): Pick<DemeanPlan, "factor" | "cg">;
+  /** Projects the column at x into out (may alias x), leaving every effect's coefficients in s.coef. */
+  project(k: Kernels, view: MemoryView, plan: DemeanPlan, s: Scratch, x: number, out: number, warm: number): DemeanOutcome;
+}
+
+const SOLVERS: Record<DemeanMethod, DemeanSolver> = {
+  exact: {
+    prepare: (k, arena, r, fes) => ({ factor: fes.length > 1 ? exactFactor(k, arena, r.n, fes, r.rowWeights) : null, cg: null }),
+    project: (k, view, plan, s, x, out) => exactColumn(k, view, plan, s, x, out),
+  },
+  cg: {
+    prepare: (k, arena, r, fes) => ({ factor: null, cg: fes.length > 1 ? (r.cg ?? buildCgPlan(k, arena, r.n, fes, r.rowWeights)) : null }),
+    project: (k, view, plan, s, x, out) => cgColumn(k, view, plan, s, x, out),
+  },
+  map: {
+    prepare: () => ({ factor: null, cg: null }),
+    project: mapColumn,
+  },
+};
+
+/** A set of fixed effects in the shared memory and how to project columns off them. */
+export interface DemeanRequest {
+  readonly n: number;
+  /** f64 row weights, or 0 */
+  readonly rowWeights: number;
+  /** int32 codes (n rows) and level counts, largest fixed effect first. */
+  readonly effects: readonly { readonly codes: number; readonly size: number }[];
+  readonly method: DemeanMethod;
+  readonly tol: number;
+  readonly maxIter: number;
+  /** A cg preconditioner built before for the same fixed effects, reused (with other weights it only costs CG iterations). */
+  readonly cg?: CgPlan | null;
+}
+
+/** The plan every column with these fixed effects is projected by: group weights, and what the method builds once. */
+export function planDemean(k: Kernels, arena: Arena, r: DemeanRequest): DemeanPlan {
+  const fes = r.effects.map(({ codes, size }) => {
+    const weights = arena.allocF64(size);
+    arena.f64(weights, size).fill(0);
+    k.group_weights(r.n, r.rowWeights, codes, weights);
+    return { codes, size, weights };
+  });
+  const built = SOLVERS[r.method].prepare(k, arena, r, fes);
+  return { n: r.n, rowWeights: r.rowWeights, fes, method: r.method, tol: r.tol, maxIter: r.maxIter, ...built };
+}
+
+/**
+ * Projects the column at `x` off the fixed effects into `out` (which may equal x). `warm` (map
+ * only; f64, Σ sizes): the coefficients to start from, overwritten with the solution.
+ */
+export function solveResiduals(k: Kernels, view: MemoryView, plan: DemeanPlan, s: Scratch, x: number, out: number, warm = 0): DemeanOutcome {
+  const q = plan.fes.length;
+  if (q === 0) {
+    if (out !== x) view.f64(out, plan.n).set(view.f64(x, plan.n));
+    return { iterations: 0, converged: true };
+  }
+  // One fixed effect is absorbed by its group means whatever the method.
+  return SOLVERS[q === 1 ? "exact" : plan.method].project(k, view, plan, s, x, out, warm);
+}
+
+/**
+ * The fixed-effect coefficients whose sum is the projection of the column at `x` (which is
+ * overwritten by its residuals): one array per fixed effect, in the plan's order.
+ */
+export function solveCoefficients(k: Kernels, view: MemoryView, plan: DemeanPlan, s: Scratch, x: number): { coefficients: Float64Array[]; outcome: DemeanOutcome } {
+  const outcome = solveResiduals(k, view, plan, s, x, x);
+  const off = offsets(plan);
+  const coefficients = plan.fes.map((_, q) => view.f64(s.coef + off[q] * 8, plan.fes[q].size).slice());
+  return { coefficients, outcome };
+}
