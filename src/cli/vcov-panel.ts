@@ -1,5 +1,5 @@
 import { InputError } from "../core/errors.js";
-import type { VcovOption } from "../fit/options.js";
+import type { VcovOption } from "../vcov/spec.js";
 import { clusterVariables } from "../fit/sample.js";
 import { parseVcovFlag } from "./vcov-flag.js";
 
