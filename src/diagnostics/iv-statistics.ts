@@ -62,19 +62,22 @@ export interface FirstStageDesign {
   readonly residuals: ColumnBlock;
 }
 
-export interface IvStatisticsInputs {
+/** The block's columns by role: kept exogenous regressors (the intercept first), endogenous regressors, kept instruments. */
+export type IvRoles = { readonly exog: readonly number[]; readonly endo: readonly number[]; readonly inst: readonly number[] };
+
+/** The model's demeaned columns in wasm memory (y first) and their cross-products. */
+export interface IvData {
   readonly k: Kernels;
   readonly arena: Arena;
   readonly n: number;
   /** Row weights or 0. */
   readonly w: number;
-  /** The model's demeaned columns, y first. */
   readonly columns: ColumnBlock;
   readonly gram: CrossProducts;
-  /** Kept exogenous regressors (the intercept first), endogenous regressors, kept instruments. */
-  readonly exog: readonly number[];
-  readonly endo: readonly number[];
-  readonly inst: readonly number[];
+}
+
+export interface IvStatisticsInputs extends IvData {
+  readonly roles: IvRoles;
   readonly vcov: BoundVcov;
   readonly firstStage: FirstStageDesign;
   /** The second stage's regressors X2 = [(Intercept), x̂, other exogenous]; `intercept` is 1 with one. */
@@ -88,16 +91,17 @@ export interface IvStatisticsInputs {
 }
 
 export function ivStatistics(q: IvStatisticsInputs): IvStatistics {
-  const { k, arena, n, w, gram, endo, inst } = q;
+  const { k, arena, n, w, gram } = q;
+  const { exog, endo, inst } = q.roles;
   const kEndo = endo.length;
   const l = inst.length;
   const clusterG = smallestClusterCount(q.vcov);
   const ones = arena.allocF64(n, "ones");
   arena.f64(ones, n).fill(1);
-  const partial = partialledCrossProducts(gram, q.exog, endo, inst);
+  const partial = partialledCrossProducts(gram, exog, endo, inst);
   const cd = craggDonald(partial, n, kEndo, l);
-  const Zt = partialBlock(k, arena, q.columns, n, gram, q.exog, inst);
-  const Xt = partialBlock(k, arena, q.columns, n, gram, q.exog, endo);
+  const Zt = partialBlock(k, arena, q.columns, n, gram, exog, inst);
+  const Xt = partialBlock(k, arena, q.columns, n, gram, exog, endo);
   const kpInputs = { k, arena, n, w, ones, vcov: q.vcov, partial, Zt, kEndo, l };
   const rkWald = kleibergenPaap(kpInputs, q.firstStage.residuals);
   const rkLm = kleibergenPaap(kpInputs, Xt);
@@ -271,13 +275,13 @@ function kron(a: Mat, b: Mat): Mat {
  */
 function wuHausman(q: IvStatisticsInputs): FTest | null {
   const { k, arena, n, w } = q;
-  const kEndo = q.endo.length;
+  const kEndo = q.roles.endo.length;
   const k2 = q.secondStage.design.cols;
   const df2 = q.wuHausmanDf2;
   const y = columnAt(q.columns, n, 0);
   const width = kEndo + k2;
   const R = arena.allocF64(n * width, "Wu-Hausman regressors");
-  q.endo.forEach((c, j) => arena.f64(R + j * n * 8, n).set(arena.f64(columnAt(q.columns, n, c), n)));
+  q.roles.endo.forEach((c, j) => arena.f64(R + j * n * 8, n).set(arena.f64(columnAt(q.columns, n, c), n)));
   arena.f64(R + kEndo * n * 8, n * k2).set(arena.f64(q.secondStage.design.ptr, n * k2));
   const rr = arena.allocF64(width * width);
   k.crossprod(n, width, R, w, rr);
@@ -304,7 +308,7 @@ function overidentification(q: IvStatisticsInputs): { sargan: ChisqTest; hansenJ
   const { k, arena, n, w, gram } = q;
   const { design: A, columns: aIdx, factor } = q.firstStage;
   const { residuals: e, ssr } = q.structural;
-  const df = q.inst.length - q.endo.length;
+  const df = q.roles.inst.length - q.roles.endo.length;
   const gPtr = arena.allocF64(aIdx.length);
   k.crossprod_vec(n, aIdx.length, A.ptr, e, w, gPtr);
   const g = arena.f64(gPtr, aIdx.length).slice();

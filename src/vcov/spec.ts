@@ -76,6 +76,11 @@ function panelRequest(v: Extract<VcovOption, { type: string }>, fallbackPanel: r
   return { type, panel, lag, columns: [panel.unit, panel.time] };
 }
 
+/** The [panel id, time] a Newey–West / Driscoll–Kraay vcov names (formula lags default to it), else null. */
+export function vcovPanelId(spec: VcovSpec): readonly [string, string] | null {
+  return spec.type === "nw" || spec.type === "dk" ? [spec.panel.unit, spec.panel.time] : null;
+}
+
 /** What a variance reads from a sample: its fixed effects and the encodings of the spec's `columns`. */
 export interface SampleEncodings {
   readonly fixedEffects: readonly EncodedEffect[];

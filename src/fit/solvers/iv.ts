@@ -1,5 +1,3 @@
-import type { Arena } from "../../engine/arena.js";
-import type { Kernels } from "../../engine/kernels.js";
 import { isAbsorbed } from "../absorbed.js";
 import { EstimationError } from "../../core/errors.js";
 import { choleskyDropping, inverseFactor, solveFactor } from "../../linalg/cholesky.js";
@@ -9,7 +7,7 @@ import { computeVcov, type Vcov } from "../../vcov/compute.js";
 import { countK } from "../../vcov/ssc.js";
 import { bindVcov, effectSizes, type BoundVcov } from "../../vcov/spec.js";
 import { columnAt, copyColumns, type ColumnBlock, type CrossProducts } from "../../diagnostics/column-block.js";
-import { firstStageTests, ivStatistics, type FirstStageDesign, type FTest } from "../../diagnostics/iv-statistics.js";
+import { firstStageTests, ivStatistics, type FirstStageDesign, type FTest, type IvData } from "../../diagnostics/iv-statistics.js";
 import { columnPtr, type ModelMatrix } from "../model-matrix.js";
 import { COLLINEAR_TOL } from "../least-squares.js";
 import { fittedModel } from "../postestimation.js";
@@ -56,17 +54,6 @@ interface IvColumns {
   readonly dropped: readonly string[];
 }
 
-/** The model's demeaned columns in wasm memory and their cross-products. */
-interface IvData {
-  readonly k: Kernels;
-  readonly arena: Arena;
-  readonly n: number;
-  /** Row weights or 0. */
-  readonly w: number;
-  readonly columns: ColumnBlock;
-  readonly gram: CrossProducts;
-}
-
 async function solveIv(ctx: DemeanedContext, m: ModelMatrix, regressors: readonly string[]): Promise<IvResult> {
   const { k, arena, spec, frame, sample, ssc, tol, maxIter } = ctx;
   const n = m.n;
@@ -97,7 +84,7 @@ async function solveIv(ctx: DemeanedContext, m: ModelMatrix, regressors: readonl
   const whFull = countK(second.design.cols, effects, { ...ssc, fixefK: "full" });
   const statistics = ivStatistics({
     ...data, vcov, firstStage: fs,
-    exog: [...cols.intercept, ...cols.otherExog], endo: cols.endo, inst: cols.inst,
+    roles: { exog: [...cols.intercept, ...cols.otherExog], endo: cols.endo, inst: cols.inst },
     secondStage: { design: second.design, intercept: cols.intercept.length },
     structural: { residuals: second.residuals, ssr: second.ssr, columns: structural },
     wuHausmanDf2: n - (whFull + kEndo),

@@ -24,7 +24,8 @@ import { vcovInfo } from "../../vcov/info.js";
  * extra columns and solving from the DemeanedContext — binding the context's VcovSpec to the
  * sample (vcov/spec.ts bindVcov) for computeVcov, filling the fields every linear fit shares with
  * linearFitFields — and an `R` that extends FeolsResult (or, for another kind of model, FitResult)
- * with its own fields, summary() and toJSON(). feols.ts then runs it with `fitOls(…, solver)`.
+ * with its own fields, summary() and toJSON(). fitOls (feols.ts) picks the solver from the
+ * model's spec: a new one adds its case there.
  */
 export interface LinearSolver<R> {
   /** Numeric columns the solver needs after the regressors, in this order. */
