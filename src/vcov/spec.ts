@@ -23,8 +23,9 @@ export interface PanelColumns {
 /**
  * The user's vcov option, checked, from which everything downstream is derived: the columns the
  * sample must encode for it (`columns`), its binding to those encodings (bindVcov), the variance
- * (computeVcov) and the result's VcovInfo (vcovInfo). A new variance type is a new member here
- * and a case in bindVcov, the meat and vcovInfo.
+ * (computeVcov) and the result's VcovInfo (vcovInfo). A new variance type stays in this folder
+ * (and the CLI's --vcov flag): a member here with its case in vcovRequest and bindVcov, its meat
+ * (meat.ts), its scaling (compute.ts) and its name (info.ts).
  */
 export type VcovSpec = (
   | { readonly type: "iid" }
