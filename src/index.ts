@@ -21,8 +21,10 @@ export {
   type GroupDifference,
   type PermutationTest,
 } from "./resampling/heterogeneity.js";
-export type { FeolsOptions, FeglmOptions, VcovOption } from "./fit/options.js";
-export { FeolsResult, type Coefficient, type VcovInfo } from "./fit/result.js";
+export type { FeolsOptions, FeglmOptions } from "./fit/options.js";
+export type { VcovOption } from "./vcov/spec.js";
+export type { VcovInfo } from "./vcov/info.js";
+export { FeolsResult, type Coefficient } from "./fit/result.js";
 export type { DroppedRows } from "./fit/sample.js";
 export { readFrame, type DataSource } from "./data/read.js";
 export type { Frame, Column, NumericColumn, CategoricalColumn } from "./data/frame.js";
@@ -31,7 +33,8 @@ export { parseFormula, parseMultiFormula, type ModelSpec, type Term } from "./fo
 export { parsePredicate, evaluatePredicate, type Predicate } from "./data/predicate.js";
 export { AbsorbError, InputError, EstimationError, InternalError, type ErrorKind } from "./core/errors.js";
 export { FIXEST_SSC, REGHDFE_SSC, type SmallSample, type SscOption } from "./vcov/ssc.js";
-export { IvResult, type FirstStage, type ReducedForm, type IvDiagnostics, type FTest, type ChisqTest } from "./fit/iv-result.js";
+export { IvResult, type FirstStage, type ReducedForm, type IvDiagnostics } from "./fit/iv-result.js";
+export type { FTest, ChisqTest } from "./diagnostics/iv-statistics.js";
 export { fixef, residuals, fitted, predict, sampleRows, type FixefTable, type Prediction, type AlignOption } from "./fit/postestimation.js";
 export { wald, type Restrictions, type WaldTest } from "./diagnostics/wald.js";
 export { wildBootstrap, type WildBootstrapOptions, type WildBootstrapResult } from "./resampling/wild-bootstrap.js";

@@ -1,5 +1,5 @@
 import { InputError } from "../core/errors.js";
-import type { VcovOption } from "../fit/options.js";
+import type { VcovOption } from "../vcov/spec.js";
 
 /** --vcov iid | hetero | cluster:COL[+COL...] */
 export function parseVcovFlag(text: string | undefined): VcovOption {

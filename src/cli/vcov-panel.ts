@@ -1,5 +1,5 @@
 import { InputError } from "../core/errors.js";
-import type { VcovOption } from "../fit/options.js";
+import { vcovRequest, type VcovOption } from "../vcov/spec.js";
 import { clusterVariables } from "../fit/sample.js";
 import { parseVcovFlag } from "./vcov-flag.js";
 
@@ -39,7 +39,5 @@ export function parsePanelIdFlag(text: string): [string, string] {
 
 /** The data columns a vcov option reads. */
 export function vcovColumns(v: VcovOption): string[] {
-  if (typeof v !== "object") return [];
-  if ("cluster" in v) return [v.cluster].flat().flatMap(clusterVariables);
-  return [...(v.panelId ?? [])];
+  return vcovRequest(v).columns.flatMap(clusterVariables);
 }

@@ -17,6 +17,11 @@ export interface Encoding {
   readonly levels: readonly Level[];
 }
 
+/** An encoding under the name of what it encodes: a fixed effect, a cluster or panel variable. */
+export interface EncodedEffect extends Encoding {
+  readonly name: string;
+}
+
 /** Whole-column encodings, computed once per column and reused by every fit on the same data. */
 const encodedColumns = new WeakMap<Column, Encoding>();
 

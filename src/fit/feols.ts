@@ -58,7 +58,7 @@ export async function fitOls(data: DataInput, formula: string, options: FeolsOpt
     numeric: numericColumns(spec),
     categorical: factorColumns(spec),
     fixedEffects: spec.fixedEffects,
-    clusters: vreq.clusters,
+    clusters: vreq.columns,
     weights: options.weights ?? null,
     subset: options.subset ? normaliseSubset(options.subset, frame.nrows) : null,
     dropSingletons: (options.fixefRm ?? "singleton") === "singleton",

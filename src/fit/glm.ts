@@ -61,7 +61,7 @@ export async function feglm(data: DataInput, formula: string, options: FeglmOpti
     numeric: [...numericColumns(spec), ...offsetCol],
     categorical: factorColumns(spec),
     fixedEffects: spec.fixedEffects,
-    clusters: vreq.clusters,
+    clusters: vreq.columns,
     weights: options.weights ?? null,
     subset,
     dropSingletons: (options.fixefRm ?? "singleton") === "singleton",

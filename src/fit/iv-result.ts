@@ -1,21 +1,7 @@
 import { FeolsResult, type FeolsFields } from "./result.js";
 import type { Coefficient } from "../vcov/coefficients.js";
+import type { FTest, IvStatistics } from "../diagnostics/iv-statistics.js";
 import { formatPrinted as fmt, formatPValue as fmtP } from "../core/format.js";
-
-/** An F test: statistic, p-value and its two degrees of freedom. */
-export interface FTest {
-  readonly stat: number;
-  readonly p: number;
-  readonly df1: number;
-  readonly df2: number;
-}
-
-/** A chi-square test. */
-export interface ChisqTest {
-  readonly stat: number;
-  readonly p: number;
-  readonly df: number;
-}
 
 /** One first-stage regression: an endogenous regressor on the instruments and the exogenous regressors. */
 export interface FirstStage {
@@ -39,30 +25,10 @@ export interface ReducedForm {
   readonly dfT: number;
 }
 
-export interface IvDiagnostics {
-  /** Per endogenous regressor. */
+/** The IV statistics and, per endogenous regressor, the first-stage F tests. */
+export interface IvDiagnostics extends IvStatistics {
   readonly ivf1: Readonly<Record<string, FTest>>;
   readonly ivwald1: Readonly<Record<string, FTest>>;
-  /**
-   * Cragg–Donald F as fixest computes it: ((n − k − l − 1)/l) · ρ²/(1 − ρ²), ρ the smallest
-   * canonical correlation between the endogenous regressors and the excluded instruments, both
-   * partialled on the exogenous regressors and the fixed effects (k endogenous, l instruments).
-   */
-  readonly cd: number;
-  /**
-   * Kleibergen–Paap rank test of the first-stage coefficient matrix (rank k − 1 against k), with
-   * the covariance of the model's vcov type (no small-sample factor): `waldF` is the rk Wald
-   * statistic scaled as the Cragg–Donald F, rk · (n − k − l − 1)/(n · l), times (G − 1)/G when
-   * clustered (ivreg2's convention), so that it equals `cd` under iid errors; `lm` is the rk LM
-   * underidentification test, chi-square with l − k + 1 df.
-   */
-  readonly kp: { readonly waldF: number; readonly rkWald: number; readonly lm: ChisqTest };
-  /** Wu–Hausman endogeneity test (iid), df2 counting every fixed-effect coefficient; null if not computable. */
-  readonly wh: FTest | null;
-  /** Sargan overidentification test (homoskedastic, n·R²), overidentified models only. */
-  readonly sargan: ChisqTest | null;
-  /** Hansen J under the model's vcov (efficient two-step GMM criterion), overidentified models only. */
-  readonly hansenJ: ChisqTest | null;
 }
 
 export interface IvFields extends FeolsFields {
@@ -129,5 +95,3 @@ export class IvResult extends FeolsResult {
 function fTestJson(t: FTest): Record<string, number> {
   return { stat: t.stat, p: t.p, df1: t.df1, df2: t.df2 };
 }
-
-

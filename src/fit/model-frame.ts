@@ -6,7 +6,7 @@ import { needsPanel, type ModelSpec } from "../formula/parse.js";
 import { checkReferences } from "./design.js";
 import type { FeolsOptions } from "./options.js";
 import { clusterVariables } from "./sample.js";
-import type { VcovSpec } from "../vcov/spec.js";
+import { vcovPanelId, type VcovSpec } from "../vcov/spec.js";
 
 /**
  * The frame the estimators read: the data's columns, every one the models and options name
@@ -17,7 +17,7 @@ export function modelFrame(frame: Frame, specs: readonly ModelSpec[], vreq: Vcov
   const lagged = specs.some(needsPanel);
   const used = [
     ...specs.flatMap((s) => s.variables),
-    ...vreq.clusters.flatMap(clusterVariables),
+    ...vreq.columns.flatMap(clusterVariables),
     ...(options.weights ? [options.weights] : []),
     ...(panel && lagged ? panel : []),
   ];
@@ -32,7 +32,7 @@ export function modelFrame(frame: Frame, specs: readonly ModelSpec[], vreq: Vcov
 /** The panel lags are taken along: the panelId option, else a Newey–West / Driscoll–Kraay vcov's. */
 function panelOf(options: FeolsOptions, vreq: VcovSpec): readonly [string, string] | null {
   const p = options.panelId;
-  if (p === undefined) return vreq.panelId ?? null;
+  if (p === undefined) return vcovPanelId(vreq);
   if (!Array.isArray(p) || p.length !== 2 || !p.every((c) => typeof c === "string" && c !== "")) {
     throw new InputError("option", `panelId must be [panel id, time], e.g. ["firm_id", "year"] (got ${JSON.stringify(p)})`);
   }

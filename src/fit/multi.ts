@@ -329,7 +329,7 @@ async function estimateGroup(
     numeric: [...new Set(specs.flatMap(numericColumns))],
     categorical: [...new Set(specs.flatMap(factorColumns))],
     fixedEffects: first.fixedEffects,
-    clusters: vreq.clusters,
+    clusters: vreq.columns,
     weights: options.weights ?? null,
     subset,
     dropSingletons: (options.fixefRm ?? "singleton") === "singleton",

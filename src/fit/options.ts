@@ -1,17 +1,6 @@
 import type { DemeanMethodOption } from "../engine/absorb/plan.js";
 import type { SscOption } from "../vcov/ssc.js";
-
-/**
- * How the variance is estimated; every result names it. Newey–West and Driscoll–Kraay need the
- * panel id and the time variable, `{ type: "NW", panelId: ["firm_id", "year"], lag: 1 }` (or the
- * fit's panelId option); a cluster may be an interaction, `{ cluster: "exporter^importer" }`; the lag
- * defaults to ⌊T^(1/4)⌋ for T time periods (fixest's rule) and lags count observed periods.
- */
-export type VcovOption =
-  | "iid"
-  | "hetero"
-  | { readonly cluster: string | readonly string[] }
-  | { readonly type: "NW" | "DK" | "nw" | "dk"; readonly panelId?: readonly string[]; readonly lag?: number };
+import type { VcovOption } from "../vcov/spec.js";
 
 export interface FeolsOptions {
   /** Default "iid" (fixest ≥ 0.13, pyfixest, reghdfe). */

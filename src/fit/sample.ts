@@ -1,5 +1,5 @@
 import type { Column, Frame, NumericColumn } from "../data/frame.js";
-import { compact, encodeColumn, interact, type Encoding } from "../data/encode.js";
+import { compact, encodeColumn, interact, type EncodedEffect } from "../data/encode.js";
 import { InputError } from "../core/errors.js";
 import { withArenaSync } from "../engine/shared.js";
 import { separatedByFixedEffects, type OutcomeKind } from "./glm-separation.js";
@@ -27,9 +27,7 @@ export function droppedRowsJson(d: DroppedRows): Record<string, number> {
   return { subset: d.subset, missing: d.missing, non_finite: d.nonFinite, weights: d.weights, singletons: d.singletons };
 }
 
-export interface EncodedEffect extends Encoding {
-  readonly name: string;
-}
+export type { EncodedEffect };
 
 interface EncodedFixedEffect extends EncodedEffect {
   readonly variables: readonly string[];

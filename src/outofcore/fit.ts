@@ -87,7 +87,7 @@ export async function feolsOutOfCore(source: OutOfCoreSource, formula: string, o
   const db = await openDuckDB(ir, { ...options.duckdb, database }, describe);
   try {
     const plan = planSample(
-      { spec, weights: options.weights ?? null, clusters: vreq.clusters, where },
+      { spec, weights: options.weights ?? null, clusters: vreq.columns, where },
       await db.columns(),
     );
     const { layout } = plan;

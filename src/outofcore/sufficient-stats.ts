@@ -65,7 +65,7 @@ export function scriptModel(formula: string, options: ScriptOptions, available: 
   const where: Predicate | null = typeof options.where === "string" ? parsePredicate(options.where) : (options.where ?? null);
   const dropSingletons = (options.fixefRm ?? "singleton") === "singleton";
   const weights = options.weights ?? null;
-  const stage = planSample({ spec, weights, clusters: vreq.clusters, where }, available);
+  const stage = planSample({ spec, weights, clusters: vreq.columns, where }, available);
   return { spec, vreq, ssc: resolveSsc(options.ssc), stage, layout: stage.layout, variance: { type: vreq.type }, dropSingletons, rounds, weights };
 }
 
@@ -80,7 +80,7 @@ export function assumedColumns(formula: string, options: ScriptOptions): SourceC
   const where = typeof options.where === "string" ? parsePredicate(options.where) : (options.where ?? null);
   const numeric = new Set([spec.depvar, ...spec.terms.flatMap((t) => (t.kind === "variable" ? [t.name] : t.kind === "interaction" ? t.variables : [])), ...(options.weights ? [options.weights] : [])]);
   for (const c of where?.clauses ?? []) if (c.value.kind === "number") numeric.add(c.column);
-  const names = new Set([...spec.variables, ...vreq.clusters, ...(options.weights ? [options.weights] : []), ...(where?.columns ?? [])]);
+  const names = new Set([...spec.variables, ...vreq.columns, ...(options.weights ? [options.weights] : []), ...(where?.columns ?? [])]);
   return [...names].map((name) => ({ name, numeric: numeric.has(name) }));
 }
 

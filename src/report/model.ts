@@ -1,4 +1,5 @@
-import { FeolsResult, type VcovInfo } from "../fit/result.js";
+import { FeolsResult } from "../fit/result.js";
+import type { VcovInfo } from "../vcov/info.js";
 import { FeglmResult } from "../fit/glm-result.js";
 import { InputError } from "../core/errors.js";
 import type { Coefficient } from "../vcov/coefficients.js";

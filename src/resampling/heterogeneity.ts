@@ -205,12 +205,12 @@ export async function heterogeneity(data: DataInput, formula: string, options: H
   const frame = toFrame(data);
   const unitAsked = options.unit;
   const defaultUnit =
-    vreq.type === "cluster" ? vreq.clusters[0] : (spec.fixedEffects.find((fe) => fe.variables.length === 1)?.variables[0] ?? undefined);
+    vreq.type === "cluster" ? vreq.cluster[0] : (spec.fixedEffects.find((fe) => fe.variables.length === 1)?.variables[0] ?? undefined);
   const unitCandidate = unitAsked ?? defaultUnit;
-  const needed = [...spec.variables, group, ...vreq.clusters, ...(unitCandidate ? [unitCandidate] : []), ...(options.weights ? [options.weights] : [])];
+  const needed = [...spec.variables, group, ...vreq.columns, ...(unitCandidate ? [unitCandidate] : []), ...(options.weights ? [options.weights] : [])];
   selectColumns(frame, [...new Set(needed)], "the data");
   const user = options.subset ? normaliseSubset(options.subset, frame.nrows) : null;
-  const subset = completeCases(frame, [...spec.variables, group, ...vreq.clusters, ...(unitCandidate ? [unitCandidate] : [])], user);
+  const subset = completeCases(frame, [...spec.variables, group, ...vreq.columns, ...(unitCandidate ? [unitCandidate] : [])], user);
 
   // The common sample, with the group and the unit encoded over it.
   const sample = buildSample({

@@ -252,7 +252,7 @@ export async function mediation(data: DataInput, formula: string, options: Media
   const level = options.level ?? 0.95;
   if (!(level > 0 && level < 1)) throw new InputError("option", `${what}: level must be between 0 and 1 (got ${level})`);
   const vreq = vcovRequest(options.vcov);
-  const cluster = options.cluster ?? (vreq.type === "cluster" ? vreq.clusters[0] : undefined);
+  const cluster = options.cluster ?? (vreq.type === "cluster" ? vreq.cluster[0] : undefined);
   if (B > 0 && cluster === undefined) {
     throw new InputError(
       "option",
@@ -265,10 +265,10 @@ export async function mediation(data: DataInput, formula: string, options: Media
   const m = formatName(mediator);
   const step2 = parseFormula(`${m} ~ ${rhs}${rest}`);
   const step3 = parseFormula(`${lhs} ~ ${rhs} + ${m}${rest}`);
-  const extra = [...vreq.clusters, ...(cluster ? [cluster] : []), ...(options.weights ? [options.weights] : [])];
+  const extra = [...vreq.columns, ...(cluster ? [cluster] : []), ...(options.weights ? [options.weights] : [])];
   selectColumns(frame, [...new Set([...step3.variables, ...extra])], "the data");
   const user = options.subset ? normaliseSubset(options.subset, frame.nrows) : null;
-  const subset = completeCases(frame, [...step3.variables, ...vreq.clusters, ...(cluster ? [cluster] : [])], user);
+  const subset = completeCases(frame, [...step3.variables, ...vreq.columns, ...(cluster ? [cluster] : [])], user);
 
   // The common sample, with the bootstrap cluster encoded over it.
   const sample = buildSample({

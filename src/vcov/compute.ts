@@ -1,25 +1,16 @@
 import type { Kernels } from "../engine/kernels.js";
 import type { Arena } from "../engine/arena.js";
-import type { Encoding } from "../data/encode.js";
+import { InputError } from "../core/errors.js";
 import { sandwich, scale, symmetricEigen } from "../linalg/matrix.js";
 import type { SmallSample } from "./ssc.js";
-import { defaultLag, scoreMeat, type PanelEncodings } from "./meat.js";
+import { scoreMeat } from "./meat.js";
+import type { BoundVcov } from "./spec.js";
 
 /**
  * Variance–covariance of OLS coefficients from the bread (X'WX)⁻¹, the residuals and the
  * demeaned regressors in wasm memory. Knows nothing of formulas: callers pass K (the
  * regressors plus the fixed effects' coefficients) already counted.
  */
-export type VcovType = "iid" | "hetero" | "cluster" | "nw" | "dk";
-
-export interface VcovRequest {
-  readonly type: VcovType;
-  /** Cluster variables' encodings over the sample rows (cluster type only). */
-  readonly clusters: readonly Encoding[];
-  /** Panel id and time (nw, dk), and the lag (default ⌊T^(1/4)⌋ as fixest). */
-  readonly panel?: PanelEncodings & { readonly lag?: number };
-}
-
 export interface VcovInputs {
   readonly n: number;
   /** Number of kept regressors; their demeaned columns lie contiguously at x. */
@@ -54,22 +45,29 @@ export interface Vcov {
   readonly periods?: number;
 }
 
-export function computeVcov(kern: Kernels, arena: Arena, req: VcovRequest, v: VcovInputs): Vcov {
+export function computeVcov(kern: Kernels, arena: Arena, vcov: BoundVcov, v: VcovInputs): Vcov {
   const { n, k, dfK, ssc } = v;
-  if (req.type === "iid") return finishVcov(v, { type: "iid" });
-  if (req.type === "hetero") return finishVcov(v, { type: "hetero", meat: scoreMeat(kern, arena, { type: "hetero" }, v) });
-  if (req.type === "nw" || req.type === "dk") {
-    const kAdjN = ssc.kAdj ? n - dfK : n;
-    const panel = req.panel!;
-    const periods = panel.time.size;
-    const lag = panel.lag ?? defaultLag(periods);
-    const meat = scoreMeat(kern, arena, { type: req.type, panel, lag }, v);
-    const adj = (ssc.kAdj ? (n - 1) / kAdjN : 1) * (ssc.gAdj && periods > 1 ? periods / (periods - 1) : 1);
-    const matrix = eigenFix(scale(sandwich(v.bread, meat, k), adj), k);
-    return { matrix, dfT: ssc.tDf === "min" ? Math.max(periods - 1, 1) : n - dfK, clusterSizes: [], lag, periods };
+  if (vcov.type === "iid") return finishVcov(v, { type: "iid" });
+  if (vcov.type === "hetero") return finishVcov(v, { type: "hetero", meat: scoreMeat(kern, arena, vcov, v) });
+  if (vcov.type === "cluster") {
+    // One cluster leaves no between-cluster variation: the clustered variance would be 0/0.
+    const single = vcov.clusters.find((c) => c.size < 2);
+    if (single) {
+      throw new InputError(
+        "data",
+        `the sample (${n} rows) has a single cluster of "${single.name}" (${String(single.levels[0])}); ` +
+          `clustered standard errors need at least two clusters: cluster by another variable or use vcov "hetero"`,
+      );
+    }
+    const meat = scoreMeat(kern, arena, vcov, v);
+    return finishVcov(v, { type: "cluster", meat, clusterSizes: vcov.clusters.map((c) => c.size), ways: vcov.clusters.length });
   }
-  const meat = scoreMeat(kern, arena, { type: "cluster", clusters: req.clusters }, v);
-  return finishVcov(v, { type: "cluster", meat, clusterSizes: req.clusters.map((c) => c.size), ways: req.clusters.length });
+  const kAdjN = ssc.kAdj ? n - dfK : n;
+  const periods = vcov.panel.time.size;
+  const meat = scoreMeat(kern, arena, vcov, v);
+  const adj = (ssc.kAdj ? (n - 1) / kAdjN : 1) * (ssc.gAdj && periods > 1 ? periods / (periods - 1) : 1);
+  const matrix = eigenFix(scale(sandwich(v.bread, meat, k), adj), k);
+  return { matrix, dfT: ssc.tDf === "min" ? Math.max(periods - 1, 1) : n - dfK, clusterSizes: [], lag: vcov.lag, periods };
 }
 
 /** What a variance needs beyond the meat: the sample size, K, the bread and the SSR (or a GLM's dispersion). */

@@ -2,6 +2,7 @@ import type { Kernels } from "../engine/kernels.js";
 import type { Arena } from "../engine/arena.js";
 import { interact, type Encoding } from "../data/encode.js";
 import { InputError } from "../core/errors.js";
+import type { PanelEncodings, ScoreVcov } from "./spec.js";
 
 /**
  * The "meat" Σ s s' of a sandwich variance, from per-row scores s_i = w_i · e_i · x_i (x: k
@@ -24,23 +25,6 @@ export interface ScoreInputs {
   readonly w: number;
 }
 
-export interface PanelEncodings {
-  /** Panel id over the sample rows (Newey–West only; Driscoll–Kraay ignores it). */
-  readonly unit: Encoding | null;
-  /** Time over the sample rows; codes are the ranks of the sorted distinct values. */
-  readonly time: Encoding;
-}
-
-export type MeatRequest =
-  | { readonly type: "hetero" }
-  | { readonly type: "cluster"; readonly clusters: readonly Encoding[] }
-  | { readonly type: "nw" | "dk"; readonly panel: PanelEncodings; readonly lag: number };
-
-/** fixest's default lag for panel Newey–West and Driscoll–Kraay: ⌊T^(1/4)⌋ for T periods. */
-export function defaultLag(periods: number): number {
-  return Math.max(0, Math.floor(Math.pow(periods, 0.25)));
-}
-
 /** Bartlett weights ω_0..ω_L with ω_0 halved (the transpose is added). */
 function bartlett(lag: number): Float64Array {
   const w = new Float64Array(lag + 1);
@@ -49,7 +33,7 @@ function bartlett(lag: number): Float64Array {
   return w;
 }
 
-export function scoreMeat(kern: Kernels, arena: Arena, req: MeatRequest, v: ScoreInputs): Float64Array {
+export function scoreMeat(kern: Kernels, arena: Arena, req: ScoreVcov, v: ScoreInputs): Float64Array {
   switch (req.type) {
     case "hetero":
       return heteroMeat(kern, arena, v);
@@ -150,7 +134,6 @@ function driscollKraayMeat(kern: Kernels, arena: Arena, v: ScoreInputs, time: En
 
 function neweyWestMeat(arena: Arena, v: ScoreInputs, panel: PanelEncodings, lag: number): Float64Array {
   const { n, k } = v;
-  if (!panel.unit) throw new InputError("option", "Newey–West needs a panel id as well as the time variable");
   const unit = panel.unit.codes;
   const time = panel.time.codes;
   // Rows by unit, then time: counting sort by time, then a stable counting sort by unit.

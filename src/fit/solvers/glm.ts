@@ -3,7 +3,7 @@ import { isAbsorbed } from "../absorbed.js";
 import type { ModelSpec } from "../../formula/parse.js";
 import { EstimationError } from "../../core/errors.js";
 import { computeVcov } from "../../vcov/compute.js";
-import { countK, FIXEST_SSC, resolveSsc } from "../../vcov/ssc.js";
+import { countK, FIXEST_SSC, type SmallSample } from "../../vcov/ssc.js";
 import { coefficientTable } from "../../vcov/coefficients.js";
 import type { Arena } from "../../engine/arena.js";
 import type { Kernels } from "../../engine/kernels.js";
@@ -12,7 +12,8 @@ import { buildModelMatrix, centredSquares, columnPtr, type ModelMatrix } from ".
 import { absorbFixedEffects, type AbsorbOptions, type AbsorbOutcome, type AbsorbReuse } from "../absorb-effects.js";
 import {leastSquares, type LeastSquares } from "../least-squares.js";
 import type { FeglmOptions } from "../options.js";
-import { computeRequest, effectSizes, vcovInfo, vcovRequest } from "../../vcov/spec.js";
+import { bindVcov, effectSizes, type VcovSpec } from "../../vcov/spec.js";
+import { vcovInfo } from "../../vcov/info.js";
 import { fittedModel } from "../postestimation.js";
 import { nullDeviance, nullLoglik, type Family } from "../glm-family.js";
 import { FeglmResult } from "../glm-result.js";
@@ -31,8 +32,8 @@ export interface GlmContext {
   readonly glmIter: number;
   readonly started: number;
   readonly warnings: string[];
-  readonly ssc: ReturnType<typeof resolveSsc>;
-  readonly vreq: ReturnType<typeof vcovRequest>;
+  readonly ssc: SmallSample;
+  readonly vreq: VcovSpec;
 }
 
 /** One IRLS weighted least squares in wasm memory: what the next iteration and the vcov need. */
@@ -235,7 +236,8 @@ function glmResult(ctx: GlmContext, f: GlmFinal): FeglmResult {
   const { ls } = f.fit;
   const keptNames = f.fit.columns.map((c) => f.regressors[c]);
   const kk = keptNames.length;
-  const dfK = countK(kk, effectSizes(vreq, sample), ssc);
+  const vcov = bindVcov(vreq, sample);
+  const dfK = countK(kk, effectSizes(vcov, sample.fixedEffects), ssc);
   if (n - dfK <= 0) {
     throw new EstimationError("singular", `${n} observations cannot identify ${dfK} parameters (regressors and fixed effects): no residual degrees of freedom`);
   }
@@ -245,7 +247,7 @@ function glmResult(ctx: GlmContext, f: GlmFinal): FeglmResult {
   // fixest's Gaussian dispersion: Σ w e² over n minus every coefficient (fixed effects counted in full).
   const allParams = countK(kk, sample.fixedEffects.map((fe) => ({ size: fe.size, nestedInCluster: false })), FIXEST_SSC);
   const dispersion = family.unitDispersion ? 1 : wrr / Math.max(n - allParams, 1);
-  const vc = computeVcov(k, arena, computeRequest(vreq, sample), {
+  const vc = computeVcov(k, arena, vcov, {
     n, k: kk, x: f.work + n * 8, e: ls.resid, w: f.irlsWeights, bread: ls.bread, ssr: wrr, dfK, ssc, dispersion,
   });
   const dfT = family.unitDispersion ? Infinity : vc.dfT;

@@ -3,15 +3,15 @@ import { isAbsorbed } from "../absorbed.js";
 import { computeVcov } from "../../vcov/compute.js";
 import { countK } from "../../vcov/ssc.js";
 import { coefficientTable } from "../../vcov/coefficients.js";
-import { computeRequest, effectSizes, vcovInfo } from "../../vcov/spec.js";
+import { bindVcov, effectSizes } from "../../vcov/spec.js";
 import type { Frame, NumericColumn } from "../../data/frame.js";
 import { columnPtr, type ModelMatrix } from "../model-matrix.js";
-import {CONDITION_WARNING, leastSquares } from "../least-squares.js";
+import { CONDITION_WARNING, leastSquares } from "../least-squares.js";
 import { FeolsResult } from "../result.js";
 import { aggregateSunab, sunabTerm } from "../sunab.js";
 import { slopeSizes } from "../absorb-slopes.js";
 import { fittedModel } from "../postestimation.js";
-import type { DemeanedContext, LinearSolver } from "./solver.js";
+import { linearFitFields, type DemeanedContext, type LinearSolver } from "./solver.js";
 
 /** OLS: least squares on the demeaned dependent variable and regressors. */
 export const olsSolver: LinearSolver<FeolsResult> = {
@@ -28,7 +28,7 @@ export const olsSolver: LinearSolver<FeolsResult> = {
  * shared demeaned block, so both give the same bytes.
  */
 export async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regressors: readonly string[]): Promise<FeolsResult> {
-  const { k, arena, frame, spec, sample, vreq, ssc, tol, maxIter, threads, absorbed, started, hook } = ctx;
+  const { k, arena, frame, spec, sample, vreq, ssc, tol, maxIter, absorbed, hook } = ctx;
   const hasFe = sample.fixedEffects.length > 0;
   const p = regressors.length;
   const absorbedCols = new Set<number>();
@@ -45,12 +45,13 @@ export async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regres
     : leastSquares(k, arena, { n: m.n, y: columnPtr(m, 0), x: columnPtr(m, 1), p, w: m.weights, absorbed: absorbedCols, names: regressors });
   const keptNames = ls.kept.map((c) => regressors[c]);
   const droppedCollinear = ls.dropped.map((c) => regressors[c]);
-  const effects = slopeSizes(effectSizes(vreq, sample), spec.fixedEffects);
+  const vcov = bindVcov(vreq, sample);
+  const effects = slopeSizes(effectSizes(vcov, sample.fixedEffects), spec.fixedEffects);
   const dfK = countK(ls.kept.length, effects, ssc);
   if (m.n - dfK <= 0) {
     throw new EstimationError("singular", `${m.n} observations cannot identify ${dfK} parameters (regressors and fixed effects): no residual degrees of freedom`);
   }
-  const vc = computeVcov(k, arena, computeRequest(vreq, sample), {
+  const vc = computeVcov(k, arena, vcov, {
     n: m.n, k: ls.kept.length, x: columnPtr(m, 1), e: ls.resid, w: m.weights, bread: ls.bread, ssr: ls.ssr, dfK, ssc,
   });
   // Coefficients of rescaled regressors (tiny values, see ModelMatrix.regressorScales) in the data's units.
@@ -79,28 +80,11 @@ export async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regres
     frame, sample, spec, regressors, keptNames, beta, method: absorbed.method, tol, maxIter,
   });
   return new FeolsResult({
-    formula: spec.formula,
-    depvar: spec.depvar,
-    nobs: m.n,
+    ...linearFitFields(ctx, m, { ssr: ls.ssr, withinTss, vc, dfK, warnings, model }),
     coefficients: report ? report.coefficients : coefficientTable(keptNames, beta, vc.matrix, vc.dfT, scales),
-    vcov: vcovInfo(vreq, ssc, vc.lag),
     vcovMatrix: report ? report.vcovMatrix : vcovMatrix,
     sunab: report ? { cells: report.cells, att: report.att } : undefined,
-    r2: 1 - ls.ssr / m.rawSpread[0],
-    withinR2: hasFe ? 1 - ls.ssr / withinTss : null,
-    dfT: vc.dfT,
-    dfK,
-    fixefSizes: Object.fromEntries(sample.fixedEffects.map((fe) => [fe.name, fe.size])),
     droppedCollinear,
-    droppedRows: sample.dropped,
-    iterations: absorbed.iterations,
-    converged: absorbed.converged,
-    method: absorbed.method,
-    threads,
-    ssr: ls.ssr,
-    warnings,
-    timings: { estimate: performance.now() - started },
-    model,
   });
 }
 
