@@ -106,12 +106,13 @@ async function fitGroup(
     const demeaning = absorbOptions(request.options);
     const { tol, maxIter, threads } = demeaning;
     const absorbed = await absorbModel(k, arena, built.matrix, frame, sample, first.fixedEffects, demeaning);
+    const termColumns = new Map(terms.map((t, i) => [termKey(t), built.layout.terms[i]]));
     const out: FeolsResult[] = [];
     for (const [j, spec] of specs.entries()) {
       const mark = arena.mark();
       try {
         // The solver moves columns in place: a group of one solves on its block, a larger group's models on copies.
-        const own = specs.length === 1 ? { matrix: built.matrix, regressors: built.regressors, absorbed } : modelColumns(arena, built, terms, spec, absorbed);
+        const own = specs.length === 1 ? { matrix: built.matrix, regressors: built.regressors, absorbed } : modelColumns(arena, built, termColumns, spec, absorbed);
         const ctx = { k, arena, frame, spec, sample, vreq, ssc, tol, maxIter, threads, absorbed: own.absorbed, started: run.started, hook: run.hook };
         const solve = () => solver.solve(ctx, own.matrix, own.regressors);
         out.push(await (run.label ? relabel(run.label(j), solve) : solve()));
@@ -142,14 +143,15 @@ function distinctTerms(specs: readonly ModelSpec[]): Term[] {
 function modelColumns(
   arena: Arena,
   built: BuiltModelMatrix,
-  terms: readonly Term[],
+  termColumns: ReadonlyMap<string, readonly number[]>,
   spec: ModelSpec,
   absorbed: AbsorbOutcome,
 ): { matrix: ModelMatrix; regressors: string[]; absorbed: AbsorbOutcome } {
   const { layout, matrix } = built;
+  // The dependent variables lead the block, so the first column of this name is the model's.
   const cols = [matrix.names.indexOf(spec.depvar)];
   if (spec.intercept) cols.push(layout.intercept);
-  for (const t of spec.terms) cols.push(...layout.terms[terms.findIndex((u) => termKey(u) === termKey(t))]);
+  for (const t of spec.terms) cols.push(...termColumns.get(termKey(t))!);
   const regressors = cols.slice(1).map((c) => matrix.names[c]);
   // The iterations and convergence of this model's columns alone, as its own fit reports them.
   const outcomes = absorbed.columns ? cols.map((c) => absorbed.columns![c]) : null;

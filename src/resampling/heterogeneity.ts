@@ -16,7 +16,7 @@ import type { FeolsResult } from "../fit/result.js";
 import { Rng } from "../core/random.js";
 import { ClusterGram } from "./cluster-gram.js";
 import { completeCases, extractColumns, formulaPieces, regressGram, Refitter, type Gram } from "./refit.js";
-import { checkReplications, checkSeed, namedColumn, treatmentModel } from "./mediation.js";
+import { checkReplications, checkSeed, coefficientJson, namedColumn, treatmentModel } from "./mediation.js";
 import { formatPValue, formatPrinted } from "../core/format.js";
 import { absorbOptions } from "../fit/absorb-effects.js";
 
@@ -158,7 +158,6 @@ export class HeterogeneityResult implements HeterogeneityFields {
   }
 
   toJSON(): Record<string, unknown> {
-    const coef = (c: Coefficient) => ({ estimate: c.estimate, se: c.se, t: c.t, p: c.p });
     return {
       outcome: this.outcome,
       treatment: this.treatment,
@@ -166,11 +165,11 @@ export class HeterogeneityResult implements HeterogeneityFields {
       reference: this.reference,
       levels: [...this.levels],
       nobs: this.nobs,
-      groups: this.groups.map((g) => ({ level: g.level, nobs: g.nobs, ...coef(g.estimate) })),
+      groups: this.groups.map((g) => ({ level: g.level, nobs: g.nobs, ...coefficientJson(g.estimate) })),
       differences: this.differences.map((d) => ({
         level: d.level,
         split_difference: d.splitDifference,
-        interaction: coef(d.interaction),
+        interaction: coefficientJson(d.interaction),
         permutation: d.permutation,
       })),
       joint: this.joint && { stat: this.joint.stat, p: this.joint.p, df1: this.joint.df1, df2: this.joint.df2 },

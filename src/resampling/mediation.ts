@@ -166,17 +166,16 @@ export class MediationResult implements MediationFields {
   }
 
   toJSON(): Record<string, unknown> {
-    const coef = (c: Coefficient) => ({ estimate: c.estimate, se: c.se, t: c.t, p: c.p });
     const bs = this.bootstrap;
     return {
       outcome: this.outcome,
       treatment: this.treatment,
       mediator: this.mediator,
       nobs: this.nobs,
-      c: coef(this.c),
-      a: coef(this.a),
-      b: coef(this.b),
-      c_prime: coef(this.cPrime),
+      c: coefficientJson(this.c),
+      a: coefficientJson(this.a),
+      b: coefficientJson(this.b),
+      c_prime: coefficientJson(this.cPrime),
       indirect: this.indirect,
       proportion_mediated: this.proportionMediated,
       sobel: { ...this.sobel },
@@ -186,6 +185,11 @@ export class MediationResult implements MediationFields {
   }
 }
 
+
+/** A coefficient as the JSON output of the treatment analyses writes it. */
+export function coefficientJson(c: Coefficient): { estimate: number; se: number; t: number; p: number } {
+  return { estimate: c.estimate, se: c.se, t: c.t, p: c.p };
+}
 
 /** Sobel's z for the product a·b of two independently estimated coefficients. */
 export function sobelTest(a: number, sa: number, b: number, sb: number): SobelTest {
