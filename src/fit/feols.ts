@@ -27,6 +27,6 @@ export async function fitOls(data: DataInput, formula: string, options: FeolsOpt
   const frame = toFrame(data);
   // Columns are checked before the formula is expanded: a typo in x0*…*x25 is reported as such.
   const spec = parseFormula(formula, frame.columns);
-  const [result] = await runPlan(fitRequest(frame, [spec], options, { started }), { hook });
+  const [result] = await runPlan(fitRequest(frame, [spec], options), { hook, started });
   return result;
 }

@@ -120,11 +120,10 @@ export class FeolsMulti implements Iterable<MultiFit> {
  * every model the formula expands to, on every sample asked for.
  */
 export async function feolsMulti(data: DataInput, formula: string, options: MultiOptions = {}): Promise<FeolsMulti> {
-  const started = performance.now();
   const data0 = toFrame(data);
   const specs = parseMultiFormula(formula, data0.columns);
   const { split: _s, fsplit: _f, ...fitOptions } = options;
-  const request = fitRequest(data0, specs, fitOptions, { started });
+  const request = fitRequest(data0, specs, fitOptions);
   const splitVar = splitColumn(options, data0);
   const samples = splitSamples(request, splitVar, options.fsplit !== undefined);
   const manyLhs = new Set(specs.map((s) => s.depvar)).size > 1;

@@ -38,6 +38,8 @@ export interface PlanScope {
   readonly label?: (i: number) => string;
   /** @internal See fit-hook.ts (a plan of one OLS model). */
   readonly hook?: FitHook;
+  /** performance.now() the first group's timings count from (default: when it starts). */
+  readonly started?: number;
 }
 
 /** Fits every model of the scope; the results are in the models' order. */
@@ -45,8 +47,7 @@ export async function runPlan(request: FitRequest, scope: PlanScope = {}): Promi
   const specs = scope.specs ?? request.specs;
   const subset = scope.subset === undefined ? request.subset : scope.subset;
   const results: FeolsResult[] = new Array(specs.length);
-  // Each group's timings count from the end of the one before (the first from the call's start).
-  let started = request.started;
+  let started = scope.started ?? performance.now();
   for (const { members } of planFits(request.frame, specs, subset)) {
     const models = members.map((i) => specs[i]);
     const label = scope.label && ((j: number) => scope.label!(members[j]));

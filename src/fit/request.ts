@@ -21,8 +21,6 @@ export interface FitRequest {
   readonly vreq: VcovSpec;
   readonly ssc: SmallSample;
   readonly subset: Uint8Array | null;
-  /** performance.now() when the call began: the first fit's timings count from it. */
-  readonly started: number;
 }
 
 /**
@@ -34,14 +32,14 @@ export function fitRequest(
   data: Frame,
   specs: readonly ModelSpec[],
   options: FeolsOptions,
-  { columns = [], started = performance.now() }: { readonly columns?: readonly string[]; readonly started?: number } = {},
+  { columns = [] }: { readonly columns?: readonly string[] } = {},
 ): FitRequest {
   checkOptions(options);
   const ssc = resolveSsc(options.ssc);
   const vreq = vcovRequest(options.vcov, options.panelId);
   const frame = modelFrame(data, specs, { columns: [...vreq.clusters.flatMap(clusterVariables), ...columns], panel: vreq.panelId ?? null }, options);
   const subset = options.subset ? normaliseSubset(options.subset, frame.nrows) : null;
-  return { frame, specs, options, vreq, ssc, subset, started };
+  return { frame, specs, options, vreq, ssc, subset };
 }
 
 /** What a sample is made of besides the models' columns, where it differs from the request's. */

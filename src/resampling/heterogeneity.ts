@@ -196,7 +196,7 @@ export async function heterogeneity(data: DataInput, formula: string, options: H
   const K = checkReplications(what, "K", options.K, 499);
   const seed = checkSeed(what, options.seed);
   const unitAsked = options.unit;
-  const request = fitRequest(toFrame(data), [spec], options, { columns: [group, ...(unitAsked !== undefined ? [unitAsked] : [])], started });
+  const request = fitRequest(toFrame(data), [spec], options, { columns: [group, ...(unitAsked ? [unitAsked] : [])] });
   const { frame } = request;
   const unitCandidate = unitAsked ?? firstCluster(request) ?? spec.fixedEffects.find((fe) => fe.variables.length === 1)?.variables[0];
   const units = unitCandidate ? [unitCandidate] : [];

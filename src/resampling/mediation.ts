@@ -259,7 +259,7 @@ export async function mediation(data: DataInput, formula: string, options: Media
   const m = formatName(mediator);
   const step2 = parseFormula(`${m} ~ ${rhs}${rest}`);
   const step3 = parseFormula(`${lhs} ~ ${rhs} + ${m}${rest}`);
-  const request = fitRequest(toFrame(data), [spec, step2, step3], options, { columns: options.cluster ? [options.cluster] : [], started });
+  const request = fitRequest(toFrame(data), [spec, step2, step3], options, { columns: options.cluster ? [options.cluster] : [] });
   const cluster = options.cluster ?? firstCluster(request);
   if (B > 0 && cluster === undefined) {
     throw new InputError(
