@@ -19,13 +19,18 @@ export interface DesignColumn {
   readonly source?: Float64Array;
 }
 
+/** A numeric column of the frame at the sample rows. */
+export function plainColumn(frame: Frame, name: string, rows: Int32Array): DesignColumn {
+  const v = (frame.columns.get(name) as NumericColumn).values;
+  return { name, source: v, fill: (o) => { for (let i = 0; i < rows.length; i++) o[i] = v[rows[i]]; } };
+}
+
 export function designColumns(frame: Frame, terms: readonly Term[], rows: Int32Array): DesignColumn[] {
   const numeric = (name: string): Float64Array => (frame.columns.get(name) as NumericColumn).values;
   const out: DesignColumn[] = [];
   for (const term of terms) {
     if (term.kind === "variable") {
-      const v = numeric(term.name);
-      out.push({ name: term.name, source: v, fill: (o) => { for (let i = 0; i < rows.length; i++) o[i] = v[rows[i]]; } });
+      out.push(plainColumn(frame, term.name, rows));
     } else if (term.kind === "interaction") {
       const vs = term.variables.map(numeric);
       out.push({

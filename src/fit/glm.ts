@@ -1,17 +1,13 @@
 import { toFrame, type DataInput } from "../data/input.js";
-import { selectColumns } from "../data/select.js";
 import type { Frame } from "../data/frame.js";
-import { parseFormula } from "../formula/parse.js";
+import { parseFormula, type ModelSpec } from "../formula/parse.js";
 import { EstimationError, InputError } from "../core/errors.js";
-import { resolveSsc } from "../vcov/ssc.js";
 import { withArena } from "../engine/shared.js";
 import { chooseMethod } from "../engine/absorb/plan.js";
 import { buildSample, type Sample } from "./sample.js";
 import { absorbOptions, type AbsorbOptions } from "./absorb-effects.js";
 import { GLM_DEFAULTS, type FeglmOptions } from "./options.js";
-import { vcovRequest } from "../vcov/spec.js";
-import { checkOptions, factorColumns, normaliseSubset, numericColumns } from "./feols.js";
-import { modelFrame } from "./model-frame.js";
+import { fitRequest, sampleRequest } from "./request.js";
 import { sunabTerm } from "./sunab.js";
 import { hasSlopes } from "./absorb-slopes.js";
 import { FAMILIES, FAMILY_NAMES, type Family } from "./glm-family.js";
@@ -40,34 +36,16 @@ export async function feglm(data: DataInput, formula: string, options: FeglmOpti
   const data0 = toFrame(data);
   // As feols: columns checked before the formula expands; transforms and lags become columns of the model frame.
   const spec = parseFormula(formula, data0.columns);
-  checkOptions(options);
-  if (hasSlopes(spec.fixedEffects)) throw new InputError("formula", `varying slopes (${spec.fixedEffects.map((fe) => fe.name).join(" + ")}) are supported for OLS (feols), not GLMs`);
-  if (sunabTerm(spec.terms)) throw new InputError("formula", "sunab() is supported for OLS (feols), not yet for GLMs");
-  const family = resolveFamily(options.family);
-  const glmTol = options.glmTol ?? GLM_DEFAULTS.glmTol;
-  const glmIter = options.glmIter ?? GLM_DEFAULTS.glmIter;
-  if (!(glmTol > 0 && glmTol < 1)) throw new InputError("option", `glmTol must be between 0 and 1 (got ${glmTol})`);
-  if (!(Number.isInteger(glmIter) && glmIter >= 1)) throw new InputError("option", `glmIter must be a positive integer (got ${glmIter})`);
-  if (spec.endogenous.length > 0) throw new InputError("formula", `feglm does not estimate IV models: "${formula}" has an IV part; use feols for 2SLS`);
-  const ssc = resolveSsc(options.ssc);
-  const vreq = vcovRequest(options.vcov, options.panelId);
-  const offsetCol = options.offset ? [options.offset] : [];
-  selectColumns(data0, offsetCol, "the data");
-  const frame = modelFrame(data0, [spec], vreq, options);
-  const subset = options.subset ? normaliseSubset(options.subset, frame.nrows) : null;
-  checkOutcome(frame, spec.depvar, family, subset);
-  const request = {
-    frame,
-    numeric: [...numericColumns(spec), ...offsetCol],
-    categorical: factorColumns(spec),
-    fixedEffects: spec.fixedEffects,
-    clusters: vreq.columns,
-    weights: options.weights ?? null,
-    subset,
-    dropSingletons: (options.fixefRm ?? "singleton") === "singleton",
+  const { family, glmTol, glmIter } = glmSettings(spec, formula, options);
+  const offset = options.offset ? [options.offset] : [];
+  const request = fitRequest(data0, [spec], options, { columns: offset });
+  const { frame, ssc, vreq } = request;
+  checkOutcome(frame, spec.depvar, family, request.subset);
+  const rows = sampleRequest(request, [spec], {
+    numeric: offset,
     separation: family.outcome === "real" ? undefined : { outcome: spec.depvar, kind: family.outcome },
-  };
-  let sample = buildSample(request);
+  });
+  let sample = buildSample(rows);
   const demeaning = glmDemeaning(absorbOptions(options), sample);
   // One arena for the whole call (fits, the separation check, the refit): see engine/shared.ts.
   return withArena(async (arena, k) => {
@@ -96,10 +74,23 @@ export async function feglm(data: DataInput, formula: string, options: FeglmOpti
       if (failure) throw failure;
       return first!.result;
     }
-    sample = buildSample({ ...request, separation: { ...request.separation!, rows: separated } });
+    sample = buildSample({ ...rows, separation: { ...rows.separation!, rows: separated } });
     const warning = `${separated.length} observation(s) separated by the regressors (outcome 0, perfectly predicted by a combination of regressors and fixed effects) were removed`;
     return (await fit([warning])).result;
   });
+}
+
+/** The family and the IRLS's settings, checked, and the models feglm refuses. */
+function glmSettings(spec: ModelSpec, formula: string, options: FeglmOptions): { family: Family; glmTol: number; glmIter: number } {
+  if (hasSlopes(spec.fixedEffects)) throw new InputError("formula", `varying slopes (${spec.fixedEffects.map((fe) => fe.name).join(" + ")}) are supported for OLS (feols), not GLMs`);
+  if (sunabTerm(spec.terms)) throw new InputError("formula", "sunab() is supported for OLS (feols), not yet for GLMs");
+  const family = resolveFamily(options.family);
+  const glmTol = options.glmTol ?? GLM_DEFAULTS.glmTol;
+  const glmIter = options.glmIter ?? GLM_DEFAULTS.glmIter;
+  if (!(glmTol > 0 && glmTol < 1)) throw new InputError("option", `glmTol must be between 0 and 1 (got ${glmTol})`);
+  if (!(Number.isInteger(glmIter) && glmIter >= 1)) throw new InputError("option", `glmIter must be a positive integer (got ${glmIter})`);
+  if (spec.endogenous.length > 0) throw new InputError("formula", `feglm does not estimate IV models: "${formula}" has an IV part; use feols for 2SLS`);
+  return { family, glmTol, glmIter };
 }
 
 /**

@@ -5,19 +5,25 @@ import { withDerivedColumns, type DerivedColumn } from "../formula/evaluate.js";
 import { needsPanel, type ModelSpec } from "../formula/parse.js";
 import { checkReferences } from "./design.js";
 import type { FeolsOptions } from "./options.js";
-import { clusterVariables } from "./sample.js";
-import { vcovPanelId, type VcovSpec } from "../vcov/spec.js";
+
+/** What a call reads besides its models' columns. */
+export interface FrameNeeds {
+  /** Column names: the vcov's variables (clusters, or the panel id and time), then any the call reads of its own. */
+  readonly columns: readonly string[];
+  /** A Newey–West / Driscoll–Kraay vcov's panel, [id, time], or null. */
+  readonly panel: readonly [string, string] | null;
+}
 
 /**
  * The frame the estimators read: the data's columns, every one the models and options name
  * checked to exist, plus the columns the formula computes (transforms, lags along the panel).
  */
-export function modelFrame(frame: Frame, specs: readonly ModelSpec[], vreq: VcovSpec, options: FeolsOptions): Frame {
-  const panel = panelOf(options, vreq);
+export function modelFrame(frame: Frame, specs: readonly ModelSpec[], needs: FrameNeeds, options: FeolsOptions): Frame {
+  const panel = panelOf(options, needs.panel);
   const lagged = specs.some(needsPanel);
   const used = [
     ...specs.flatMap((s) => s.variables),
-    ...vreq.columns.flatMap(clusterVariables),
+    ...needs.columns,
     ...(options.weights ? [options.weights] : []),
     ...(panel && lagged ? panel : []),
   ];
@@ -30,9 +36,9 @@ export function modelFrame(frame: Frame, specs: readonly ModelSpec[], vreq: Vcov
 }
 
 /** The panel lags are taken along: the panelId option, else a Newey–West / Driscoll–Kraay vcov's. */
-function panelOf(options: FeolsOptions, vreq: VcovSpec): readonly [string, string] | null {
+function panelOf(options: FeolsOptions, vcovPanel: readonly [string, string] | null): readonly [string, string] | null {
   const p = options.panelId;
-  if (p === undefined) return vcovPanelId(vreq);
+  if (p === undefined) return vcovPanel;
   if (!Array.isArray(p) || p.length !== 2 || !p.every((c) => typeof c === "string" && c !== "")) {
     throw new InputError("option", `panelId must be [panel id, time], e.g. ["firm_id", "year"] (got ${JSON.stringify(p)})`);
   }

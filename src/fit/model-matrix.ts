@@ -1,15 +1,17 @@
-import type { Frame, NumericColumn } from "../data/frame.js";
+import type { Frame } from "../data/frame.js";
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
-import { designColumns } from "./design.js";
+import { designColumns, plainColumn, type DesignColumn } from "./design.js";
 import { EXTRA_COLUMNS } from "../data/size-check.js";
 import type { ModelSpec, Term } from "../formula/parse.js";
 
 /**
  * The columns of one fit copied once into the shared arena as one contiguous block (column
  * j at block + j·n·8), in the order the estimators need them: the dependent variable, the
- * regressors, then any extra numeric columns (endogenous variables, instruments). Raw
- * spreads Σw(x − x̄)² are kept to tell absorbed columns after demeaning.
+ * regressors, then any extra numeric columns (endogenous variables, instruments). A group of
+ * models in multiple estimation builds one block with all its dependent variables first and
+ * each distinct term once. Raw spreads Σw(x − x̄)² are kept to tell absorbed columns after
+ * demeaning.
  */
 export interface ModelMatrix {
   readonly n: number;
@@ -21,9 +23,9 @@ export interface ModelMatrix {
   /** Σ w (x − x̄_w)² of each column before demeaning. */
   readonly rawSpread: readonly number[];
   /**
-   * Power-of-two factors the regressors (1..p, index 0 for the first) were multiplied by, when
-   * some were rescaled (see rescaleTiny); absent when none was. The coefficients of the scaled
-   * columns are divided back by them.
+   * Power-of-two factors the regressors (the columns after the dependent variables, index 0 for
+   * the first) were multiplied by, when some were rescaled (see rescaleTiny); absent when none
+   * was. The coefficients of the scaled columns are divided back by them.
    */
   readonly regressorScales?: readonly number[];
 }
@@ -35,15 +37,24 @@ export function columnPtr(m: ModelMatrix, j: number): number {
   return m.block + j * m.n * 8;
 }
 
-export interface ModelMatrixRequest {
+/** The columns of a model over the sample rows, in the order of ModelMatrix. */
+export interface ColumnRequest {
   readonly frame: Frame;
   readonly rows: Int32Array;
-  readonly weights: Float64Array | null;
-  readonly depvar: string;
+  /**
+   * The leading numeric columns: the dependent variable, or several (the dependent variables of
+   * a group of models in multiple estimation; the outcome and the mediator of a refit).
+   */
+  readonly depvar: string | readonly string[];
   readonly intercept: boolean;
+  /** The regressors' terms, each once (a group of models passes the union of theirs). */
   readonly terms: readonly Term[];
   /** Plain numeric columns appended after the regressors. */
   readonly extra: readonly string[];
+}
+
+export interface ModelMatrixRequest extends ColumnRequest {
+  readonly weights: Float64Array | null;
   /**
    * Multiply each regressor whose values are all tiny (below 2^-60 in absolute value) by a power
    * of two that brings its largest to [1, 2): exact in floating point, so collinearity checks,
@@ -53,40 +64,101 @@ export interface ModelMatrixRequest {
   readonly rescaleTiny?: boolean;
 }
 
-export function buildModelMatrix(k: Kernels, arena: Arena, req: ModelMatrixRequest): { matrix: ModelMatrix; regressors: readonly string[] } {
+/** Where the request's columns are, by position: what picking one model's columns out of a group's needs. */
+export interface ColumnLayout {
+  /** The leading columns (dependent variables) are 0..leading-1. */
+  readonly leading: number;
+  /** Column of the intercept, or -1. */
+  readonly intercept: number;
+  /** The columns each term made, per term of the request. */
+  readonly terms: readonly (readonly number[])[];
+}
+
+/** A model matrix as built, with the names of its regressors (the intercept and the terms' columns) and its layout. */
+export interface BuiltModelMatrix {
+  readonly matrix: ModelMatrix;
+  readonly regressors: readonly string[];
+  readonly layout: ColumnLayout;
+}
+
+/** The columns a request makes, each with how its values are written, and their layout. */
+function layColumns(req: ColumnRequest): { columns: DesignColumn[]; regressors: string[]; layout: ColumnLayout } {
   const { frame, rows } = req;
-  const n = rows.length;
-  const design = designColumns(frame, req.terms, rows);
-  const regressors = [...(req.intercept ? ["(Intercept)"] : []), ...design.map((d) => d.name)];
-  const names = [req.depvar, ...regressors, ...req.extra];
+  const depvars = typeof req.depvar === "string" ? [req.depvar] : req.depvar;
+  const columns = depvars.map((name) => plainColumn(frame, name, rows));
+  const intercept = req.intercept ? columns.push({ name: "(Intercept)", fill: (o) => o.fill(1) }) - 1 : -1;
+  const terms = req.terms.map((t) => {
+    const start = columns.length;
+    columns.push(...designColumns(frame, [t], rows));
+    return Array.from({ length: columns.length - start }, (_, c) => start + c);
+  });
+  const regressors = columns.slice(depvars.length).map((c) => c.name);
+  columns.push(...req.extra.map((name) => plainColumn(frame, name, rows)));
+  return { columns, regressors, layout: { leading: depvars.length, intercept, terms } };
+}
+
+/** The block (see ModelMatrix) of a request in the arena; plain columns gathered in wasm, the others written in place. */
+export function buildModelMatrix(k: Kernels, arena: Arena, req: ModelMatrixRequest): BuiltModelMatrix {
+  const n = req.rows.length;
+  const { columns, regressors, layout } = layColumns(req);
+  const names = columns.map((c) => c.name);
   // The block, then weights, residuals, the fixed effects' codes and scratch (EXTRA_COLUMNS).
   arena.ensureTable(n, names.length + EXTRA_COLUMNS);
   const block = arena.allocF64(names.length * n, `${names.length} columns of ${n} rows`);
-  const view = (j: number) => arena.f64(block + j * n * 8, n);
   const mark = arena.mark();
-  const at = arena.putI32(rows, "rows");
-  // Plain columns are gathered in wasm from a scratch copy (given back right after).
-  const gather = (values: Float64Array, j: number) => {
-    const column = arena.mark();
-    k.gather_f64(n, arena.putF64(values, "a column"), at, block + j * n * 8);
-    arena.release(column);
-  };
-  const numeric = (name: string) => (frame.columns.get(name) as NumericColumn).values;
-  gather(numeric(req.depvar), 0);
-  let j = 1;
-  if (req.intercept) view(j++).fill(1);
-  for (const d of design) {
-    if (d.source) gather(d.source, j++);
-    else d.fill(view(j++));
-  }
-  for (const name of req.extra) gather(numeric(name), j++);
+  const at = arena.putI32(req.rows, "rows");
+  columns.forEach((c, j) => {
+    if (c.source) {
+      // From a scratch copy of the frame's column, given back right after.
+      const column = arena.mark();
+      k.gather_f64(n, arena.putF64(c.source, "a column"), at, block + j * n * 8);
+      arena.release(column);
+    } else c.fill(arena.f64(block + j * n * 8, n));
+  });
   arena.release(mark);
-  const regressorScales = req.rescaleTiny ? rescaleTinyColumns(k, arena, n, regressors.map((_, c) => block + (c + 1) * n * 8)) : undefined;
+  const regressorColumns = regressors.map((_, c) => block + (layout.leading + c) * n * 8);
+  const regressorScales = req.rescaleTiny ? rescaleTinyColumns(k, arena, n, regressorColumns) : undefined;
   const weights = req.weights ? arena.putF64(req.weights, "weights") : 0;
   const matrix: ModelMatrix = { n, block, names, weights, rawSpread: [], ...(regressorScales ? { regressorScales } : {}) };
   const sw = weights ? k.sum(n, weights, 0) : n;
   const rawSpread = names.map((_, c) => centredSquares(k, n, columnPtr(matrix, c), weights, sw));
-  return { matrix: { ...matrix, rawSpread }, regressors };
+  return { matrix: { ...matrix, rawSpread }, regressors, layout };
+}
+
+/** The same columns as JavaScript arrays (the refits of the resampling procedures keep them outside the arena). */
+export function modelColumnArrays(req: ColumnRequest): { columns: Float64Array[]; regressors: string[]; layout: ColumnLayout } {
+  const n = req.rows.length;
+  const { columns, regressors, layout } = layColumns(req);
+  return {
+    columns: columns.map((c) => {
+      const out = new Float64Array(n);
+      c.fill(out);
+      return out;
+    }),
+    regressors,
+    layout,
+  };
+}
+
+/**
+ * Columns `cols` of a built block (the first a dependent variable, then regressors) copied into a
+ * block of their own: one model of a group, solved without touching the columns the others read.
+ */
+export function copyColumns(arena: Arena, built: BuiltModelMatrix, cols: readonly number[]): ModelMatrix {
+  const m = built.matrix;
+  const n = m.n;
+  const block = arena.allocF64(cols.length * n, `${cols.length} columns of ${n} rows`);
+  cols.forEach((c, i) => arena.f64(block + i * n * 8, n).set(arena.f64(columnPtr(m, c), n)));
+  const scaleOf = (c: number) => m.regressorScales?.[c - built.layout.leading] ?? 1;
+  const scales = cols.slice(1).map(scaleOf);
+  return {
+    n,
+    block,
+    names: cols.map((c) => m.names[c]),
+    weights: m.weights,
+    rawSpread: cols.map((c) => m.rawSpread[c]),
+    ...(scales.some((s) => s !== 1) ? { regressorScales: scales } : {}),
+  };
 }
 
 /** Σ w (x − x̄_w)²: the raw spread a demeaned column is compared with. */

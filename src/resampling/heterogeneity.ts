@@ -1,5 +1,4 @@
 import { toFrame, type DataInput } from "../data/input.js";
-import { selectColumns } from "../data/select.js";
 import { encodeColumn, type Level } from "../data/encode.js";
 import type { Frame } from "../data/frame.js";
 import { formatName } from "../formula/lexer.js";
@@ -8,16 +7,16 @@ import { InputError } from "../core/errors.js";
 import type { Coefficient } from "../vcov/coefficients.js";
 import { wald, type WaldTest } from "../diagnostics/wald.js";
 import { withArena } from "../engine/shared.js";
-import { checkOptions, normaliseSubset, numericColumns } from "../fit/feols.js";
-import { estimateSpecs } from "../fit/multi.js";
+import { firstCluster, fitRequest, sampleRequest, vcovColumns } from "../fit/request.js";
+import { runPlan } from "../fit/plan.js";
 import { buildSample, type EncodedEffect, type Sample } from "../fit/sample.js";
-import { nestedIn, vcovRequest } from "../vcov/spec.js";
+import { nestedIn } from "../vcov/spec.js";
 import type { FeolsOptions } from "../fit/options.js";
 import type { FeolsResult } from "../fit/result.js";
 import { Rng } from "../core/random.js";
 import { ClusterGram } from "./cluster-gram.js";
 import { completeCases, extractColumns, formulaPieces, regressGram, Refitter, type Gram } from "./refit.js";
-import { checkReplications, checkSeed, treatmentModel } from "./mediation.js";
+import { checkReplications, checkSeed, coefficientJson, namedColumn, treatmentModel } from "./mediation.js";
 import { formatPValue, formatPrinted } from "../core/format.js";
 import { absorbOptions } from "../fit/absorb-effects.js";
 
@@ -159,7 +158,6 @@ export class HeterogeneityResult implements HeterogeneityFields {
   }
 
   toJSON(): Record<string, unknown> {
-    const coef = (c: Coefficient) => ({ estimate: c.estimate, se: c.se, t: c.t, p: c.p });
     return {
       outcome: this.outcome,
       treatment: this.treatment,
@@ -167,11 +165,11 @@ export class HeterogeneityResult implements HeterogeneityFields {
       reference: this.reference,
       levels: [...this.levels],
       nobs: this.nobs,
-      groups: this.groups.map((g) => ({ level: g.level, nobs: g.nobs, ...coef(g.estimate) })),
+      groups: this.groups.map((g) => ({ level: g.level, nobs: g.nobs, ...coefficientJson(g.estimate) })),
       differences: this.differences.map((d) => ({
         level: d.level,
         split_difference: d.splitDifference,
-        interaction: coef(d.interaction),
+        interaction: coefficientJson(d.interaction),
         permutation: d.permutation,
       })),
       joint: this.joint && { stat: this.joint.stat, p: this.joint.p, df1: this.joint.df1, df2: this.joint.df2 },
@@ -192,37 +190,20 @@ function refText(level: Level): string {
 export async function heterogeneity(data: DataInput, formula: string, options: HeterogeneityOptions): Promise<HeterogeneityResult> {
   const started = performance.now();
   const what = "heterogeneity";
-  if (!options || typeof options.group !== "string" || options.group === "") {
-    throw new InputError("option", `${what}: name the grouping column, e.g. { group: "soe" }`);
-  }
-  checkOptions(options);
+  const group = namedColumn(what, options?.group, 'the grouping column, e.g. { group: "soe" }');
   const { spec, treatment } = treatmentModel(what, formula, options.treatment);
-  const group = options.group;
   if (group === spec.depvar || group === treatment) throw new InputError("option", `${what}: the group "${group}" cannot be the outcome or the treatment`);
   const K = checkReplications(what, "K", options.K, 499);
   const seed = checkSeed(what, options.seed);
-  const vreq = vcovRequest(options.vcov);
-  const frame = toFrame(data);
   const unitAsked = options.unit;
-  const defaultUnit =
-    vreq.type === "cluster" ? vreq.cluster[0] : (spec.fixedEffects.find((fe) => fe.variables.length === 1)?.variables[0] ?? undefined);
-  const unitCandidate = unitAsked ?? defaultUnit;
-  const needed = [...spec.variables, group, ...vreq.columns, ...(unitCandidate ? [unitCandidate] : []), ...(options.weights ? [options.weights] : [])];
-  selectColumns(frame, [...new Set(needed)], "the data");
-  const user = options.subset ? normaliseSubset(options.subset, frame.nrows) : null;
-  const subset = completeCases(frame, [...spec.variables, group, ...vreq.columns, ...(unitCandidate ? [unitCandidate] : [])], user);
+  const request = fitRequest(toFrame(data), [spec], options, { columns: [group, ...(unitAsked ? [unitAsked] : [])] });
+  const { frame } = request;
+  const unitCandidate = unitAsked ?? firstCluster(request) ?? spec.fixedEffects.find((fe) => fe.variables.length === 1)?.variables[0];
+  const units = unitCandidate ? [unitCandidate] : [];
+  const subset = completeCases(frame, [...spec.variables, group, ...vcovColumns(request), ...units], request.subset);
 
   // The common sample, with the group and the unit encoded over it.
-  const sample = buildSample({
-    frame,
-    numeric: numericColumns(spec),
-    categorical: spec.terms.flatMap((t) => (t.kind === "factor" ? [t.variable] : [])),
-    fixedEffects: spec.fixedEffects,
-    clusters: unitCandidate ? [group, unitCandidate] : [group],
-    weights: options.weights ?? null,
-    subset,
-    dropSingletons: (options.fixefRm ?? "singleton") === "singleton",
-  });
+  const sample = buildSample(sampleRequest(request, [spec], { clusters: [group, ...units], subset }));
   const groupEnc: EncodedEffect = sample.clusters[0];
   if (groupEnc.size < 2) {
     throw new InputError(
@@ -254,7 +235,7 @@ export async function heterogeneity(data: DataInput, formula: string, options: H
     const code = full.levels.findIndex((l) => String(l) === String(level));
     const mask = new Uint8Array(subset.length);
     for (let r = 0; r < mask.length; r++) if (subset[r] && full.codes[r] === code) mask[r] = 1;
-    const [fit] = await estimateSpecs(frame, [spec], options, mask, () => `${group} = ${String(level)}`);
+    const [fit] = await runPlan(request, { subset: mask, label: () => `${group} = ${String(level)}` });
     fits.push(fit);
   }
   const groups: GroupEstimate[] = levels.map((level, g) => {
@@ -280,7 +261,7 @@ export async function heterogeneity(data: DataInput, formula: string, options: H
     }
   }
   const pooledSpec = parseFormula(`${lhs} ~ ${rhs} + ${extra.join(" + ")}${rest}`);
-  const [pooled] = await estimateSpecs(frame, [pooledSpec], options, subset, () => "pooled interaction model");
+  const [pooled] = await runPlan(request, { specs: [pooledSpec], subset, label: () => "pooled interaction model" });
   const names = levels.filter((_, g) => g !== refIndex).map((level) => `${group}::${String(level)}:${treatment}`);
   const interactions = names.map((name) => {
     const c = pooled.coef(name);

@@ -1,17 +1,15 @@
 import { quantileSorted } from "../core/quantile.js";
 import { toFrame, type DataInput } from "../data/input.js";
-import { selectColumns } from "../data/select.js";
 import { formatName } from "../formula/lexer.js";
 import { parseFormula, type ModelSpec } from "../formula/parse.js";
 import { InputError } from "../core/errors.js";
 import { normalPValue } from "../core/distributions.js";
 import type { Coefficient } from "../vcov/coefficients.js";
 import { withArena } from "../engine/shared.js";
-import { checkOptions, normaliseSubset, numericColumns } from "../fit/feols.js";
-import { estimateSpecs } from "../fit/multi.js";
+import { firstCluster, fitRequest, sampleRequest, vcovColumns } from "../fit/request.js";
+import { runPlan } from "../fit/plan.js";
 import { buildSample, type Sample } from "../fit/sample.js";
 import type { Frame } from "../data/frame.js";
-import { vcovRequest } from "../vcov/spec.js";
 import type { FeolsOptions } from "../fit/options.js";
 import type { FeolsResult } from "../fit/result.js";
 import { Rng } from "../core/random.js";
@@ -168,17 +166,16 @@ export class MediationResult implements MediationFields {
   }
 
   toJSON(): Record<string, unknown> {
-    const coef = (c: Coefficient) => ({ estimate: c.estimate, se: c.se, t: c.t, p: c.p });
     const bs = this.bootstrap;
     return {
       outcome: this.outcome,
       treatment: this.treatment,
       mediator: this.mediator,
       nobs: this.nobs,
-      c: coef(this.c),
-      a: coef(this.a),
-      b: coef(this.b),
-      c_prime: coef(this.cPrime),
+      c: coefficientJson(this.c),
+      a: coefficientJson(this.a),
+      b: coefficientJson(this.b),
+      c_prime: coefficientJson(this.cPrime),
       indirect: this.indirect,
       proportion_mediated: this.proportionMediated,
       sobel: { ...this.sobel },
@@ -188,6 +185,11 @@ export class MediationResult implements MediationFields {
   }
 }
 
+
+/** A coefficient as the JSON output of the treatment analyses writes it. */
+export function coefficientJson(c: Coefficient): { estimate: number; se: number; t: number; p: number } {
+  return { estimate: c.estimate, se: c.se, t: c.t, p: c.p };
+}
 
 /** Sobel's z for the product a·b of two independently estimated coefficients. */
 export function sobelTest(a: number, sa: number, b: number, sb: number): SobelTest {
@@ -207,6 +209,12 @@ export function checkSeed(what: string, v: number | undefined): number {
   const s = v ?? 1;
   if (!Number.isFinite(s)) throw new InputError("option", `${what}: seed must be a finite number (got ${v})`);
   return s;
+}
+
+/** The column a treatment analysis is about (the mediator, the group), which the options must name. */
+export function namedColumn(what: string, value: unknown, ask: string): string {
+  if (typeof value !== "string" || value === "") throw new InputError("option", `${what}: name ${ask}`);
+  return value;
 }
 
 /**
@@ -238,12 +246,8 @@ export function treatmentModel(what: string, formula: string, named: string | un
 export async function mediation(data: DataInput, formula: string, options: MediationOptions): Promise<MediationResult> {
   const started = performance.now();
   const what = "mediation";
-  if (!options || typeof options.mediator !== "string" || options.mediator === "") {
-    throw new InputError("option", `${what}: name the mediator column, e.g. { mediator: "profitability" }`);
-  }
-  checkOptions(options);
+  const mediator = namedColumn(what, options?.mediator, 'the mediator column, e.g. { mediator: "profitability" }');
   const { spec, treatment } = treatmentModel(what, formula, options.treatment);
-  const mediator = options.mediator;
   if (spec.variables.includes(mediator)) {
     throw new InputError("option", `${what}: the mediator "${mediator}" already appears in "${spec.formula}"; leave it out of the formula (step 3 adds it)`);
   }
@@ -251,36 +255,24 @@ export async function mediation(data: DataInput, formula: string, options: Media
   const seed = checkSeed(what, options.seed);
   const level = options.level ?? 0.95;
   if (!(level > 0 && level < 1)) throw new InputError("option", `${what}: level must be between 0 and 1 (got ${level})`);
-  const vreq = vcovRequest(options.vcov);
-  const cluster = options.cluster ?? (vreq.type === "cluster" ? vreq.cluster[0] : undefined);
+  const { lhs, rhs, rest } = formulaPieces(spec);
+  const m = formatName(mediator);
+  const step2 = parseFormula(`${m} ~ ${rhs}${rest}`);
+  const step3 = parseFormula(`${lhs} ~ ${rhs} + ${m}${rest}`);
+  const request = fitRequest(toFrame(data), [spec, step2, step3], options, { columns: options.cluster ? [options.cluster] : [] });
+  const cluster = options.cluster ?? firstCluster(request);
   if (B > 0 && cluster === undefined) {
     throw new InputError(
       "option",
       `${what}: the cluster bootstrap needs a resampling cluster: pass { cluster: "firm_id" } or a clustered vcov, or B: 0 to skip the bootstrap`,
     );
   }
-
-  const frame = toFrame(data);
-  const { lhs, rhs, rest } = formulaPieces(spec);
-  const m = formatName(mediator);
-  const step2 = parseFormula(`${m} ~ ${rhs}${rest}`);
-  const step3 = parseFormula(`${lhs} ~ ${rhs} + ${m}${rest}`);
-  const extra = [...vreq.columns, ...(cluster ? [cluster] : []), ...(options.weights ? [options.weights] : [])];
-  selectColumns(frame, [...new Set([...step3.variables, ...extra])], "the data");
-  const user = options.subset ? normaliseSubset(options.subset, frame.nrows) : null;
-  const subset = completeCases(frame, [...step3.variables, ...vreq.columns, ...(cluster ? [cluster] : [])], user);
+  const { frame } = request;
+  const resampled = cluster ? [cluster] : [];
+  const subset = completeCases(frame, [...step3.variables, ...vcovColumns(request), ...resampled], request.subset);
 
   // The common sample, with the bootstrap cluster encoded over it.
-  const sample = buildSample({
-    frame,
-    numeric: numericColumns(step3),
-    categorical: step3.terms.flatMap((t) => (t.kind === "factor" ? [t.variable] : [])),
-    fixedEffects: step3.fixedEffects,
-    clusters: cluster ? [cluster] : [],
-    weights: options.weights ?? null,
-    subset,
-    dropSingletons: (options.fixefRm ?? "singleton") === "singleton",
-  });
+  const sample = buildSample(sampleRequest(request, [step3], { clusters: resampled, subset }));
   if (cluster && sample.clusters[0].size < 2) {
     throw new InputError(
       "data",
@@ -289,7 +281,7 @@ export async function mediation(data: DataInput, formula: string, options: Media
     );
   }
 
-  const [total, mediatorModel, direct] = await estimateSpecs(frame, [spec, step2, step3], options, subset, (i) => ["step 1 (total effect)", "step 2 (mediator)", "step 3 (direct effect)"][i]);
+  const [total, mediatorModel, direct] = await runPlan(request, { subset, label: (i) => ["step 1 (total effect)", "step 2 (mediator)", "step 3 (direct effect)"][i] });
   const coef = (fit: FeolsResult, name: string, step: string): Coefficient => {
     const c = fit.coef(name);
     if (!c) throw new InputError("data", `${what}: "${name}" could not be estimated in ${step} (${fit.formula}): dropped as collinear or absorbed by the fixed effects`);

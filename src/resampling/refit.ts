@@ -3,12 +3,11 @@ import { isAbsorbed } from "../fit/absorbed.js";
 import type { Kernels } from "../engine/kernels.js";
 import { sharedEngine } from "../engine/shared.js";
 import { absorbFixedEffects, type AbsorbOptions } from "../fit/absorb-effects.js";
-import { centredSquares } from "../fit/model-matrix.js";
+import { centredSquares, modelColumnArrays } from "../fit/model-matrix.js";
 import type { EncodedEffect } from "../fit/sample.js";
-import {COLLINEAR_TOL } from "../fit/least-squares.js";
+import { COLLINEAR_TOL } from "../fit/least-squares.js";
 import { choleskyDropping, solveFactor } from "../linalg/cholesky.js";
-import type { Frame, NumericColumn } from "../data/frame.js";
-import { designColumns } from "../fit/design.js";
+import type { Frame } from "../data/frame.js";
 import type { ModelSpec, Term } from "../formula/parse.js";
 
 /**
@@ -162,11 +161,6 @@ export function formulaPieces(spec: ModelSpec): { lhs: string; rhs: string; rest
   return bar < 0 ? { lhs, rhs: after, rest: "" } : { lhs, rhs: after.slice(0, bar), rest: after.slice(bar) };
 }
 
-/** The columns whose missing values remove a row from a model's sample. */
-export function modelColumns(spec: ModelSpec): string[] {
-  return [...spec.variables];
-}
-
 /**
  * The columns a resampling procedure refits, over the base sample's rows: the `leading` numeric
  * columns (dependent variables, mediators), then the regressors of `terms` as the estimators
@@ -179,23 +173,6 @@ export function extractColumns(
   intercept: boolean,
   terms: readonly Term[],
 ): { columns: Float64Array[]; regressors: string[]; xs: number[] } {
-  const n = rows.length;
-  const columns = leading.map((name) => {
-    const v = (frame.columns.get(name) as NumericColumn).values;
-    const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = v[rows[i]];
-    return out;
-  });
-  const regressors: string[] = [];
-  if (intercept) {
-    columns.push(new Float64Array(n).fill(1));
-    regressors.push("(Intercept)");
-  }
-  for (const d of designColumns(frame, terms, rows)) {
-    const col = new Float64Array(n);
-    d.fill(col);
-    columns.push(col);
-    regressors.push(d.name);
-  }
+  const { columns, regressors } = modelColumnArrays({ frame, rows, depvar: leading, intercept, terms, extra: [] });
   return { columns, regressors, xs: regressors.map((_, j) => leading.length + j) };
 }

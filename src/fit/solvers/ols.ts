@@ -23,9 +23,9 @@ export const olsSolver: LinearSolver<FeolsResult> = {
 /**
  * Solves one OLS model from an already-demeaned model matrix (column 0 the dependent variable,
  * columns 1..p the regressors, contiguous; moved in place as leastSquares keeps columns): the
- * absorbed-column check, least squares, vcov, post-estimation state and the result. feols calls
- * it once; multiple estimation (multi.ts) calls it once per model on columns copied from one
- * shared demeaned block, so both give the same bytes.
+ * absorbed-column check, least squares, vcov, post-estimation state and the result. The plan
+ * (fit/plan.ts) calls it once per model: in place for a group of one (a single feols fit), on
+ * columns copied from the group's shared demeaned block otherwise, so both give the same bytes.
  */
 export async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regressors: readonly string[]): Promise<FeolsResult> {
   const { k, arena, frame, spec, sample, vreq, ssc, tol, maxIter, absorbed, hook } = ctx;

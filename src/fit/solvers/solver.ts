@@ -14,7 +14,7 @@ import type { Vcov } from "../../vcov/compute.js";
 import { vcovInfo } from "../../vcov/info.js";
 
 /**
- * The seam every linear estimator plugs into: the fit pipeline (feols.ts) builds the sample, copies
+ * The seam every linear estimator plugs into: the fit plan (fit/plan.ts) builds the sample, copies
  * the model's columns — the dependent variable, the regressors, then the solver's extra columns —
  * into one model matrix, projects all of them off the fixed effects in one pass, and hands the
  * demeaned matrix to the solver. OLS (ols.ts) adds no columns; 2SLS (iv.ts) adds the endogenous
@@ -24,8 +24,8 @@ import { vcovInfo } from "../../vcov/info.js";
  * extra columns and solving from the DemeanedContext — binding the context's VcovSpec to the
  * sample (vcov/spec.ts bindVcov) for computeVcov, filling the fields every linear fit shares with
  * linearFitFields — and an `R` that extends FeolsResult (or, for another kind of model, FitResult)
- * with its own fields, summary() and toJSON(). fitOls (feols.ts) picks the solver from the
- * model's spec: a new one adds its case there.
+ * with its own fields, summary() and toJSON(). linearSolver (fit/plan.ts) picks the
+ * solver from the model's spec: a new one adds its case there.
  */
 export interface LinearSolver<R> {
   /** Numeric columns the solver needs after the regressors, in this order. */
