@@ -27,14 +27,8 @@ export { buildControls, gapToFrontier, CONTROL_MEASURES, CONTROL_COLUMNS, type C
 export { winsorize, type WinsorizeOptions, type WinsorizeResult, type WinsorizeBounds } from "./winsorize.js";
 export { buildStudyData, type StudyInputs, type StudyDataOptions, type StudyData } from "./study-data.js";
 export { generateGravityPanel, GRAVITY_PLANTED, type GravityPanelOptions } from "./gravity-panel.js";
-export { generateStudyPanel, STUDY_DGP, STUDY_DEFAULT_SEED, type StudyPanel, type StudyPanelOptions } from "./study-panel.js";
+export { generateStudyPanel, STUDY_DEFAULT_SEED, type StudyPanel, type StudyPanelOptions } from "./study-panel.js";
+export { STUDY_DGP } from "./study-dgp.js";
 export { STUDY_PLANTED, STUDY_CONTROLS, STUDY_FIXED_EFFECTS, STUDY_CLUSTER, plantedEffects, totalEffect, type PlantedEffect, type StudyPlanted } from "./planted.js";
-export {
-  reproduceStudy,
-  formatPlantedCheck,
-  REPRODUCE_PANEL_COLUMNS,
-  type ReproduceOptions,
-  type ReproduceResult,
-  type ReproduceTable,
-  type PlantedCheck,
-} from "./reproduce.js";
+export { reproduceStudy, formatPlantedCheck, type ReproduceOptions, type ReproduceResult, type ReproduceTable, type PlantedCheck } from "./reproduce.js";
+export { REPRODUCE_PANEL_COLUMNS, type ReproduceData, type ReproduceInput } from "./reproduce-inputs.js";
