@@ -65,7 +65,7 @@
  */
 import type { CategoricalColumn, Column, Frame } from "../data/frame.js";
 import { Rng, categoricalSampler } from "../core/random.js";
-import { checkCount, drawFirms, fillNormal, numeric, type FirmDraws } from "./synthetic.js";
+import { checkCount, drawFirms, fillNormal, firmYearRows, numeric, type FirmDraws, type FirmYearRows } from "./synthetic.js";
 import { DVAR_DEFAULTS } from "./dvar.js";
 import { buildRobotPenetration } from "./robots.js";
 import { buildLinkages, type IoMatrix } from "./linkages.js";
@@ -73,7 +73,7 @@ import { buildControls } from "./controls.js";
 import { STUDY_PLANTED, plantedEffects, type PlantedEffect, type StudyPlanted } from "./planted.js";
 import { STUDY_DGP } from "./study-dgp.js";
 import { drawIndustries, type StudyIndustries } from "./study-industries.js";
-import { dvarTargets, tradeComponents, type FirmTraits, type FirmYears, type PlantedRegressors, type TradeComponents } from "./study-trade.js";
+import { dvarTargets, tradeComponents, type FirmTraits, type PlantedRegressors, type TradeComponents } from "./study-trade.js";
 
 export const STUDY_DEFAULT_SEED = 1;
 
@@ -125,40 +125,42 @@ export function generateStudyPanel(options: StudyPanelOptions = {}): StudyPanel 
   const firms = drawFirms(rng, nf, STUDY_DGP);
   const traits = drawTraits(rng, nf);
   const industries = drawIndustries(irng);
-  const rows = firmYearRows(firms);
+  const rows = studyRows(firms);
   const prodShare = productionShares(rng, firms, rows);
   const sheet = balanceSheets(rng, traits, rows);
-  const measured = builtMeasures(rows, prodShare, sheet, industries);
+  // The raw columns as the builders read them; the trade components join once dvar* is drawn.
+  const raw = new Map<string, Column>([
+    ["firm_id", numeric(rows.firmId)],
+    ["year", numeric(rows.year)],
+    ["industry", numeric(rows.industry)],
+    ["region", { kind: "categorical", codes: rows.region, levels: [...STUDY_DGP.regionLevels] }],
+    ["soe", numeric(rows.soe)],
+    ["intensity", rows.intensity],
+    ["open_year", numeric(rows.openYear)],
+    ["employees", numeric(sheet.employees)],
+    ["prod_share", numeric(prodShare)],
+    ["assets", numeric(sheet.assets)],
+    ["net_fixed_assets", numeric(sheet.nfa)],
+    ["liabilities", numeric(sheet.liabilities)],
+    ["cost", numeric(sheet.cost)],
+  ]);
+  const measured = builtMeasures({ nrows: rows.nrows, columns: raw }, industries);
   const regressors = { ...measured, ...drawMediators(rng, traits, rows, industries, measured.robot) };
   const targets = dvarTargets(firms, traits, rows, industries.gamma, regressors, sheet.nfa, sheet.sales);
   const trade = tradeComponents(rng, firms, traits, rows, targets, sheet.nfa, sheet.sales);
   const { profit, rd } = asTheCleaningMeetsThem(rng, trade, sheet, regressors);
-  const panel: Frame = {
-    nrows: rows.nrows,
-    columns: new Map<string, Column>([
-      ["firm_id", numeric(rows.firmId)],
-      ["year", numeric(rows.year)],
-      ["industry", numeric(rows.industry)],
-      ["region", rows.region],
-      ["soe", numeric(rows.soe)],
-      ["intensity", rows.intensity],
-      ["open_year", numeric(rows.openYear)],
-      ["employees", numeric(sheet.employees)],
-      ["prod_share", numeric(prodShare)],
-      ["assets", numeric(sheet.assets)],
-      ["net_fixed_assets", numeric(sheet.nfa)],
-      ["liabilities", numeric(sheet.liabilities)],
-      ["cost", numeric(sheet.cost)],
-      ["profit", numeric(profit)],
-      ["rd", numeric(rd)],
-      ["exports", numeric(trade.exports)],
-      ["exports_ordinary", numeric(trade.exportsOrdinary)],
-      ["domestic_sales", numeric(trade.domestic)],
-      ["imports_processing", numeric(trade.importsProcessing)],
-      ["imports_ordinary", numeric(trade.importsOrdinary)],
-      ["inputs_total", numeric(trade.inputsTotal)],
-    ]),
-  };
+  const added: [string, Float64Array][] = [
+    ["profit", profit],
+    ["rd", rd],
+    ["exports", trade.exports],
+    ["exports_ordinary", trade.exportsOrdinary],
+    ["domestic_sales", trade.domestic],
+    ["imports_processing", trade.importsProcessing],
+    ["imports_ordinary", trade.importsOrdinary],
+    ["inputs_total", trade.inputsTotal],
+  ];
+  for (const [name, values] of added) raw.set(name, numeric(values));
+  const panel: Frame = { nrows: rows.nrows, columns: raw };
   const { robots, employment, io } = industries;
   const P = STUDY_PLANTED;
   return { panel, robots, employment, io, planted: { parameters: P, effects: plantedEffects(P) }, lowered: targets.lowered, redrawn: trade.redrawn };
@@ -199,58 +201,21 @@ function drawTraits(rng: Rng, nf: number): FirmTraits {
   return { regime, exportIntensity, ordinaryShare, domesticInputs, ordinaryImports, size, capital, nfaShare, leverageMean, turnover, etaP, etaI };
 }
 
-interface StudyRows extends FirmYears {
-  readonly firmId: Float64Array;
-  readonly industry: Float64Array;
-  readonly region: CategoricalColumn;
-  readonly soe: Float64Array;
+interface StudyRows extends FirmYearRows {
   readonly intensity: CategoricalColumn;
-  readonly openYear: Float64Array;
 }
 
-/** One row per firm and year of its life, sorted by firm and year, with the firm's fixed attributes. */
-function firmYearRows(firms: FirmDraws): StudyRows {
+/** The firm-year rows with the industry's factor intensity. */
+function studyRows(firms: FirmDraws): StudyRows {
   const D = STUDY_DGP;
-  const nf = firms.industry.length;
-  const nrows = firms.rows;
-  const firmId = new Float64Array(nrows);
-  const year = new Float64Array(nrows);
-  const industry = new Float64Array(nrows);
-  const region = new Int32Array(nrows);
-  const soe = new Float64Array(nrows);
-  const intensity = new Int32Array(nrows);
-  const openYear = new Float64Array(nrows);
-  const firstRow = new Int32Array(nf + 1);
+  const rows = firmYearRows(firms);
   const classCode = D.industries.map((ind) => D.intensityLevels.indexOf(ind.intensity));
-  let r = 0;
-  for (let i = 0; i < nf; i++) {
-    firstRow[i] = r;
-    for (let y = firms.entry[i]!; y <= firms.exit[i]!; y++, r++) {
-      firmId[r] = i + 1;
-      year[r] = y;
-      industry[r] = firms.industry[i]!;
-      region[r] = firms.region[i]!;
-      soe[r] = firms.soe[i]!;
-      intensity[r] = classCode[firms.industry[i]! - 1]!;
-      openYear[r] = firms.open[i]!;
-    }
-  }
-  firstRow[nf] = r;
-  return {
-    nrows,
-    firstRow,
-    firmId,
-    year,
-    industry,
-    region: { kind: "categorical", codes: region, levels: [...D.regionLevels] },
-    soe,
-    intensity: { kind: "categorical", codes: intensity, levels: [...D.intensityLevels] },
-    openYear,
-  };
+  const intensity = Int32Array.from(rows.industry, (k) => classCode[k - 1]!);
+  return { ...rows, intensity: { kind: "categorical", codes: intensity, levels: [...D.intensityLevels] } };
 }
 
 /** ps_it = plogis(logit + ln w0_i + a random walk within the firm). */
-function productionShares(rng: Rng, firms: FirmDraws, rows: FirmYears): Float64Array {
+function productionShares(rng: Rng, firms: FirmDraws, rows: FirmYearRows): Float64Array {
   const D = STUDY_DGP;
   const { firstRow } = rows;
   const prodShare = new Float64Array(rows.nrows);
@@ -275,7 +240,7 @@ interface BalanceSheets {
 }
 
 /** Employees, assets, net fixed assets, liabilities, sales and cost from lognormal firm sizes. */
-function balanceSheets(rng: Rng, traits: FirmTraits, rows: FirmYears): BalanceSheets {
+function balanceSheets(rng: Rng, traits: FirmTraits, rows: FirmYearRows): BalanceSheets {
   const { nrows, firstRow } = rows;
   const employees = new Float64Array(nrows);
   const assets = new Float64Array(nrows);
@@ -299,21 +264,7 @@ function balanceSheets(rng: Rng, traits: FirmTraits, rows: FirmYears): BalanceSh
 type BuiltMeasures = Omit<PlantedRegressors, "profitability" | "innovation">;
 
 /** robot, robot_for, robot_back and the controls exactly as buildStudyData will make them from the raw columns. */
-function builtMeasures(rows: StudyRows, prodShare: Float64Array, sheet: BalanceSheets, industries: StudyIndustries): BuiltMeasures {
-  const base: Frame = {
-    nrows: rows.nrows,
-    columns: new Map<string, Column>([
-      ["firm_id", numeric(rows.firmId)],
-      ["year", numeric(rows.year)],
-      ["industry", numeric(rows.industry)],
-      ["open_year", numeric(rows.openYear)],
-      ["employees", numeric(sheet.employees)],
-      ["prod_share", numeric(prodShare)],
-      ["assets", numeric(sheet.assets)],
-      ["net_fixed_assets", numeric(sheet.nfa)],
-      ["liabilities", numeric(sheet.liabilities)],
-    ]),
-  };
+function builtMeasures(base: Frame, industries: StudyIndustries): BuiltMeasures {
   const penetration = buildRobotPenetration(base, industries.robots, industries.employment, { baseYear: STUDY_DGP.baseYear, instrument: false });
   const linked = buildLinkages(penetration.frame, penetration.density, industries.io).frame;
   const measured = buildControls(linked, { measures: ["ln_age", "leverage", "cap_intensity"] }).frame;
@@ -329,7 +280,7 @@ function builtMeasures(rows: StudyRows, prodShare: Float64Array, sheet: BalanceS
 }
 
 /** profitability and innovation with their planted robot effects (innovation drawn again while negative). */
-function drawMediators(rng: Rng, traits: FirmTraits, rows: FirmYears, industries: StudyIndustries, robot: Float64Array): { profitability: Float64Array; innovation: Float64Array } {
+function drawMediators(rng: Rng, traits: FirmTraits, rows: FirmYearRows, industries: StudyIndustries, robot: Float64Array): { profitability: Float64Array; innovation: Float64Array } {
   const D = STUDY_DGP;
   const P = STUDY_PLANTED;
   const { firstRow, year } = rows;

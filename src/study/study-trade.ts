@@ -7,7 +7,7 @@
  */
 import type { Rng } from "../core/random.js";
 import { DVAR_DEFAULTS } from "./dvar.js";
-import type { FirmDraws } from "./synthetic.js";
+import type { FirmDraws, FirmYearRows } from "./synthetic.js";
 import { STUDY_PLANTED } from "./planted.js";
 import { STUDY_DGP } from "./study-dgp.js";
 
@@ -26,13 +26,6 @@ export interface FirmTraits {
   readonly turnover: Float64Array;
   readonly etaP: Float64Array;
   readonly etaI: Float64Array;
-}
-
-/** The firm-year rows: firm i's rows are firstRow[i] … firstRow[i + 1] − 1. */
-export interface FirmYears {
-  readonly nrows: number;
-  readonly firstRow: Int32Array;
-  readonly year: Float64Array;
 }
 
 /** The right-hand columns of the planted DVAR equation, as the builders make them. */
@@ -73,7 +66,7 @@ export interface TradeComponents {
 export function dvarTargets(
   firms: FirmDraws,
   traits: FirmTraits,
-  rows: FirmYears,
+  rows: FirmYearRows,
   gamma: Float64Array,
   x: PlantedRegressors,
   nfa: Float64Array,
@@ -115,7 +108,7 @@ export function dvarTargets(
 }
 
 /** dvar* = systematic + u (AR(1) shocks, drawn again while out of bounds), and the components that give it. */
-export function tradeComponents(rng: Rng, firms: FirmDraws, traits: FirmTraits, rows: FirmYears, targets: DvarTargets, nfa: Float64Array, sales: Float64Array): TradeComponents {
+export function tradeComponents(rng: Rng, firms: FirmDraws, traits: FirmTraits, rows: FirmYearRows, targets: DvarTargets, nfa: Float64Array, sales: Float64Array): TradeComponents {
   const D = STUDY_DGP;
   const s = DVAR_DEFAULTS.s;
   const cCap = DVAR_DEFAULTS.c;

@@ -185,6 +185,47 @@ export function drawFirms(rng: Rng, nf: number, D: FirmDgp): FirmDraws {
   return { industry, region, soe, entry, exit, open, alpha, w0, rows };
 }
 
+/** One row per firm and year of its life, sorted by firm and year, with the firm's draws on its rows. */
+export interface FirmYearRows {
+  readonly nrows: number;
+  /** Firm i's rows are firstRow[i] … firstRow[i + 1] − 1. */
+  readonly firstRow: Int32Array;
+  readonly firmId: Float64Array;
+  readonly year: Float64Array;
+  readonly industry: Float64Array;
+  /** Index into regionProbs. */
+  readonly region: Int32Array;
+  readonly soe: Float64Array;
+  readonly openYear: Float64Array;
+}
+
+export function firmYearRows(firms: FirmDraws): FirmYearRows {
+  const nf = firms.industry.length;
+  const nrows = firms.rows;
+  const firmId = new Float64Array(nrows);
+  const year = new Float64Array(nrows);
+  const industry = new Float64Array(nrows);
+  const region = new Int32Array(nrows);
+  const soe = new Float64Array(nrows);
+  const openYear = new Float64Array(nrows);
+  const firstRow = new Int32Array(nf + 1);
+  let r = 0;
+  for (let i = 0; i < nf; i++) {
+    firstRow[i] = r;
+    const ind = firms.industry[i]!, reg = firms.region[i]!, s = firms.soe[i]!, open = firms.open[i]!;
+    for (let y = firms.entry[i]!, yEnd = firms.exit[i]!; y <= yEnd; y++, r++) {
+      firmId[r] = i + 1;
+      year[r] = y;
+      industry[r] = ind;
+      region[r] = reg;
+      soe[r] = s;
+      openYear[r] = open;
+    }
+  }
+  firstRow[nf] = r;
+  return { nrows, firstRow, firmId, year, industry, region, soe, openYear };
+}
+
 export interface PanelOptions {
   /** Number of firms (gen_panel.R's N_FIRMS). ≈ 4.07 rows per firm. */
   firms: number;
@@ -305,55 +346,33 @@ function industryCells(rng: Rng): { density: Float64Array; densityUs: Float64Arr
   return { density, densityUs, gamma };
 }
 
-interface PanelRows {
-  readonly nrows: number;
-  /** Firm i's rows are firstRow[i] … firstRow[i + 1] − 1. */
-  readonly firstRow: Int32Array;
-  readonly firmId: Float64Array;
-  readonly year: Float64Array;
-  readonly industry: Float64Array;
-  readonly region: Int32Array;
-  readonly soe: Float64Array;
+interface PanelRows extends FirmYearRows {
   readonly density: Float64Array;
   readonly age: Float64Array;
   readonly lnAge: Float64Array;
 }
 
-/** The rows, sorted by firm and year, one column pass at a time (small loops keep V8's optimiser effective). */
+/** The firm-year rows with the industry-year robot density and the firm's age. */
 function panelRows(firms: FirmDraws, cellDensity: Float64Array): PanelRows {
   const D = PANEL_DGP;
-  const Y0 = D.firstYear;
   const nYears = D.lastYear - D.firstYear + 1;
-  const nf = firms.industry.length;
-  const nrows = firms.rows;
-  const firmId = new Float64Array(nrows);
-  const year = new Float64Array(nrows);
-  const industry = new Float64Array(nrows);
-  const region = new Int32Array(nrows);
-  const soe = new Float64Array(nrows);
+  const rows = firmYearRows(firms);
+  const { nrows, firstRow, year } = rows;
   const density = new Float64Array(nrows);
   const age = new Float64Array(nrows);
   const lnAge = new Float64Array(nrows);
-  const firstRow = new Int32Array(nf + 1);
-  let r = 0;
-  for (let i = 0; i < nf; i++) {
-    firstRow[i] = r;
-    const ind = firms.industry[i]!, reg = firms.region[i]!, s = firms.soe[i]!, open = firms.open[i]!;
-    const cellBase = (ind - 1) * nYears - Y0;
-    for (let y = firms.entry[i]!, yEnd = firms.exit[i]!; y <= yEnd; y++, r++) {
-      firmId[r] = i + 1;
-      year[r] = y;
-      industry[r] = ind;
-      region[r] = reg;
-      soe[r] = s;
+  for (let i = 0; i < firms.industry.length; i++) {
+    const open = firms.open[i]!;
+    const cellBase = (firms.industry[i]! - 1) * nYears - D.firstYear;
+    for (let r = firstRow[i]!, end = firstRow[i + 1]!; r < end; r++) {
+      const y = year[r]!;
       density[r] = cellDensity[cellBase + y]!;
       const a = y - open + 1;
       age[r] = a;
       lnAge[r] = Math.log(a);
     }
   }
-  firstRow[nf] = r;
-  return { nrows, firstRow, firmId, year, industry, region, soe, density, age, lnAge };
+  return { ...rows, density, age, lnAge };
 }
 
 /** robot = w · density / 4 and robot_iv = w · density_us / 4, w = w0 · exp(cumsum of N(0, 0.08²)) within firm. */
