@@ -1,6 +1,7 @@
 /**
  * absorb's public API. Estimation: feols. Data: readFrame (CSV, gzip CSV, Parquet, Arrow IPC),
- * or pass an Arrow Table / a record of columns directly.
+ * or pass an Arrow Table / a record of columns directly. The trade study absorb was built for (its
+ * builders, synthetic panels and reproduceStudy) is the subpath entry `absorb/study` (study/index.ts).
  */
 export { feols } from "./fit/feols.js";
 export { feglm, fepois } from "./fit/glm.js";
@@ -62,38 +63,4 @@ export { renderJson } from "./report/json.js";
 export { coefPlotSvg, type CoefPlotOptions } from "./report/coefplot.js";
 export { writeTable, writeCoefPlot } from "./report/write.js";
 export { formatFixed, formatCount, significanceStars, STAR_LEGEND } from "./core/format.js";
-export {
-  buildDvar,
-  dvarOf,
-  TRADE_COLUMNS,
-  DVAR_DEFAULTS,
-  type DvarOptions,
-  type DvarResult,
-  type DvarCleaning,
-  type TradeColumns,
-} from "./study/dvar.js";
-export {
-  buildRobotPenetration,
-  industryRobotDensity,
-  type PenetrationOptions,
-  type PenetrationResult,
-  type RobotDensity,
-  type RobotDensityOptions,
-} from "./study/robots.js";
-export { buildLinkages, industryLinkages, linkageWeights, ioMatrixFromTable, type IoMatrix, type LinkageWeights, type LinkageOptions, type LinkagesResult } from "./study/linkages.js";
-export { buildControls, gapToFrontier, CONTROL_MEASURES, CONTROL_COLUMNS, type ControlMeasure, type ControlsOptions, type ControlsResult, type GapOptions } from "./study/controls.js";
-export { winsorize, type WinsorizeOptions, type WinsorizeResult, type WinsorizeBounds } from "./study/winsorize.js";
 export { quantileSorted } from "./core/quantile.js";
-export { buildStudyData, type StudyInputs, type StudyDataOptions, type StudyData } from "./study/study-data.js";
-export { generateGravityPanel, GRAVITY_PLANTED, type GravityPanelOptions } from "./study/gravity-panel.js";
-export { generateStudyPanel, STUDY_DGP, STUDY_DEFAULT_SEED, type StudyPanel, type StudyPanelOptions } from "./study/study-panel.js";
-export { STUDY_PLANTED, STUDY_CONTROLS, STUDY_FIXED_EFFECTS, STUDY_CLUSTER, plantedEffects, totalEffect, type PlantedEffect, type StudyPlanted } from "./study/planted.js";
-export {
-  reproduceStudy,
-  formatPlantedCheck,
-  REPRODUCE_PANEL_COLUMNS,
-  type ReproduceOptions,
-  type ReproduceResult,
-  type ReproduceTable,
-  type PlantedCheck,
-} from "./study/reproduce.js";

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { feols, feolsMulti, predict, residuals, fixef } from "../src/index.js";
 import { InputError } from "../src/core/errors.js";
-import { MAX_TERMS, parseFormula, type Term } from "../src/formula/parse.js";
+import { parseFormula, type Term } from "../src/formula/parse.js";
+import { MAX_TERMS } from "../src/formula/products.js";
 import { generatePanel } from "../src/study/synthetic.js";
 import type { CategoricalColumn, NumericColumn } from "../src/data/frame.js";
 import { inputError } from "./helpers/errors.js";

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { fepois, generateGravityPanel, GRAVITY_PLANTED } from "../src/index.js";
+import { fepois } from "../src/index.js";
+import { generateGravityPanel, GRAVITY_PLANTED } from "../src/study/index.js";
 
 describe("synthetic gravity panel (gen_gravity.R's process)", () => {
   test("shape, columns and a zero share like the reference panel's; deterministic for a seed", () => {

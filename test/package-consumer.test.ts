@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { packageRoot } from "../src/core/package-root.js";
 import { feols } from "../src/fit/feols.js";
 import { readFrame } from "../src/data/read.js";
+import { buildStudyData, generateStudyPanel, STUDY_PLANTED } from "../src/study/index.js";
 import { referencePanel } from "./helpers/reference.js";
 
 /**
@@ -47,6 +48,7 @@ describe("the packed package installed into an empty project", () => {
     expect(files).toContain("build/absorb.wasm");
     expect(files).toContain("bin/absorb.js");
     expect(files).toContain("dist/src/index.d.ts");
+    expect(files).toContain("dist/src/study/index.d.ts");
     expect(files).toContain("dist/src/engine/worker.js");
     expect(files.filter((f) => f.startsWith("test/") || f.startsWith("bench/") || f.startsWith("dist/bench/"))).toEqual([]);
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
@@ -67,6 +69,21 @@ describe("the packed package installed into an empty project", () => {
     expect(installed.map(([name]) => name)).toEqual(["robot", "ln_age", "finance"]);
   });
 
+  test('import from "absorb/study" generates the study panel and builds its variables, as the repository does', async () => {
+    const script = `
+      import { generateStudyPanel, buildStudyData, STUDY_PLANTED } from "absorb/study";
+      const study = buildStudyData(generateStudyPanel({ firms: 300, seed: 3 }));
+      const dvar = study.frame.columns.get("dvar");
+      console.log(JSON.stringify({ rows: study.frame.nrows, first: dvar.values[0], direct: STUDY_PLANTED.direct }));
+    `;
+    writeFileSync(join(project, "study.mjs"), script);
+    const installed: { rows: number; first: number; direct: number } = JSON.parse(run(process.execPath, ["study.mjs"], project));
+    const own = buildStudyData(generateStudyPanel({ firms: 300, seed: 3 }));
+    const dvar = own.frame.columns.get("dvar");
+    expect(dvar?.kind).toBe("numeric");
+    expect(installed).toEqual({ rows: own.frame.nrows, first: dvar?.kind === "numeric" ? dvar.values[0] : NaN, direct: STUDY_PLANTED.direct });
+  });
+
   test("npx absorb fit --json runs from the installed bin", () => {
     const out = run(npm, ["exec", "--offline", "--", "absorb", "fit", "--data", referencePanel, "--formula", formula, "--vcov", "cluster:firm_id", "--json"], project);
     const json = JSON.parse(out);
@@ -79,11 +96,17 @@ describe("the packed package installed into an empty project", () => {
     writeFileSync(
       join(project, "consumer.ts"),
       `import { feols, readFrame, type FeolsOptions, type FeolsResult } from "absorb";
+import { reproduceStudy, type ReproduceOptions, type ReproduceResult } from "absorb/study";
 const options: FeolsOptions = { vcov: { cluster: "firm_id" }, fixefRm: "none" };
 export async function slope(path: string): Promise<number> {
   const fit: FeolsResult = await feols(await readFrame(path), "dvar ~ robot | firm_id + year", options);
   return fit.coef("robot")!.estimate;
 }
+export function studyRows(options: ReproduceOptions): Promise<number> {
+  return reproduceStudy(options).then((r: ReproduceResult) => r.rows);
+}
+// @ts-expect-error the study moved to absorb/study: the main entry no longer exports it
+import type { StudyPanel } from "absorb";
 // @ts-expect-error feols takes three parameters: the bootstrap's internal hook is not public
 feols({ y: [1] }, "y ~ 1", {}, () => undefined);
 `,

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Column, Frame } from "../src/data/frame.js";
-import { generateStudyPanel, reproduceStudy, shutdown, type ReproduceResult } from "../src/index.js";
+import { shutdown } from "../src/index.js";
+import { generateStudyPanel, reproduceStudy, type ReproduceResult } from "../src/study/index.js";
 import { writeCsv } from "../src/data/writers/csv.js";
 import { absorb } from "./helpers/cli.js";
 

@@ -3,8 +3,9 @@
  * identifiers (column names) and escaped literals (--where values, file names); a query source
  * is the user's own SQL and is wrapped as a subquery.
  */
-import type { Expr, From, Query, Source, Statement } from "./ir.js";
+import type { From, Query, Source, Statement } from "./ir.js";
 import { renderQuery } from "./sql-select.js";
+import { exprRenderer } from "./sql-expr.js";
 
 export interface Dialect {
   /** One statement may take several SQL statements (a table, then its rows). */
@@ -58,45 +59,21 @@ export function duckdbDialect(source: Source): Dialect {
         return `(${query(f.query)}) AS ${identifier(f.alias)}`;
     }
   };
-  const expr = (e: Expr): string => {
-    switch (e.op) {
-      case "col":
-        return e.table === undefined ? identifier(e.name) : `${identifier(e.table)}.${identifier(e.name)}`;
-      case "num":
-        return numberLiteral(e.value);
-      case "str":
-        return stringLiteral(e.value);
-      case "arith":
-        return `(${expr(e.args[0])} ${e.fn} ${expr(e.args[1])})`;
-      case "cmp":
-        return `(${expr(e.args[0])} ${e.fn} ${expr(e.args[1])})`;
-      case "and":
-      case "or":
-        return `(${e.args.map(expr).join(` ${e.op.toUpperCase()} `)})`;
-      case "present":
-        return e.numeric ? `(${expr(e.arg)} IS NOT NULL AND NOT isnan(CAST(${expr(e.arg)} AS DOUBLE)))` : `(${expr(e.arg)} IS NOT NULL)`;
-      case "finite":
-        return `isfinite(${expr(e.arg)})`;
-      case "double":
-        return `CAST(${expr(e.arg)} AS DOUBLE)`;
-      case "text":
-        return `CAST(${expr(e.arg)} AS VARCHAR)`;
-      case "key":
-        return `struct_pack(${e.args.map((a, i) => `k${i} := ${expr(a)}`).join(", ")})`;
-      case "sum":
-      case "min":
-      case "max":
-        return `${e.op}(${expr(e.arg)})`;
-      case "count":
-        return "count(*)";
-      case "countDistinct":
-        return `count(DISTINCT ${expr(e.arg)})`;
-      case "rowIndex":
-        return `(row_number() OVER (ORDER BY ${expr(e.orderBy)}) - 1)`;
-      case "in":
-        return `(${expr(e.arg)} IN (${query(e.query)}))`;
-    }
-  };
+  const expr = exprRenderer({
+    col: (e) => (e.table === undefined ? identifier(e.name) : `${identifier(e.table)}.${identifier(e.name)}`),
+    num: numberLiteral,
+    str: stringLiteral,
+    present: (x, numeric) => (numeric ? `(${x} IS NOT NULL AND NOT isnan(CAST(${x} AS DOUBLE)))` : `(${x} IS NOT NULL)`),
+    finite: (x) => `isfinite(${x})`,
+    double: (x) => `CAST(${x} AS DOUBLE)`,
+    text: (x) => `CAST(${x} AS VARCHAR)`,
+    key: (parts) => `struct_pack(${parts.map((p, i) => `k${i} := ${p}`).join(", ")})`,
+    aggregate: (fn, x) => `${fn}(${x})`,
+    count: "count(*)",
+    countDistinct: (x) => `count(DISTINCT ${x})`,
+    rowIndex: (orderBy) => `(row_number() OVER (ORDER BY ${orderBy()}) - 1)`,
+    in: (e, render) => `(${render(e.arg)} IN (${query(e.query)}))`,
+  });
   const query = (q: Query): string => renderQuery(q, { expr, from, alias: identifier });
   const statement = (s: Statement): readonly string[] => {
     switch (s.kind) {

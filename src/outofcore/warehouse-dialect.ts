@@ -12,6 +12,7 @@
 import type { Expr, From, Query, Source, Statement } from "./ir.js";
 import type { Dialect } from "./duckdb-dialect.js";
 import { renderQuery } from "./sql-select.js";
+import { exprRenderer } from "./sql-expr.js";
 
 export type Warehouse = "spark" | "bigquery";
 
@@ -90,44 +91,21 @@ export function warehouseDialect(warehouse: Warehouse, source: Source): Dialect 
   };
   // A qualified column names its table by alias or, unaliased, by the plan's name: the version's name when renamed.
   const qualifier = (table: string): string => quote(versions.get(table) ? physical(table) : table);
-  const expr = (e: Expr): string => {
-    switch (e.op) {
-      case "col":
-        return e.table === undefined ? quote(e.name) : `${qualifier(e.table)}.${quote(e.name)}`;
-      case "num":
-        return number(e.value);
-      case "str":
-        return literal(e.value);
-      case "arith":
-      case "cmp":
-        return `(${expr(e.args[0])} ${e.fn} ${expr(e.args[1])})`;
-      case "and":
-      case "or":
-        return `(${e.args.map(expr).join(` ${e.op.toUpperCase()} `)})`;
-      case "present":
-        return e.numeric ? `(${expr(e.arg)} IS NOT NULL AND NOT ${f.isNan(`CAST(${expr(e.arg)} AS ${f.double})`)})` : `(${expr(e.arg)} IS NOT NULL)`;
-      case "finite":
-        return f.finite(expr(e.arg));
-      case "double":
-        return isCondition(e.arg) ? f.indicator(expr(e.arg)) : `CAST(${expr(e.arg)} AS ${f.double})`;
-      case "text":
-        return `CAST(${expr(e.arg)} AS ${f.text})`;
-      case "key":
-        return f.key(e.args.map(expr));
-      case "sum":
-      case "min":
-      case "max":
-        return `${e.op.toUpperCase()}(${expr(e.arg)})`;
-      case "count":
-        return "COUNT(*)";
-      case "countDistinct":
-        return `COUNT(DISTINCT ${expr(e.arg)})`;
-      case "rowIndex":
-        return `(ROW_NUMBER() OVER (ORDER BY ${expr(e.orderBy)}) - 1)`;
-      case "in":
-        return `(${expr(e.arg)} IN (${query(e.query)}))`;
-    }
-  };
+  const expr = exprRenderer({
+    col: (e) => (e.table === undefined ? quote(e.name) : `${qualifier(e.table)}.${quote(e.name)}`),
+    num: number,
+    str: literal,
+    present: (x, numeric) => (numeric ? `(${x} IS NOT NULL AND NOT ${f.isNan(`CAST(${x} AS ${f.double})`)})` : `(${x} IS NOT NULL)`),
+    finite: f.finite,
+    double: (x, arg) => (isCondition(arg) ? f.indicator(x) : `CAST(${x} AS ${f.double})`),
+    text: (x) => `CAST(${x} AS ${f.text})`,
+    key: f.key,
+    aggregate: (fn, x) => `${fn.toUpperCase()}(${x})`,
+    count: "COUNT(*)",
+    countDistinct: (x) => `COUNT(DISTINCT ${x})`,
+    rowIndex: (orderBy) => `(ROW_NUMBER() OVER (ORDER BY ${orderBy()}) - 1)`,
+    in: (e, render) => `(${render(e.arg)} IN (${query(e.query)}))`,
+  });
   const query = (q: Query): string => renderQuery(q, { expr, from, alias: quote });
   /** The next version of a table from the current one (Spark: no DML on cached views). */
   const replace = (table: string, body: (current: string) => string): string[] => {

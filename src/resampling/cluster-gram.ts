@@ -1,10 +1,10 @@
 import type { EncodedEffect } from "../fit/sample.js";
-import { nestedIn } from "../vcov/spec.js";
 import { choleskyDropping, solveFactor } from "../linalg/cholesky.js";
 import type { Gram } from "./refit.js";
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { sharedEngine } from "../engine/shared.js";
+import { countingSort, demeanNested, splitEffects, SumsBuilder } from "./cluster-sums.js";
 
 /**
  * Gram matrices of demeaned columns for any cluster-level reweighting, from per-cluster sums:
@@ -137,169 +137,33 @@ export class ClusterGram {
     weights: Float64Array | null,
   ): ClusterGram | null {
     const d = columns.length;
-    const n = cluster.codes.length;
     const G = cluster.size;
-    const nestedFe = effects.filter((fe) => nestedIn(fe, cluster)).sort((a, b) => b.size - a.size)[0] ?? null;
-    const others = effects.filter((fe) => fe !== nestedFe);
-    const offsets: number[] = [];
-    let L = 0;
-    for (const fe of others) {
-      offsets.push(L);
-      L += fe.size;
-    }
-    if (L > ClusterGram.MAX_LEVELS) return null;
-    const m = others.length;
-    const w = weights;
-    const cl = cluster.codes;
-
-    // z̃: demeaned by the nested fixed effect (weighted means), once.
-    let tilde: readonly Float64Array[] = columns;
-    let omega = new Float64Array(0);
-    if (nestedFe) {
-      const F = nestedFe.size;
-      const codes = nestedFe.codes;
-      omega = new Float64Array(F);
-      for (let i = 0; i < n; i++) omega[codes[i]] += w ? w[i] : 1;
-      tilde = columns.map((z) => {
-        const means = new Float64Array(F);
-        for (let i = 0; i < n; i++) means[codes[i]] += (w ? w[i] : 1) * z[i];
-        for (let f = 0; f < F; f++) means[f] /= omega[f];
-        const out = new Float64Array(n);
-        for (let i = 0; i < n; i++) out[i] = z[i] - means[codes[i]];
-        return out;
-      });
-    }
-
+    const split = splitEffects(effects, cluster);
+    if (split.levels > ClusterGram.MAX_LEVELS) return null;
+    const { tilde, omega } = demeanNested(columns, split.nested, weights, cluster.codes.length);
     // Rows by cluster and, within a cluster, by nested level (a stable sort by cluster of rows sorted by nested level).
-    const byNested = nestedFe ? countingSort(nestedFe.codes, nestedFe.size).order : null;
-    const { start, order } = countingSort(cl, G, byNested);
-    const T = (d * (d + 1)) / 2;
-    const M = 1 + 2 * d;
-    const S = T + M;
-    const byCluster = new Float64Array(S * G);
-    const rows = new Int32Array(G);
-    const q = new Entries(d);
-    const qcStart = new Int32Array(G + 1);
-    const qAcc = new Float64Array(L * d);
-    const qSeen = new Uint8Array(L);
-    const qTouched: number[] = [];
-    const rAcc = new Float64Array(L * L);
-    const rSeen = new Uint8Array(L * L);
-    const rTouched: number[] = [];
-    const s = new Float64Array(L);
-    const sSeen = new Uint8Array(L);
-    const sTouched: number[] = [];
-    const lev = new Int32Array(m);
-    const pattern = new Int32Array(G);
-    const patternIndex = new Map<string, number>();
-    const pStart: number[] = [0];
-    const pIdx: number[] = [];
-    const pVal: number[] = [];
-    const addR = (idx: number, v: number) => {
-      if (!rSeen[idx]) {
-        rSeen[idx] = 1;
-        rTouched.push(idx);
-      }
-      rAcc[idx] += v;
-    };
-    let fOmega = 0;
-    const closeNested = () => {
-      // − s_f s_f' / Ω_f over the levels the nested level touched.
-      for (const la of sTouched) {
-        for (const lb of sTouched) if (lb >= la) addR(la * L + lb, (-s[la] * s[lb]) / fOmega);
-      }
-      for (const l of sTouched) {
-        s[l] = 0;
-        sSeen[l] = 0;
-      }
-      sTouched.length = 0;
-    };
+    const byNested = split.nested ? countingSort(split.nested.codes, split.nested.size).order : null;
+    const { start, order } = countingSort(cluster.codes, G, byNested);
+    const sums = new SumsBuilder(columns, tilde, omega, split, weights, G);
     for (let g = 0; g < G; g++) {
-      const base = g * S;
-      let currentNested = -1;
-      for (let p = start[g]; p < start[g + 1]; p++) {
-        const i = order[p];
-        const wi = w ? w[i] : 1;
-        let t = base;
-        for (let a = 0; a < d; a++) {
-          const za = wi * tilde[a][i];
-          for (let b = a; b < d; b++) byCluster[t++] += za * tilde[b][i];
-        }
-        byCluster[base + T] += wi;
-        for (let a = 0; a < d; a++) {
-          const z = columns[a][i];
-          byCluster[base + T + 1 + a] += wi * z;
-          byCluster[base + T + 1 + d + a] += wi * z * z;
-        }
-        if (m === 0) continue;
-        if (nestedFe && nestedFe.codes[i] !== currentNested) {
-          if (currentNested >= 0) closeNested();
-          currentNested = nestedFe.codes[i];
-          fOmega = omega[currentNested];
-        }
-        for (let j = 0; j < m; j++) {
-          const l = offsets[j] + others[j].codes[i];
-          lev[j] = l;
-          if (!qSeen[l]) {
-            qSeen[l] = 1;
-            qTouched.push(l);
-          }
-          for (let a = 0; a < d; a++) qAcc[l * d + a] += wi * tilde[a][i];
-          if (nestedFe) {
-            if (!sSeen[l]) {
-              sSeen[l] = 1;
-              sTouched.push(l);
-            }
-            s[l] += wi;
-          }
-        }
-        for (let j = 0; j < m; j++) {
-          for (let k = j; k < m; k++) addR(Math.min(lev[j], lev[k]) * L + Math.max(lev[j], lev[k]), wi);
-        }
-      }
-      if (currentNested >= 0) closeNested();
-      rows[g] = start[g + 1] - start[g];
-      for (const l of qTouched) {
-        q.push(l, g, qAcc, l * d);
-        qAcc.fill(0, l * d, l * d + d);
-        qSeen[l] = 0;
-      }
-      qTouched.length = 0;
-      qcStart[g + 1] = q.length;
-      // This cluster's R_g, in a canonical order, shared with every cluster that has the same one.
-      rTouched.sort((a, b) => a - b);
-      let key = "";
-      for (const idx of rTouched) key += `${idx}:${rAcc[idx]};`;
-      let pat = patternIndex.get(key);
-      if (pat === undefined) {
-        pat = patternIndex.size;
-        patternIndex.set(key, pat);
-        for (const idx of rTouched) {
-          pIdx.push(idx);
-          pVal.push(rAcc[idx]);
-        }
-        pStart.push(pIdx.length);
-      }
-      pattern[g] = pat;
-      for (const idx of rTouched) {
-        rAcc[idx] = 0;
-        rSeen[idx] = 0;
-      }
-      rTouched.length = 0;
-      if (q.length + pIdx.length > MAX_ENTRIES) return null;
+      sums.addCluster(g, order.subarray(start[g], start[g + 1]));
+      if (sums.entries > MAX_ENTRIES) return null;
     }
+    const L = split.levels;
+    const T = (d * (d + 1)) / 2;
+    const S = T + 1 + 2 * d;
     // The dense layout: target-major columns of G values.
     const dense = new Float64Array(S * G);
-    for (let g = 0; g < G; g++) for (let t = 0; t < S; t++) dense[t * G + g] = byCluster[g * S + t];
-    const qs = q.byLevelBlocks(L);
+    for (let g = 0; g < G; g++) for (let t = 0; t < S; t++) dense[t * G + g] = sums.byCluster[g * S + t];
+    const qs = sums.q.byLevelBlocks(L);
     const { kernels } = sharedEngine();
-    const sums: ClusterSums = {
+    const laid: ClusterSums = {
       width: d,
       clusters: G,
-      nested: nestedFe ? nestedFe.name : null,
+      nested: split.nested ? split.nested.name : null,
       levels: L,
       triangle: T,
-      rows,
+      rows: sums.rows,
       dense: arena.putF64(dense, "per-cluster sums"),
       cBuf: arena.allocF64(G, "cluster weights"),
       wBuf: arena.allocF64(Math.max(1, qs.cluster.length), "entry weights"),
@@ -307,16 +171,16 @@ export class ClusterGram {
       qBlock: arena.putF64(qs.values, "per-cluster level sums"),
       qStart: qs.start,
       qCluster: qs.cluster,
-      byCluster,
-      qcStart,
-      qcLevel: q.targets(),
-      qcVal: q.flatValues(),
-      pattern,
-      pStart: Int32Array.from(pStart),
-      pIdx: Int32Array.from(pIdx),
-      pVal: Float64Array.from(pVal),
+      byCluster: sums.byCluster,
+      qcStart: sums.qcStart,
+      qcLevel: sums.q.targets(),
+      qcVal: sums.q.flatValues(),
+      pattern: sums.pattern,
+      pStart: Int32Array.from(sums.pStart),
+      pIdx: Int32Array.from(sums.pIdx),
+      pVal: Float64Array.from(sums.pVal),
     };
-    return new ClusterGram(sums, kernels, arena);
+    return new ClusterGram(laid, kernels, arena);
   }
 
   /** The Gram matrix of the demeaned columns with cluster g's rows weighted by c[g] (0 leaves them out). */
@@ -460,85 +324,4 @@ export class ClusterGram {
 
 function subtract(a: Float64Array, b: Float64Array): void {
   for (let i = 0; i < a.length; i++) a[i] -= b[i];
-}
-
-/** A growing list of (target, cluster, values[width]) entries. */
-class Entries {
-  private target = new Int32Array(1024);
-  private clusterOf = new Int32Array(1024);
-  private values: Float64Array;
-  length = 0;
-
-  constructor(private readonly width: number) {
-    this.values = new Float64Array(1024 * width);
-  }
-
-  push(target: number, cluster: number, src: Float64Array, at: number): void {
-    if (this.length === this.target.length) {
-      const cap = this.length * 2;
-      const t = new Int32Array(cap);
-      t.set(this.target);
-      this.target = t;
-      const c = new Int32Array(cap);
-      c.set(this.clusterOf);
-      this.clusterOf = c;
-      const v = new Float64Array(cap * this.width);
-      v.set(this.values);
-      this.values = v;
-    }
-    const k = this.length++;
-    this.target[k] = target;
-    this.clusterOf[k] = cluster;
-    for (let a = 0; a < this.width; a++) this.values[k * this.width + a] = src[at + a];
-  }
-
-  /** The targets in push order. */
-  targets(): Int32Array {
-    return this.target.slice(0, this.length);
-  }
-
-  /** The values in push order (k·width + a). */
-  flatValues(): Float64Array {
-    return this.values.slice(0, this.length * this.width);
-  }
-
-  /**
-   * Entries grouped by target (clusters ascending within a target), values in blocks: target
-   * t's block starts at start[t]·width and holds `width` columns of its start[t+1] − start[t] values.
-   */
-  byLevelBlocks(targets: number): { start: Int32Array; cluster: Int32Array; values: Float64Array } {
-    const count = this.length;
-    const w = this.width;
-    const { start, order } = countingSort(this.target.subarray(0, count), targets);
-    const cluster = new Int32Array(count);
-    const values = new Float64Array(count * w);
-    for (let t = 0; t < targets; t++) {
-      const lo = start[t];
-      const len = start[t + 1] - lo;
-      for (let p = lo; p < lo + len; p++) {
-        const k = order[p];
-        cluster[p] = this.clusterOf[k];
-        for (let a = 0; a < w; a++) values[lo * w + a * len + (p - lo)] = this.values[k * w + a];
-      }
-    }
-    return { start, cluster, values };
-  }
-}
-
-/**
- * Rows grouped by code: order lists the rows of code 0, then code 1, …; start has size + 1
- * entries. With `within` (a permutation of the rows), rows of one code keep that order.
- */
-export function countingSort(codes: Int32Array, size: number, within: Int32Array | null = null): { start: Int32Array; order: Int32Array } {
-  const n = codes.length;
-  const start = new Int32Array(size + 1);
-  for (let i = 0; i < n; i++) start[codes[i] + 1]++;
-  for (let g = 0; g < size; g++) start[g + 1] += start[g];
-  const cursor = start.slice(0, size);
-  const order = new Int32Array(n);
-  for (let p = 0; p < n; p++) {
-    const i = within ? within[p] : p;
-    order[cursor[codes[i]]++] = i;
-  }
-  return { start, order };
 }

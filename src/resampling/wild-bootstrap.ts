@@ -171,43 +171,22 @@ export const MAX_CROSSED_LEVELS = 1500;
  * effect), so the t* are those of refitting the full model, fixed effects included.
  */
 function replicate(st: FitState, param: string, B: number, dist: "rademacher" | "webb", seed: number): Replications {
-  const { k, arena, n, w } = st;
+  const { k, arena, n } = st;
   const j = st.names.indexOf(param);
   if (j < 0) throw new InputError("option", `"${param}" is not an estimated coefficient of the model (coefficients: ${st.names.join(", ")})`);
   const K = st.names.length;
-  const col = (c: number) => st.x + c * n * 8;
   const enc = st.sample.clusters[0];
   const G = enc.size;
   if (G < 2) throw new EstimationError("singular", `the bootstrap needs at least 2 clusters (got ${G})`);
   const Q = st.bread;
   const a = Float64Array.from({ length: K }, (_, c) => Q[c * K + j]);
-  const wv = st.sample.weights;
 
-  // Restricted residuals ü(h) = ü0 − h·m: ü0 = M_{−j} y, m = M_{−j} x_j.
-  const u0 = arena.allocF64(n, "restricted residuals");
-  const mj = arena.allocF64(n, "restricted x_j");
-  const others = Array.from({ length: K }, (_, c) => c).filter((c) => c !== j);
-  if (others.length === 0) {
-    arena.f64(u0, n).set(arena.f64(st.y, n));
-    arena.f64(mj, n).set(arena.f64(col(j), n));
-  } else {
-    const o = others.length;
-    const xo = arena.allocF64(n * o, "other regressors");
-    others.forEach((c, i) => arena.f64(xo + i * n * 8, n).set(arena.f64(col(c), n)));
-    const xtx = arena.allocF64(o * o);
-    k.crossprod(n, o, xo, w, xtx);
-    const f = choleskyDropping(arena.f64(xtx, o * o).slice(), o, 0);
-    const xty = arena.allocF64(o);
-    k.crossprod_vec(n, o, xo, st.y, w, xty);
-    k.residuals(n, o, xo, arena.putF64(solveFactor(f, arena.f64(xty, o))), st.y, u0);
-    k.crossprod_vec(n, o, xo, col(j), w, xty);
-    k.residuals(n, o, xo, arena.putF64(solveFactor(f, arena.f64(xty, o))), col(j), mj);
-  }
+  const { u0, mj } = restrictedResiduals(st, j);
   const codes = arena.putI32(enc.codes, "bootstrap cluster codes");
   const clusterSums = (e: number): Float64Array => {
     const out = arena.allocF64(G * K);
     arena.f64(out, G * K).fill(0);
-    k.cluster_scores(n, K, st.x, e, w, codes, out);
+    k.cluster_scores(n, K, st.x, e, st.w, codes, out);
     return arena.f64(out, G * K).slice();
   };
   const S0 = clusterSums(u0);
@@ -217,9 +196,81 @@ function replicate(st: FitState, param: string, B: number, dist: "rademacher" | 
   arena.f64(zeros, n).fill(0);
   const z = arena.allocF64(n);
   k.residuals(n, K, st.x, arena.putF64(a.map((v) => -v)), zeros, z);
-  const Ha = clusterSums(z);
+  const f = clusterFeatures(a, Q, S0, S1, clusterSums(z), G);
 
-  // Dense per-cluster features F_h = (c0, c1, S0, S1, c0·d, c1·d), feature-major; D = Σ d_h d_h'.
+  // Crossed fixed effects: sparse per-cluster features φ0, φ1 (level sums of w·ü0, w·m) and c·ζ (ζ: level sums of w·z).
+  const crossed = crossedEffects(st, enc);
+  const L = crossed.levels;
+  const sp = L > 0 ? sparseFeatures(st, enc, crossed, arena.f64(u0, n), arena.f64(mj, n), arena.f64(z, n), st.sample.weights, f.c0s, f.c1s, f.dAll, K) : null;
+
+  const enumerated = dist === "rademacher" && G <= 30 && 2 ** G <= B;
+  const reps = enumerated ? 2 ** G : B;
+  const kAdjN = st.ssc.kAdj ? n - st.dfK : n;
+  const adj = (st.ssc.kAdj ? (n - 1) / kAdjN : 1) * (st.ssc.gAdj ? G / (G - 1) : 1);
+  const started = performance.now();
+  const layout: ReplicationLayout = { K, L, m: 2 + 4 * K, m2: dist === "webb" ? 3 : 0, ms: 4 * L };
+  const stride = layout.m + layout.m2 + layout.ms;
+  const fPtr = arena.putF64(f.F, "bootstrap features");
+  const f2Ptr = arena.putF64(f.F2);
+  const startPtr = sp ? arena.putI32(sp.start) : 0;
+  const idxPtr = sp ? arena.putI32(sp.idx) : 0;
+  const valPtr = sp ? arena.putF64(sp.val) : 0;
+  const accPtr = arena.allocF64(16 * Math.max(L, 1));
+  const vPtr = arena.allocF64(4 * G);
+  const v2Ptr = arena.allocF64(4 * G);
+  const outPtr = arena.allocF64(reps * stride, "bootstrap replications");
+  const lo = Math.trunc(seed) >>> 0;
+  const hi = Math.floor(Math.trunc(seed) / 4294967296) >>> 0;
+  k.wild_bootstrap(G, layout.m, fPtr, layout.m2, f2Ptr, layout.ms, startPtr, idxPtr, valPtr, accPtr, reps, enumerated ? 2 : dist === "webb" ? 1 : 0, lo, hi, vPtr, v2Ptr, outPtr);
+  const sums = arena.f64(outPtr, reps * stride).slice();
+  const out = replicationMoments(sums, reps, layout, f, sp);
+  return { out, reps, adj, clusters: G, enumerated, ms: performance.now() - started };
+}
+
+/** Restricted residuals ü(h) = ü0 − h·m: ü0 = M_{−j} y, m = M_{−j} x_j (arena pointers). */
+function restrictedResiduals(st: FitState, j: number): { u0: number; mj: number } {
+  const { k, arena, n, w } = st;
+  const K = st.names.length;
+  const col = (c: number) => st.x + c * n * 8;
+  const u0 = arena.allocF64(n, "restricted residuals");
+  const mj = arena.allocF64(n, "restricted x_j");
+  const others = Array.from({ length: K }, (_, c) => c).filter((c) => c !== j);
+  if (others.length === 0) {
+    arena.f64(u0, n).set(arena.f64(st.y, n));
+    arena.f64(mj, n).set(arena.f64(col(j), n));
+    return { u0, mj };
+  }
+  const o = others.length;
+  const xo = arena.allocF64(n * o, "other regressors");
+  others.forEach((c, i) => arena.f64(xo + i * n * 8, n).set(arena.f64(col(c), n)));
+  const xtx = arena.allocF64(o * o);
+  k.crossprod(n, o, xo, w, xtx);
+  const f = choleskyDropping(arena.f64(xtx, o * o).slice(), o, 0);
+  const xty = arena.allocF64(o);
+  k.crossprod_vec(n, o, xo, st.y, w, xty);
+  k.residuals(n, o, xo, arena.putF64(solveFactor(f, arena.f64(xty, o))), st.y, u0);
+  k.crossprod_vec(n, o, xo, col(j), w, xty);
+  k.residuals(n, o, xo, arena.putF64(solveFactor(f, arena.f64(xty, o))), col(j), mj);
+  return { u0, mj };
+}
+
+interface ClusterFeatures {
+  /** Dense per-cluster features (c0, c1, S0, S1, c0·d, c1·d), feature-major. */
+  readonly F: Float64Array;
+  /** c0², c0·c1, c1² per cluster (Webb weights square to other than 1). */
+  readonly F2: Float64Array;
+  /** D = Σ d_h d_h'. */
+  readonly Dm: Float64Array;
+  /** Σ c0², Σ c0·c1, Σ c1² (Rademacher weights square to 1). */
+  readonly sq: readonly number[];
+  readonly dAll: Float64Array;
+  readonly c0s: Float64Array;
+  readonly c1s: Float64Array;
+}
+
+/** The features F_h of each cluster h from its score sums S0, S1 and H_h a. */
+function clusterFeatures(a: Float64Array, Q: Float64Array, S0: Float64Array, S1: Float64Array, Ha: Float64Array, G: number): ClusterFeatures {
+  const K = a.length;
   const m = 2 + 4 * K;
   const F = new Float64Array(m * G);
   const Dm = new Float64Array(K * K);
@@ -258,35 +309,23 @@ function replicate(st: FitState, param: string, B: number, dist: "rademacher" | 
     sq[1] += c0 * c1;
     sq[2] += c1 * c1;
   }
+  return { F, F2, Dm, sq, dAll, c0s, c1s };
+}
 
-  // Crossed fixed effects: sparse per-cluster features φ0, φ1 (level sums of w·ü0, w·m) and c·ζ (ζ: level sums of w·z).
-  const crossed = crossedEffects(st, enc);
-  const L = crossed.levels;
-  const ms = 4 * L;
-  const sp = L > 0 ? sparseFeatures(st, enc, crossed, arena.f64(u0, n), arena.f64(mj, n), arena.f64(z, n), wv, c0s, c1s, dAll, K) : null;
+/** Where each replication's sums lie in the kernel's output: m dense, m2 squared, ms sparse values. */
+interface ReplicationLayout {
+  readonly K: number;
+  readonly L: number;
+  readonly m: number;
+  readonly m2: number;
+  readonly ms: number;
+}
 
-  const enumerated = dist === "rademacher" && G <= 30 && 2 ** G <= B;
-  const reps = enumerated ? 2 ** G : B;
-  const m2 = dist === "webb" ? 3 : 0;
-  const kAdjN = st.ssc.kAdj ? n - st.dfK : n;
-  const adj = (st.ssc.kAdj ? (n - 1) / kAdjN : 1) * (st.ssc.gAdj ? G / (G - 1) : 1);
-  const started = performance.now();
-  const fPtr = arena.putF64(F, "bootstrap features");
-  const f2Ptr = arena.putF64(F2);
-  const startPtr = sp ? arena.putI32(sp.start) : 0;
-  const idxPtr = sp ? arena.putI32(sp.idx) : 0;
-  const valPtr = sp ? arena.putF64(sp.val) : 0;
-  const accPtr = arena.allocF64(16 * Math.max(L, 1));
-  const vPtr = arena.allocF64(4 * G);
-  const v2Ptr = arena.allocF64(4 * G);
-  const stride = m + m2 + ms;
-  const outPtr = arena.allocF64(reps * stride, "bootstrap replications");
-  const lo = Math.trunc(seed) >>> 0;
-  const hi = Math.floor(Math.trunc(seed) / 4294967296) >>> 0;
-  k.wild_bootstrap(G, m, fPtr, m2, f2Ptr, ms, startPtr, idxPtr, valPtr, accPtr, reps, enumerated ? 2 : dist === "webb" ? 1 : 0, lo, hi, vPtr, v2Ptr, outPtr);
-  const sums = arena.f64(outPtr, reps * stride).slice();
-
-  // Per replication: N0, N1 and V(r) = AA − 2r·AB + r²·BB.
+/** Per replication: N0, N1 and V(r) = AA − 2r·AB + r²·BB, from the kernel's sums. */
+function replicationMoments(sums: Float64Array, reps: number, layout: ReplicationLayout, f: ClusterFeatures, sp: SparseFeatures | null): Float64Array {
+  const { K, L, m, m2 } = layout;
+  const { Dm, sq } = f;
+  const stride = m + m2 + layout.ms;
   const out = new Float64Array(reps * 5);
   const dot = (x: ArrayLike<number>, xo: number, y: ArrayLike<number>, yo: number, len: number) => {
     let t = 0;
@@ -335,7 +374,7 @@ function replicate(st: FitState, param: string, B: number, dist: "rademacher" | 
     out[b * 5 + 3] = AB;
     out[b * 5 + 4] = BB;
   }
-  return { out, reps, adj, clusters: G, enumerated, ms: performance.now() - started };
+  return out;
 }
 
 interface Crossed {

@@ -65,93 +65,15 @@
  */
 import type { CategoricalColumn, Column, Frame } from "../data/frame.js";
 import { Rng, categoricalSampler } from "../core/random.js";
-import { checkCount, drawFirms, fillNormal, numeric } from "./synthetic.js";
+import { checkCount, drawFirms, fillNormal, firmYearRows, numeric, type FirmDraws, type FirmYearRows } from "./synthetic.js";
 import { DVAR_DEFAULTS } from "./dvar.js";
 import { buildRobotPenetration } from "./robots.js";
 import { buildLinkages, type IoMatrix } from "./linkages.js";
 import { buildControls } from "./controls.js";
 import { STUDY_PLANTED, plantedEffects, type PlantedEffect, type StudyPlanted } from "./planted.js";
-
-export type FactorIntensity = "labour" | "capital" | "technology";
-
-/** The generator's other parameters (the module comment gives the model). */
-export const STUDY_DGP = {
-  firstYear: 2000,
-  lastYear: 2013,
-  industryWeights: [12, 10, 9, 8, 8, 7, 7, 7, 6, 6, 6, 5, 5, 4],
-  /** Industries 1..14 (IFR-style groups) and their factor intensity. */
-  industries: [
-    { name: "Food and beverages", intensity: "labour" },
-    { name: "Textiles and apparel", intensity: "labour" },
-    { name: "Wood and furniture", intensity: "labour" },
-    { name: "Paper and printing", intensity: "labour" },
-    { name: "Plastics and rubber", intensity: "capital" },
-    { name: "Chemicals", intensity: "capital" },
-    { name: "Non-metallic minerals", intensity: "capital" },
-    { name: "Basic metals", intensity: "capital" },
-    { name: "Metal products", intensity: "capital" },
-    { name: "Industrial machinery", intensity: "technology" },
-    { name: "Electrical and electronics", intensity: "technology" },
-    { name: "Automotive", intensity: "technology" },
-    { name: "Other transport equipment", intensity: "technology" },
-    { name: "Other manufacturing", intensity: "labour" },
-  ] as readonly { readonly name: string; readonly intensity: FactorIntensity }[],
-  intensityLevels: ["labour", "capital", "technology"] as readonly FactorIntensity[],
-  regionLevels: ["east", "central", "west"],
-  regionProbs: [0.92, 0.055, 0.025],
-  soeProb: 0.05,
-  lifeGeomP: 0.14,
-  openGeomP: 0.08,
-  firmEffectSd: 0.05,
-  w0LogSd: 0.5,
-  baseYear: 2000,
-  employmentPerWeight: 400_000,
-  employmentLogSd: 0.2,
-  densityLevel: { labour: 0.6, capital: 0.9, technology: 1.2 },
-  densityLevelLogSd: 0.3,
-  growthMin: 0.1,
-  growthMax: 0.22,
-  growthTechExtra: 0.02,
-  densityNoiseSd: 0.25,
-  densityNoiseAr1: 0.5,
-  foreignLogMean: 0.8,
-  foreignLogSd: 0.15,
-  ioLogSd: 1,
-  ioOwnFactor: 5,
-  ioMainSuppliers: 2,
-  ioMainFactor: 20,
-  yearTrendMean: 0.004,
-  yearTrendSd: 0.003,
-  dvarIntercept: 0.5,
-  /** Trade regimes: pure processing, mixed, ordinary. */
-  regimeProbs: [0.2, 0.25, 0.55],
-  regimeShift: [-0.15, -0.07, 0],
-  intensityShift: { labour: 0.03, capital: 0, technology: -0.02 },
-  /** Firm effect loading on ln w0 (the firm's production-worker share, hence robot exposure). */
-  exposureShift: -0.01,
-  errorAr1: 0.5,
-  errorSd: 0.045,
-  errorSdSoeExtra: 0.3,
-  prodShareLogit: 0.7,
-  prodShareStepSd: 0.3,
-  profitabilityBase: 0.04,
-  profitabilityFirmSd: 0.03,
-  profitabilityYearSd: 0.005,
-  profitabilitySd: 0.03,
-  innovationBase: 4,
-  innovationFirmSd: 0.8,
-  innovationYearStep: 0.03,
-  innovationSd: 0.4,
-  exportIntensityMin: 0.25,
-  dvarMin: 0.02,
-  dvarMargin: 0.01,
-  /** A firm whose planted path comes within this of its feasible ceiling is shifted down (firm effect). */
-  dvarHeadroom: 0.15,
-  noExportShare: 0.03,
-  negativeExportShare: 0.001,
-  garbledShare: 0.005,
-  missingShare: 0.02,
-} as const;
+import { STUDY_DGP } from "./study-dgp.js";
+import { drawIndustries, type StudyIndustries } from "./study-industries.js";
+import { dvarTargets, tradeComponents, type FirmTraits, type PlantedRegressors, type TradeComponents } from "./study-trade.js";
 
 export const STUDY_DEFAULT_SEED = 1;
 
@@ -196,21 +118,57 @@ export function generateStudyPanel(options: StudyPanelOptions = {}): StudyPanel 
   const nf = options.firms ?? 100_000;
   const seed = options.seed ?? STUDY_DEFAULT_SEED;
   checkCount("firms", nf, 1);
-  const D = STUDY_DGP;
-  const P = STUDY_PLANTED;
   // Two streams: the industry level (employment, robot stocks, input–output flows, year effects)
   // depends on the seed only, so panels of any size share it; the firms have their own.
   const irng = new Rng(seed);
   const rng = new Rng(seed + 0x5eed0000);
-  const Y0 = D.firstYear;
-  const nYears = D.lastYear - D.firstYear + 1;
-  const nInd = D.industries.length;
-  const s = DVAR_DEFAULTS.s;
-  const cCap = DVAR_DEFAULTS.c;
+  const firms = drawFirms(rng, nf, STUDY_DGP);
+  const traits = drawTraits(rng, nf);
+  const industries = drawIndustries(irng);
+  const rows = studyRows(firms);
+  const prodShare = productionShares(rng, firms, rows);
+  const sheet = balanceSheets(rng, traits, rows);
+  // The raw columns as the builders read them; the trade components join once dvar* is drawn.
+  const raw = new Map<string, Column>([
+    ["firm_id", numeric(rows.firmId)],
+    ["year", numeric(rows.year)],
+    ["industry", numeric(rows.industry)],
+    ["region", { kind: "categorical", codes: rows.region, levels: [...STUDY_DGP.regionLevels] }],
+    ["soe", numeric(rows.soe)],
+    ["intensity", rows.intensity],
+    ["open_year", numeric(rows.openYear)],
+    ["employees", numeric(sheet.employees)],
+    ["prod_share", numeric(prodShare)],
+    ["assets", numeric(sheet.assets)],
+    ["net_fixed_assets", numeric(sheet.nfa)],
+    ["liabilities", numeric(sheet.liabilities)],
+    ["cost", numeric(sheet.cost)],
+  ]);
+  const measured = builtMeasures({ nrows: rows.nrows, columns: raw }, industries);
+  const regressors = { ...measured, ...drawMediators(rng, traits, rows, industries, measured.robot) };
+  const targets = dvarTargets(firms, traits, rows, industries.gamma, regressors, sheet.nfa, sheet.sales);
+  const trade = tradeComponents(rng, firms, traits, rows, targets, sheet.nfa, sheet.sales);
+  const { profit, rd } = asTheCleaningMeetsThem(rng, trade, sheet, regressors);
+  const added: [string, Float64Array][] = [
+    ["profit", profit],
+    ["rd", rd],
+    ["exports", trade.exports],
+    ["exports_ordinary", trade.exportsOrdinary],
+    ["domestic_sales", trade.domestic],
+    ["imports_processing", trade.importsProcessing],
+    ["imports_ordinary", trade.importsOrdinary],
+    ["inputs_total", trade.inputsTotal],
+  ];
+  for (const [name, values] of added) raw.set(name, numeric(values));
+  const panel: Frame = { nrows: rows.nrows, columns: raw };
+  const { robots, employment, io } = industries;
+  const P = STUDY_PLANTED;
+  return { panel, robots, employment, io, planted: { parameters: P, effects: plantedEffects(P) }, lowered: targets.lowered, redrawn: trade.redrawn };
+}
 
-  // ---- firms
-  const firms = drawFirms(rng, nf, D);
-  const nrows = firms.rows;
+/** The trade regime of every firm, then per firm the draws its balance sheet and DVAR are made from. */
+function drawTraits(rng: Rng, nf: number): FirmTraits {
+  const D = STUDY_DGP;
   const regime = new Int32Array(nf);
   const drawRegime = categoricalSampler(rng, D.regimeProbs);
   for (let i = 0; i < nf; i++) regime[i] = drawRegime();
@@ -240,256 +198,117 @@ export function generateStudyPanel(options: StudyPanelOptions = {}): StudyPanel 
     etaP[i] = rng.normal(0, D.profitabilityFirmSd);
     etaI[i] = rng.normal(0, D.innovationFirmSd);
   }
+  return { regime, exportIntensity, ordinaryShare, domesticInputs, ordinaryImports, size, capital, nfaShare, leverageMean, turnover, etaP, etaI };
+}
 
-  // ---- industries: employment, robot stocks, input-output flows; year effects
-  const employmentK = new Float64Array(nInd);
-  const robotsIndustry = new Float64Array(nInd * nYears);
-  const robotsYear = new Float64Array(nInd * nYears);
-  const stock = new Float64Array(nInd * nYears);
-  const foreignStock = new Float64Array(nInd * nYears);
-  for (let k = 0; k < nInd; k++) {
-    employmentK[k] = Math.round(D.employmentPerWeight * D.industryWeights[k]! * Math.exp(irng.normal(0, D.employmentLogSd)));
-  }
-  for (let k = 0; k < nInd; k++) {
-    const cls = D.industries[k]!.intensity;
-    const lvl = D.densityLevel[cls] * Math.exp(irng.normal(0, D.densityLevelLogSd));
-    const g = irng.uniform(D.growthMin, D.growthMax) + (cls === "technology" ? D.growthTechExtra : 0);
-    let eps = 0;
-    for (let t = 0; t < nYears; t++) {
-      if (t > 0) eps = D.densityNoiseAr1 * eps + irng.normal(0, D.densityNoiseSd);
-      const density = lvl * Math.exp(g * t + eps);
-      const cell = k * nYears + t;
-      robotsIndustry[cell] = k + 1;
-      robotsYear[cell] = Y0 + t;
-      stock[cell] = Math.max(1, Math.round((density * employmentK[k]!) / 1e4));
-      const foreign = density * Math.exp(irng.normal(D.foreignLogMean, D.foreignLogSd));
-      foreignStock[cell] = Math.max(1, Math.round((foreign * employmentK[k]!) / 1e4));
-    }
-  }
-  const flows: number[][] = [];
-  for (let k = 0; k < nInd; k++) {
-    const row: number[] = [];
-    for (let j = 0; j < nInd; j++) row.push(D.industryWeights[k]! * D.industryWeights[j]! * Math.exp(irng.normal(0, D.ioLogSd)));
-    flows.push(row);
-  }
-  for (let j = 0; j < nInd; j++) {
-    flows[j]![j]! *= D.ioOwnFactor;
-    const others = Array.from({ length: nInd }, (_, k) => k).filter((k) => k !== j);
-    irng.shuffle(others);
-    for (const k of others.slice(0, D.ioMainSuppliers)) flows[k]![j]! *= D.ioMainFactor;
-  }
-  for (const row of flows) for (let j = 0; j < nInd; j++) row[j] = Math.round(row[j]! * 100) / 100;
-  const gamma = new Float64Array(nYears);
-  const zetaP = new Float64Array(nYears);
-  const zetaI = new Float64Array(nYears);
-  for (let t = 0, acc = 0; t < nYears; t++) {
-    acc += irng.normal(D.yearTrendMean, D.yearTrendSd);
-    gamma[t] = acc;
-    zetaP[t] = irng.normal(0, D.profitabilityYearSd);
-    zetaI[t] = D.innovationYearStep * t;
-  }
+interface StudyRows extends FirmYearRows {
+  readonly intensity: CategoricalColumn;
+}
 
-  // ---- firm-year skeleton and balance sheet
-  const firmId = new Float64Array(nrows);
-  const year = new Float64Array(nrows);
-  const industry = new Float64Array(nrows);
-  const region = new Int32Array(nrows);
-  const soe = new Float64Array(nrows);
-  const intensity = new Int32Array(nrows);
-  const openYear = new Float64Array(nrows);
-  const firstRow = new Int32Array(nf + 1);
+/** The firm-year rows with the industry's factor intensity. */
+function studyRows(firms: FirmDraws): StudyRows {
+  const D = STUDY_DGP;
+  const rows = firmYearRows(firms);
   const classCode = D.industries.map((ind) => D.intensityLevels.indexOf(ind.intensity));
-  {
-    let r = 0;
-    for (let i = 0; i < nf; i++) {
-      firstRow[i] = r;
-      for (let y = firms.entry[i]!; y <= firms.exit[i]!; y++, r++) {
-        firmId[r] = i + 1;
-        year[r] = y;
-        industry[r] = firms.industry[i]!;
-        region[r] = firms.region[i]!;
-        soe[r] = firms.soe[i]!;
-        intensity[r] = classCode[firms.industry[i]! - 1]!;
-        openYear[r] = firms.open[i]!;
-      }
-    }
-    firstRow[nf] = r;
-  }
-  const prodShare = new Float64Array(nrows);
+  const intensity = Int32Array.from(rows.industry, (k) => classCode[k - 1]!);
+  return { ...rows, intensity: { kind: "categorical", codes: intensity, levels: [...D.intensityLevels] } };
+}
+
+/** ps_it = plogis(logit + ln w0_i + a random walk within the firm). */
+function productionShares(rng: Rng, firms: FirmDraws, rows: FirmYearRows): Float64Array {
+  const D = STUDY_DGP;
+  const { firstRow } = rows;
+  const prodShare = new Float64Array(rows.nrows);
   fillNormal(rng, prodShare, 0, D.prodShareStepSd);
-  for (let i = 0; i < nf; i++) {
+  for (let i = 0; i < firms.industry.length; i++) {
     let logit = D.prodShareLogit + Math.log(firms.w0[i]!);
     for (let r = firstRow[i]!; r < firstRow[i + 1]!; r++) {
       if (r > firstRow[i]!) logit += prodShare[r]!;
       prodShare[r] = plogis(logit);
     }
   }
+  return prodShare;
+}
+
+interface BalanceSheets {
+  readonly employees: Float64Array;
+  readonly assets: Float64Array;
+  readonly nfa: Float64Array;
+  readonly liabilities: Float64Array;
+  readonly sales: Float64Array;
+  readonly cost: Float64Array;
+}
+
+/** Employees, assets, net fixed assets, liabilities, sales and cost from lognormal firm sizes. */
+function balanceSheets(rng: Rng, traits: FirmTraits, rows: FirmYearRows): BalanceSheets {
+  const { nrows, firstRow } = rows;
   const employees = new Float64Array(nrows);
   const assets = new Float64Array(nrows);
   const nfa = new Float64Array(nrows);
   const liabilities = new Float64Array(nrows);
   const sales = new Float64Array(nrows);
   const cost = new Float64Array(nrows);
-  for (let i = 0; i < nf; i++) {
+  for (let i = 0; i + 1 < firstRow.length; i++) {
     for (let r = firstRow[i]!; r < firstRow[i + 1]!; r++) {
-      employees[r] = Math.max(8, Math.round(Math.exp(5 + size[i]! + rng.normal(0, 0.1))));
-      assets[r] = employees[r]! * Math.exp(5.3 + capital[i]! + rng.normal(0, 0.15));
-      nfa[r] = assets[r]! * nfaShare[i]! * Math.exp(rng.normal(0, 0.1));
-      liabilities[r] = assets[r]! * plogis(leverageMean[i]! + rng.normal(0, 0.2));
-      sales[r] = assets[r]! * Math.exp(turnover[i]! + rng.normal(0, 0.15));
+      employees[r] = Math.max(8, Math.round(Math.exp(5 + traits.size[i]! + rng.normal(0, 0.1))));
+      assets[r] = employees[r]! * Math.exp(5.3 + traits.capital[i]! + rng.normal(0, 0.15));
+      nfa[r] = assets[r]! * traits.nfaShare[i]! * Math.exp(rng.normal(0, 0.1));
+      liabilities[r] = assets[r]! * plogis(traits.leverageMean[i]! + rng.normal(0, 0.2));
+      sales[r] = assets[r]! * Math.exp(traits.turnover[i]! + rng.normal(0, 0.15));
       cost[r] = sales[r]! * plogis(rng.normal(1.8, 0.2));
     }
   }
-  const regionCol: CategoricalColumn = { kind: "categorical", codes: region, levels: [...D.regionLevels] };
-  const intensityCol: CategoricalColumn = { kind: "categorical", codes: intensity, levels: [...D.intensityLevels] };
+  return { employees, assets, nfa, liabilities, sales, cost };
+}
 
-  // ---- robot tables and the builders' measures, exactly as buildStudyData will make them
-  const robots: Frame = {
-    nrows: nInd * nYears,
-    columns: new Map<string, Column>([
-      ["industry", numeric(robotsIndustry)],
-      ["year", numeric(robotsYear)],
-      ["stock", numeric(stock)],
-      ["foreign_stock", numeric(foreignStock)],
-    ]),
-  };
-  const employment: Frame = {
-    nrows: nInd,
-    columns: new Map<string, Column>([
-      ["industry", numeric(Float64Array.from({ length: nInd }, (_, k) => k + 1))],
-      ["year", numeric(new Float64Array(nInd).fill(D.baseYear))],
-      ["employment", numeric(employmentK)],
-    ]),
-  };
-  const io: IoMatrix = { industries: Array.from({ length: nInd }, (_, k) => k + 1), flows };
-  const base: Frame = {
-    nrows,
-    columns: new Map<string, Column>([
-      ["firm_id", numeric(firmId)],
-      ["year", numeric(year)],
-      ["industry", numeric(industry)],
-      ["open_year", numeric(openYear)],
-      ["employees", numeric(employees)],
-      ["prod_share", numeric(prodShare)],
-      ["assets", numeric(assets)],
-      ["net_fixed_assets", numeric(nfa)],
-      ["liabilities", numeric(liabilities)],
-    ]),
-  };
-  const penetration = buildRobotPenetration(base, robots, employment, { baseYear: D.baseYear, instrument: false });
-  const linked = buildLinkages(penetration.frame, penetration.density, io).frame;
+type BuiltMeasures = Omit<PlantedRegressors, "profitability" | "innovation">;
+
+/** robot, robot_for, robot_back and the controls exactly as buildStudyData will make them from the raw columns. */
+function builtMeasures(base: Frame, industries: StudyIndustries): BuiltMeasures {
+  const penetration = buildRobotPenetration(base, industries.robots, industries.employment, { baseYear: STUDY_DGP.baseYear, instrument: false });
+  const linked = buildLinkages(penetration.frame, penetration.density, industries.io).frame;
   const measured = buildControls(linked, { measures: ["ln_age", "leverage", "cap_intensity"] }).frame;
   const col = (name: string) => (measured.columns.get(name) as { values: Float64Array }).values;
-  const robot = col("robot");
-  const forward = col("robot_for");
-  const backward = col("robot_back");
-  const lnAge = col("ln_age");
-  const leverage = col("leverage");
-  const capIntensity = col("cap_intensity");
+  return {
+    robot: col("robot"),
+    forward: col("robot_for"),
+    backward: col("robot_back"),
+    lnAge: col("ln_age"),
+    leverage: col("leverage"),
+    capIntensity: col("cap_intensity"),
+  };
+}
 
-  // ---- mediators
-  const profitability = new Float64Array(nrows);
-  const innovation = new Float64Array(nrows);
-  for (let i = 0; i < nf; i++) {
+/** profitability and innovation with their planted robot effects (innovation drawn again while negative). */
+function drawMediators(rng: Rng, traits: FirmTraits, rows: FirmYearRows, industries: StudyIndustries, robot: Float64Array): { profitability: Float64Array; innovation: Float64Array } {
+  const D = STUDY_DGP;
+  const P = STUDY_PLANTED;
+  const { firstRow, year } = rows;
+  const profitability = new Float64Array(rows.nrows);
+  const innovation = new Float64Array(rows.nrows);
+  for (let i = 0; i + 1 < firstRow.length; i++) {
     for (let r = firstRow[i]!; r < firstRow[i + 1]!; r++) {
-      const t = year[r]! - Y0;
-      profitability[r] = D.profitabilityBase + etaP[i]! + zetaP[t]! + P.robotProfitability * robot[r]! + rng.normal(0, D.profitabilitySd);
-      const mean = D.innovationBase + etaI[i]! + zetaI[t]! + P.robotInnovation * robot[r]!;
+      const t = year[r]! - D.firstYear;
+      profitability[r] = D.profitabilityBase + traits.etaP[i]! + industries.zetaP[t]! + P.robotProfitability * robot[r]! + rng.normal(0, D.profitabilitySd);
+      const mean = D.innovationBase + traits.etaI[i]! + industries.zetaI[t]! + P.robotInnovation * robot[r]!;
       let v = mean + rng.normal(0, D.innovationSd);
       for (let tries = 0; v < 0 && tries < 1000; tries++) v = mean + rng.normal(0, D.innovationSd);
       innovation[r] = Math.max(v, 0);
     }
   }
+  return { profitability, innovation };
+}
 
-  // ---- target DVAR from the planted equation, then the trade components that give it back
-  const exportsX = new Float64Array(nrows);
-  const exportsOrd = new Float64Array(nrows);
-  const domestic = new Float64Array(nrows);
-  const impProc = new Float64Array(nrows);
-  const impOrd = new Float64Array(nrows);
-  const inputsTotal = new Float64Array(nrows);
-  const systematic = new Float64Array(nrows);
-  const upper = new Float64Array(nrows);
-  let redrawn = 0;
-  let lowered = 0;
-  for (let i = 0; i < nf; i++) {
-    const ind = firms.industry[i]! - 1;
-    const cls = D.industries[ind]!.intensity;
-    const tech = cls === "technology" ? 1 : 0;
-    const robotCoef = P.direct + P.directSoe * firms.soe[i]! + P.directTech * tech;
-    const e = exportIntensity[i]!;
-    const alpha =
-      D.dvarIntercept + firms.alpha[i]! + D.regimeShift[regime[i]!]! + D.intensityShift[cls] + D.exposureShift * Math.log(firms.w0[i]!) -
-      (cCap * nfaShare[i]!) / (e * Math.exp(turnover[i]!));
-    // The firm's planted path, and how far it comes to its feasible ceiling (the DVAR formula
-    // needs dvar < 1 − c·NFA/X): a firm whose path comes closer than the headroom starts lower.
-    let excess = -Infinity;
-    for (let r = firstRow[i]!; r < firstRow[i + 1]!; r++) {
-      const t = year[r]! - Y0;
-      const sys =
-        alpha + gamma[t]! + robotCoef * robot[r]! + P.profitabilityDvar * profitability[r]! + P.innovationDvar * innovation[r]! +
-        P.forward * forward[r]! + P.backward * backward[r]! + P.lnAge * lnAge[r]! + P.leverage * leverage[r]! +
-        P.capIntensity * capIntensity[r]!;
-      systematic[r] = sys;
-      upper[r] = 1 - (cCap * nfa[r]!) / (e * sales[r]!) - D.dvarMargin;
-      excess = Math.max(excess, sys - (upper[r]! - D.dvarHeadroom));
-    }
-    if (excess > 0) {
-      lowered++;
-      for (let r = firstRow[i]!; r < firstRow[i + 1]!; r++) systematic[r] = systematic[r]! - excess;
-    }
-  }
-  for (let i = 0; i < nf; i++) {
-    const sd = D.errorSd * (1 + D.errorSdSoeExtra * firms.soe[i]!);
-    const e = exportIntensity[i]!;
-    let u = 0;
-    for (let r = firstRow[i]!; r < firstRow[i + 1]!; r++) {
-      const x = e * sales[r]!;
-      const hi = upper[r]!;
-      const sys = systematic[r]!;
-      let shock = rng.normal(0, sd);
-      let target = sys + D.errorAr1 * u + shock;
-      if (!(target >= D.dvarMin && target <= hi)) {
-        redrawn++;
-        for (let tries = 0; tries < 1000 && !(target >= D.dvarMin && target <= hi); tries++) {
-          shock = rng.normal(0, sd);
-          target = sys + D.errorAr1 * u + shock;
-        }
-        if (!(target >= D.dvarMin && target <= hi)) target = Math.min(Math.max(target, D.dvarMin), hi);
-      }
-      u = target - sys;
-      // trade components
-      const xo = ordinaryShare[i]! * x;
-      const d = sales[r]! - x;
-      let m = ordinaryImports[i]!;
-      let h = domesticInputs[i]! * sales[r]!;
-      const available = (1 - target) * x - cCap * nfa[r]!; // foreign content besides capital
-      let mp: number;
-      if (regime[i] === 2) {
-        // ordinary exporter: no processing imports; ordinary imports carry the foreign content
-        if (s * h > 0.9 * available) h = (0.9 * available) / s;
-        m = (available - s * h) / (x + s * d);
-        mp = 0;
-      } else {
-        const other = m * xo + s * (m * d + h);
-        if (other > 0.9 * available) {
-          const scale = (0.9 * available) / other;
-          m *= scale;
-          h *= scale;
-        }
-        mp = available - m * xo - s * (m * d + h);
-      }
-      const mo = m * (d + xo);
-      exportsX[r] = x;
-      exportsOrd[r] = xo;
-      domestic[r] = d;
-      impProc[r] = mp;
-      impOrd[r] = mo;
-      inputsTotal[r] = mp + mo + h;
-    }
-  }
-
-  // ---- what the cleaning meets: no exports, negative exports, garbled import records, missing
+/**
+ * What the cleaning meets (module comment): years without exports, negative exports, garbled
+ * processing-import records, then missing liabilities and R&D — after dvar* used them. Changes
+ * the trade components and liabilities in place; returns profit and R&D.
+ */
+function asTheCleaningMeetsThem(rng: Rng, trade: TradeComponents, sheet: BalanceSheets, mediators: PlantedRegressors): { profit: Float64Array; rd: Float64Array } {
+  const D = STUDY_DGP;
+  const s = DVAR_DEFAULTS.s;
+  const { exports: exportsX, exportsOrdinary: exportsOrd, domestic, importsProcessing: impProc, inputsTotal } = trade;
+  const nrows = exportsX.length;
   for (let r = 0; r < nrows; r++) {
     const v = rng.uniform();
     if (v < D.noExportShare) {
@@ -505,40 +324,13 @@ export function generateStudyPanel(options: StudyPanelOptions = {}): StudyPanel 
       impProc[r] = impProc[r]! + ((1 + rng.uniform()) * exportsX[r]!) / (1 - s);
     }
   }
-  for (let r = 0; r < nrows; r++) if (rng.uniform() < D.missingShare) liabilities[r] = NaN;
+  for (let r = 0; r < nrows; r++) if (rng.uniform() < D.missingShare) sheet.liabilities[r] = NaN;
   const profit = new Float64Array(nrows);
   const rd = new Float64Array(nrows);
   for (let r = 0; r < nrows; r++) {
-    profit[r] = profitability[r]! * cost[r]!;
-    rd[r] = Math.expm1(innovation[r]!);
+    profit[r] = mediators.profitability[r]! * sheet.cost[r]!;
+    rd[r] = Math.expm1(mediators.innovation[r]!);
   }
   for (let r = 0; r < nrows; r++) if (rng.uniform() < D.missingShare) rd[r] = NaN;
-
-  const panel: Frame = {
-    nrows,
-    columns: new Map<string, Column>([
-      ["firm_id", numeric(firmId)],
-      ["year", numeric(year)],
-      ["industry", numeric(industry)],
-      ["region", regionCol],
-      ["soe", numeric(soe)],
-      ["intensity", intensityCol],
-      ["open_year", numeric(openYear)],
-      ["employees", numeric(employees)],
-      ["prod_share", numeric(prodShare)],
-      ["assets", numeric(assets)],
-      ["net_fixed_assets", numeric(nfa)],
-      ["liabilities", numeric(liabilities)],
-      ["cost", numeric(cost)],
-      ["profit", numeric(profit)],
-      ["rd", numeric(rd)],
-      ["exports", numeric(exportsX)],
-      ["exports_ordinary", numeric(exportsOrd)],
-      ["domestic_sales", numeric(domestic)],
-      ["imports_processing", numeric(impProc)],
-      ["imports_ordinary", numeric(impOrd)],
-      ["inputs_total", numeric(inputsTotal)],
-    ]),
-  };
-  return { panel, robots, employment, io, planted: { parameters: P, effects: plantedEffects(P) }, lowered, redrawn };
+  return { profit, rd };
 }

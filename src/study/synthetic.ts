@@ -185,6 +185,47 @@ export function drawFirms(rng: Rng, nf: number, D: FirmDgp): FirmDraws {
   return { industry, region, soe, entry, exit, open, alpha, w0, rows };
 }
 
+/** One row per firm and year of its life, sorted by firm and year, with the firm's draws on its rows. */
+export interface FirmYearRows {
+  readonly nrows: number;
+  /** Firm i's rows are firstRow[i] … firstRow[i + 1] − 1. */
+  readonly firstRow: Int32Array;
+  readonly firmId: Float64Array;
+  readonly year: Float64Array;
+  readonly industry: Float64Array;
+  /** Index into regionProbs. */
+  readonly region: Int32Array;
+  readonly soe: Float64Array;
+  readonly openYear: Float64Array;
+}
+
+export function firmYearRows(firms: FirmDraws): FirmYearRows {
+  const nf = firms.industry.length;
+  const nrows = firms.rows;
+  const firmId = new Float64Array(nrows);
+  const year = new Float64Array(nrows);
+  const industry = new Float64Array(nrows);
+  const region = new Int32Array(nrows);
+  const soe = new Float64Array(nrows);
+  const openYear = new Float64Array(nrows);
+  const firstRow = new Int32Array(nf + 1);
+  let r = 0;
+  for (let i = 0; i < nf; i++) {
+    firstRow[i] = r;
+    const ind = firms.industry[i]!, reg = firms.region[i]!, s = firms.soe[i]!, open = firms.open[i]!;
+    for (let y = firms.entry[i]!, yEnd = firms.exit[i]!; y <= yEnd; y++, r++) {
+      firmId[r] = i + 1;
+      year[r] = y;
+      industry[r] = ind;
+      region[r] = reg;
+      soe[r] = s;
+      openYear[r] = open;
+    }
+  }
+  firstRow[nf] = r;
+  return { nrows, firstRow, firmId, year, industry, region, soe, openYear };
+}
+
 export interface PanelOptions {
   /** Number of firms (gen_panel.R's N_FIRMS). ≈ 4.07 rows per firm. */
   firms: number;
@@ -199,79 +240,11 @@ export function generatePanel(options: PanelOptions): Frame {
   const rng = new Rng(seed);
   const Y0 = D.firstYear;
   const nYears = D.lastYear - D.firstYear + 1;
-  const nInd = D.industries;
-
-  // ---- firm level
-  const { industry: fInd, region: fRegion, soe: fSoe, entry: fEntry, exit: fExit, open: fOpen, alpha: fAlpha, w0: fW0, rows: nrows } =
-    drawFirms(rng, nf, D);
-
-  // ---- industry × year robot density and its instrument; year effects
-  const g = new Float64Array(nInd);
-  const lvl = new Float64Array(nInd);
-  for (let k = 0; k < nInd; k++) g[k] = rng.uniform(D.densityGrowthMin, D.densityGrowthMax);
-  for (let k = 0; k < nInd; k++) lvl[k] = rng.lognormal(0, D.densityLevelLogSd);
-  const cellDensity = new Float64Array(nInd * nYears);
-  const cellDensityUs = new Float64Array(nInd * nYears);
-  for (let k = 0; k < nInd; k++) {
-    for (let t = 0; t < nYears; t++) {
-      const d = lvl[k]! * Math.exp(g[k]! * t);
-      cellDensity[k * nYears + t] = d;
-      cellDensityUs[k * nYears + t] = d * Math.exp(rng.normal(D.instrumentLogMean, D.instrumentLogSd));
-    }
-  }
-  const gamma = new Float64Array(nYears);
-  let gacc = 0;
-  for (let t = 0; t < nYears; t++) {
-    gacc += rng.normal(D.yearTrendMean, D.yearTrendSd);
-    gamma[t] = gacc;
-  }
-
-  // ---- rows, one column pass at a time (small loops keep V8's optimiser effective)
-  const firmId = new Float64Array(nrows);
-  const year = new Float64Array(nrows);
-  const industry = new Float64Array(nrows);
-  const region = new Int32Array(nrows);
-  const soe = new Float64Array(nrows);
-  const density = new Float64Array(nrows);
-  const age = new Float64Array(nrows);
-  const lnAge = new Float64Array(nrows);
-  const firstRow = new Int32Array(nf + 1);
-  {
-    let r = 0;
-    for (let i = 0; i < nf; i++) {
-      firstRow[i] = r;
-      const ind = fInd[i]!, reg = fRegion[i]!, s = fSoe[i]!, open = fOpen[i]!;
-      const cellBase = (ind - 1) * nYears - Y0;
-      for (let y = fEntry[i]!, yEnd = fExit[i]!; y <= yEnd; y++, r++) {
-        firmId[r] = i + 1;
-        year[r] = y;
-        industry[r] = ind;
-        region[r] = reg;
-        soe[r] = s;
-        density[r] = cellDensity[cellBase + y]!;
-        const a = y - open + 1;
-        age[r] = a;
-        lnAge[r] = Math.log(a);
-      }
-    }
-    firstRow[nf] = r;
-  }
-
-  // w = w0 · exp(cumsum of N(0, 0.08²)) within firm
-  const robot = new Float64Array(nrows);
-  const robotIv = new Float64Array(nrows);
-  fillNormal(rng, robot, 0, D.wStepSd);
-  for (let i = 0; i < nf; i++) {
-    const w0 = fW0[i]!;
-    const cellBase = (fInd[i]! - 1) * nYears - Y0;
-    let acc = 0;
-    for (let r = firstRow[i]!, end = firstRow[i + 1]!; r < end; r++) {
-      acc += robot[r]!;
-      const w = w0 * Math.exp(acc);
-      robot[r] = (w * density[r]!) / 4;
-      robotIv[r] = (w * cellDensityUs[cellBase + year[r]!]!) / 4;
-    }
-  }
+  const firms = drawFirms(rng, nf, D);
+  const cells = industryCells(rng);
+  const rows = panelRows(firms, cells.density);
+  const { nrows, firstRow, year, industry } = rows;
+  const { robot, robotIv } = robotExposure(rng, firms, rows, cells.densityUs);
 
   const finance = new Float64Array(nrows);
   fillNormal(rng, finance, 0.3, 0.8);
@@ -285,37 +258,9 @@ export function generatePanel(options: PanelOptions): Frame {
   const assets = new Float64Array(nrows);
   fillNormal(rng, assets, 10, 1.3);
   expInPlace(assets);
+  const hhi = herfindahl(industry, year, assets);
 
-  // hhi by industry × year
-  const hhi = new Float64Array(nrows);
-  {
-    const sum = new Float64Array(nInd * nYears);
-    const sumSq = new Float64Array(nInd * nYears);
-    for (let r = 0; r < nrows; r++) {
-      const cell = (industry[r]! - 1) * nYears + (year[r]! - Y0);
-      const as = assets[r]!;
-      sum[cell] += as;
-      sumSq[cell] += as * as;
-    }
-    for (let r = 0; r < nrows; r++) {
-      const cell = (industry[r]! - 1) * nYears + (year[r]! - Y0);
-      const s = sum[cell]!;
-      hhi[r] = sumSq[cell]! / (s * s);
-    }
-  }
-
-  // AR(1) error by firm, built in place in dvar
-  const dvar = new Float64Array(nrows);
-  fillNormal(rng, dvar, 0, 1);
-  for (let i = 0; i < nf; i++) {
-    const sd = D.errorSd * (1 + D.errorSdSoeExtra * fSoe[i]!);
-    let u = 0;
-    for (let r = firstRow[i]!, end = firstRow[i + 1]!; r < end; r++) {
-      u = D.errorAr1 * u + sd * dvar[r]!;
-      dvar[r] = u;
-    }
-  }
-
+  const dvar = ar1Errors(rng, firms, firstRow, nrows);
   const profitability = new Float64Array(nrows);
   fillNormal(rng, profitability, 0, 0.05);
   for (let r = 0; r < nrows; r++) {
@@ -326,16 +271,17 @@ export function generatePanel(options: PanelOptions): Frame {
   fillNormal(rng, innovation, 0, 1);
   for (let r = 0; r < nrows; r++) innovation[r] = Math.exp(innovation[r]!) * (1 + D.innovationOnRobot * robot[r]!);
 
+  // dvar = the planted equation plus the AR(1) error already in dvar
   const P = PANEL_PLANTED;
   const yearMax = new Float64Array(nYears).fill(-Infinity);
   for (let i = 0; i < nf; i++) {
-    const alpha = fAlpha[i]!;
-    const robotCoef = P.robot * (1 + D.robotSoeExtra * fSoe[i]!);
+    const alpha = firms.alpha[i]!;
+    const robotCoef = P.robot * (1 + D.robotSoeExtra * firms.soe[i]!);
     for (let r = firstRow[i]!, end = firstRow[i + 1]!; r < end; r++) {
       const t = year[r]! - Y0;
       const dv =
-        P.intercept + alpha + gamma[t]! + robotCoef * robot[r]! + P.profitability * profitability[r]! +
-        P.finance * finance[r]! + P.ln_age * lnAge[r]! + P.cap_intensity * capIntensity[r]! + dvar[r]!;
+        P.intercept + alpha + cells.gamma[t]! + robotCoef * robot[r]! + P.profitability * profitability[r]! +
+        P.finance * finance[r]! + P.ln_age * rows.lnAge[r]! + P.cap_intensity * capIntensity[r]! + dvar[r]!;
       dvar[r] = dv;
       if (dv > yearMax[t]!) yearMax[t] = dv;
     }
@@ -348,18 +294,18 @@ export function generatePanel(options: PanelOptions): Frame {
   const gap = new Float64Array(nrows);
   for (let r = 0; r < nrows; r++) gap[r] = yearMax[year[r]! - Y0]! - dvar[r]!;
 
-  const regionCol: CategoricalColumn = { kind: "categorical", codes: region, levels: [...D.regionLevels] };
+  const regionCol: CategoricalColumn = { kind: "categorical", codes: rows.region, levels: [...D.regionLevels] };
   const columns = new Map<string, Column>([
-    ["firm_id", numeric(firmId)],
+    ["firm_id", numeric(rows.firmId)],
     ["year", numeric(year)],
     ["industry", numeric(industry)],
     ["region", regionCol],
-    ["soe", numeric(soe)],
-    ["density", numeric(density)],
+    ["soe", numeric(rows.soe)],
+    ["density", numeric(rows.density)],
     ["robot", numeric(robot)],
     ["robot_iv", numeric(robotIv)],
-    ["age", numeric(age)],
-    ["ln_age", numeric(lnAge)],
+    ["age", numeric(rows.age)],
+    ["ln_age", numeric(rows.lnAge)],
     ["finance", numeric(finance)],
     ["fin_constraints", numeric(finConstraints)],
     ["cap_intensity", numeric(capIntensity)],
@@ -371,6 +317,124 @@ export function generatePanel(options: PanelOptions): Frame {
     ["gap", numeric(gap)],
   ]);
   return { nrows, columns };
+}
+
+/** Industry × year robot density and its instrument (cell k·years + t), and the year effects. */
+function industryCells(rng: Rng): { density: Float64Array; densityUs: Float64Array; gamma: Float64Array } {
+  const D = PANEL_DGP;
+  const nYears = D.lastYear - D.firstYear + 1;
+  const nInd = D.industries;
+  const g = new Float64Array(nInd);
+  const lvl = new Float64Array(nInd);
+  for (let k = 0; k < nInd; k++) g[k] = rng.uniform(D.densityGrowthMin, D.densityGrowthMax);
+  for (let k = 0; k < nInd; k++) lvl[k] = rng.lognormal(0, D.densityLevelLogSd);
+  const density = new Float64Array(nInd * nYears);
+  const densityUs = new Float64Array(nInd * nYears);
+  for (let k = 0; k < nInd; k++) {
+    for (let t = 0; t < nYears; t++) {
+      const d = lvl[k]! * Math.exp(g[k]! * t);
+      density[k * nYears + t] = d;
+      densityUs[k * nYears + t] = d * Math.exp(rng.normal(D.instrumentLogMean, D.instrumentLogSd));
+    }
+  }
+  const gamma = new Float64Array(nYears);
+  let gacc = 0;
+  for (let t = 0; t < nYears; t++) {
+    gacc += rng.normal(D.yearTrendMean, D.yearTrendSd);
+    gamma[t] = gacc;
+  }
+  return { density, densityUs, gamma };
+}
+
+interface PanelRows extends FirmYearRows {
+  readonly density: Float64Array;
+  readonly age: Float64Array;
+  readonly lnAge: Float64Array;
+}
+
+/** The firm-year rows with the industry-year robot density and the firm's age. */
+function panelRows(firms: FirmDraws, cellDensity: Float64Array): PanelRows {
+  const D = PANEL_DGP;
+  const nYears = D.lastYear - D.firstYear + 1;
+  const rows = firmYearRows(firms);
+  const { nrows, firstRow, year } = rows;
+  const density = new Float64Array(nrows);
+  const age = new Float64Array(nrows);
+  const lnAge = new Float64Array(nrows);
+  for (let i = 0; i < firms.industry.length; i++) {
+    const open = firms.open[i]!;
+    const cellBase = (firms.industry[i]! - 1) * nYears - D.firstYear;
+    for (let r = firstRow[i]!, end = firstRow[i + 1]!; r < end; r++) {
+      const y = year[r]!;
+      density[r] = cellDensity[cellBase + y]!;
+      const a = y - open + 1;
+      age[r] = a;
+      lnAge[r] = Math.log(a);
+    }
+  }
+  return { ...rows, density, age, lnAge };
+}
+
+/** robot = w · density / 4 and robot_iv = w · density_us / 4, w = w0 · exp(cumsum of N(0, 0.08²)) within firm. */
+function robotExposure(rng: Rng, firms: FirmDraws, rows: PanelRows, cellDensityUs: Float64Array): { robot: Float64Array; robotIv: Float64Array } {
+  const D = PANEL_DGP;
+  const Y0 = D.firstYear;
+  const nYears = D.lastYear - D.firstYear + 1;
+  const { nrows, firstRow, year, density } = rows;
+  const robot = new Float64Array(nrows);
+  const robotIv = new Float64Array(nrows);
+  fillNormal(rng, robot, 0, D.wStepSd);
+  for (let i = 0; i < firms.industry.length; i++) {
+    const w0 = firms.w0[i]!;
+    const cellBase = (firms.industry[i]! - 1) * nYears - Y0;
+    let acc = 0;
+    for (let r = firstRow[i]!, end = firstRow[i + 1]!; r < end; r++) {
+      acc += robot[r]!;
+      const w = w0 * Math.exp(acc);
+      robot[r] = (w * density[r]!) / 4;
+      robotIv[r] = (w * cellDensityUs[cellBase + year[r]!]!) / 4;
+    }
+  }
+  return { robot, robotIv };
+}
+
+/** hhi = Σ (assets / Σ assets)² within industry × year. */
+function herfindahl(industry: Float64Array, year: Float64Array, assets: Float64Array): Float64Array {
+  const D = PANEL_DGP;
+  const Y0 = D.firstYear;
+  const nYears = D.lastYear - D.firstYear + 1;
+  const nrows = industry.length;
+  const hhi = new Float64Array(nrows);
+  const sum = new Float64Array(D.industries * nYears);
+  const sumSq = new Float64Array(D.industries * nYears);
+  for (let r = 0; r < nrows; r++) {
+    const cell = (industry[r]! - 1) * nYears + (year[r]! - Y0);
+    const as = assets[r]!;
+    sum[cell] += as;
+    sumSq[cell] += as * as;
+  }
+  for (let r = 0; r < nrows; r++) {
+    const cell = (industry[r]! - 1) * nYears + (year[r]! - Y0);
+    const s = sum[cell]!;
+    hhi[r] = sumSq[cell]! / (s * s);
+  }
+  return hhi;
+}
+
+/** The AR(1) error u within each firm, with the SOEs' larger sd. */
+function ar1Errors(rng: Rng, firms: FirmDraws, firstRow: Int32Array, nrows: number): Float64Array {
+  const D = PANEL_DGP;
+  const u = new Float64Array(nrows);
+  fillNormal(rng, u, 0, 1);
+  for (let i = 0; i < firms.industry.length; i++) {
+    const sd = D.errorSd * (1 + D.errorSdSoeExtra * firms.soe[i]!);
+    let prev = 0;
+    for (let r = firstRow[i]!, end = firstRow[i + 1]!; r < end; r++) {
+      prev = D.errorAr1 * prev + sd * u[r]!;
+      u[r] = prev;
+    }
+  }
+  return u;
 }
 
 export interface WorkerFirmOptions {

@@ -1,0 +1,86 @@
+/**
+ * The parameters of the synthetic study panel's model besides the planted effects (planted.ts):
+ * years, industries and their factor intensity, firm demography, the industry level's robot
+ * densities and input–output flows, and the firm-year distributions. study-panel.ts's module
+ * comment gives the model they enter.
+ */
+export type FactorIntensity = "labour" | "capital" | "technology";
+
+/** The generator's other parameters (the module comment of study-panel.ts gives the model). */
+export const STUDY_DGP = {
+  firstYear: 2000,
+  lastYear: 2013,
+  industryWeights: [12, 10, 9, 8, 8, 7, 7, 7, 6, 6, 6, 5, 5, 4],
+  /** Industries 1..14 (IFR-style groups) and their factor intensity. */
+  industries: [
+    { name: "Food and beverages", intensity: "labour" },
+    { name: "Textiles and apparel", intensity: "labour" },
+    { name: "Wood and furniture", intensity: "labour" },
+    { name: "Paper and printing", intensity: "labour" },
+    { name: "Plastics and rubber", intensity: "capital" },
+    { name: "Chemicals", intensity: "capital" },
+    { name: "Non-metallic minerals", intensity: "capital" },
+    { name: "Basic metals", intensity: "capital" },
+    { name: "Metal products", intensity: "capital" },
+    { name: "Industrial machinery", intensity: "technology" },
+    { name: "Electrical and electronics", intensity: "technology" },
+    { name: "Automotive", intensity: "technology" },
+    { name: "Other transport equipment", intensity: "technology" },
+    { name: "Other manufacturing", intensity: "labour" },
+  ] as readonly { readonly name: string; readonly intensity: FactorIntensity }[],
+  intensityLevels: ["labour", "capital", "technology"] as readonly FactorIntensity[],
+  regionLevels: ["east", "central", "west"],
+  regionProbs: [0.92, 0.055, 0.025],
+  soeProb: 0.05,
+  lifeGeomP: 0.14,
+  openGeomP: 0.08,
+  firmEffectSd: 0.05,
+  w0LogSd: 0.5,
+  baseYear: 2000,
+  employmentPerWeight: 400_000,
+  employmentLogSd: 0.2,
+  densityLevel: { labour: 0.6, capital: 0.9, technology: 1.2 },
+  densityLevelLogSd: 0.3,
+  growthMin: 0.1,
+  growthMax: 0.22,
+  growthTechExtra: 0.02,
+  densityNoiseSd: 0.25,
+  densityNoiseAr1: 0.5,
+  foreignLogMean: 0.8,
+  foreignLogSd: 0.15,
+  ioLogSd: 1,
+  ioOwnFactor: 5,
+  ioMainSuppliers: 2,
+  ioMainFactor: 20,
+  yearTrendMean: 0.004,
+  yearTrendSd: 0.003,
+  dvarIntercept: 0.5,
+  /** Trade regimes: pure processing, mixed, ordinary. */
+  regimeProbs: [0.2, 0.25, 0.55],
+  regimeShift: [-0.15, -0.07, 0],
+  intensityShift: { labour: 0.03, capital: 0, technology: -0.02 },
+  /** Firm effect loading on ln w0 (the firm's production-worker share, hence robot exposure). */
+  exposureShift: -0.01,
+  errorAr1: 0.5,
+  errorSd: 0.045,
+  errorSdSoeExtra: 0.3,
+  prodShareLogit: 0.7,
+  prodShareStepSd: 0.3,
+  profitabilityBase: 0.04,
+  profitabilityFirmSd: 0.03,
+  profitabilityYearSd: 0.005,
+  profitabilitySd: 0.03,
+  innovationBase: 4,
+  innovationFirmSd: 0.8,
+  innovationYearStep: 0.03,
+  innovationSd: 0.4,
+  exportIntensityMin: 0.25,
+  dvarMin: 0.02,
+  dvarMargin: 0.01,
+  /** A firm whose planted path comes within this of its feasible ceiling is shifted down (firm effect). */
+  dvarHeadroom: 0.15,
+  noExportShare: 0.03,
+  negativeExportShare: 0.001,
+  garbledShare: 0.005,
+  missingShare: 0.02,
+} as const;
