@@ -36,14 +36,14 @@ export function int32Column(chunk: DuckDBDataChunk, c: number): Int32Array {
 }
 
 /**
- * Copies a materialised DOUBLE result's chunks into columns of its length. The chunks are taken
- * synchronously: an asynchronous fetch per 2,048 rows costs a hop through libuv's thread pool each.
+ * Copies a materialised DOUBLE result's chunks into columns of its length. Fetching (rather than
+ * getChunk) moves each chunk out of the result, so DuckDB frees its copy as the columns fill:
+ * taken by index, the whole result stayed alive beside the columns (+60 MB at 1M rows × 9).
  */
-export function fillColumns(result: DuckDBMaterializedResult, ncols: number): Float64Array[] {
+export async function fillColumns(result: DuckDBMaterializedResult, ncols: number): Promise<Float64Array[]> {
   const columns = Array.from({ length: ncols }, () => new Float64Array(result.rowCount));
   let offset = 0;
-  for (let k = 0; k < result.chunkCount; k++) {
-    const chunk = result.getChunk(k);
+  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
     for (let c = 0; c < ncols; c++) columns[c].set(float64Column(chunk, c), offset);
     offset += chunk.rowCount;
   }

@@ -152,7 +152,7 @@ class Session {
     try {
       const columns = this.streaming
         ? await fillStreamedColumns(await this.connection.stream(sql), ncols)
-        : fillColumns(await this.connection.run(sql), ncols);
+        : await fillColumns(await this.connection.run(sql), ncols);
       return { nrows: columns.length > 0 ? columns[0].length : 0, columns };
     } catch (err) {
       throw err instanceof InputError ? err : this.failure(err);
