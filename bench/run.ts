@@ -8,7 +8,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const suites = ["kernels", "e2e", "theil", "hard-case", "bootstrap", "glm"];
+const suites = ["kernels", "read", "e2e", "theil", "hard-case", "bootstrap", "glm"];
 const args = process.argv.slice(2);
 for (const name of suites) {
   const script = join(here, `${name}.js`);

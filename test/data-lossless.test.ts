@@ -73,6 +73,11 @@ beforeAll(async () => {
   for (let i = 0; i < 25_000; i++) text += `${i % 50},${i % 3}\n`;
   text += "A123,1\n";
   writeFileSync(file("late-text.csv"), text);
+  // Unquoted for 25,000 rows, then a quoted field holding the delimiter and a doubled quote.
+  let quoted = "id,g,x\n";
+  for (let i = 0; i < 25_000; i++) quoted += `${i},g${i % 7},${i / 2}\n`;
+  quoted += '25000,"q,r",1.5\n25001,"it""s",2.5\n';
+  writeFileSync(file("late-quote.csv"), quoted);
 
   // 300 firms with ids just above 2^53 (float64 holds only every other one there), and 20-digit ids.
   let ids = "big,twenty,y\n";
@@ -152,6 +157,13 @@ describe("column types come from the whole file", () => {
     expect(levels.length).toBe(51);
     expect(levels[50]).toBe("A123");
     expect(valuesOf(frame, "y")[25_000]).toBe(1);
+  });
+
+  test("a quoted field after 25,000 unquoted rows is read as one field (the dialect, too, comes from the whole file)", async () => {
+    const frame = await readFrame(file("late-quote.csv"));
+    expect(frame.nrows).toBe(25_002);
+    expect(levelsOf(frame, "g").slice(-2)).toEqual(["q,r", 'it"s']);
+    expect(Array.from(valuesOf(frame, "x").subarray(-2))).toEqual([1.5, 2.5]);
   });
 
   test("NA is missing in a numeric column and in a text column", async () => {

@@ -8,6 +8,7 @@ import { Bool, Dictionary, Float64, Int32, RecordBatch, Table, Utf8, makeData, t
 import { InputError } from "../src/core/errors.js";
 import type { Frame } from "../src/data/frame.js";
 import { readFrame } from "../src/data/read.js";
+import { fillStreamedColumns } from "../src/data/readers/duckdb-chunks.js";
 import { referencePanel } from "./helpers/reference.js";
 
 /** A frame as plain arrays, so failures print readably (NaN compares equal to NaN). */
@@ -178,6 +179,21 @@ describe("readFrame: DuckDB types", () => {
       day: { codes: [0, -1], levels: ["2020-01-02"] },
       'odd "name", here': { codes: [0, -1], levels: ["a"] },
     });
+  });
+});
+
+describe("streamed columns", () => {
+  test("grow in place past their first buffer and come out exact, in order", async () => {
+    const instance = await DuckDBInstance.create(":memory:");
+    const connection = await instance.connect();
+    const rows = 2 ** 21 + 12_345;
+    const columns = await fillStreamedColumns(await connection.stream(`SELECT range::DOUBLE, (range * 0.5)::DOUBLE FROM range(${rows})`), 2);
+    connection.closeSync();
+    instance.closeSync();
+    expect(columns.map((c) => c.length)).toEqual([rows, rows]);
+    let ordered = true;
+    for (let r = 0; r < rows; r++) ordered &&= columns[0][r] === r && columns[1][r] === r * 0.5;
+    expect(ordered).toBe(true);
   });
 });
 

@@ -90,7 +90,7 @@ async function readGlob(pattern: string, columns: readonly string[] | undefined)
     );
   }
   const gzipped = files.filter((f) => f.toLowerCase().endsWith(".gz"));
-  return readVerified(readWithDuckDB({ path: `the ${files.length} files matching "${pattern}"`, literal: absolute, format, bytes }, columns), gzipped);
+  return readVerified(readWithDuckDB({ path: `the ${files.length} files matching "${pattern}"`, literal: absolute, format, bytes, glob: true }, columns), gzipped);
 }
 
 /**

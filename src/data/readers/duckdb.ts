@@ -3,23 +3,19 @@
  * out as float64 with NaN for NULL, copied from DuckDB's vectors in bulk; text is
  * dictionary-encoded inside DuckDB, so JS decodes each distinct level once.
  */
-import { createRequire } from "node:module";
 import { stat } from "node:fs/promises";
-import {
-  DuckDBInstance,
-  DuckDBTypeId,
-  type DuckDBConnection,
-  type DuckDBDataChunk,
-  type DuckDBMaterializedResult,
-  type DuckDBResult,
-} from "@duckdb/node-api";
+import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBMaterializedResult } from "@duckdb/node-api";
 import { InputError } from "../../core/errors.js";
 import { sqlIdentifier, sqlString } from "../sql.js";
 import type { Column, Frame } from "../frame.js";
 import { missingColumnsError } from "../select.js";
+import { fillColumns, fillStreamedColumns, int32Column } from "./duckdb-chunks.js";
+import { sniffedCsv } from "./csv-sniff.js";
 
 /** Files above this size (a quarter of it when compressed) are streamed to bound memory. */
 const STREAM_ABOVE_BYTES = 512 * 2 ** 20;
+/** What a stream may hold ahead of its reader. */
+const STREAM_BUFFER = "32MB";
 
 /** What to read: `literal` is the name DuckDB is given, `path` how errors name it. */
 export interface DuckDBSource {
@@ -28,6 +24,8 @@ export interface DuckDBSource {
   readonly format: "csv" | "parquet";
   /** Total size, when known (several files); otherwise the size of the file at `literal`. */
   readonly bytes?: number;
+  /** `literal` is a pattern matching several files (sniff_csv reads one file only). */
+  readonly glob?: boolean;
 }
 
 /**
@@ -48,12 +46,14 @@ export async function readWithDuckDB(src: DuckDBSource, columns: readonly string
     try {
       const size = src.bytes ?? (await stat(src.literal)).size;
       const streaming = size > (src.format === "csv" && !src.literal.toLowerCase().endsWith(".gz") ? STREAM_ABOVE_BYTES : STREAM_ABOVE_BYTES / 4);
+      // DuckDB's default (about 1 MB) between a stream and its reader leaves its scan threads idle.
+      if (streaming) await connection.run(`SET streaming_buffer_size = '${STREAM_BUFFER}'`);
       const session = new Session(connection, src.path, streaming);
       try {
-        return await readSource(session, src, columns, "sample");
+        return await readTyped(session, src, columns, "sample");
       } catch (err) {
         if (src.format !== "csv" || !isConversionFailure(err)) throw err;
-        return await readSource(session, src, columns, "whole-file");
+        return await readTyped(session, src, columns, "whole-file");
       }
     } finally {
       connection.closeSync();
@@ -83,16 +83,19 @@ export async function globFiles(pattern: string): Promise<{ files: string[]; byt
 }
 
 /**
- * The table function reading `src`. CSV columns are never typed integer (a column that looks
- * integer for DuckDB's 20,480-row sample and then holds 12.5 would read it as 13): numbers are
- * DOUBLE, exact for every integer up to 2^53 (beyond that, see exactIntegerText). A value later in
- * the file that does not fit the sampled type fails the read, which is then retried with the
- * types found by sniffing the whole file (`types`). `NA` (R's missing) is missing, like an empty field.
+ * How absorb reads CSV. Columns are never typed integer (a column that looks integer for
+ * DuckDB's 20,480-row sample and then holds 12.5 would read it as 13): numbers are DOUBLE, exact
+ * for every integer up to 2^53 (beyond that, see exactIntegerText). A value later in the file that
+ * does not fit the sampled type fails the read, which is then retried with the types found by
+ * sniffing the whole file. `NA` (R's missing) is missing, like an empty field.
  */
+function csvOptions(typing: Typing): string {
+  return `, nullstr = ['', 'NA'], auto_type_candidates = ['BOOLEAN', 'DOUBLE', 'VARCHAR']${typing === "whole-file" ? ", sample_size = -1" : ""}`;
+}
+
+/** The table function reading `src` with DuckDB's own detection (for CSV, a sniff each time it is planned and run). */
 function tableFunction(src: DuckDBSource, options = ""): string {
-  return src.format === "csv"
-    ? `read_csv(${sqlString(src.literal)}, nullstr = ['', 'NA'], auto_type_candidates = ['BOOLEAN', 'DOUBLE', 'VARCHAR']${options})`
-    : `read_parquet(${sqlString(src.literal)})`;
+  return src.format === "csv" ? `read_csv(${sqlString(src.literal)}${csvOptions("sample")}${options})` : `read_parquet(${sqlString(src.literal)})`;
 }
 
 /** How CSV column types are found: from DuckDB's sample (fast), or from the whole file (a second full pass). */
@@ -103,12 +106,32 @@ function isConversionFailure(err: unknown): boolean {
   return err instanceof InputError && /Conversion Error|Could not convert/.test(err.message);
 }
 
+/**
+ * Reads `src` with its columns typed by `typing`. One CSV file is sniffed once and read with what
+ * was found spelled out (csv-sniff.ts); should that read fail other than on a value that does not
+ * fit its type, DuckDB's own detection reads the file instead, and has the last word on the error.
+ */
+async function readTyped(session: Session, src: DuckDBSource, columns: readonly string[] | undefined, typing: Typing): Promise<Frame> {
+  if (src.format === "csv" && !src.glob) {
+    try {
+      return await readSource(session, src, await sniffedCsv((sql) => session.run(sql), src.literal, csvOptions(typing)), columns);
+    } catch (err) {
+      if (!(err instanceof InputError) || err.kind !== "file" || isConversionFailure(err)) throw err;
+    }
+  }
+  if (typing === "sample") return readSource(session, src, tableFunction(src), columns);
+  // The whole-file types are passed on, so the read itself does not sniff the whole file again.
+  const probe = await session.run(`SELECT * FROM ${tableFunction(src, ", sample_size = -1")} LIMIT 0`);
+  const types = probe.columnNames().map((name, i) => `${sqlString(name)}: '${probe.columnType(i).toString()}'`);
+  return readSource(session, src, tableFunction(src, `, types = {${types.join(", ")}}`), columns);
+}
+
 /** A connection whose failures are reported as problems with the file being read. */
 class Session {
   constructor(
     private readonly connection: DuckDBConnection,
     readonly path: string,
-    /** Stream results chunk by chunk (less memory, but DuckDB then scans on one thread). */
+    /** Stream results chunk by chunk (less memory, a little slower). */
     private readonly streaming: boolean,
   ) {}
 
@@ -121,27 +144,20 @@ class Session {
   }
 
   /**
-   * Every column of a DOUBLE query (no NULLs: they were coalesced to NaN). Streamed, DuckDB
-   * never holds the whole result, so memory holds the columns once rather than DuckDB's
-   * materialised copy and its scan buffers on top; materialised, DuckDB scans in parallel,
-   * about twice as fast.
+   * Every column of a DOUBLE query (no NULLs: they were coalesced to NaN), in one pass over the
+   * file. Streamed, DuckDB never holds the whole result, so memory holds the columns once rather
+   * than DuckDB's materialised copy on top; materialised, DuckDB's scan runs free, a little faster.
    */
   async readDoubles(sql: string, ncols: number): Promise<{ nrows: number; columns: Float64Array[] }> {
     try {
-      if (!this.streaming) {
-        const result = await this.connection.run(sql);
-        return fillColumns(result, result.rowCount, ncols);
-      }
-      // Counting first costs a second scan but lets every chunk go straight into its final
-      // place: memory holds the columns once, not twice.
-      const counted = await this.connection.run(`SELECT CAST(count(*) AS DOUBLE) FROM (${sql})`);
-      const nrows = (await fillColumns(counted, 1, 1)).columns[0][0];
-      return await fillColumns(await this.connection.stream(sql), nrows, ncols);
+      const columns = this.streaming
+        ? await fillStreamedColumns(await this.connection.stream(sql), ncols)
+        : await fillColumns(await this.connection.run(sql), ncols);
+      return { nrows: columns.length > 0 ? columns[0].length : 0, columns };
     } catch (err) {
       throw err instanceof InputError ? err : this.failure(err);
     }
   }
-
 
   private failure(err: unknown): InputError {
     return new InputError("file", `cannot read "${this.path}": ${(err as Error).message}`);
@@ -169,14 +185,10 @@ export const NUMERIC_TYPES = new Set<DuckDBTypeId>([
 /** Integer types whose values can pass 2^53, where float64 stops telling neighbours apart. */
 const WIDE_INTEGER_TYPES = new Set<DuckDBTypeId>([DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.UHUGEINT]);
 
-async function readSource(session: Session, src: DuckDBSource, columns: readonly string[] | undefined, typing: Typing): Promise<Frame> {
-  const probe = await session.run(`SELECT * FROM ${tableFunction(src, typing === "whole-file" ? ", sample_size = -1" : "")} LIMIT 0`);
+/** Reads `columns` of table function `source` (which reads `src`). */
+async function readSource(session: Session, src: DuckDBSource, source: string, columns: readonly string[] | undefined): Promise<Frame> {
+  const probe = await session.run(`SELECT * FROM ${source} LIMIT 0`);
   const available = probe.columnNames();
-  // The whole-file types are passed on, so the read itself does not sniff the whole file again.
-  const source =
-    typing === "whole-file"
-      ? tableFunction(src, `, types = {${available.map((name, i) => `${sqlString(name)}: '${probe.columnType(i).toString()}'`).join(", ")}}`)
-      : tableFunction(src);
   const names = columns ?? available;
   const missing = names.filter((name) => !available.includes(name));
   if (missing.length > 0) throw missingColumnsError(missing, available, session.path);
@@ -287,42 +299,4 @@ async function encodeText(session: Session, table: string, col: string, nrows: n
     for (let i = 0; i < rows.length; i++) codes[rows[i]] = values[i];
   }
   return { codes, levels };
-}
-
-/**
- * The raw-vector half of DuckDB's bindings, loaded from beside @duckdb/node-api so it is the
- * very copy that produced the chunks. The high-level API only hands out values one at a time.
- */
-interface RawVectors {
-  data_chunk_get_vector(chunk: DuckDBDataChunk["chunk"], column: number): unknown;
-  vector_get_data(vector: unknown, byteCount: number): Uint8Array;
-}
-const requireFromHere = createRequire(import.meta.url);
-const raw = createRequire(requireFromHere.resolve("@duckdb/node-api"))("@duckdb/node-bindings") as RawVectors;
-
-/** The bytes of column `c` of a chunk; copied only if DuckDB's buffer is not aligned for `width`. */
-function columnBytes(chunk: DuckDBDataChunk, c: number, width: number): Uint8Array {
-  const bytes = raw.vector_get_data(raw.data_chunk_get_vector(chunk.chunk, c), chunk.rowCount * width);
-  return bytes.byteOffset % width === 0 ? bytes : bytes.slice();
-}
-
-/** Copies a DOUBLE result's chunks into `nrows`-long columns, chunk by chunk. */
-async function fillColumns(result: DuckDBResult, nrows: number, ncols: number): Promise<{ nrows: number; columns: Float64Array[] }> {
-  const columns = Array.from({ length: ncols }, () => new Float64Array(nrows));
-  let offset = 0;
-  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-    if (offset + chunk.rowCount > nrows) throw new InputError("file", `the file changed while it was read (more than ${nrows} rows); read it again`);
-    for (let c = 0; c < ncols; c++) {
-      const bytes = columnBytes(chunk, c, 8);
-      columns[c].set(new Float64Array(bytes.buffer, bytes.byteOffset, chunk.rowCount), offset);
-    }
-    offset += chunk.rowCount;
-  }
-  return { nrows: offset, columns: offset === nrows ? columns : columns.map((col) => col.subarray(0, offset)) };
-}
-
-/** Column `c` (INTEGER, no NULLs) of a chunk, as a view valid while the chunk is. */
-function int32Column(chunk: DuckDBDataChunk, c: number): Int32Array {
-  const bytes = columnBytes(chunk, c, 4);
-  return new Int32Array(bytes.buffer, bytes.byteOffset, chunk.rowCount);
 }
