@@ -1,4 +1,4 @@
-import type { SmallSample } from "./ssc.js";
+import { sscJson, type SmallSample } from "./ssc.js";
 import type { VcovSpec } from "./spec.js";
 
 /** How the variance was estimated, with the small-sample corrections applied. */
@@ -24,7 +24,7 @@ export function vcovLabel(v: VcovInfo): string {
 }
 
 export function vcovJson(v: VcovInfo): Record<string, unknown> {
-  const ssc = { k_adj: v.ssc.kAdj, fixef_k: v.ssc.fixefK, g_adj: v.ssc.gAdj, t_df: v.ssc.tDf };
+  const ssc = sscJson(v.ssc);
   if (v.type === "cluster") return { type: "cluster", cluster: [...v.cluster], ssc };
   if (v.type === "nw" || v.type === "dk") return { type: v.type, panel_id: [...v.panelId], lag: v.lag, ssc };
   return { type: v.type, ssc };

@@ -1,4 +1,4 @@
-import { InputError } from "../core/errors.js";
+import { InputError, InternalError } from "../core/errors.js";
 import type { EncodedEffect } from "../data/encode.js";
 import type { EffectSize } from "./ssc.js";
 
@@ -112,7 +112,7 @@ export type ScoreVcov = Exclude<BoundVcov, { readonly type: "iid" }>;
 export function bindVcov(spec: VcovSpec, sample: SampleEncodings): BoundVcov {
   const encoded = (name: string): EncodedEffect => {
     const enc = sample.clusters.find((c) => c.name === name);
-    if (!enc) throw new Error(`internal: the sample does not encode the vcov column "${name}"`);
+    if (!enc) throw new InternalError(`the sample does not encode the vcov column "${name}"`);
     return enc;
   };
   if (spec.type === "cluster") return { type: "cluster", clusters: spec.cluster.map(encoded) };

@@ -3,6 +3,7 @@ import type { Kernels } from "../kernels.js";
 import { smallLevels, type DemeanOutcome, type DemeanPlan, type FixedEffectPlan, type Scratch } from "./plan.js";
 import { assembleSchur } from "./cg-schur.js";
 import { defaultLimits, envelopeOf, type CgLimits } from "./cg-envelope.js";
+import { InternalError } from "../../core/errors.js";
 
 /**
  * The "cg" demeaning method: the largest fixed effect is absorbed exactly by group means, and
@@ -121,7 +122,7 @@ export function cgColumn(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: Scr
   const G = fe0.size;
   const L = cg.levels;
   const m = cg.small;
-  if (!s.work) throw new Error("absorb: the cg method needs scratch allocated for its plan (allocScratch)");
+  if (!s.work) throw new InternalError("the cg method needs scratch allocated for its plan (allocScratch)");
   const gamma = s.coef + G * 8;
   const r = s.work;
   const z = r + 8 * L;
