@@ -4,7 +4,7 @@
  * one nested in the clusters (D₁, demeaned once) and the others (D₂), then per cluster the
  * triangle of Z̃'WZ̃ and the raw moments, the entries of D₂'WZ̃ and the cluster's R_g.
  */
-import type { EncodedEffect } from "../fit/sample.js";
+import type { EncodedEffect } from "../data/encode.js";
 import { nestedIn } from "../vcov/spec.js";
 
 /** The fixed effects as the module comment splits them: D₁ nested in the clusters, D₂ the others. */

@@ -6,7 +6,7 @@ import type { FitState } from "../fit/fit-hook.js";
 import { parseFormula } from "../formula/parse.js";
 import { EstimationError, InputError } from "../core/errors.js";
 import { choleskyDropping, solveFactor } from "../linalg/cholesky.js";
-import { nestedIn } from "../vcov/spec.js";
+import { countingSort, splitEffects, type EffectSplit } from "./cluster-sums.js";
 
 /**
  * Wild cluster bootstrap of one coefficient's t test, restricted (WCR: the null is imposed on
@@ -377,33 +377,20 @@ function replicationMoments(sums: Float64Array, reps: number, layout: Replicatio
   return out;
 }
 
-interface Crossed {
-  /** The fixed effect nested in the bootstrap cluster that is projected out implicitly (or null). */
-  readonly nested: { readonly codes: Int32Array; readonly size: number } | null;
-  /** The other fixed effects, with offsets of their levels in the crossed-level index. */
-  readonly effects: readonly { readonly codes: Int32Array; readonly offset: number }[];
-  readonly levels: number;
-}
-
-function crossedEffects(st: FitState, enc: { readonly codes: Int32Array; readonly size: number }): Crossed {
-  const fes = st.sample.fixedEffects;
-  let nested: (typeof fes)[number] | null = null;
-  for (const fe of fes) if (nestedIn(fe, { name: "", ...enc, levels: [] }) && (!nested || fe.size > nested.size)) nested = fe;
-  const effects: { codes: Int32Array; offset: number }[] = [];
-  let levels = 0;
-  for (const fe of fes) {
-    if (fe === nested) continue;
-    effects.push({ codes: fe.codes, offset: levels });
-    levels += fe.size;
-  }
-  if (levels > MAX_CROSSED_LEVELS) {
+/**
+ * The fixed effects split as the cluster Gram matrices split them (cluster-sums.ts): the largest
+ * one nested in the bootstrap cluster, projected out implicitly, and the others, re-projected on.
+ */
+function crossedEffects(st: FitState, enc: { readonly codes: Int32Array; readonly size: number }): EffectSplit {
+  const split = splitEffects(st.sample.fixedEffects, { name: "", ...enc, levels: [] });
+  if (split.levels > MAX_CROSSED_LEVELS) {
     throw new EstimationError(
       "memory",
-      `the bootstrap re-projects on the fixed effects not nested in the bootstrap cluster, here ${levels} levels ` +
+      `the bootstrap re-projects on the fixed effects not nested in the bootstrap cluster, here ${split.levels} levels ` +
         `(at most ${MAX_CROSSED_LEVELS}); cluster on a variable the large fixed effects are nested in`,
     );
   }
-  return { nested: nested ? { codes: nested.codes, size: nested.size } : null, effects, levels };
+  return split;
 }
 
 interface SparseFeatures {
@@ -426,7 +413,7 @@ interface SparseFeatures {
 function sparseFeatures(
   st: FitState,
   enc: { readonly codes: Int32Array; readonly size: number },
-  cr: Crossed,
+  cr: EffectSplit,
   u0: Float64Array,
   mj: Float64Array,
   z: Float64Array,
@@ -439,15 +426,15 @@ function sparseFeatures(
   const n = st.n;
   const L = cr.levels;
   const G = enc.size;
-  const q = cr.effects.length;
-  const levelOf = (e: number, i: number) => cr.effects[e].offset + cr.effects[e].codes[i];
+  const q = cr.others.length;
+  const levelOf = (e: number, i: number) => cr.offsets[e] + cr.others[e].codes[i];
   const gram = new Float64Array(L * L);
   for (let i = 0; i < n; i++) {
     const wi = wv ? wv[i] : 1;
     for (let e = 0; e < q; e++) for (let f = 0; f < q; f++) gram[levelOf(e, i) * L + levelOf(f, i)] += wi;
   }
   if (cr.nested) {
-    const order = countingOrder(cr.nested.codes, cr.nested.size);
+    const { order } = countingSort(cr.nested.codes, cr.nested.size);
     const c = new Float64Array(L);
     const touched: number[] = [];
     let p = 0;
@@ -471,7 +458,7 @@ function sparseFeatures(
   }
   const factor = choleskyDropping(gram, L, 1e-9);
   // Per cluster: level sums of w·ü0, w·m, w·z over its rows (sparse).
-  const order = countingOrder(enc.codes, G);
+  const { order } = countingSort(enc.codes, G);
   const start = new Int32Array(G + 1);
   const idx: number[] = [];
   const val: number[] = [];
@@ -535,16 +522,6 @@ function sparseFeatures(
       return out;
     },
   };
-}
-
-function countingOrder(codes: Int32Array, size: number): Int32Array {
-  const n = codes.length;
-  const start = new Int32Array(size + 1);
-  for (let i = 0; i < n; i++) start[codes[i] + 1]++;
-  for (let g = 0; g < size; g++) start[g + 1] += start[g];
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[start[codes[i]]++] = i;
-  return out;
 }
 
 /** The interval {h : p(h) ≥ alpha} around the estimate, by bracketing and bisection on each side. */
