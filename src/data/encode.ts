@@ -2,6 +2,7 @@ import type { Column } from "./frame.js";
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { withArenaSync } from "../engine/shared.js";
+import { InternalError } from "../core/errors.js";
 
 /**
  * Factor encoding: a column's values over a set of rows become dense int32 codes 0..size-1
@@ -20,6 +21,13 @@ export interface Encoding {
 /** An encoding under the name of what it encodes: a fixed effect, a cluster or panel variable. */
 export interface EncodedEffect extends Encoding {
   readonly name: string;
+}
+
+/** The encoding of column `name` among a sample's encodings (its clusters or fixed effects), found by name. */
+export function encodingNamed(encodings: readonly EncodedEffect[], name: string): EncodedEffect {
+  const enc = encodings.find((e) => e.name === name);
+  if (!enc) throw new InternalError(`the sample does not encode "${name}" (it encodes: ${encodings.map((e) => e.name).join(", ") || "nothing"})`);
+  return enc;
 }
 
 /** Whole-column encodings, computed once per column and reused by every fit on the same data. */

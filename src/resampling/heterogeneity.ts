@@ -1,5 +1,5 @@
 import { toFrame, type DataInput } from "../data/input.js";
-import { encodeColumn, type Level } from "../data/encode.js";
+import { encodeColumn, encodingNamed, type Level } from "../data/encode.js";
 import type { Frame } from "../data/frame.js";
 import { formatName } from "../formula/lexer.js";
 import { parseFormula, type ModelSpec } from "../formula/parse.js";
@@ -204,7 +204,7 @@ export async function heterogeneity(data: DataInput, formula: string, options: H
 
   // The common sample, with the group and the unit encoded over it.
   const sample = buildSample(sampleRequest(request, [spec], { clusters: [group, ...units], subset }));
-  const groupEnc: EncodedEffect = sample.clusters[0];
+  const groupEnc: EncodedEffect = encodingNamed(sample.clusters, group);
   if (groupEnc.size < 2) {
     throw new InputError(
       "data",
@@ -221,7 +221,7 @@ export async function heterogeneity(data: DataInput, formula: string, options: H
     }
   }
   const reference = levels[refIndex];
-  const unitEnc = unitCandidate ? sample.clusters[1] : null;
+  const unitEnc = unitCandidate ? encodingNamed(sample.clusters, unitCandidate) : null;
   const groupByUnit = unitEnc !== null && nestedIn(unitEnc, groupEnc);
   if (unitAsked !== undefined && !groupByUnit) {
     throw new InputError("option", `${what}: the group "${group}" varies within the unit "${unitAsked}", so units cannot be permuted whole; leave unit out to permute rows`);

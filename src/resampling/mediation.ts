@@ -10,6 +10,7 @@ import { firstCluster, fitRequest, sampleRequest, vcovColumns } from "../fit/req
 import { runPlan } from "../fit/plan.js";
 import { buildSample, type Sample } from "../fit/sample.js";
 import type { Frame } from "../data/frame.js";
+import { encodingNamed, type EncodedEffect } from "../data/encode.js";
 import type { FeolsOptions } from "../fit/options.js";
 import type { FeolsResult } from "../fit/result.js";
 import { Rng } from "../core/random.js";
@@ -273,10 +274,11 @@ export async function mediation(data: DataInput, formula: string, options: Media
 
   // The common sample, with the bootstrap cluster encoded over it.
   const sample = buildSample(sampleRequest(request, [step3], { clusters: resampled, subset }));
-  if (cluster && sample.clusters[0].size < 2) {
+  const clusterEnc = cluster ? encodingNamed(sample.clusters, cluster) : null;
+  if (clusterEnc && clusterEnc.size < 2) {
     throw new InputError(
       "data",
-      `${what}: the sample (${sample.rows.length} rows) has a single cluster of "${cluster}" (${String(sample.clusters[0].levels[0])}); ` +
+      `${what}: the sample (${sample.rows.length} rows) has a single cluster of "${cluster}" (${String(clusterEnc.levels[0])}); ` +
         `the cluster bootstrap needs at least two clusters`,
     );
   }
@@ -295,8 +297,8 @@ export async function mediation(data: DataInput, formula: string, options: Media
   const fitsDone = performance.now();
 
   let bootstrap: MediationBootstrap | null = null;
-  if (B > 0 && cluster) {
-    const { draws, engine } = await bootstrapIndirect(frame, spec, mediator, treatment, sample, options, B, seed, options.engine ?? "auto");
+  if (B > 0 && cluster && clusterEnc) {
+    const { draws, engine } = await bootstrapIndirect(frame, spec, mediator, treatment, sample, clusterEnc, options, B, seed, options.engine ?? "auto");
     const ok = Float64Array.from(draws.filter((d) => !Number.isNaN(d))).sort();
     const alpha = (1 - level) / 2;
     let mean = 0;
@@ -309,7 +311,7 @@ export async function mediation(data: DataInput, formula: string, options: Media
       seed,
       level,
       cluster,
-      clusters: sample.clusters[0].size,
+      clusters: clusterEnc.size,
       ci: [quantileSorted(ok, alpha), quantileSorted(ok, 1 - alpha)],
       se: ok.length > 1 ? Math.sqrt(ss / (ok.length - 1)) : NaN,
       mean: ok.length > 0 ? mean : NaN,
@@ -349,6 +351,8 @@ async function bootstrapIndirect(
   mediator: string,
   treatment: string,
   sample: Sample,
+  /** The bootstrap cluster's encoding over the sample. */
+  cluster: EncodedEffect,
   options: FeolsOptions,
   B: number,
   seed: number,
@@ -362,10 +366,10 @@ async function bootstrapIndirect(
     const width = columns.length;
     const xAt = regressors.indexOf(treatment);
     const hasFe = sample.fixedEffects.length > 0;
-    const clusterCodes = sample.clusters[0].codes;
-    const G = sample.clusters[0].size;
+    const clusterCodes = cluster.codes;
+    const G = cluster.size;
     // Per-cluster sums when the fixed effects allow it (cluster-gram.ts), else a demeaning per draw.
-    const sums = engine === "rows" ? null : ClusterGram.build(arena, columns, sample.fixedEffects, sample.clusters[0], sample.weights);
+    const sums = engine === "rows" ? null : ClusterGram.build(arena, columns, sample.fixedEffects, cluster, sample.weights);
     const refit = sums
       ? null
       : new Refitter(arena, columns, sample.fixedEffects, sample.weights, absorbOptions(options));

@@ -1,3 +1,4 @@
+import { encodingNamed } from "../data/encode.js";
 import type { DataInput } from "../data/input.js";
 import { fitOls } from "../fit/feols.js";
 import type { FeolsOptions } from "../fit/options.js";
@@ -94,7 +95,7 @@ export async function wildBootstrap(data: DataInput, formula: string, options: W
   const started = performance.now();
   let reps: Replications | null = null;
   const fit = await fitOls(data, formula, { ...options, vcov: { cluster } }, (state) => {
-    reps = replicate(state, options.param, B, dist, seed);
+    reps = replicate(state, options.param, cluster, B, dist, seed);
   });
   const fitMs = performance.now() - started - (reps as Replications | null)!.ms;
   const r = reps as unknown as Replications;
@@ -170,12 +171,12 @@ export const MAX_CROSSED_LEVELS = 1500;
  * every replication through Γ = D'W M_N D (D their dummies, M_N the projection off the nested
  * effect), so the t* are those of refitting the full model, fixed effects included.
  */
-function replicate(st: FitState, param: string, B: number, dist: "rademacher" | "webb", seed: number): Replications {
+function replicate(st: FitState, param: string, cluster: string, B: number, dist: "rademacher" | "webb", seed: number): Replications {
   const { k, arena, n } = st;
   const j = st.names.indexOf(param);
   if (j < 0) throw new InputError("option", `"${param}" is not an estimated coefficient of the model (coefficients: ${st.names.join(", ")})`);
   const K = st.names.length;
-  const enc = st.sample.clusters[0];
+  const enc = encodingNamed(st.sample.clusters, cluster);
   const G = enc.size;
   if (G < 2) throw new EstimationError("singular", `the bootstrap needs at least 2 clusters (got ${G})`);
   const Q = st.bread;

@@ -1,5 +1,5 @@
-import { InputError, InternalError } from "../core/errors.js";
-import type { EncodedEffect } from "../data/encode.js";
+import { InputError } from "../core/errors.js";
+import { encodingNamed, type EncodedEffect } from "../data/encode.js";
 import type { EffectSize } from "./ssc.js";
 
 /**
@@ -110,11 +110,7 @@ export type BoundVcov =
 export type ScoreVcov = Exclude<BoundVcov, { readonly type: "iid" }>;
 
 export function bindVcov(spec: VcovSpec, sample: SampleEncodings): BoundVcov {
-  const encoded = (name: string): EncodedEffect => {
-    const enc = sample.clusters.find((c) => c.name === name);
-    if (!enc) throw new InternalError(`the sample does not encode the vcov column "${name}"`);
-    return enc;
-  };
+  const encoded = (name: string): EncodedEffect => encodingNamed(sample.clusters, name);
   if (spec.type === "cluster") return { type: "cluster", clusters: spec.cluster.map(encoded) };
   if (spec.type === "nw" || spec.type === "dk") {
     const time = encoded(spec.panel.time);
