@@ -156,5 +156,12 @@ describe("absorb fit --engine duckdb", () => {
     expect(both.status).toBe(2);
     expect(both.json.error.message).toMatch(/--data or --data-glob/);
     expect(absorbJson(["fit", "--engine", "duckdb", "--data", file, "--formula", "y ~ x1 | firm", "--duckdb-memory", "lots"]).json.error.message).toMatch(/--duckdb-memory/);
+    // The model's flags are read as for the other out-of-core commands (cli/remote.ts modelOptions).
+    const fixefRm = absorbJson(["fit", "--engine", "duckdb", "--data", file, "--formula", "y ~ x1 | firm", "--fixef-rm", "some"]);
+    expect(fixefRm.status).toBe(2);
+    expect(fixefRm.json.error.message).toBe('--fixef-rm must be singleton or none (got "some")');
+    const sql = absorbJson(["sql", "--dialect", "duckdb", "--table", "t", "--formula", "y ~ x1 | firm", "--fixef-rm", "some"]);
+    expect(sql.status).toBe(2);
+    expect(sql.json.error.message).toBe('--fixef-rm must be singleton or none (got "some")');
   });
 });

@@ -3,27 +3,18 @@
  * data larger than memory never has to be read in. `--data FILE` or `--data-glob PATTERN`.
  */
 import { InputError } from "../core/errors.js";
-import { parsePredicate } from "../data/predicate.js";
-import { parseSscFlag } from "../vcov/ssc.js";
 import { numberOption, requireOption } from "./args.js";
-import { parseCliVcov } from "./vcov-panel.js";
+import { modelOptions, type ModelFlags } from "./remote.js";
 import { Progress } from "./progress.js";
 import { VERSION } from "../core/version.js";
 import type { CliOutput } from "./fit.js";
 
 /** The `absorb fit` flags this engine reads (the rest of fit's are refused with a reason). */
-export interface EngineFitFlags {
+export interface EngineFitFlags extends ModelFlags {
   readonly engine?: string;
   readonly data?: string;
   readonly "data-glob"?: string;
   readonly formula?: string;
-  readonly vcov?: string;
-  readonly "panel-id"?: string;
-  readonly lag?: string;
-  readonly ssc?: string;
-  readonly weights?: string;
-  readonly where?: string;
-  readonly "fixef-rm"?: string;
   readonly method?: string;
   readonly "duckdb-memory"?: string;
   readonly "duckdb-threads"?: string;
@@ -45,8 +36,7 @@ export async function runFitEngine(values: EngineFitFlags): Promise<CliOutput> {
   const formula = requireOption("fit", values.formula, "--formula", '--formula "dvar ~ robot | firm_id + year"');
   const glob = values["data-glob"];
   const data = glob === undefined ? requireOption("fit", values.data, "--data (or --data-glob)", "--data panel.parquet") : undefined;
-  const fixefRm = values["fixef-rm"];
-  if (fixefRm !== undefined && fixefRm !== "singleton" && fixefRm !== "none") throw new InputError("option", `--fixef-rm must be singleton or none (got "${fixefRm}")`);
+  const model = modelOptions(values);
   const threads = numberOption("fit", values["duckdb-threads"], "--duckdb-threads");
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new InputError("option", `--duckdb-threads must be a positive integer (got ${threads})`);
   const memoryLimit = values["duckdb-memory"];
@@ -55,14 +45,7 @@ export async function runFitEngine(values: EngineFitFlags): Promise<CliOutput> {
   const progress = new Progress(!values.json && !values.quiet);
   progress.phase(`fitting in DuckDB over ${glob === undefined ? data : `"${glob}"`}`);
   const { feolsOutOfCore } = await import("../outofcore/fit.js");
-  const result = await feolsOutOfCore(glob === undefined ? { files: data! } : { glob }, formula, {
-    vcov: parseCliVcov(values.vcov, values["panel-id"], values.lag),
-    ssc: values.ssc === undefined ? undefined : parseSscFlag(values.ssc),
-    weights: values.weights,
-    where: values.where === undefined ? undefined : parsePredicate(values.where),
-    fixefRm: fixefRm as "singleton" | "none" | undefined,
-    duckdb: { memoryLimit, threads },
-  });
+  const result = await feolsOutOfCore(glob === undefined ? { files: data! } : { glob }, formula, { ...model, duckdb: { memoryLimit, threads } });
   progress.done();
   const totalMs = performance.now() - started;
   if (!values.json) {

@@ -1,7 +1,7 @@
 /**
- * The flags shared by `absorb sql` and the fits whose statistics come from elsewhere
- * (`--engine clickhouse`, `--from-sufficient-stats`): the model's options as the out-of-core
- * plan takes them, and reading results files.
+ * The flags shared by the out-of-core commands — `absorb sql`, `absorb fit --engine duckdb` and the
+ * fits whose statistics come from elsewhere (`--engine clickhouse`, `--from-sufficient-stats`): the
+ * model's options as the out-of-core plan takes them, and reading results files.
  */
 import { readFileSync } from "node:fs";
 import { InputError } from "../core/errors.js";
@@ -10,8 +10,10 @@ import { parseSscFlag } from "../vcov/ssc.js";
 import { numberOption } from "./args.js";
 import { parseCliVcov } from "./vcov-panel.js";
 import { parseStats, type ScriptOptions, type StatsResults } from "../outofcore/sufficient-stats.js";
+import type { OutOfCoreOptions } from "../outofcore/fit.js";
 
-export interface RemoteFlags {
+/** The model's flags every out-of-core fit reads. */
+export interface ModelFlags {
   readonly vcov?: string;
   readonly "panel-id"?: string;
   readonly lag?: string;
@@ -19,22 +21,29 @@ export interface RemoteFlags {
   readonly weights?: string;
   readonly where?: string;
   readonly "fixef-rm"?: string;
+}
+
+export interface RemoteFlags extends ModelFlags {
   readonly "singleton-rounds"?: string;
   readonly "from-sufficient-stats"?: readonly string[];
 }
 
-export function scriptOptions(command: string, values: RemoteFlags): ScriptOptions {
+/** The model's options from its flags, checked, as every out-of-core plan takes them. */
+export function modelOptions(values: ModelFlags): Omit<OutOfCoreOptions, "duckdb"> {
   const fixefRm = values["fixef-rm"];
   if (fixefRm !== undefined && fixefRm !== "singleton" && fixefRm !== "none") throw new InputError("option", `--fixef-rm must be singleton or none (got "${fixefRm}")`);
-  const rounds = numberOption(command, values["singleton-rounds"], "--singleton-rounds");
   return {
     vcov: parseCliVcov(values.vcov, values["panel-id"], values.lag),
     ssc: values.ssc === undefined ? undefined : parseSscFlag(values.ssc),
     weights: values.weights,
     where: values.where === undefined ? undefined : parsePredicate(values.where),
-    fixefRm: fixefRm as "singleton" | "none" | undefined,
-    singletonRounds: rounds,
+    fixefRm,
   };
+}
+
+export function scriptOptions(command: string, values: RemoteFlags): ScriptOptions {
+  const model = modelOptions(values);
+  return { ...model, singletonRounds: numberOption(command, values["singleton-rounds"], "--singleton-rounds") };
 }
 
 /** The results of one or more files (e.g. one per script), merged; a name in two files must agree. */
