@@ -1,5 +1,5 @@
 /** A column whose demeaned spread is below this share of its raw spread is absorbed by the fixed effects. */
-export const ABSORBED_TOL = 1e-9;
+const ABSORBED_TOL = 1e-9;
 
 /**
  * Whether a column is absorbed by the fixed effects: its spread after demeaning, Σw x̃², against

@@ -180,7 +180,7 @@ function splitSamples(request: FitRequest, splitVar: string | null, full: boolea
 }
 
 /** One 0/1 mask per level of the split column (sorted as fixest sorts levels), within the base subset. */
-export function splitMasks(col: Column, base: Uint8Array | null): { level: Level; mask: Uint8Array; rows: number }[] {
+function splitMasks(col: Column, base: Uint8Array | null): { level: Level; mask: Uint8Array; rows: number }[] {
   const enc = encodeColumn(col, null);
   const n = enc.codes.length;
   const counts = new Int32Array(enc.size);

@@ -62,7 +62,7 @@ export async function runPlan(request: FitRequest, scope: PlanScope = {}): Promi
 }
 
 /** The models grouped by estimation sample and fixed effects (IV models alone, first). */
-export function planFits(frame: Frame, specs: readonly ModelSpec[], subset: Uint8Array | null): FitGroup[] {
+function planFits(frame: Frame, specs: readonly ModelSpec[], subset: Uint8Array | null): FitGroup[] {
   if (specs.length === 1) return [{ members: [0] }];
   const maskOf = sampleMasks(frame, subset);
   const ivs: FitGroup[] = [];

@@ -79,7 +79,7 @@ export function firstCluster(request: FitRequest): string | undefined {
   return request.vreq.type === "cluster" ? request.vreq.cluster[0] : undefined;
 }
 
-export function checkOptions(o: FeolsOptions): void {
+function checkOptions(o: FeolsOptions): void {
   if (o.tol !== undefined && !(o.tol > 0 && o.tol < 1)) throw new InputError("option", `tol must be between 0 and 1 (got ${o.tol})`);
   if (o.maxIter !== undefined && !(Number.isInteger(o.maxIter) && o.maxIter >= 1))
     throw new InputError("option", `maxIter must be a positive integer (got ${o.maxIter})`);
@@ -107,7 +107,7 @@ export function factorColumns(spec: ModelSpec): string[] {
   return spec.terms.flatMap((t) => (t.kind === "factor" ? [t.variable] : []));
 }
 
-export function normaliseSubset(s: Uint8Array | readonly boolean[], nrows: number): Uint8Array {
+function normaliseSubset(s: Uint8Array | readonly boolean[], nrows: number): Uint8Array {
   if (s.length !== nrows) throw new InputError("option", `subset has ${s.length} entries but the data has ${nrows} rows`);
   return s instanceof Uint8Array ? s : Uint8Array.from(s, (b) => (b ? 1 : 0));
 }

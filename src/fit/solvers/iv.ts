@@ -31,7 +31,7 @@ import { linearFitFields, type DemeanedContext, type LinearSolver } from "./solv
 export const ivSolver: LinearSolver<IvResult> = {
   extraColumns: (spec) => [...spec.endogenous, ...spec.instruments],
   rescalesTiny: false,
-  solve: (ctx, m, regressors) => solveIv(ctx, m, regressors),
+  solve: solveIv,
 };
 
 /** Where the model's columns sit in the model matrix: y at 0, the p regressors, the endogenous regressors, the instruments. */

@@ -17,7 +17,7 @@ import { linearFitFields, type DemeanedContext, type LinearSolver } from "./solv
 export const olsSolver: LinearSolver<FeolsResult> = {
   extraColumns: () => [],
   rescalesTiny: true,
-  solve: (ctx, m, regressors) => solveDemeaned(ctx, m, regressors),
+  solve: solveDemeaned,
 };
 
 /**
@@ -27,7 +27,7 @@ export const olsSolver: LinearSolver<FeolsResult> = {
  * (fit/plan.ts) calls it once per model: in place for a group of one (a single feols fit), on
  * columns copied from the group's shared demeaned block otherwise, so both give the same bytes.
  */
-export async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regressors: readonly string[]): Promise<FeolsResult> {
+async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regressors: readonly string[]): Promise<FeolsResult> {
   const { k, arena, frame, spec, sample, vreq, ssc, tol, maxIter, absorbed, hook } = ctx;
   const hasFe = sample.fixedEffects.length > 0;
   const p = regressors.length;
