@@ -8,30 +8,60 @@ import { join } from "node:path";
  * issue's table does.
  */
 export function fixestAvailable(): boolean {
-  const r = spawnSync("Rscript", ["-e", "cat(requireNamespace('fixest', quietly = TRUE))"], { encoding: "utf8" });
-  return r.status === 0 && r.stdout.trim() === "TRUE";
+  return fixestVersion() !== undefined;
+}
+
+/** fixest's version as R reports it, or undefined without Rscript or fixest. */
+export function fixestVersion(): string | undefined {
+  const r = spawnSync("Rscript", ["-e", "if (requireNamespace('fixest', quietly = TRUE)) cat(format(packageVersion('fixest')))"], { encoding: "utf8" });
+  return r.status === 0 && r.stdout.trim() !== "" ? r.stdout.trim() : undefined;
 }
 
 export interface FixestTiming {
   readonly formula: string;
   readonly medianSeconds: number;
   readonly iterations: string;
+  readonly nobs: number;
+}
+
+export interface FixestOptions {
+  /** fixest's and data.table's threads (default 2). */
+  readonly threads?: number;
+  /** Only these columns are read (fread's select=), so a large panel's copy in R stays small; default all. */
+  readonly columns?: readonly string[];
+}
+
+const rVector = (xs: readonly string[]) => `c(${xs.map((x) => JSON.stringify(x)).join(", ")})`;
+
+/** The lines every R script here starts with: packages loaded quietly, both libraries on `threads` threads, the CSV read. */
+function preamble(csv: string, { threads = 2, columns }: FixestOptions): string[] {
+  return [
+    "suppressMessages({library(data.table); library(fixest)})",
+    `setDTthreads(${threads}); setFixest_nthreads(${threads})`,
+    `d <- fread(${JSON.stringify(csv)}${columns ? `, select = ${rVector(columns)}` : ""})`,
+  ];
 }
 
 /** `estimator`: the fixest call and any extra arguments, e.g. "fepois" or "feglm(family = 'logit')" (default feols). */
-export function timeFixest(csv: string, formulas: readonly string[], cluster: string, reps: number, dir: string, estimator = "feols"): FixestTiming[] {
+export function timeFixest(
+  csv: string,
+  formulas: readonly string[],
+  cluster: string,
+  reps: number,
+  dir: string,
+  estimator = "feols",
+  options: FixestOptions = {},
+): FixestTiming[] {
   const [fn, extra] = /^(\w+)(?:\((.*)\))?$/.exec(estimator)!.slice(1);
   const script = join(dir, "fixest-bench.R");
   writeFileSync(
     script,
     [
-      "suppressMessages({library(data.table); library(fixest)})",
-      "setFixest_nthreads(2)",
-      `d <- fread(${JSON.stringify(csv)})`,
-      `for (f in c(${formulas.map((f) => JSON.stringify(f)).join(", ")})) {`,
+      ...preamble(csv, options),
+      `for (f in ${rVector(formulas)}) {`,
       `  ts <- numeric(${reps})`,
       `  for (r in seq_len(${reps})) ts[r] <- system.time(m <- ${fn}(as.formula(f), d, cluster = ~${cluster}${extra ? `, ${extra}` : ""}))[["elapsed"]]`,
-      '  cat(f, "\\t", median(ts), "\\t", paste(m$iterations, collapse = ","), "\\n", sep = "")',
+      '  cat(f, "\\t", median(ts), "\\t", paste(m$iterations, collapse = ","), "\\t", nobs(m), "\\n", sep = "")',
       "}",
     ].join("\n"),
   );
@@ -41,7 +71,21 @@ export function timeFixest(csv: string, formulas: readonly string[], cluster: st
     .trim()
     .split("\n")
     .map((line) => {
-      const [formula, seconds, iterations] = line.split("\t");
-      return { formula, medianSeconds: Number(seconds), iterations };
+      const [formula, seconds, iterations, nobs] = line.split("\t");
+      return { formula, medianSeconds: Number(seconds), iterations, nobs: Number(nobs) };
     });
+}
+
+/**
+ * The R script of fixest's whole job, the counterpart of one `absorb fit` process: load the
+ * packages, `fread` only the model's columns, `feols` clustered by `cluster`, print the
+ * coefficient table, then `nobs <n>` so the benchmark can check both fitted the same rows.
+ */
+export function fixestWholeRunScript(dir: string, csv: string, formula: string, cluster: string, options: FixestOptions): string {
+  const script = join(dir, "fixest-whole-run.R");
+  writeFileSync(
+    script,
+    [...preamble(csv, options), `m <- feols(${formula}, d, cluster = ~${cluster})`, "print(coeftable(m))", 'cat("nobs", nobs(m), "\\n")'].join("\n"),
+  );
+  return script;
 }
