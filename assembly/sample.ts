@@ -10,15 +10,20 @@ const INFINITE: u8 = 2;
 
 /**
  * Marks the rows where the f64 column is NaN (MISSING) or, when `infinite` is 1 (a regressor,
- * not an id), ±Infinity (INFINITE).
+ * not an id), ±Infinity (INFINITE). Returns the largest finite |x| (0 when there is none): the
+ * overflow check needs the kept rows' largest only when this one could overflow.
  */
-export function mark_unusable_f64(n: i32, x: usize, infinite: i32, bad: usize): void {
+export function mark_unusable_f64(n: i32, x: usize, infinite: i32, bad: usize): f64 {
   const inf: u8 = infinite != 0 ? INFINITE : 0;
+  let largest = 0.0;
   for (let r: usize = 0; r < <usize>n; r++) {
     const v = load<f64>(x + (r << 3));
-    const mark = v != v ? MISSING : abs<f64>(v) == Infinity ? inf : 0;
+    const a = abs<f64>(v);
+    const mark = v != v ? MISSING : a == Infinity ? inf : 0;
+    if (a < Infinity && a > largest) largest = a;
     store<u8>(bad + r, load<u8>(bad + r) | mark);
   }
+  return largest;
 }
 
 /** Marks the rows where the i32 code is negative (MISSING). */

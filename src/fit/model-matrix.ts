@@ -1,6 +1,7 @@
 import type { Frame } from "../data/frame.js";
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
+import { placeF64 } from "../engine/resident.js";
 import { designColumns, plainColumn, type DesignColumn } from "./design.js";
 import { EXTRA_COLUMNS } from "../data/size-check.js";
 import type { ModelSpec, Term } from "../formula/parse.js";
@@ -109,9 +110,9 @@ export function buildModelMatrix(k: Kernels, arena: Arena, req: ModelMatrixReque
   const at = arena.putI32(req.rows, "rows");
   columns.forEach((c, j) => {
     if (c.source) {
-      // From a scratch copy of the frame's column, given back right after.
+      // From the frame's column where it lives, or a scratch copy given back right after.
       const column = arena.mark();
-      k.gather_f64(n, arena.putF64(c.source, "a column"), at, block + j * n * 8);
+      k.gather_f64(n, placeF64(arena, c.source, "a column"), at, block + j * n * 8);
       arena.release(column);
     } else c.fill(arena.f64(block + j * n * 8, n));
   });
