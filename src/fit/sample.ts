@@ -187,11 +187,14 @@ export function buildSample(req: SampleRequest): Sample {
     }
   }
   let rows = indicesOf(keep);
+  // When rows may go next (singletons, separation), the codes keep the whole column's numbering
+  // and are renumbered once, after; otherwise they are numbered over these rows now. (An
+  // interaction's codes are numbered over the rows either way.)
+  const renumberLater = req.separation !== undefined || req.dropSingletons;
   let fes = req.fixedEffects.map((fe) => ({
     name: fe.name,
     variables: fe.variables,
-    // Numbered as in the whole column for now: renumbered once, after singletons go.
-    ...interact(fe.variables.map((v) => encodeColumn(column(v), rows, false))),
+    ...interact(fe.variables.map((v) => encodeColumn(column(v), rows, !renumberLater))),
   }));
   if (req.separation) {
     if (fes.length > 0) ({ rows, fes } = dropSeparated(fes, rows, column(req.separation.outcome), req.separation.kind, req.dropSingletons, dropped));
@@ -201,8 +204,6 @@ export function buildSample(req: SampleRequest): Sample {
     rows = selectRows(rows, result.keep);
     dropped.singletons = before - rows.length;
     fes = result.fes;
-  } else {
-    fes = fes.map((fe) => ({ name: fe.name, variables: fe.variables, ...compact(fe, null) }));
   }
   if (rows.length === 0) {
     throw new InputError(
@@ -222,7 +223,7 @@ export function buildSample(req: SampleRequest): Sample {
   // A cluster variable that is also a fixed effect (firm effects, clustered by firm) shares its codes.
   const clusters = req.clusters.map((name) => {
     const same = fes.find((fe) => fe.name === name);
-    return same ? { ...same, name } : { name, ...compact(interact(clusterVariables(name).map((v) => encodeColumn(column(v), rows, false))), null) };
+    return same ? { ...same, name } : { name, ...interact(clusterVariables(name).map((v) => encodeColumn(column(v), rows))) };
   });
   return { rows, dropped, fixedEffects: fes, clusters, weights };
 }
