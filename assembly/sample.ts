@@ -136,13 +136,6 @@ export function argmax_abs_kept(n: i32, x: usize, keep: usize): i32 {
   return at;
 }
 
-/** max |x| over all n values, starting from 0; NaN when any value is NaN (as Math.max). */
-export function max_abs(n: i32, x: usize): f64 {
-  let m = 0.0;
-  for (let r: usize = 0; r < <usize>n; r++) m = max<f64>(m, abs<f64>(load<f64>(x + (r << 3))));
-  return m;
-}
-
 /**
  * out[0..2] = the smallest and largest non-missing value and 1 when every non-missing value is
  * an integer (else 0); the smallest stays +Infinity above the largest when all are missing.

@@ -23,12 +23,14 @@ export interface Kernels {
   dot(n: number, a: number, b: number, w: number): number;
   /** assembly/crossprod/sum(n: i32, x: usize, w: usize): f64 */
   sum(n: number, x: number, w: number): number;
-  /** assembly/crossprod/crossprod(n: i32, k: i32, x: usize, w: usize, out: usize) */
-  crossprod(n: number, k: number, x: number, w: number, out: number): void;
+  /** assembly/crossprod/crossprod(n: i32, k: i32, x: usize, w: usize, acc: usize, out: usize) */
+  crossprod(n: number, k: number, x: number, w: number, acc: number, out: number): void;
   /** assembly/crossprod/crossprod_vec(n: i32, k: i32, x: usize, y: usize, w: usize, out: usize) */
   crossprod_vec(n: number, k: number, x: number, y: number, w: number, out: number): void;
   /** assembly/crossprod/residuals(n: i32, k: i32, x: usize, beta: usize, y: usize, out: usize) */
   residuals(n: number, k: number, x: number, beta: number, y: number, out: number): void;
+  /** assembly/crossprod/column_stats(n: i32, x: usize, w: usize, out: usize) */
+  column_stats(n: number, x: number, w: number, out: number): void;
   /** assembly/vcov/cluster_scores(n: i32, k: i32, x: usize, e: usize, w: usize, codes: usize, out: usize) */
   cluster_scores(n: number, k: number, x: number, e: number, w: number, codes: number, out: number): void;
   /** assembly/vcov/score_outer(g: i32, k: i32, scores: usize, out: usize) */
@@ -73,8 +75,6 @@ export interface Kernels {
   count_kept(n: number, keep: number): number;
   /** assembly/sample/argmax_abs_kept(n: i32, x: usize, keep: usize): i32 */
   argmax_abs_kept(n: number, x: number, keep: number): number;
-  /** assembly/sample/max_abs(n: i32, x: usize): f64 */
-  max_abs(n: number, x: number): number;
   /** assembly/sample/int_range(n: i32, x: usize, out: usize) */
   int_range(n: number, x: number, out: number): void;
   /** assembly/sample/dense_codes(n: i32, x: usize, min: f64, span: i32, slot: usize, out: usize, levels: usize): i32 */

@@ -3,6 +3,7 @@ import type { Arena } from "../engine/arena.js";
 import { interact, type Encoding } from "../data/encode.js";
 import { InputError } from "../core/errors.js";
 import type { PanelEncodings, ScoreVcov } from "./spec.js";
+import { crossprodInto } from "../engine/cross-products.js";
 
 /**
  * The "meat" Σ s s' of a sandwich variance, from per-row scores s_i = w_i · e_i · x_i (x: k
@@ -82,7 +83,7 @@ function heteroMeat(kern: Kernels, arena: Arena, v: ScoreInputs): Float64Array {
     out[i] = s * s;
   }
   const meat = arena.allocF64(k * k);
-  kern.crossprod(n, k, v.x, sq, meat);
+  crossprodInto(kern, arena, n, k, v.x, sq, meat);
   const result = arena.f64(meat, k * k).slice();
   arena.release(mark);
   return result;
