@@ -19,6 +19,10 @@ export interface Kernels {
   fe_residual(n: number, x: number, out: number, k: number, srcTable: number, coefTable: number): void;
   /** assembly/demean/solve_groups(g: i32, sums: usize, acc: usize, weights: usize, coef: usize) */
   solve_groups(g: number, sums: number, acc: number, weights: number, coef: number): void;
+  /** assembly/demean/group_sums_all(n: i32, x: usize, w: usize, q: i32, codeTable: usize, sumsTable: usize) */
+  group_sums_all(n: number, x: number, w: number, q: number, codeTable: number, sumsTable: number): void;
+  /** assembly/demean/residual_group_sums(n: i32, x: usize, out: usize, k: i32, srcTable: usize, coefTable: usize, w: usize, codes: usize, sums: usize) */
+  residual_group_sums(n: number, x: number, out: number, k: number, srcTable: number, coefTable: number, w: number, codes: number, sums: number): void;
   /** assembly/crossprod/dot(n: i32, a: usize, b: usize, w: usize): f64 */
   dot(n: number, a: number, b: number, w: number): number;
   /** assembly/crossprod/sum(n: i32, x: usize, w: usize): f64 */
