@@ -55,15 +55,76 @@ export function sum(n: i32, x: usize, w: usize): f64 {
   return s;
 }
 
-/** out (k×k, row-major) = X'·diag(w)·X for k columns starting at x, each n long. */
-export function crossprod(n: i32, k: i32, x: usize, w: usize, out: usize): void {
-  const stride = <usize>n << 3;
+/** Rows per block of the one-pass cross-products: k columns of them stay in the first-level cache. */
+const BLOCK_ROWS: usize = 512;
+
+/**
+ * out (k×k, row-major) = X'·diag(w)·X for k columns starting at x, each n long, in one pass over
+ * the rows: blocks of BLOCK_ROWS rows, every pair's two accumulators kept in `acc` (4 f64 per
+ * pair a ≤ b, k(k+1)/2 pairs) from one block to the next. Each entry is summed in exactly dot's
+ * order (the same lanes, steps and tail), so it equals dot of its two columns bit for bit; only
+ * the memory traffic differs: each column is read once rather than once per pair.
+ */
+export function crossprod(n: i32, k: i32, x: usize, w: usize, acc: usize, out: usize): void {
+  const m = <usize>n;
   const kk = <usize>k;
+  const stride = m << 3;
+  const quads = m & ~(<usize>3);
+  memory.fill(acc, 0, (kk * (kk + 1)) << 4);
+  for (let lo: usize = 0; lo < quads; lo += BLOCK_ROWS) {
+    const hi = min<usize>(lo + BLOCK_ROWS, quads);
+    let pair = acc;
+    for (let a: usize = 0; a < kk; a++) {
+      const ca = x + a * stride;
+      for (let b = a; b < kk; b++) {
+        const cb = x + b * stride;
+        let acc0 = v128.load(pair);
+        let acc1 = v128.load(pair, 16);
+        if (w == 0) {
+          for (let i = lo; i < hi; i += 4) {
+            const o = i << 3;
+            acc0 = f64x2.add(acc0, f64x2.mul(v128.load(ca + o), v128.load(cb + o)));
+            acc1 = f64x2.add(acc1, f64x2.mul(v128.load(ca + o + 16), v128.load(cb + o + 16)));
+          }
+        } else {
+          for (let i = lo; i < hi; i += 4) {
+            const o = i << 3;
+            acc0 = f64x2.add(acc0, f64x2.mul(f64x2.mul(v128.load(ca + o), v128.load(cb + o)), v128.load(w + o)));
+            acc1 = f64x2.add(acc1, f64x2.mul(f64x2.mul(v128.load(ca + o + 16), v128.load(cb + o + 16)), v128.load(w + o + 16)));
+          }
+        }
+        v128.store(pair, acc0);
+        v128.store(pair, acc1, 16);
+        pair += 32;
+      }
+    }
+  }
+  // dot's tail: one more pair of rows into the first accumulator, the lanes added, the last row.
+  const pairs = m & ~(<usize>1);
+  let pair = acc;
   for (let a: usize = 0; a < kk; a++) {
-    for (let b: usize = a; b < kk; b++) {
-      const v = dot(n, x + a * stride, x + b * stride, w);
-      store<f64>(out + ((a * kk + b) << 3), v);
-      store<f64>(out + ((b * kk + a) << 3), v);
+    const ca = x + a * stride;
+    for (let b = a; b < kk; b++) {
+      const cb = x + b * stride;
+      let acc0 = v128.load(pair);
+      const acc1 = v128.load(pair, 16);
+      pair += 32;
+      let i = quads;
+      for (; i < pairs; i += 2) {
+        const o = i << 3;
+        const ab = f64x2.mul(v128.load(ca + o), v128.load(cb + o));
+        acc0 = f64x2.add(acc0, w == 0 ? ab : f64x2.mul(ab, v128.load(w + o)));
+      }
+      const both = f64x2.add(acc0, acc1);
+      let s = f64x2.extract_lane(both, 0) + f64x2.extract_lane(both, 1);
+      for (; i < m; i++) {
+        const o = i << 3;
+        let v = load<f64>(ca + o) * load<f64>(cb + o);
+        if (w != 0) v *= load<f64>(w + o);
+        s += v;
+      }
+      store<f64>(out + ((a * kk + b) << 3), s);
+      store<f64>(out + ((b * kk + a) << 3), s);
     }
   }
 }
@@ -94,4 +155,65 @@ export function residuals(n: i32, k: i32, x: usize, beta: usize, y: usize, out: 
       store<f64>(out + o, load<f64>(out + o) - load<f64>(beta + (a << 3)) * load<f64>(col + o));
     }
   }
+}
+
+/**
+ * One pass over a column for what the model matrix needs of it: out[0] = max |x| (from 0; NaN
+ * when any value is NaN), out[1] = Σ x·(w or 1) (as sum), out[2] = Σ x²·(w or 1) (as dot(x, x)),
+ * the sums in exactly the order of the kernel named, so each equals it bit for bit.
+ */
+export function column_stats(n: i32, x: usize, w: usize, out: usize): void {
+  const m = <usize>n;
+  const quads = m & ~(<usize>3);
+  const pairs = m & ~(<usize>1);
+  let largest = f64x2.splat(0.0);
+  let total = f64x2.splat(0.0);
+  let acc0 = f64x2.splat(0.0);
+  let acc1 = f64x2.splat(0.0);
+  let i: usize = 0;
+  for (; i < quads; i += 4) {
+    const o = i << 3;
+    const a = v128.load(x + o);
+    const b = v128.load(x + o, 16);
+    largest = f64x2.max(f64x2.max(largest, f64x2.abs(a)), f64x2.abs(b));
+    if (w == 0) {
+      total = f64x2.add(f64x2.add(total, a), b);
+      acc0 = f64x2.add(acc0, f64x2.mul(a, a));
+      acc1 = f64x2.add(acc1, f64x2.mul(b, b));
+    } else {
+      const wa = v128.load(w + o);
+      const wb = v128.load(w + o, 16);
+      total = f64x2.add(f64x2.add(total, f64x2.mul(a, wa)), f64x2.mul(b, wb));
+      acc0 = f64x2.add(acc0, f64x2.mul(f64x2.mul(a, a), wa));
+      acc1 = f64x2.add(acc1, f64x2.mul(f64x2.mul(b, b), wb));
+    }
+  }
+  for (; i < pairs; i += 2) {
+    const o = i << 3;
+    const a = v128.load(x + o);
+    largest = f64x2.max(largest, f64x2.abs(a));
+    if (w == 0) {
+      total = f64x2.add(total, a);
+      acc0 = f64x2.add(acc0, f64x2.mul(a, a));
+    } else {
+      const wa = v128.load(w + o);
+      total = f64x2.add(total, f64x2.mul(a, wa));
+      acc0 = f64x2.add(acc0, f64x2.mul(f64x2.mul(a, a), wa));
+    }
+  }
+  let mx = max<f64>(f64x2.extract_lane(largest, 0), f64x2.extract_lane(largest, 1));
+  let s = f64x2.extract_lane(total, 0) + f64x2.extract_lane(total, 1);
+  const both = f64x2.add(acc0, acc1);
+  let ss = f64x2.extract_lane(both, 0) + f64x2.extract_lane(both, 1);
+  for (; i < m; i++) {
+    const v = load<f64>(x + (i << 3));
+    mx = max<f64>(mx, abs<f64>(v));
+    s += v * (w == 0 ? 1.0 : load<f64>(w + (i << 3)));
+    let sq = v * v;
+    if (w != 0) sq *= load<f64>(w + (i << 3));
+    ss += sq;
+  }
+  store<f64>(out, mx);
+  store<f64>(out, s, 8);
+  store<f64>(out, ss, 16);
 }

@@ -110,3 +110,39 @@ export function solve_groups(g: i32, sums: usize, acc: usize, weights: usize, co
     store<f64>(coef + (i << 3), (f64At(sums, i) - f64At(acc, i)) / f64At(weights, i));
   }
 }
+
+/**
+ * group_sums of x for q fixed effects at once (their code and sum pointers in two u32 tables):
+ * x is read once; each effect's sums get the same terms in the same order as q calls would.
+ */
+export function group_sums_all(n: i32, x: usize, w: usize, q: i32, codeTable: usize, sumsTable: usize): void {
+  const m = <usize>n;
+  const qq = <usize>q;
+  for (let i: usize = 0; i < m; i++) {
+    const v = w == 0 ? f64At(x, i) : f64At(w, i) * f64At(x, i);
+    for (let j: usize = 0; j < qq; j++) {
+      addAt(<usize>load<u32>(sumsTable + (j << 2)), codeAt(<usize>load<u32>(codeTable + (j << 2)), i), v);
+    }
+  }
+}
+
+/**
+ * fe_residual (out = x − Σ the k effects' coefficients, as it computes it) and, of the result,
+ * group_sums by `codes` into `sums`: one pass for what the two calls do in two.
+ */
+export function residual_group_sums(n: i32, x: usize, out: usize, k: i32, srcTable: usize, coefTable: usize, w: usize, codes: usize, sums: usize): void {
+  const m = <usize>n;
+  const kk = <usize>k;
+  for (let i: usize = 0; i < m; i++) {
+    let r: f64;
+    if (kk == 1) {
+      r = f64At(x, i) - f64At(<usize>load<u32>(coefTable), codeAt(<usize>load<u32>(srcTable), i));
+    } else {
+      let s = 0.0;
+      for (let j: usize = 0; j < kk; j++) s += f64At(<usize>load<u32>(coefTable + (j << 2)), codeAt(<usize>load<u32>(srcTable + (j << 2)), i));
+      r = f64At(x, i) - s;
+    }
+    store<f64>(out + (i << 3), r);
+    addAt(sums, codeAt(codes, i), w == 0 ? r : f64At(w, i) * r);
+  }
+}

@@ -8,49 +8,117 @@
 const MISSING: u8 = 1;
 const INFINITE: u8 = 2;
 
-/**
- * Marks the rows where the f64 column is NaN (MISSING) or, when `infinite` is 1 (a regressor,
- * not an id), ±Infinity (INFINITE).
- */
-export function mark_unusable_f64(n: i32, x: usize, infinite: i32, bad: usize): void {
-  const inf: u8 = infinite != 0 ? INFINITE : 0;
-  for (let r: usize = 0; r < <usize>n; r++) {
-    const v = load<f64>(x + (r << 3));
-    const mark = v != v ? MISSING : abs<f64>(v) == Infinity ? inf : 0;
-    store<u8>(bad + r, load<u8>(bad + r) | mark);
-  }
+/** The exponent bits of a float64: all set for ±Infinity and NaN, and only for them. */
+const EXPONENT: u64 = 0x7ff0000000000000;
+
+/** The mark of one value: MISSING for NaN, `inf` for ±Infinity, 0 when finite. */
+// @ts-ignore: decorator
+@inline
+function markOf(v: f64, inf: u8): u8 {
+  return v != v ? MISSING : abs<f64>(v) == Infinity ? inf : 0;
 }
 
-/** Marks the rows where the i32 code is negative (MISSING). */
-export function mark_missing_i32(n: i32, codes: usize, bad: usize): void {
-  for (let r: usize = 0; r < <usize>n; r++) {
-    if (load<i32>(codes + (r << 2)) < 0) store<u8>(bad + r, load<u8>(bad + r) | MISSING);
+/**
+ * Marks the rows where the f64 column is NaN (MISSING) or, when `infinite` is 1 (a regressor,
+ * not an id), ±Infinity (INFINITE). Returns the largest finite |x| (0 when there is none): the
+ * overflow check needs the kept rows' largest only when this one could overflow. Two rows at a
+ * time: a pair with no non-finite value (the usual case) only updates the largest, and `bad` is
+ * written for the rare rows that are marked.
+ */
+export function mark_unusable_f64(n: i32, x: usize, infinite: i32, bad: usize): f64 {
+  const inf: u8 = infinite != 0 ? INFINITE : 0;
+  const m = <usize>n;
+  const exponent = i64x2.splat(<i64>EXPONENT);
+  let largest = f64x2.splat(0.0);
+  let r: usize = 0;
+  for (; r + 2 <= m; r += 2) {
+    const v = v128.load(x + (r << 3));
+    if (v128.any_true(i64x2.eq(v128.and(v, exponent), exponent))) {
+      for (let i = r; i < r + 2; i++) {
+        const w = load<f64>(x + (i << 3));
+        const mark = markOf(w, inf);
+        if (mark != 0) store<u8>(bad + i, load<u8>(bad + i) | mark);
+        else if (w == w && abs<f64>(w) != Infinity) largest = f64x2.max(largest, f64x2.splat(abs<f64>(w)));
+      }
+    } else {
+      largest = f64x2.pmax(largest, f64x2.abs(v));
+    }
   }
+  for (; r < m; r++) {
+    const w = load<f64>(x + (r << 3));
+    const mark = markOf(w, inf);
+    if (mark != 0) store<u8>(bad + r, load<u8>(bad + r) | mark);
+    else if (w == w && abs<f64>(w) != Infinity) largest = f64x2.max(largest, f64x2.splat(abs<f64>(w)));
+  }
+  return max<f64>(f64x2.extract_lane(largest, 0), f64x2.extract_lane(largest, 1));
+}
+
+/** Marks the rows where the i32 code is negative (MISSING); four codes at a time, as above. */
+export function mark_missing_i32(n: i32, codes: usize, bad: usize): void {
+  const m = <usize>n;
+  let r: usize = 0;
+  for (; r + 4 <= m; r += 4) {
+    if (!v128.any_true(i32x4.lt_s(v128.load(codes + (r << 2)), i32x4.splat(0)))) continue;
+    for (let i = r; i < r + 4; i++) if (load<i32>(codes + (i << 2)) < 0) store<u8>(bad + i, load<u8>(bad + i) | MISSING);
+  }
+  for (; r < m; r++) if (load<i32>(codes + (r << 2)) < 0) store<u8>(bad + r, load<u8>(bad + r) | MISSING);
+}
+
+/** The sum of the 16 u8 lanes of v, as an i32x4 to accumulate (each lane at most 4 × 255). */
+// @ts-ignore: decorator
+@inline
+function laneSums(v: v128): v128 {
+  return i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(v));
+}
+
+/** The four i32 lanes of v added up. */
+// @ts-ignore: decorator
+@inline
+function total(v: v128): i32 {
+  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
 }
 
 /**
  * Clears keep[r] where bad[r] is marked; out[0] = the kept rows that were missing, out[1] = those
- * that were not missing but infinite (i32s).
+ * that were not missing but infinite (i32s). Sixteen rows at a time.
  */
 export function drop_unusable(n: i32, keep: usize, bad: usize, out: usize): void {
-  let missing = 0;
-  let infinite = 0;
-  for (let r: usize = 0; r < <usize>n; r++) {
+  const m = <usize>n;
+  const one = i8x16.splat(1);
+  const zero = i8x16.splat(0);
+  const infinite = i8x16.splat(<i8>INFINITE);
+  let missing = i32x4.splat(0);
+  let infinites = i32x4.splat(0);
+  let r: usize = 0;
+  for (; r + 16 <= m; r += 16) {
+    const k = v128.load(keep + r);
+    const b = v128.load(bad + r);
+    missing = i32x4.add(missing, laneSums(v128.and(k, v128.and(b, one))));
+    infinites = i32x4.add(infinites, laneSums(v128.and(k, i8x16.eq(b, infinite))));
+    v128.store(keep + r, v128.and(k, i8x16.eq(b, zero)));
+  }
+  let missed = total(missing);
+  let inf = total(infinites);
+  for (; r < m; r++) {
     const k = <i32>load<u8>(keep + r);
     const b = load<u8>(bad + r);
-    missing += k & <i32>(b & MISSING);
-    infinite += k & <i32>(b == INFINITE);
+    missed += k & <i32>(b & MISSING);
+    inf += k & <i32>(b == INFINITE);
     store<u8>(keep + r, <u8>(k & <i32>(b == 0)));
   }
-  store<i32>(out, missing);
-  store<i32>(out, infinite, 4);
+  store<i32>(out, missed);
+  store<i32>(out, inf, 4);
 }
 
-/** How many rows are flagged. */
+/** How many rows are flagged (flags are 0 or 1). */
 export function count_kept(n: i32, keep: usize): i32 {
-  let m = 0;
-  for (let r: usize = 0; r < <usize>n; r++) m += <i32>load<u8>(keep + r);
-  return m;
+  const m = <usize>n;
+  let acc = i32x4.splat(0);
+  let r: usize = 0;
+  for (; r + 16 <= m; r += 16) acc = i32x4.add(acc, laneSums(v128.load(keep + r)));
+  let kept = total(acc);
+  for (; r < m; r++) kept += <i32>load<u8>(keep + r);
+  return kept;
 }
 
 /** The first kept row holding the largest |x| (above 0), or -1 when none does. */
@@ -66,13 +134,6 @@ export function argmax_abs_kept(n: i32, x: usize, keep: usize): i32 {
     }
   }
   return at;
-}
-
-/** max |x| over all n values, starting from 0; NaN when any value is NaN (as Math.max). */
-export function max_abs(n: i32, x: usize): f64 {
-  let m = 0.0;
-  for (let r: usize = 0; r < <usize>n; r++) m = max<f64>(m, abs<f64>(load<f64>(x + (r << 3))));
-  return m;
 }
 
 /**

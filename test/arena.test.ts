@@ -69,7 +69,7 @@ describe("the shared-memory arena", () => {
     const k = instantiateKernels(heap.memory);
     expect(k.sum(3, x, 0)).toBe(7);
     const out = arena.allocF64(1);
-    k.crossprod(3, 1, x, 0, out);
+    k.crossprod(3, 1, x, 0, arena.allocF64(4), out);
     expect(arena.f64(out, 1)[0]).toBe(1.5 * 1.5 + 2.5 * 2.5 + 9);
     arena.close();
     expect(heap.top).toBe(BASE);

@@ -45,7 +45,7 @@ describe("the worker pool", () => {
     const script = `
       import { runPoolTasks, shutdownPool } from ${JSON.stringify(join(packageRoot, "dist/src/engine/pool.js"))};
       const plan = { n: 1000, rowWeights: 0, fes: [{ codes: 0x7ffffff0, size: 10, weights: 0x7ffffff0 }], method: "exact", tol: 1e-8, maxIter: 10, factor: null };
-      const scratch = { sums: 0x7ffffff0, coef: 0x7ffffff0, acc: 0x7ffffff0, codeTable: 0x7ffffff0, coefTable: 0x7ffffff0, otherTables: [] };
+      const scratch = { sums: 0x7ffffff0, coef: 0x7ffffff0, acc: 0x7ffffff0, codeTable: 0x7ffffff0, coefTable: 0x7ffffff0, sumsTable: 0x7ffffff0, otherTables: [] };
       const tasks = [0, 1].map(() => ({ kind: "demean", plan, scratch, columns: [{ input: 0x7ffffff0, output: 0x7ffffff0 }] }));
       try {
         await runPoolTasks(tasks, 2, (t) => "demeaning column " + t);

@@ -2,6 +2,7 @@ import type { Column } from "./frame.js";
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { withArenaSync } from "../engine/shared.js";
+import { placeF64 } from "../engine/resident.js";
 import { InternalError } from "../core/errors.js";
 
 /**
@@ -86,7 +87,7 @@ function encodeCategories(src: Int32Array, names: readonly string[]): Encoding {
 }
 
 function encodeNumbers(values: Float64Array): Encoding {
-  return withArenaSync((arena, k) => encodeNumbersIn(arena, k, arena.putF64(values, "values"), values.length));
+  return withArenaSync((arena, k) => encodeNumbersIn(arena, k, placeF64(arena, values, "values"), values.length));
 }
 
 /** Encodes the n float64 values at `x` (in the arena). */

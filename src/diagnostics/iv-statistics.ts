@@ -6,6 +6,7 @@ import { chisqPValue, fPValue } from "../core/distributions.js";
 import { scoreMeat } from "../vcov/meat.js";
 import { smallestClusterCount, type BoundVcov } from "../vcov/spec.js";
 import { columnAt, copyColumns, type ColumnBlock, type CrossProducts } from "./column-block.js";
+import { crossprodInto } from "../engine/cross-products.js";
 
 /**
  * The instrumental-variables statistics of a 2SLS fit, as fixest reports them, from the model's
@@ -284,7 +285,7 @@ function wuHausman(q: IvStatisticsInputs): FTest | null {
   q.roles.endo.forEach((c, j) => arena.f64(R + j * n * 8, n).set(arena.f64(columnAt(q.columns, n, c), n)));
   arena.f64(R + kEndo * n * 8, n * k2).set(arena.f64(q.secondStage.design.ptr, n * k2));
   const rr = arena.allocF64(width * width);
-  k.crossprod(n, width, R, w, rr);
+  crossprodInto(k, arena, n, width, R, w, rr);
   const RtR = arena.f64(rr, width * width).slice();
   const ry = arena.allocF64(width);
   k.crossprod_vec(n, width, R, y, w, ry);

@@ -19,16 +19,22 @@ export interface Kernels {
   fe_residual(n: number, x: number, out: number, k: number, srcTable: number, coefTable: number): void;
   /** assembly/demean/solve_groups(g: i32, sums: usize, acc: usize, weights: usize, coef: usize) */
   solve_groups(g: number, sums: number, acc: number, weights: number, coef: number): void;
+  /** assembly/demean/group_sums_all(n: i32, x: usize, w: usize, q: i32, codeTable: usize, sumsTable: usize) */
+  group_sums_all(n: number, x: number, w: number, q: number, codeTable: number, sumsTable: number): void;
+  /** assembly/demean/residual_group_sums(n: i32, x: usize, out: usize, k: i32, srcTable: usize, coefTable: usize, w: usize, codes: usize, sums: usize) */
+  residual_group_sums(n: number, x: number, out: number, k: number, srcTable: number, coefTable: number, w: number, codes: number, sums: number): void;
   /** assembly/crossprod/dot(n: i32, a: usize, b: usize, w: usize): f64 */
   dot(n: number, a: number, b: number, w: number): number;
   /** assembly/crossprod/sum(n: i32, x: usize, w: usize): f64 */
   sum(n: number, x: number, w: number): number;
-  /** assembly/crossprod/crossprod(n: i32, k: i32, x: usize, w: usize, out: usize) */
-  crossprod(n: number, k: number, x: number, w: number, out: number): void;
+  /** assembly/crossprod/crossprod(n: i32, k: i32, x: usize, w: usize, acc: usize, out: usize) */
+  crossprod(n: number, k: number, x: number, w: number, acc: number, out: number): void;
   /** assembly/crossprod/crossprod_vec(n: i32, k: i32, x: usize, y: usize, w: usize, out: usize) */
   crossprod_vec(n: number, k: number, x: number, y: number, w: number, out: number): void;
   /** assembly/crossprod/residuals(n: i32, k: i32, x: usize, beta: usize, y: usize, out: usize) */
   residuals(n: number, k: number, x: number, beta: number, y: number, out: number): void;
+  /** assembly/crossprod/column_stats(n: i32, x: usize, w: usize, out: usize) */
+  column_stats(n: number, x: number, w: number, out: number): void;
   /** assembly/vcov/cluster_scores(n: i32, k: i32, x: usize, e: usize, w: usize, codes: usize, out: usize) */
   cluster_scores(n: number, k: number, x: number, e: number, w: number, codes: number, out: number): void;
   /** assembly/vcov/score_outer(g: i32, k: i32, scores: usize, out: usize) */
@@ -63,8 +69,8 @@ export interface Kernels {
   cg_residual(n: number, w: number, m: number, codeTable: number, offsets: number, first: number, firstW: number, g: number, means: number, x: number, gamma: number, out: number): void;
   /** assembly/bootstrap/wild_bootstrap(g: i32, m: i32, F: usize, m2: i32, F2: usize, ms: i32, start: usize, idx: usize, val: usize, acc: usize, reps: i32, dist: i32, seedLo: u32, seedHi: u32, v: usize, v2: usize, out: usize) */
   wild_bootstrap(g: number, m: number, F: number, m2: number, F2: number, ms: number, start: number, idx: number, val: number, acc: number, reps: number, dist: number, seedLo: number, seedHi: number, v: number, v2: number, out: number): void;
-  /** assembly/sample/mark_unusable_f64(n: i32, x: usize, infinite: i32, bad: usize) */
-  mark_unusable_f64(n: number, x: number, infinite: number, bad: number): void;
+  /** assembly/sample/mark_unusable_f64(n: i32, x: usize, infinite: i32, bad: usize): f64 */
+  mark_unusable_f64(n: number, x: number, infinite: number, bad: number): number;
   /** assembly/sample/mark_missing_i32(n: i32, codes: usize, bad: usize) */
   mark_missing_i32(n: number, codes: number, bad: number): void;
   /** assembly/sample/drop_unusable(n: i32, keep: usize, bad: usize, out: usize) */
@@ -73,8 +79,6 @@ export interface Kernels {
   count_kept(n: number, keep: number): number;
   /** assembly/sample/argmax_abs_kept(n: i32, x: usize, keep: usize): i32 */
   argmax_abs_kept(n: number, x: number, keep: number): number;
-  /** assembly/sample/max_abs(n: i32, x: usize): f64 */
-  max_abs(n: number, x: number): number;
   /** assembly/sample/int_range(n: i32, x: usize, out: usize) */
   int_range(n: number, x: number, out: number): void;
   /** assembly/sample/dense_codes(n: i32, x: usize, min: f64, span: i32, slot: usize, out: usize, levels: usize): i32 */

@@ -46,5 +46,6 @@ export function taskHandlerModule(kind: string): string {
   return module;
 }
 
-// The engine's own task: projecting columns off the fixed effects.
+// The engine's own tasks: projecting columns off the fixed effects, and mapping memory ahead of use.
 registerTaskHandler("demean", new URL("./absorb/demean-task.js", import.meta.url));
+registerTaskHandler("prefault", new URL("./prefault-task.js", import.meta.url));

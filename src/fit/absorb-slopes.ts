@@ -10,6 +10,7 @@ import { columnPtr, type ModelMatrix } from "./model-matrix.js";
 import { absorbFixedEffects, type AbsorbOptions, type AbsorbOutcome } from "./absorb-effects.js";
 import type { EncodedEffect, Sample } from "./sample.js";
 import type { EffectSize } from "../vcov/ssc.js";
+import { crossprodInto } from "../engine/cross-products.js";
 
 /**
  * Fixed effects with varying slopes (fe[x]: an effect and a slope on x per level; fe[[x]]: the
@@ -97,7 +98,7 @@ export function absorbWithSlopes(
     }
   }
   const gram = arena.allocF64(Math.max(d * d, 1));
-  if (d > 0) k.crossprod(n, d, dPtr, m.weights, gram);
+  if (d > 0) crossprodInto(k, arena, n, d, dPtr, m.weights, gram);
   const c = arena.f64(gram, d * d).slice();
   // A column the large effect absorbs (industry dummies within firms) is left out before factoring.
   for (let j = 0; j < d; j++) {

@@ -3,6 +3,7 @@ import type { Kernels } from "../engine/kernels.js";
 import { choleskyDropping, inverseFactor, solveFactor } from "../linalg/cholesky.js";
 import { submatrix } from "../linalg/matrix.js";
 import { EstimationError } from "../core/errors.js";
+import { crossprodInto } from "../engine/cross-products.js";
 
 /** Pivot tolerance for collinearity among the (demeaned) regressors, relative to each one's own norm. */
 export const COLLINEAR_TOL = 1e-10;
@@ -20,6 +21,8 @@ export interface LeastSquaresInput {
   readonly absorbed: ReadonlySet<number>;
   /** Regressor names, for the error when nothing is left to estimate. */
   readonly names: readonly string[];
+  /** The cross-products of [y X] when the caller has them (augmentedGram); else they are computed here. */
+  readonly gram?: Float64Array;
 }
 
 export interface LeastSquares {
@@ -49,11 +52,8 @@ export const CONDITION_WARNING = 1e10;
 export function leastSquares(k: Kernels, arena: Arena, q: LeastSquaresInput): LeastSquares {
   const { n, p, w } = q;
   const col = (j: number) => q.x + j * n * 8;
-  const xtxPtr = arena.allocF64(p * p);
-  k.crossprod(n, p, q.x, w, xtxPtr);
-  const xtyPtr = arena.allocF64(p);
-  k.crossprod_vec(n, p, q.x, q.y, w, xtyPtr);
-  const solved = solveNormalEquations(arena.f64(xtxPtr, p * p).slice(), arena.f64(xtyPtr, p).slice(), p, q.absorbed, q.names);
+  const { xtx, xty } = normalEquations(k, arena, q);
+  const solved = solveNormalEquations(xtx, xty, p, q.absorbed, q.names);
   const { kept } = solved;
   kept.forEach((c, idx) => {
     if (c !== idx) arena.f64(col(idx), n).set(arena.f64(col(c), n));
@@ -62,6 +62,39 @@ export function leastSquares(k: Kernels, arena: Arena, q: LeastSquaresInput): Le
   const resid = arena.allocF64(n, "residuals");
   k.residuals(n, kept.length, q.x, betaPtr, q.y, resid);
   return { ...solved, resid, ssr: k.dot(n, resid, resid, w) };
+}
+
+/**
+ * The cross-products of [y X] for y and the p regressor columns right after it ((p+1)×(p+1),
+ * row-major: y'Wy, then y'WX, then X'WX), in one pass over the columns: each entry is the dot
+ * product of its two columns, bit for bit, so the regressors' spreads and y'Wy can be read off it.
+ */
+export function augmentedGram(k: Kernels, arena: Arena, n: number, y: number, p: number, w: number): Float64Array {
+  const mark = arena.mark();
+  const out = arena.allocF64((p + 1) * (p + 1));
+  crossprodInto(k, arena, n, p + 1, y, w, out);
+  const gram = arena.f64(out, (p + 1) * (p + 1)).slice();
+  arena.release(mark);
+  return gram;
+}
+
+/** X'WX (p×p) and X'Wy: from the caller's or a fresh augmented Gram matrix when y lies right before X, else column by column. */
+function normalEquations(k: Kernels, arena: Arena, q: LeastSquaresInput): { xtx: Float64Array; xty: Float64Array } {
+  const { n, p, w } = q;
+  const gram = q.gram ?? (q.x === q.y + n * 8 ? augmentedGram(k, arena, n, q.y, p, w) : null);
+  if (gram) {
+    const xtx = new Float64Array(p * p);
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) xtx[a * p + b] = gram[(a + 1) * (p + 1) + b + 1];
+    return { xtx, xty: gram.slice(1, p + 1) };
+  }
+  const mark = arena.mark();
+  const xtxPtr = arena.allocF64(p * p);
+  crossprodInto(k, arena, n, p, q.x, w, xtxPtr);
+  const xtyPtr = arena.allocF64(p);
+  k.crossprod_vec(n, p, q.x, q.y, w, xtyPtr);
+  const out = { xtx: arena.f64(xtxPtr, p * p).slice(), xty: arena.f64(xtyPtr, p).slice() };
+  arena.release(mark);
+  return out;
 }
 
 /** What least squares gives from the cross-products alone. */

@@ -1,6 +1,7 @@
 import type { Frame } from "../data/frame.js";
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
+import { placeF64 } from "../engine/resident.js";
 import { designColumns, plainColumn, type DesignColumn } from "./design.js";
 import { EXTRA_COLUMNS } from "../data/size-check.js";
 import type { ModelSpec, Term } from "../formula/parse.js";
@@ -109,20 +110,40 @@ export function buildModelMatrix(k: Kernels, arena: Arena, req: ModelMatrixReque
   const at = arena.putI32(req.rows, "rows");
   columns.forEach((c, j) => {
     if (c.source) {
-      // From a scratch copy of the frame's column, given back right after.
+      // From the frame's column where it lives, or a scratch copy given back right after.
       const column = arena.mark();
-      k.gather_f64(n, arena.putF64(c.source, "a column"), at, block + j * n * 8);
+      k.gather_f64(n, placeF64(arena, c.source, "a column"), at, block + j * n * 8);
       arena.release(column);
     } else c.fill(arena.f64(block + j * n * 8, n));
   });
   arena.release(mark);
-  const regressorColumns = regressors.map((_, c) => block + (layout.leading + c) * n * 8);
-  const regressorScales = req.rescaleTiny ? rescaleTinyColumns(k, arena, n, regressorColumns) : undefined;
   const weights = req.weights ? arena.putF64(req.weights, "weights") : 0;
-  const matrix: ModelMatrix = { n, block, names, weights, rawSpread: [], ...(regressorScales ? { regressorScales } : {}) };
+  const stats = columnStats(k, arena, n, names.length, block, weights);
+  const regressorScales = req.rescaleTiny ? rescaleTinyColumns(k, arena, n, block, layout.leading, stats, weights) : undefined;
   const sw = weights ? k.sum(n, weights, 0) : n;
-  const rawSpread = names.map((_, c) => centredSquares(k, n, columnPtr(matrix, c), weights, sw));
-  return { matrix: { ...matrix, rawSpread }, regressors, layout };
+  // Σ w (x − x̄_w)², as centredSquares computes it.
+  const rawSpread = stats.map(({ sum, squares }) => squares - sw * (sum / sw) * (sum / sw));
+  return { matrix: { n, block, names, weights, rawSpread, ...(regressorScales ? { regressorScales } : {}) }, regressors, layout };
+}
+
+/** What one pass over a column gives (assembly column_stats): max |x|, and Σ w x and Σ w x² as sum and dot give them. */
+interface ColumnStats {
+  readonly largest: number;
+  readonly sum: number;
+  readonly squares: number;
+}
+
+function columnStatsAt(k: Kernels, arena: Arena, n: number, x: number, weights: number): ColumnStats {
+  const mark = arena.mark();
+  const out = arena.allocF64(3);
+  k.column_stats(n, x, weights, out);
+  const [largest, sum, squares] = arena.f64(out, 3);
+  arena.release(mark);
+  return { largest, sum, squares };
+}
+
+function columnStats(k: Kernels, arena: Arena, n: number, width: number, block: number, weights: number): ColumnStats[] {
+  return Array.from({ length: width }, (_, c) => columnStatsAt(k, arena, n, block + c * n * 8, weights));
 }
 
 /** The same columns as JavaScript arrays (the refits of the resampling procedures keep them outside the arena). */
@@ -167,15 +188,19 @@ export function centredSquares(k: Kernels, n: number, x: number, w: number, sw: 
   return k.dot(n, x, x, w) - sw * mean * mean;
 }
 
-/** Scales tiny columns in place (see rescaleTiny); returns each column's factor, or undefined when all are 1. */
-function rescaleTinyColumns(k: Kernels, arena: Arena, n: number, columns: readonly number[]): number[] | undefined {
-  const scales = columns.map((ptr) => {
-    const max = k.max_abs(n, ptr);
-    if (!(max > 0 && max < TINY)) return 1;
+/**
+ * Scales tiny regressors in place (see rescaleTiny), updating their `stats` to the scaled values;
+ * returns each regressor's factor, or undefined when all are 1.
+ */
+function rescaleTinyColumns(k: Kernels, arena: Arena, n: number, block: number, leading: number, stats: ColumnStats[], weights: number): number[] | undefined {
+  const scales = stats.slice(leading).map(({ largest }, c) => {
+    if (!(largest > 0 && largest < TINY)) return 1;
     // Capped so the factor itself stays finite for subnormal columns.
-    const scale = 2 ** Math.min(1000, -Math.floor(Math.log2(max)));
+    const scale = 2 ** Math.min(1000, -Math.floor(Math.log2(largest)));
+    const ptr = block + (leading + c) * n * 8;
     const col = arena.f64(ptr, n);
     for (let i = 0; i < n; i++) col[i] *= scale;
+    stats[leading + c] = columnStatsAt(k, arena, n, ptr, weights);
     return scale;
   });
   return scales.some((s) => s !== 1) ? scales : undefined;

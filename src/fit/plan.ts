@@ -4,7 +4,9 @@ import { AbsorbError, InputError } from "../core/errors.js";
 import { withArena } from "../engine/shared.js";
 import type { Arena } from "../engine/arena.js";
 import { buildSample } from "./sample.js";
-import { buildModelMatrix, copyColumns, type BuiltModelMatrix, type ModelMatrix } from "./model-matrix.js";
+import { buildModelMatrix, copyColumns, modelColumns as columnCount, type BuiltModelMatrix, type ModelMatrix } from "./model-matrix.js";
+import { EXTRA_COLUMNS } from "../data/size-check.js";
+import { prefaultAhead } from "../engine/prefault.js";
 import { absorbOptions, type AbsorbOutcome } from "./absorb-effects.js";
 import { absorbModel, hasSlopes } from "./absorb-slopes.js";
 import { factorColumns, numericColumns, sampleRequest, type FitRequest } from "./request.js";
@@ -90,6 +92,9 @@ async function fitGroup(
   const { frame, vreq, ssc } = request;
   const first = specs[0];
   const solver = linearSolver(first);
+  const demeaning = absorbOptions(request.options);
+  // The model matrix and the fit's other columns, mapped by a worker while the sample is built.
+  prefaultAhead(frame.nrows * (Math.max(...specs.map(columnCount)) + specs.length - 1 + EXTRA_COLUMNS) * 8, demeaning.threads);
   const sample = buildSample(sampleRequest(request, specs, { subset: run.subset }));
   const terms = distinctTerms(specs);
   return withArena(async (arena, k) => {
@@ -104,7 +109,6 @@ async function fitGroup(
       // The wild bootstrap's hook works on the columns as they are: no rescaling under it.
       rescaleTiny: solver.rescalesTiny && run.hook === undefined,
     });
-    const demeaning = absorbOptions(request.options);
     const { tol, maxIter, threads } = demeaning;
     const absorbed = await absorbModel(k, arena, built.matrix, frame, sample, first.fixedEffects, demeaning);
     const termColumns = new Map(terms.map((t, i) => [termKey(t), built.layout.terms[i]]));

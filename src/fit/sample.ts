@@ -2,6 +2,7 @@ import type { Column, Frame, NumericColumn } from "../data/frame.js";
 import { compact, encodeColumn, interact, type EncodedEffect } from "../data/encode.js";
 import { InputError } from "../core/errors.js";
 import { withArenaSync } from "../engine/shared.js";
+import { placeF64 } from "../engine/resident.js";
 import { separatedByFixedEffects, type OutcomeKind } from "./glm-separation.js";
 
 /**
@@ -69,7 +70,7 @@ export interface Sample {
  * Counts the rows outside the subset, then drops the rows with a missing value in a used column,
  * then those with ±Infinity in a numeric one (each row counted once, under the first reason),
  * and checks the numeric columns for overflow over the rows left. The passes run in wasm over
- * copies of the columns in a scratch arena: one mark pass per column, one drop pass.
+ * the columns (copies in a scratch arena, unless resident): one mark pass per column, one drop pass.
  */
 function screenRows(column: (name: string) => Column, used: Set<string>, numeric: Set<string>, keep: Uint8Array, dropped: DroppedRows): void {
   withArenaSync((arena, k) => {
@@ -78,18 +79,17 @@ function screenRows(column: (name: string) => Column, used: Set<string>, numeric
     dropped.subset = n - k.count_kept(n, flags);
     const bad = arena.alloc(n, "row marks");
     arena.u8(bad, n).fill(0);
-    const at = new Map<string, number>();
+    const at = new Map<string, { ptr: number; largest: number }>();
     // Numeric regressors stay for the overflow check; other columns (ids) are needed for this pass only.
     for (const name of numeric) {
-      const ptr = arena.putF64((column(name) as NumericColumn).values, `column "${name}"`);
-      at.set(name, ptr);
-      k.mark_unusable_f64(n, ptr, 1, bad);
+      const ptr = placeF64(arena, (column(name) as NumericColumn).values, `column "${name}"`);
+      at.set(name, { ptr, largest: k.mark_unusable_f64(n, ptr, 1, bad) });
     }
     for (const name of used) {
       if (numeric.has(name)) continue;
       const col = column(name);
       const mark = arena.mark();
-      if (col.kind === "numeric") k.mark_unusable_f64(n, arena.putF64(col.values, `column "${name}"`), 0, bad);
+      if (col.kind === "numeric") k.mark_unusable_f64(n, placeF64(arena, col.values, `column "${name}"`), 0, bad);
       else k.mark_missing_i32(n, arena.putI32(col.codes, `column "${name}"`), bad);
       arena.release(mark);
     }
@@ -97,7 +97,11 @@ function screenRows(column: (name: string) => Column, used: Set<string>, numeric
     k.drop_unusable(n, flags, bad, counts);
     [dropped.missing, dropped.nonFinite] = arena.i32(counts, 2);
     const kept = k.count_kept(n, flags);
-    for (const name of numeric) checkOverflow(name, (column(name) as NumericColumn).values, kept, k.argmax_abs_kept(n, at.get(name)!, flags));
+    for (const name of numeric) {
+      const { ptr, largest } = at.get(name)!;
+      // The largest over all rows cannot overflow, so neither can the kept rows': no second pass.
+      if (largest > overflowBound(kept)) checkOverflow(name, (column(name) as NumericColumn).values, kept, k.argmax_abs_kept(n, ptr, flags));
+    }
     keep.set(arena.u8(flags, n));
   });
 }
@@ -110,7 +114,7 @@ function screenRows(column: (name: string) => Column, used: Set<string>, numeric
  */
 function checkOverflow(name: string, v: Float64Array, kept: number, at: number): void {
   const max = at < 0 ? 0 : Math.abs(v[at]);
-  if (kept > 0 && max > Math.sqrt(Number.MAX_VALUE / kept)) {
+  if (kept > 0 && max > overflowBound(kept)) {
     const power = Math.floor(Math.log10(max));
     throw new InputError(
       "data",
@@ -118,6 +122,11 @@ function checkOverflow(name: string, v: Float64Array, kept: number, at: number):
         `sums of squares would overflow float64; rescale it (divide it by 1e${power} in the data; its coefficient scales by the same factor)`,
     );
   }
+}
+
+/** The largest |x| whose square, summed over `kept` rows, stays finite. */
+function overflowBound(kept: number): number {
+  return Math.sqrt(Number.MAX_VALUE / kept);
 }
 
 export function buildSample(req: SampleRequest): Sample {
@@ -178,11 +187,14 @@ export function buildSample(req: SampleRequest): Sample {
     }
   }
   let rows = indicesOf(keep);
+  // When rows may go next (singletons, separation), the codes keep the whole column's numbering
+  // and are renumbered once, after; otherwise they are numbered over these rows now. (An
+  // interaction's codes are numbered over the rows either way.)
+  const renumberLater = req.separation !== undefined || req.dropSingletons;
   let fes = req.fixedEffects.map((fe) => ({
     name: fe.name,
     variables: fe.variables,
-    // Numbered as in the whole column for now: renumbered once, after singletons go.
-    ...interact(fe.variables.map((v) => encodeColumn(column(v), rows, false))),
+    ...interact(fe.variables.map((v) => encodeColumn(column(v), rows, !renumberLater))),
   }));
   if (req.separation) {
     if (fes.length > 0) ({ rows, fes } = dropSeparated(fes, rows, column(req.separation.outcome), req.separation.kind, req.dropSingletons, dropped));
@@ -192,8 +204,6 @@ export function buildSample(req: SampleRequest): Sample {
     rows = selectRows(rows, result.keep);
     dropped.singletons = before - rows.length;
     fes = result.fes;
-  } else {
-    fes = fes.map((fe) => ({ name: fe.name, variables: fe.variables, ...compact(fe, null) }));
   }
   if (rows.length === 0) {
     throw new InputError(
@@ -213,7 +223,7 @@ export function buildSample(req: SampleRequest): Sample {
   // A cluster variable that is also a fixed effect (firm effects, clustered by firm) shares its codes.
   const clusters = req.clusters.map((name) => {
     const same = fes.find((fe) => fe.name === name);
-    return same ? { ...same, name } : { name, ...compact(interact(clusterVariables(name).map((v) => encodeColumn(column(v), rows, false))), null) };
+    return same ? { ...same, name } : { name, ...interact(clusterVariables(name).map((v) => encodeColumn(column(v), rows))) };
   });
   return { rows, dropped, fixedEffects: fes, clusters, weights };
 }

@@ -9,6 +9,7 @@ import { COLLINEAR_TOL } from "../fit/least-squares.js";
 import { choleskyDropping, solveFactor } from "../linalg/cholesky.js";
 import type { Frame } from "../data/frame.js";
 import type { ModelSpec, Term } from "../formula/parse.js";
+import { crossprodInto } from "../engine/cross-products.js";
 
 /**
  * Fast refits for resampling procedures (the mediation bootstrap, the permutation test): the
@@ -96,7 +97,7 @@ export class Refitter {
       const names = Array.from({ length: width }, (_, j) => `column ${j + 1}`);
       await absorbFixedEffects(k, arena, { n, block, names, weights, rawSpread: [...raw] }, effects, this.absorb);
       const out = arena.allocF64(width * width);
-      k.crossprod(n, width, block, weights, out);
+      crossprodInto(k, arena, n, width, block, weights, out);
       return { n, matrix: arena.f64(out, width * width).slice(), raw };
     } finally {
       arena.release(mark);

@@ -8,6 +8,7 @@ import { parseFormula } from "../formula/parse.js";
 import { EstimationError, InputError } from "../core/errors.js";
 import { choleskyDropping, solveFactor } from "../linalg/cholesky.js";
 import { countingSort, splitEffects, type EffectSplit } from "./cluster-sums.js";
+import { crossprodInto } from "../engine/cross-products.js";
 
 /**
  * Wild cluster bootstrap of one coefficient's t test, restricted (WCR: the null is imposed on
@@ -245,7 +246,7 @@ function restrictedResiduals(st: FitState, j: number): { u0: number; mj: number 
   const xo = arena.allocF64(n * o, "other regressors");
   others.forEach((c, i) => arena.f64(xo + i * n * 8, n).set(arena.f64(col(c), n)));
   const xtx = arena.allocF64(o * o);
-  k.crossprod(n, o, xo, w, xtx);
+  crossprodInto(k, arena, n, o, xo, w, xtx);
   const f = choleskyDropping(arena.f64(xtx, o * o).slice(), o, 0);
   const xty = arena.allocF64(o);
   k.crossprod_vec(n, o, xo, st.y, w, xty);

@@ -3,6 +3,7 @@ import type { Arena } from "../engine/arena.js";
 import { interact, type Encoding } from "../data/encode.js";
 import { InputError } from "../core/errors.js";
 import type { PanelEncodings, ScoreVcov } from "./spec.js";
+import { crossprodInto } from "../engine/cross-products.js";
 
 /**
  * The "meat" Σ s s' of a sandwich variance, from per-row scores s_i = w_i · e_i · x_i (x: k
@@ -82,7 +83,7 @@ function heteroMeat(kern: Kernels, arena: Arena, v: ScoreInputs): Float64Array {
     out[i] = s * s;
   }
   const meat = arena.allocF64(k * k);
-  kern.crossprod(n, k, v.x, sq, meat);
+  crossprodInto(kern, arena, n, k, v.x, sq, meat);
   const result = arena.f64(meat, k * k).slice();
   arena.release(mark);
   return result;
@@ -91,19 +92,24 @@ function heteroMeat(kern: Kernels, arena: Arena, v: ScoreInputs): Float64Array {
 /** Per-group score sums (G×k, row-major) of the groups in `enc`. */
 export function groupScoreSums(kern: Kernels, arena: Arena, v: ScoreInputs, enc: Encoding): Float64Array {
   const mark = arena.mark();
-  const codes = arena.putI32(enc.codes, "group codes");
-  const scores = arena.allocF64(enc.size * v.k, "group scores");
-  arena.f64(scores, enc.size * v.k).fill(0);
-  kern.cluster_scores(v.n, v.k, v.x, v.e, v.w, codes, scores);
-  const out = arena.f64(scores, enc.size * v.k).slice();
+  const out = arena.f64(groupScoresIn(kern, arena, v, enc), enc.size * v.k).slice();
   arena.release(mark);
   return out;
 }
 
+/** groupScoreSums left in the arena: its pointer. */
+function groupScoresIn(kern: Kernels, arena: Arena, v: ScoreInputs, enc: Encoding): number {
+  const codes = arena.putI32(enc.codes, "group codes");
+  const scores = arena.allocF64(enc.size * v.k, "group scores");
+  arena.f64(scores, enc.size * v.k).fill(0);
+  kern.cluster_scores(v.n, v.k, v.x, v.e, v.w, codes, scores);
+  return scores;
+}
+
 function clusterSumsMeat(kern: Kernels, arena: Arena, v: ScoreInputs, enc: Encoding): Float64Array {
-  const sums = groupScoreSums(kern, arena, v, enc);
   const mark = arena.mark();
-  const scores = arena.putF64(sums, "cluster scores");
+  // The G×k sums stay in the arena for their outer products: G is up to the row count.
+  const scores = groupScoresIn(kern, arena, v, enc);
   const out = arena.allocF64(v.k * v.k);
   arena.f64(out, v.k * v.k).fill(0);
   kern.score_outer(enc.size, v.k, scores, out);

@@ -1,10 +1,12 @@
 /**
  * DuckDB result chunks into typed columns. Each chunk's vector bytes are copied once, straight
- * into the column's place; nothing per row is made in JavaScript.
+ * into the column's place in the shared WebAssembly memory (engine/resident.ts), where the fit's
+ * kernels read it without another copy; nothing per row is made in JavaScript.
  */
 import { createRequire } from "node:module";
 import type { DuckDBDataChunk, DuckDBMaterializedResult, DuckDBResult } from "@duckdb/node-api";
 import { InputError } from "../../core/errors.js";
+import { residentF64 } from "../../engine/resident.js";
 
 /**
  * The raw-vector half of DuckDB's bindings, loaded from beside @duckdb/node-api so it is the
@@ -41,7 +43,7 @@ export function int32Column(chunk: DuckDBDataChunk, c: number): Int32Array {
  * taken by index, the whole result stayed alive beside the columns (+60 MB at 1M rows × 9).
  */
 export async function fillColumns(result: DuckDBMaterializedResult, ncols: number): Promise<Float64Array[]> {
-  const columns = Array.from({ length: ncols }, () => new Float64Array(result.rowCount));
+  const columns = Array.from({ length: ncols }, () => residentF64(result.rowCount, "a column of the file"));
   let offset = 0;
   for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
     for (let c = 0; c < ncols; c++) columns[c].set(float64Column(chunk, c), offset);
@@ -84,7 +86,7 @@ export async function fillStreamedColumns(result: DuckDBResult, ncols: number): 
       offset += chunk.rowCount;
     }
     return buffers.map((buffer) => {
-      const column = new Float64Array(offset);
+      const column = residentF64(offset, "a column of the file");
       column.set(new Float64Array(buffer, 0, offset));
       buffer.resize(0);
       return column;

@@ -36,29 +36,40 @@ export function exactFactor(k: Kernels, arena: Arena, n: number, fes: readonly F
 
 /** coef_first = group means of `x` by the first fixed effect. */
 function firstMeans(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: Scratch, x: number): void {
+  zero(arena, s.sums, plan.fes[0].size);
+  k.group_sums(plan.n, x, plan.rowWeights, plan.fes[0].codes, s.sums);
+  solveFirst(k, arena, plan, s);
+}
+
+/** coef_first = the first fixed effect's sums (in s.sums) over its group weights. */
+function solveFirst(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: Scratch): void {
   const fe = plan.fes[0];
-  zero(arena, s.sums, fe.size);
   zero(arena, s.acc, fe.size);
-  k.group_sums(plan.n, x, plan.rowWeights, fe.codes, s.sums);
   k.solve_groups(fe.size, s.sums, s.acc, fe.weights, s.coef);
 }
 
-/** Projects the column at x off the fixed effects into out (may alias), leaving every effect's coefficients in s.coef. */
+/**
+ * Projects the column at x off the fixed effects into out (may alias), leaving every effect's
+ * coefficients in s.coef. Four passes over the rows with two or more effects: every effect's
+ * sums of x; the first effect's means summed into the small effects' groups; the small effects'
+ * part taken off with the first effect's sums of what is left; the first effect's part taken off.
+ */
 export function exactColumn(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: Scratch, x: number, out: number): DemeanOutcome {
   const { n, fes, rowWeights } = plan;
   const q = fes.length;
-  if (q > 1) {
+  if (q === 1) {
+    firstMeans(k, arena, plan, s, x);
+  } else {
     const off = offsets(plan);
     const levels = off[q] - off[1];
-    firstMeans(k, arena, plan, s, x);
+    zero(arena, s.sums, off[q]);
+    k.group_sums_all(n, x, rowWeights, q, s.codeTable, s.sumsTable);
+    solveFirst(k, arena, plan, s);
     // b = D₂'W(x − D₁ m₁): per small level, the weighted sum of x net of its first-effect means.
     for (let j = 1; j < q; j++) {
-      const sums = s.sums + off[j] * 8;
-      zero(arena, sums, fes[j].size);
       zero(arena, s.acc, fes[j].size);
-      k.group_sums(n, x, rowWeights, fes[j].codes, sums);
       k.gather_scatter1(n, fes[j].codes, s.acc, rowWeights, fes[0].codes, s.coef);
-      const sv = arena.f64(sums, fes[j].size);
+      const sv = arena.f64(s.sums + off[j] * 8, fes[j].size);
       const av = arena.f64(s.acc, fes[j].size);
       for (let g = 0; g < fes[j].size; g++) sv[g] -= av[g];
     }
@@ -66,10 +77,11 @@ export function exactColumn(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: 
     const factor: Factor = { ...f, lower: arena.f64(f.lower, f.kept.length * f.kept.length) };
     const gamma = solveFactor(factor, arena.f64(s.sums + off[1] * 8, levels));
     arena.f64(s.coef + off[1] * 8, levels).set(gamma);
-    k.fe_residual(n, x, out, q - 1, s.codeTable + 4, s.coefTable + 4);
+    zero(arena, s.sums, fes[0].size);
+    k.residual_group_sums(n, x, out, q - 1, s.codeTable + 4, s.coefTable + 4, rowWeights, fes[0].codes, s.sums);
+    solveFirst(k, arena, plan, s);
     x = out;
   }
-  firstMeans(k, arena, plan, s, x);
   k.fe_residual(n, x, out, 1, s.codeTable, s.coefTable);
   return { iterations: 0, converged: true };
 }

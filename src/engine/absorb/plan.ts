@@ -55,9 +55,10 @@ export interface Scratch {
   readonly coef: number;
   /** f64, max size: the gathered sums of the other effects */
   readonly acc: number;
-  /** u32 tables of code and coefficient pointers (Q each), for the general kernels */
+  /** u32 tables of code, coefficient and sum pointers (Q each), for the general kernels */
   readonly codeTable: number;
   readonly coefTable: number;
+  readonly sumsTable: number;
   /** Per fixed effect j, u32 tables of the other effects' code and coefficient pointers (Q > 3 only). */
   readonly otherTables: readonly { readonly codes: number; readonly coef: number }[];
   /** cg method: f64 work vectors (cgScratchLength), 0 otherwise. */
@@ -120,6 +121,7 @@ export function allocScratch(arena: Arena, plan: Pick<DemeanPlan, "fes"> & { rea
   const coefPtrs = plan.fes.map((_, q) => coef + off[q] * 8);
   const codeTable = arena.putU32(plan.fes.map((fe) => fe.codes));
   const coefTable = arena.putU32(coefPtrs);
+  const sumsTable = arena.putU32(plan.fes.map((_, q) => sums + off[q] * 8));
   const q = plan.fes.length;
   const otherTables =
     q > 3
@@ -129,7 +131,7 @@ export function allocScratch(arena: Arena, plan: Pick<DemeanPlan, "fes"> & { rea
         })
       : [];
   const work = plan.cg ? arena.allocF64(cgScratchLength(plan.cg), "cg work vectors") : 0;
-  return { sums, coef, acc, codeTable, coefTable, otherTables, work };
+  return { sums, coef, acc, codeTable, coefTable, sumsTable, otherTables, work };
 }
 
 /** Sets n f64 at ptr to 0. */

@@ -13,6 +13,7 @@ import { COLLINEAR_TOL } from "../least-squares.js";
 import { fittedModel } from "../postestimation.js";
 import { IvResult, type FirstStage, type ReducedForm } from "../iv-result.js";
 import { linearFitFields, type DemeanedContext, type LinearSolver } from "./solver.js";
+import { crossprodInto } from "../../engine/cross-products.js";
 
 /**
  * Two-stage least squares with fixed effects, `y ~ exog | fe | endo ~ inst`, as fixest:
@@ -63,7 +64,7 @@ async function solveIv(ctx: DemeanedContext, m: ModelMatrix, regressors: readonl
   const names = [spec.depvar, ...regressors, ...spec.endogenous, ...spec.instruments];
   const layout: IvLayout = { p, kEndo, exog: (j) => 1 + j, endo: (j) => 1 + p + j, inst: (j) => 1 + p + kEndo + j, name: (c) => names[c] };
   const cPtr = arena.allocF64(m.names.length * m.names.length);
-  k.crossprod(n, m.names.length, m.block, w, cPtr);
+  crossprodInto(k, arena, n, m.names.length, m.block, w, cPtr);
   const gram: CrossProducts = { data: arena.f64(cPtr, m.names.length * m.names.length).slice(), width: m.names.length };
   const warnings: string[] = [];
   const cols = selectColumns(ctx, m, gram, layout, warnings);
@@ -243,7 +244,7 @@ function secondStage(data: IvData, fs: FirstStages, cols: IvColumns, names: read
   });
   for (const c of otherExog) arena.f64(X2 + at++ * n * 8, n).set(arena.f64(columnAt(columns, n, c), n));
   const x2tx2Ptr = arena.allocF64(k2 * k2);
-  k.crossprod(n, k2, X2, w, x2tx2Ptr);
+  crossprodInto(k, arena, n, k2, X2, w, x2tx2Ptr);
   const x2tx2 = arena.f64(x2tx2Ptr, k2 * k2).slice();
   const x2tyPtr = arena.allocF64(k2);
   const y = columnAt(columns, n, 0);

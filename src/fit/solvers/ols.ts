@@ -6,7 +6,7 @@ import { coefficientTable } from "../../vcov/coefficients.js";
 import { bindVcov, effectSizes } from "../../vcov/spec.js";
 import type { Frame, NumericColumn } from "../../data/frame.js";
 import { columnPtr, type ModelMatrix } from "../model-matrix.js";
-import { CONDITION_WARNING, leastSquares } from "../least-squares.js";
+import { augmentedGram, CONDITION_WARNING, leastSquares } from "../least-squares.js";
 import { FeolsResult } from "../result.js";
 import { aggregateSunab, sunabTerm } from "../sunab.js";
 import { slopeSizes } from "../absorb-slopes.js";
@@ -31,18 +31,18 @@ async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regressors: r
   const { k, arena, frame, spec, sample, vreq, ssc, tol, maxIter, absorbed, hook } = ctx;
   const hasFe = sample.fixedEffects.length > 0;
   const p = regressors.length;
+  if (p === 0 && !hasFe) throw new EstimationError("singular", `the model has no regressors to estimate: "${spec.formula}"`);
+  // One pass gives every cross-product: the regressors' within spreads on its diagonal, y'Wy first.
+  const gram = augmentedGram(k, arena, m.n, columnPtr(m, 0), p, m.weights);
+  const withinTss = gram[0];
   const absorbedCols = new Set<number>();
   if (hasFe) {
-    for (let c = 0; c < p; c++) {
-      const within = k.dot(m.n, columnPtr(m, c + 1), columnPtr(m, c + 1), m.weights);
-      if (isAbsorbed(within, m.rawSpread[c + 1])) absorbedCols.add(c);
-    }
+    for (let c = 0; c < p; c++) if (isAbsorbed(gram[(c + 1) * (p + 2)], m.rawSpread[c + 1])) absorbedCols.add(c);
   }
-  if (p === 0 && !hasFe) throw new EstimationError("singular", `the model has no regressors to estimate: "${spec.formula}"`);
   // y ~ 1 | fe: no coefficients; the residuals are the demeaned y.
   const ls = p === 0
-    ? { kept: [], dropped: [], beta: new Float64Array(0), bread: new Float64Array(0), resid: columnPtr(m, 0), ssr: k.dot(m.n, columnPtr(m, 0), columnPtr(m, 0), m.weights), condition: 0 }
-    : leastSquares(k, arena, { n: m.n, y: columnPtr(m, 0), x: columnPtr(m, 1), p, w: m.weights, absorbed: absorbedCols, names: regressors });
+    ? { kept: [], dropped: [], beta: new Float64Array(0), bread: new Float64Array(0), resid: columnPtr(m, 0), ssr: withinTss, condition: 0 }
+    : leastSquares(k, arena, { n: m.n, y: columnPtr(m, 0), x: columnPtr(m, 1), p, w: m.weights, absorbed: absorbedCols, names: regressors, gram });
   const keptNames = ls.kept.map((c) => regressors[c]);
   const droppedCollinear = ls.dropped.map((c) => regressors[c]);
   const vcov = bindVcov(vreq, sample);
@@ -59,7 +59,6 @@ async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regressors: r
   const beta = scales ? ls.beta.map((b, i) => b * scales[i]) : ls.beta;
   const kk = ls.kept.length;
   const vcovMatrix = scales ? vc.matrix.map((v, ij) => v * scales[Math.floor(ij / kk)] * scales[ij % kk]) : vc.matrix;
-  const withinTss = k.dot(m.n, columnPtr(m, 0), columnPtr(m, 0), m.weights);
   const sunab = sunabTerm(spec.terms);
   // sunab(): the cells are estimated, their averages by relative period reported.
   const report = sunab ? aggregateSunab(frame, sunab, sample.rows, sample.weights, keptNames, beta, vcovMatrix, vc.dfT) : null;

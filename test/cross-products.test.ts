@@ -1,0 +1,53 @@
+import { describe, expect, test } from "vitest";
+import { withArenaSync } from "../src/engine/shared.js";
+import { crossprodInto } from "../src/engine/cross-products.js";
+import { Rng } from "../src/core/random.js";
+
+describe("the one-pass cross-products", () => {
+  // Row counts around the kernel's 512-row blocks and its 4- and 2-row steps.
+  for (const n of [1, 2, 3, 5, 511, 512, 513, 1026, 2049, 100_003]) {
+    test(`${n} rows: every entry of X'X and X'WX is the dot product of its two columns, bit for bit`, () => {
+      const rng = new Rng(n);
+      const k = 5;
+      withArenaSync((arena, kern) => {
+        const x = arena.allocF64(n * k);
+        const xs = arena.f64(x, n * k);
+        for (let i = 0; i < xs.length; i++) xs[i] = rng.normal() * 10 ** Math.floor(rng.uniform() * 6 - 3);
+        const w = arena.allocF64(n);
+        const ws = arena.f64(w, n);
+        for (let i = 0; i < n; i++) ws[i] = rng.uniform() + 0.1;
+        for (const weights of [0, w]) {
+          const out = arena.allocF64(k * k);
+          crossprodInto(kern, arena, n, k, x, weights, out);
+          const got = arena.f64(out, k * k);
+          for (let a = 0; a < k; a++) {
+            for (let b = 0; b < k; b++) {
+              expect(Object.is(got[a * k + b], kern.dot(n, x + a * n * 8, x + b * n * 8, weights)), `entry (${a}, ${b}), weights ${weights !== 0}`).toBe(true);
+            }
+          }
+        }
+      });
+    });
+  }
+
+  test("column_stats gives max |x|, and Σ w x and Σ w x² equal to sum and dot bit for bit", () => {
+    const rng = new Rng(7);
+    withArenaSync((arena, kern) => {
+      for (const n of [1, 2, 3, 6, 1001]) {
+        const x = arena.allocF64(n);
+        const xs = arena.f64(x, n);
+        for (let i = 0; i < n; i++) xs[i] = rng.normal() * 1e3;
+        const w = arena.allocF64(n);
+        arena.f64(w, n).forEach((_, i, a) => (a[i] = rng.uniform() + 0.5));
+        for (const weights of [0, w]) {
+          const out = arena.allocF64(3);
+          kern.column_stats(n, x, weights, out);
+          const [largest, sum, squares] = arena.f64(out, 3);
+          expect(largest).toBe(Math.max(...Array.from(xs, Math.abs)));
+          expect(Object.is(sum, kern.sum(n, x, weights)), `sum, ${n} rows`).toBe(true);
+          expect(Object.is(squares, kern.dot(n, x, x, weights)), `squares, ${n} rows`).toBe(true);
+        }
+      }
+    });
+  });
+});
