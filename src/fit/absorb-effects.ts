@@ -1,7 +1,7 @@
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { chooseMethod, type DemeanMethod, type DemeanMethodOption, type DemeanOutcome, type DemeanPlan } from "../engine/absorb/plan.js";
-import { planDemean } from "../engine/absorb/solver.js";
+import { planDemean, planDemeanAhead, type DemeanRequest } from "../engine/absorb/solver.js";
 import { solveResidualColumns } from "../engine/absorb/columns.js";
 import type { CgPlan } from "../engine/absorb/cg.js";
 import { defaultThreads } from "../engine/pool.js";
@@ -59,9 +59,41 @@ export interface AbsorbReuse {
   warm?: { readonly ptr: number; readonly width: number };
 }
 
+/** A fit's fixed effects placed in wasm memory, with their demeaning plan being built (startAbsorption). */
+export interface PreparedAbsorption {
+  readonly method: DemeanMethod;
+  readonly plan: Promise<DemeanPlan>;
+}
+
 /**
- * Projects every column of the model matrix off the fixed effects, in place. The fixed
- * effects go largest first (the exact method absorbs the first by group means).
+ * Starts absorbing the fixed effects of a model matrix of n rows (row weights at `rowWeights`, or
+ * 0) before the matrix is built: the codes are placed and the plan's one-off work runs on a pool
+ * worker meanwhile (planDemeanAhead). The caller passes the result to absorbFixedEffects, and
+ * settles its plan before the arena closes in any case (the worker writes into the arena).
+ */
+export function startAbsorption(k: Kernels, arena: Arena, n: number, rowWeights: number, effects: readonly EncodedEffect[], o: AbsorbOptions): PreparedAbsorption | null {
+  if (effects.length === 0) return null;
+  const fes = largestFirst(effects);
+  const method = chooseMethod(o.method, fes.map((fe) => fe.size));
+  const codes = fes.map((fe) => arena.putI32(fe.codes, `codes of ${fe.name}`));
+  const plan = planDemeanAhead(k, arena, demeanRequest(n, rowWeights, fes, codes, method, o), o.threads);
+  // Awaited by absorbFixedEffects; this keeps an early failure from being unhandled meanwhile.
+  plan.catch(() => undefined);
+  return { method, plan };
+}
+
+/** The exact method absorbs the first effect by group means: the largest goes first. */
+function largestFirst(effects: readonly EncodedEffect[]): EncodedEffect[] {
+  return [...effects].sort((a, b) => b.size - a.size);
+}
+
+function demeanRequest(n: number, rowWeights: number, fes: readonly EncodedEffect[], codes: readonly number[], method: DemeanMethod, o: AbsorbOptions, cg?: CgPlan | null): DemeanRequest {
+  return { n, rowWeights, effects: fes.map((fe, q) => ({ codes: codes[q], size: fe.size })), method, tol: o.tol, maxIter: o.maxIter, cg };
+}
+
+/**
+ * Projects every column of the model matrix off the fixed effects, in place, by the plan started
+ * for it (`prepared`) or one made here.
  */
 export async function absorbFixedEffects(
   k: Kernels,
@@ -70,22 +102,15 @@ export async function absorbFixedEffects(
   effects: readonly EncodedEffect[],
   o: AbsorbOptions,
   reuse?: AbsorbReuse,
+  prepared?: PreparedAbsorption | null,
 ): Promise<AbsorbOutcome> {
   if (effects.length === 0) return { iterations: 0, converged: true, method: "none" };
-  const { n } = m;
-  const fes = [...effects].sort((a, b) => b.size - a.size);
+  if (prepared) return absorbByPlan(k, arena, m, await prepared.plan, o, 0);
+  const fes = largestFirst(effects);
   const method = chooseMethod(o.method, fes.map((fe) => fe.size));
   const codePtrs = reuse?.codes ?? fes.map((fe) => arena.putI32(fe.codes, `codes of ${fe.name}`));
   if (reuse) reuse.codes = codePtrs;
-  const plan = planDemean(k, arena, {
-    n,
-    rowWeights: m.weights,
-    effects: fes.map((fe, q) => ({ codes: codePtrs[q], size: fe.size })),
-    method,
-    tol: o.tol,
-    maxIter: o.maxIter,
-    cg: reuse?.cg,
-  });
+  const plan = planDemean(k, arena, demeanRequest(m.n, m.weights, fes, codePtrs, method, o, reuse?.cg));
   if (reuse) reuse.cg = plan.cg;
   let warm = 0;
   if (reuse && method === "map" && fes.length > 1) {
@@ -97,6 +122,11 @@ export async function absorbFixedEffects(
     }
     warm = reuse.warm.ptr;
   }
+  return absorbByPlan(k, arena, m, plan, o, warm);
+}
+
+/** Every column projected by `plan`, failing on non-convergence unless allowed. */
+async function absorbByPlan(k: Kernels, arena: Arena, m: ModelMatrix, plan: DemeanPlan, o: AbsorbOptions, warm: number): Promise<AbsorbOutcome> {
   const outcomes = await demeanAll(k, arena, m, plan, o.threads, warm);
   const iterations = Math.max(...outcomes.map((x) => x.iterations));
   const converged = outcomes.every((x) => x.converged);
@@ -107,5 +137,5 @@ export async function absorbFixedEffects(
         `loosen tol (--tol), try method "exact", or pass allowNonConvergence (--allow-nonconvergence) to get the result anyway`,
     );
   }
-  return { iterations, converged, method, columns: outcomes };
+  return { iterations, converged, method: plan.method, columns: outcomes };
 }

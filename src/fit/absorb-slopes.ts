@@ -7,7 +7,7 @@ import type { FixedEffect } from "../formula/parse.js";
 import { choleskyDropping, solveFactor } from "../linalg/cholesky.js";
 import {COLLINEAR_TOL } from "./least-squares.js";
 import { columnPtr, type ModelMatrix } from "./model-matrix.js";
-import { absorbFixedEffects, type AbsorbOptions, type AbsorbOutcome } from "./absorb-effects.js";
+import { absorbFixedEffects, type AbsorbOptions, type AbsorbOutcome, type PreparedAbsorption } from "./absorb-effects.js";
 import type { EncodedEffect, Sample } from "./sample.js";
 import type { EffectSize } from "../vcov/ssc.js";
 import { crossprodInto } from "../engine/cross-products.js";
@@ -32,7 +32,10 @@ interface SlopeEffect {
   readonly slopes: readonly Float64Array[];
 }
 
-/** Projects the model matrix off a model's fixed effects: exactly with varying slopes, else by the demeaning method asked for. */
+/**
+ * Projects the model matrix off a model's fixed effects: exactly with varying slopes, else by the
+ * demeaning method asked for (with the absorption started for it, when there is one).
+ */
 export function absorbModel(
   k: Kernels,
   arena: Arena,
@@ -41,9 +44,10 @@ export function absorbModel(
   sample: Sample,
   written: readonly FixedEffect[],
   o: AbsorbOptions,
+  prepared: PreparedAbsorption | null,
 ): Promise<AbsorbOutcome> {
   if (hasSlopes(written)) return Promise.resolve(absorbWithSlopes(k, arena, m, frame, sample.rows, sample.fixedEffects, written));
-  return absorbFixedEffects(k, arena, m, sample.fixedEffects, o);
+  return absorbFixedEffects(k, arena, m, sample.fixedEffects, o, undefined, prepared);
 }
 
 /** Whether any fixed effect has varying slopes. */

@@ -56,6 +56,8 @@ export interface ColumnRequest {
 
 export interface ModelMatrixRequest extends ColumnRequest {
   readonly weights: Float64Array | null;
+  /** The weights already placed in the arena by the caller (their pointer, 0 for none): not placed again. */
+  readonly placedWeights?: number;
   /**
    * Multiply each regressor whose values are all tiny (below 2^-60 in absolute value) by a power
    * of two that brings its largest to [1, 2): exact in floating point, so collinearity checks,
@@ -117,7 +119,7 @@ export function buildModelMatrix(k: Kernels, arena: Arena, req: ModelMatrixReque
     } else c.fill(arena.f64(block + j * n * 8, n));
   });
   arena.release(mark);
-  const weights = req.weights ? arena.putF64(req.weights, "weights") : 0;
+  const weights = req.placedWeights ?? (req.weights ? arena.putF64(req.weights, "weights") : 0);
   const stats = columnStats(k, arena, n, names.length, block, weights);
   const regressorScales = req.rescaleTiny ? rescaleTinyColumns(k, arena, n, block, layout.leading, stats, weights) : undefined;
   const sw = weights ? k.sum(n, weights, 0) : n;

@@ -3,11 +3,12 @@ import { termKey, type ModelSpec, type Term } from "../formula/parse.js";
 import { AbsorbError, InputError } from "../core/errors.js";
 import { withArena } from "../engine/shared.js";
 import type { Arena } from "../engine/arena.js";
-import { buildSample } from "./sample.js";
+import type { Kernels } from "../engine/kernels.js";
+import { buildSample, type Sample } from "./sample.js";
 import { buildModelMatrix, copyColumns, modelColumns as columnCount, type BuiltModelMatrix, type ModelMatrix } from "./model-matrix.js";
 import { EXTRA_COLUMNS } from "../data/size-check.js";
 import { prefaultAhead } from "../engine/prefault.js";
-import { absorbOptions, type AbsorbOutcome } from "./absorb-effects.js";
+import { absorbOptions, startAbsorption, type AbsorbOutcome } from "./absorb-effects.js";
 import { absorbModel, hasSlopes } from "./absorb-slopes.js";
 import { factorColumns, numericColumns, sampleRequest, type FitRequest } from "./request.js";
 import { olsSolver } from "./solvers/ols.js";
@@ -80,6 +81,14 @@ function planFits(frame: Frame, specs: readonly ModelSpec[], subset: Uint8Array 
   return [...ivs, ...groups.map(({ members }) => ({ members }))];
 }
 
+/** How one group runs: its rows, when its timings start, the bootstrap's hook, and its models' names for errors. */
+interface GroupRun {
+  readonly subset: Uint8Array | null;
+  readonly started: number;
+  readonly hook?: FitHook;
+  readonly label?: (j: number) => string;
+}
+
 /**
  * One group's fit, top to bottom: the solver, the sample, the model matrix, the absorption, then
  * each model solved from its columns.
@@ -87,9 +96,9 @@ function planFits(frame: Frame, specs: readonly ModelSpec[], subset: Uint8Array 
 async function fitGroup(
   request: FitRequest,
   specs: readonly ModelSpec[],
-  run: { readonly subset: Uint8Array | null; readonly started: number; readonly hook?: FitHook; readonly label?: (j: number) => string },
+  run: GroupRun,
 ): Promise<FeolsResult[]> {
-  const { frame, vreq, ssc } = request;
+  const { frame } = request;
   const first = specs[0];
   const solver = linearSolver(first);
   const demeaning = absorbOptions(request.options);
@@ -98,35 +107,61 @@ async function fitGroup(
   const sample = buildSample(sampleRequest(request, specs, { subset: run.subset }));
   const terms = distinctTerms(specs);
   return withArena(async (arena, k) => {
-    const built = buildModelMatrix(k, arena, {
-      frame,
-      rows: sample.rows,
-      weights: sample.weights,
-      depvar: [...new Set(specs.map((s) => s.depvar))],
-      intercept: specs.some((s) => s.intercept),
-      terms,
-      extra: solver.extraColumns(first),
-      // The wild bootstrap's hook works on the columns as they are: no rescaling under it.
-      rescaleTiny: solver.rescalesTiny && run.hook === undefined,
-    });
-    const { tol, maxIter, threads } = demeaning;
-    const absorbed = await absorbModel(k, arena, built.matrix, frame, sample, first.fixedEffects, demeaning);
-    const termColumns = new Map(terms.map((t, i) => [termKey(t), built.layout.terms[i]]));
-    const out: FeolsResult[] = [];
-    for (const [j, spec] of specs.entries()) {
-      const mark = arena.mark();
-      try {
-        // The solver moves columns in place: a group of one solves on its block, a larger group's models on copies.
-        const own = specs.length === 1 ? { matrix: built.matrix, regressors: built.regressors, absorbed } : modelColumns(arena, built, termColumns, spec, absorbed);
-        const ctx = { k, arena, frame, spec, sample, vreq, ssc, tol, maxIter, threads, absorbed: own.absorbed, started: run.started, hook: run.hook };
-        const solve = () => solver.solve(ctx, own.matrix, own.regressors);
-        out.push(await (run.label ? relabel(run.label(j), solve) : solve()));
-      } finally {
-        arena.release(mark);
-      }
+    // The demeaning plan's one-off work (the exact method's Schur complement) runs on a worker while the model matrix is built here.
+    const weights = sample.weights ? arena.putF64(sample.weights, "weights") : 0;
+    const prepared = hasSlopes(first.fixedEffects) ? null : startAbsorption(k, arena, sample.rows.length, weights, sample.fixedEffects, demeaning);
+    try {
+      const built = buildModelMatrix(k, arena, {
+        frame,
+        rows: sample.rows,
+        weights: sample.weights,
+        placedWeights: weights,
+        depvar: [...new Set(specs.map((s) => s.depvar))],
+        intercept: specs.some((s) => s.intercept),
+        terms,
+        extra: solver.extraColumns(first),
+        // The wild bootstrap's hook works on the columns as they are: no rescaling under it.
+        rescaleTiny: solver.rescalesTiny && run.hook === undefined,
+      });
+      const absorbed = await absorbModel(k, arena, built.matrix, frame, sample, first.fixedEffects, demeaning, prepared);
+      return await solveModels(k, arena, request, specs, built, terms, sample, absorbed, run);
+    } finally {
+      // The worker writes into this arena: it must be done before the arena closes.
+      await prepared?.plan.catch(() => undefined);
     }
-    return out;
   });
+}
+
+/** Each model of a group solved from the group's demeaned block, in order. */
+async function solveModels(
+  k: Kernels,
+  arena: Arena,
+  request: FitRequest,
+  specs: readonly ModelSpec[],
+  built: BuiltModelMatrix,
+  terms: readonly Term[],
+  sample: Sample,
+  absorbed: AbsorbOutcome,
+  run: GroupRun,
+): Promise<FeolsResult[]> {
+  const { frame, vreq, ssc } = request;
+  const { tol, maxIter, threads } = absorbOptions(request.options);
+  const solver = linearSolver(specs[0]);
+  const termColumns = new Map(terms.map((t, i) => [termKey(t), built.layout.terms[i]]));
+  const out: FeolsResult[] = [];
+  for (const [j, spec] of specs.entries()) {
+    const mark = arena.mark();
+    try {
+      // The solver moves columns in place: a group of one solves on its block, a larger group's models on copies.
+      const own = specs.length === 1 ? { matrix: built.matrix, regressors: built.regressors, absorbed } : modelColumns(arena, built, termColumns, spec, absorbed);
+      const ctx = { k, arena, frame, spec, sample, vreq, ssc, tol, maxIter, threads, absorbed: own.absorbed, started: run.started, hook: run.hook };
+      const solve = () => solver.solve(ctx, own.matrix, own.regressors);
+      out.push(await (run.label ? relabel(run.label(j), solve) : solve()));
+    } finally {
+      arena.release(mark);
+    }
+  }
+  return out;
 }
 
 function linearSolver(spec: ModelSpec): LinearSolver<FeolsResult> {

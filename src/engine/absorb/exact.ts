@@ -11,27 +11,72 @@ import { offsets, SCHUR_PIVOT_TOL, smallLevels, zero, type DemeanOutcome, type D
  */
 
 /**
- * Builds the Schur complement of the small fixed effects given the first (largest) one, in
- * wasm (rows grouped by the first effect with a counting sort), and factors it.
+ * Where the Schur complement of the small fixed effects given the first (largest) one is built
+ * (schur-task.ts): the rows grouped by the first effect with a counting sort, then the matrix.
  */
-export function exactFactor(k: Kernels, arena: Arena, n: number, fes: readonly FixedEffectPlan[], rowWeights: number): SharedFactor {
-  const mark = arena.mark();
-  const first = fes[0];
+export interface SchurBuild {
+  readonly n: number;
+  readonly firstCodes: number;
+  readonly firstSize: number;
+  /** u32 table of the small effects' code pointers, and i32 table of their first levels. */
+  readonly smallCodes: number;
+  readonly smallCount: number;
+  readonly offsets: number;
+  readonly rowWeights: number;
+  readonly levels: number;
+  /** Scratch: group starts (first size + 1), row order (n), c (levels), touched (levels); out: a (levels²). */
+  readonly start: number;
+  readonly order: number;
+  readonly a: number;
+  readonly c: number;
+  readonly touched: number;
+}
+
+/** The buffers of a Schur build in `arena`, the sums zeroed. */
+export function schurBuild(arena: Arena, n: number, fes: readonly FixedEffectPlan[], rowWeights: number): SchurBuild {
   const small = fes.slice(1);
   const { offsets, levels } = smallLevels(fes);
-  const start = arena.allocI32(first.size + 1);
-  const order = arena.allocI32(n, "row order");
-  k.counting_sort(n, first.codes, first.size, start, order);
   const a = arena.allocF64(levels * levels, "the fixed effects' Schur complement");
   arena.f64(a, levels * levels).fill(0);
   const c = arena.allocF64(levels);
   arena.f64(c, levels).fill(0);
-  const touched = arena.allocI32(levels);
-  k.schur_complement(first.size, start, order, small.length, arena.putU32(small.map((fe) => fe.codes)), arena.putI32(offsets), rowWeights, levels, a, c, touched);
-  const matrix = arena.f64(a, levels * levels).slice();
-  arena.release(mark);
+  return {
+    n,
+    firstCodes: fes[0].codes,
+    firstSize: fes[0].size,
+    smallCodes: arena.putU32(small.map((fe) => fe.codes)),
+    smallCount: small.length,
+    offsets: arena.putI32(offsets),
+    rowWeights,
+    levels,
+    start: arena.allocI32(fes[0].size + 1),
+    order: arena.allocI32(n, "row order"),
+    a,
+    c,
+    touched: arena.allocI32(levels),
+  };
+}
+
+/** Runs a Schur build (on whichever thread has the kernels `k`). */
+export function buildSchur(k: Kernels, b: SchurBuild): void {
+  k.counting_sort(b.n, b.firstCodes, b.firstSize, b.start, b.order);
+  k.schur_complement(b.firstSize, b.start, b.order, b.smallCount, b.smallCodes, b.offsets, b.rowWeights, b.levels, b.a, b.c, b.touched);
+}
+
+/** The factor of the Schur complement (levels × levels, row-major), in `arena`. */
+export function schurFactor(arena: Arena, matrix: Float64Array, levels: number): SharedFactor {
   const f = choleskyDropping(matrix, levels, SCHUR_PIVOT_TOL);
   return { size: f.size, kept: f.kept, dropped: f.dropped, lower: arena.putF64(f.lower, "the Schur complement's factor") };
+}
+
+/** The factored Schur complement built on this thread, its scratch given back. */
+export function exactFactor(k: Kernels, arena: Arena, n: number, fes: readonly FixedEffectPlan[], rowWeights: number): SharedFactor {
+  const mark = arena.mark();
+  const b = schurBuild(arena, n, fes, rowWeights);
+  buildSchur(k, b);
+  const matrix = arena.f64(b.a, b.levels * b.levels).slice();
+  arena.release(mark);
+  return schurFactor(arena, matrix, b.levels);
 }
 
 /** coef_first = group means of `x` by the first fixed effect. */

@@ -1,7 +1,9 @@
 import type { Arena, MemoryView } from "../arena.js";
 import type { Kernels } from "../kernels.js";
 import { buildCgPlan, cgColumn, type CgPlan } from "./cg.js";
-import { exactColumn, exactFactor } from "./exact.js";
+import { exactColumn, exactFactor, schurBuild, schurFactor } from "./exact.js";
+import type { SchurTask } from "./schur-task.js";
+import { runPoolTasks } from "../pool.js";
 import { mapColumn } from "./map.js";
 import { offsets, type DemeanMethod, type DemeanOutcome, type DemeanPlan, type FixedEffectPlan, type Scratch } from "./plan.js";
 
@@ -55,14 +57,34 @@ export interface DemeanRequest {
 
 /** The plan every column with these fixed effects is projected by: group weights, and what the method builds once. */
 export function planDemean(k: Kernels, arena: Arena, r: DemeanRequest): DemeanPlan {
-  const fes = r.effects.map(({ codes, size }) => {
+  const fes = groupWeights(k, arena, r);
+  return { n: r.n, rowWeights: r.rowWeights, fes, method: r.method, tol: r.tol, maxIter: r.maxIter, ...SOLVERS[r.method].prepare(k, arena, r, fes) };
+}
+
+/**
+ * planDemean with its one large part, the exact method's Schur complement, built on a pool
+ * worker: the buffers are placed now, so the caller can go on with its own work (the model
+ * matrix) while the worker fills them. The caller settles the promise before its arena closes,
+ * since the worker writes into it. Other methods, and one thread, plan here and now.
+ */
+export async function planDemeanAhead(k: Kernels, arena: Arena, r: DemeanRequest, threads: number): Promise<DemeanPlan> {
+  if (r.method !== "exact" || r.effects.length < 2 || threads < 2) return planDemean(k, arena, r);
+  const fes = groupWeights(k, arena, r);
+  const build = schurBuild(arena, r.n, fes, r.rowWeights);
+  const task: SchurTask = { kind: "schur", build };
+  await runPoolTasks([task], threads, () => "building the fixed effects' Schur complement");
+  const factor = schurFactor(arena, arena.f64(build.a, build.levels * build.levels).slice(), build.levels);
+  return { n: r.n, rowWeights: r.rowWeights, fes, method: r.method, tol: r.tol, maxIter: r.maxIter, factor, cg: null };
+}
+
+/** Each effect's group weights (counts when unweighted), in `arena`. */
+function groupWeights(k: Kernels, arena: Arena, r: DemeanRequest): FixedEffectPlan[] {
+  return r.effects.map(({ codes, size }) => {
     const weights = arena.allocF64(size);
     arena.f64(weights, size).fill(0);
     k.group_weights(r.n, r.rowWeights, codes, weights);
     return { codes, size, weights };
   });
-  const built = SOLVERS[r.method].prepare(k, arena, r, fes);
-  return { n: r.n, rowWeights: r.rowWeights, fes, method: r.method, tol: r.tol, maxIter: r.maxIter, ...built };
 }
 
 /**
