@@ -1,13 +1,46 @@
-import tCdf from "@stdlib/stats-base-dists-t-cdf";
-import tQuantile from "@stdlib/stats-base-dists-t-quantile";
-import fCdf from "@stdlib/stats-base-dists-f-cdf";
-import chisqCdf from "@stdlib/stats-base-dists-chisquare-cdf";
-import normalCdf from "@stdlib/stats-base-dists-normal-cdf";
+import { createRequire } from "node:module";
+import type TCdf from "@stdlib/stats-base-dists-t-cdf";
+import type TQuantile from "@stdlib/stats-base-dists-t-quantile";
+import type FCdf from "@stdlib/stats-base-dists-f-cdf";
+import type ChisqCdf from "@stdlib/stats-base-dists-chisquare-cdf";
+import type NormalCdf from "@stdlib/stats-base-dists-normal-cdf";
 
 /**
  * Tail probabilities from the reference distributions. Small p-values are computed from the
  * lower tail of −|t| (not 1 − cdf), so they keep their relative precision down to ~1e-300.
+ *
+ * Each @stdlib distribution is required when first called: they are hundreds of small CommonJS
+ * files (the t distribution ~330 of them, about 0.1 s), which a process that only reads, or
+ * fits without a Wald, IV or GLM statistic, need not load. require is synchronous, so these
+ * functions stay synchronous.
  */
+const require = createRequire(import.meta.url);
+
+type Distribution = (...args: never[]) => number;
+
+/** `name`'s function, required on its first call. */
+function onFirstCall<F extends Distribution>(name: string): (...args: Parameters<F>) => number {
+  let loaded: F | undefined;
+  return (...args) => (loaded ??= require(name) as F)(...args);
+}
+
+const T_CDF = "@stdlib/stats-base-dists-t-cdf";
+const T_QUANTILE = "@stdlib/stats-base-dists-t-quantile";
+const tCdf = onFirstCall<typeof TCdf>(T_CDF);
+const tQuantile = onFirstCall<typeof TQuantile>(T_QUANTILE);
+const fCdf = onFirstCall<typeof FCdf>("@stdlib/stats-base-dists-f-cdf");
+const chisqCdf = onFirstCall<typeof ChisqCdf>("@stdlib/stats-base-dists-chisquare-cdf");
+const normalCdf = onFirstCall<typeof NormalCdf>("@stdlib/stats-base-dists-normal-cdf");
+
+/**
+ * Requires the t distribution now rather than at the first p-value: the CLI does so while
+ * DuckDB reads the file, when the main thread would otherwise wait.
+ */
+export function loadTDistribution(): void {
+  require(T_CDF);
+  require(T_QUANTILE);
+}
+
 export function tPValue(t: number, df: number): number {
   return 2 * tCdf(-Math.abs(t), df);
 }
