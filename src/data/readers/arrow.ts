@@ -1,13 +1,11 @@
 /**
  * Frames from Apache Arrow tables and from plain JS records. Arrow buffers are read directly
  * (one copy into the Frame's arrays), and text is decoded once per distinct value, never once
- * per row. Only apache-arrow's type predicates and enums are imported (a few small modules of
- * it): a table comes with its own accessors, and the whole library (about 0.1 s to load) is
- * needed only to build tables (writers/arrow.ts).
+ * per row. A table brings its own accessors and type predicates, so reading one loads none of
+ * apache-arrow (about 0.1 s to load, needed only to build tables: writers/arrow.ts).
  */
-import type { Data, Table, Vector } from "apache-arrow";
-import { Precision } from "apache-arrow/enum";
-import { DataType } from "apache-arrow/type";
+import type { Data, DataType, Table, Vector } from "apache-arrow";
+import { Precision } from "apache-arrow/fb/precision";
 import { InputError } from "../../core/errors.js";
 import type { CategoricalColumn, Column, Frame, NumericColumn } from "../frame.js";
 
@@ -56,9 +54,10 @@ export function frameFromArrow(table: Table): Frame {
 
 function columnFromArrow(vector: Vector, nrows: number): Column {
   const type = vector.type as DataType;
+  const is = typeClassOf(type);
   if (isNumericType(type)) {
     const values = new Float64Array(nrows);
-    if (DataType.isFloat(type) && type.precision === Precision.HALF) {
+    if (is.isFloat(type) && type.precision === Precision.HALF) {
       for (let i = 0; i < nrows; i++) values[i] = vector.get(i) ?? NaN;
     } else {
       let offset = 0;
@@ -68,12 +67,12 @@ function columnFromArrow(vector: Vector, nrows: number): Column {
       }
     }
     // 64-bit ids beyond 2^53 would merge as float64: they are kept as their exact decimal text.
-    if (!(DataType.isInt(type) && type.bitWidth === 64 && values.some((x) => Math.abs(x) >= 2 ** 53))) return { kind: "numeric", values };
+    if (!(is.isInt(type) && type.bitWidth === 64 && values.some((x) => Math.abs(x) >= 2 ** 53))) return { kind: "numeric", values };
   }
   const codes = new Int32Array(nrows);
-  const encoder: ChunkEncoder = DataType.isDictionary(type)
+  const encoder: ChunkEncoder = is.isDictionary(type)
     ? new DictionaryEncoder()
-    : DataType.isUtf8(type)
+    : is.isUtf8(type)
       ? new Utf8Encoder()
       : new GenericEncoder(vector);
   let offset = 0;
@@ -90,8 +89,18 @@ interface ChunkEncoder {
   encode(data: Data, codes: Int32Array, offset: number): void;
 }
 
+/**
+ * apache-arrow's DataType class, reached through `type`'s own class, which inherits its static
+ * predicates (isInt, isUtf8, …): importing them from apache-arrow/type would load 58 of the
+ * library's modules (~30 ms) at every start, whether the data is Arrow or not.
+ */
+function typeClassOf(type: DataType): typeof DataType {
+  return type.constructor as typeof DataType;
+}
+
 function isNumericType(type: DataType): boolean {
-  return DataType.isInt(type) || DataType.isFloat(type) || DataType.isDecimal(type) || DataType.isBool(type);
+  const is = typeClassOf(type);
+  return is.isInt(type) || is.isFloat(type) || is.isDecimal(type) || is.isBool(type);
 }
 
 /** Validity of row `i` of `data` (the bitmap is never sliced, so it is indexed from data.offset). */
@@ -105,15 +114,16 @@ function validityOf(data: Data): ((i: number) => boolean) | null {
 /** Writes one chunk of a numeric Arrow column (not half floats) into `out` at `offset`, nulls as NaN. */
 function copyNumeric(data: Data, out: Float64Array, offset: number): void {
   const type = data.type as DataType;
+  const is = typeClassOf(type);
   const n = data.length;
   // Fixed-width value buffers are already sliced to the chunk; bits (Bool) are not.
-  if (DataType.isBool(type)) {
+  if (is.isBool(type)) {
     const bits = data.values as Uint8Array;
     const start = data.offset;
     for (let i = 0; i < n; i++) out[offset + i] = (bits[(start + i) >> 3] >> ((start + i) & 7)) & 1;
-  } else if (DataType.isDecimal(type)) {
+  } else if (is.isDecimal(type)) {
     copyDecimal(data.values as Uint32Array, type.bitWidth / 32, type.scale, n, out, offset);
-  } else if (DataType.isInt(type) && type.bitWidth === 64) {
+  } else if (is.isInt(type) && type.bitWidth === 64) {
     const values = data.values as BigInt64Array | BigUint64Array;
     // Read 64-bit integers as two 32-bit halves: no BigInt per value, exact below 2^53.
     const lo = new Uint32Array(values.buffer, values.byteOffset, 2 * n);
@@ -311,8 +321,9 @@ class GenericEncoder implements ChunkEncoder {
 
 /** Arrow hands dates and timestamps out as epoch milliseconds; write them as DuckDB does. */
 function levelText(type: DataType, value: unknown): string {
-  if (typeof value === "number" && DataType.isDate(type)) return new Date(value).toISOString().slice(0, 10);
-  if (typeof value === "number" && DataType.isTimestamp(type)) {
+  const is = typeClassOf(type);
+  if (typeof value === "number" && is.isDate(type)) return new Date(value).toISOString().slice(0, 10);
+  if (typeof value === "number" && is.isTimestamp(type)) {
     return new Date(value).toISOString().replace("T", " ").replace(/\.?0*Z$/, "");
   }
   return String(value);
