@@ -5,7 +5,6 @@
  * apache-arrow (about 0.1 s to load, needed only to build tables: writers/arrow.ts).
  */
 import type { Data, DataType, Table, Vector } from "apache-arrow";
-import { Precision } from "apache-arrow/fb/precision";
 import { InputError } from "../../core/errors.js";
 import type { CategoricalColumn, Column, Frame, NumericColumn } from "../frame.js";
 
@@ -57,7 +56,8 @@ function columnFromArrow(vector: Vector, nrows: number): Column {
   const is = typeClassOf(type);
   if (isNumericType(type)) {
     const values = new Float64Array(nrows);
-    if (is.isFloat(type) && type.precision === Precision.HALF) {
+    // Half floats are stored as 16-bit words, which only the column's accessor turns into numbers.
+    if (is.isFloat(type) && type.ArrayType === Uint16Array) {
       for (let i = 0; i < nrows; i++) values[i] = vector.get(i) ?? NaN;
     } else {
       let offset = 0;
