@@ -12,7 +12,8 @@ export type FamilyName = "poisson" | "logit" | "probit" | "gaussian";
 
 export const FAMILY_NAMES: readonly FamilyName[] = ["poisson", "logit", "probit", "gaussian"];
 
-// ~190 small CommonJS files, which only Poisson's log-likelihood and the probit link use.
+// Required on first use: ~190 small CommonJS files, which only Poisson's log-likelihood and the
+// probit link use, so importing absorb does not load them.
 const gammaln = lazyRequire<typeof Gammaln>("@stdlib/math-base-special-gammaln");
 const normalCdf = lazyRequire<typeof NormalCdf>("@stdlib/stats-base-dists-normal-cdf");
 
