@@ -23,7 +23,8 @@ import {
 } from "apache-arrow";
 import { InputError } from "../src/core/errors.js";
 import type { Frame } from "../src/data/frame.js";
-import { frameFromArrow, frameFromRecord, frameToArrow } from "../src/data/readers/arrow.js";
+import { frameFromArrow, frameFromRecord } from "../src/data/readers/arrow.js";
+import { frameToArrow } from "../src/data/writers/arrow.js";
 import { selectColumns } from "../src/data/select.js";
 import { inputError } from "./helpers/errors.js";
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Frame } from "../src/data/frame.js";
-import { frameFromRecord, frameToArrow } from "../src/data/readers/arrow.js";
+import { frameFromRecord } from "../src/data/readers/arrow.js";
+import { frameToArrow } from "../src/data/writers/arrow.js";
 import { InputError } from "../src/core/errors.js";
 import { buildDvar, dvarOf } from "../src/study/dvar.js";
 import { buildRobotPenetration, industryRobotDensity } from "../src/study/robots.js";

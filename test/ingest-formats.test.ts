@@ -7,7 +7,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { feols, readFrame, shutdown } from "../src/index.js";
 import { generatePanel } from "../src/study/synthetic.js";
 import { writeCsv } from "../src/data/writers/csv.js";
-import { frameToArrow } from "../src/data/readers/arrow.js";
+import { frameToArrow } from "../src/data/writers/arrow.js";
 import { absorbJson } from "./helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "absorb-formats-"));

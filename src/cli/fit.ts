@@ -10,6 +10,7 @@ import { parseSscFlag } from "../vcov/ssc.js";
 import { Progress } from "./progress.js";
 import { dataSourceOption, describeSource } from "./data-source.js";
 import { VERSION } from "../core/version.js";
+import { loadTDistribution } from "../core/distributions.js";
 import { checkThreads, defaultThreads, warmPool } from "../engine/pool.js";
 import type { DemeanMethodOption } from "../engine/absorb/plan.js";
 import type { FeglmOptions } from "../fit/options.js";
@@ -122,12 +123,18 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
   checkThreads(threads);
   warmPool(threads ?? defaultThreads());
   progress.phase(`reading ${describeSource(data)}`);
-  // The estimator's modules load while DuckDB reads (on its own threads).
   // Without --where every row is in the sample, so a file too big for the model is refused before it is read.
   const spec = predicate ? undefined : specBeforeRead(formula);
   const checkRows = spec === undefined ? undefined : (rows: number) => checkRowsFit(rows, modelColumns(spec), `"${describeSource(data)}"`);
   const glm = values.family === undefined ? null : import("../fit/glm.js");
-  const [frame, { feols }] = await Promise.all([readFrame(data, [...columns], { checkRows }), import("../fit/feols.js")]);
+  const read = readFrame(data, [...columns], { checkRows });
+  // The estimator's modules, and the t distribution every fit's p-values use, load while DuckDB
+  // reads (on its own threads).
+  const estimator = import("../fit/feols.js").then((module) => {
+    loadTDistribution();
+    return module;
+  });
+  const [frame, { feols }] = await Promise.all([read, estimator]);
   const readMs = performance.now() - started;
   progress.phase(`estimating on ${frame.nrows.toLocaleString("en-US")} rows`, frame.nrows >= 2_000_000);
   const options = {

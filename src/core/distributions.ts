@@ -1,29 +1,47 @@
-import tCdf from "@stdlib/stats-base-dists-t-cdf";
-import tQuantile from "@stdlib/stats-base-dists-t-quantile";
-import fCdf from "@stdlib/stats-base-dists-f-cdf";
-import chisqCdf from "@stdlib/stats-base-dists-chisquare-cdf";
-import normalCdf from "@stdlib/stats-base-dists-normal-cdf";
+import type TCdf from "@stdlib/stats-base-dists-t-cdf";
+import type TQuantile from "@stdlib/stats-base-dists-t-quantile";
+import type FCdf from "@stdlib/stats-base-dists-f-cdf";
+import type ChisqCdf from "@stdlib/stats-base-dists-chisquare-cdf";
+import type NormalCdf from "@stdlib/stats-base-dists-normal-cdf";
+import { lazyRequire } from "./lazy-require.js";
 
 /**
  * Tail probabilities from the reference distributions. Small p-values are computed from the
  * lower tail of −|t| (not 1 − cdf), so they keep their relative precision down to ~1e-300.
+ * Each distribution is required on first use: the t distribution alone is ~330 files, about
+ * 0.1 s to load, which a process that reads or builds tables without fitting need not pay.
  */
+const tCdf = lazyRequire<typeof TCdf>("@stdlib/stats-base-dists-t-cdf");
+const tQuantile = lazyRequire<typeof TQuantile>("@stdlib/stats-base-dists-t-quantile");
+const fCdf = lazyRequire<typeof FCdf>("@stdlib/stats-base-dists-f-cdf");
+const chisqCdf = lazyRequire<typeof ChisqCdf>("@stdlib/stats-base-dists-chisquare-cdf");
+const normalCdf = lazyRequire<typeof NormalCdf>("@stdlib/stats-base-dists-normal-cdf");
+
+/**
+ * Requires the t distribution now rather than at the first p-value: the CLI does so while
+ * DuckDB reads the file, when the main thread would otherwise wait.
+ */
+export function loadTDistribution(): void {
+  tCdf();
+  tQuantile();
+}
+
 export function tPValue(t: number, df: number): number {
-  return 2 * tCdf(-Math.abs(t), df);
+  return 2 * tCdf()(-Math.abs(t), df);
 }
 
 export function tCritical(level: number, df: number): number {
-  return tQuantile(1 - (1 - level) / 2, df);
+  return tQuantile()(1 - (1 - level) / 2, df);
 }
 
 export function fPValue(stat: number, df1: number, df2: number): number {
-  return 1 - fCdf(stat, df1, df2);
+  return 1 - fCdf()(stat, df1, df2);
 }
 
 export function chisqPValue(stat: number, df: number): number {
-  return 1 - chisqCdf(stat, df);
+  return 1 - chisqCdf()(stat, df);
 }
 
 export function normalPValue(z: number): number {
-  return 2 * normalCdf(-Math.abs(z), 0, 1);
+  return 2 * normalCdf()(-Math.abs(z), 0, 1);
 }

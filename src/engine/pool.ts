@@ -1,11 +1,15 @@
+import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { Piscina } from "piscina";
+import type * as PiscinaModule from "piscina";
 import { packageRoot } from "../core/package-root.js";
 import { kernelModule } from "./kernels.js";
 import { sharedEngine } from "./shared.js";
 import { taskHandlerModule, type PoolTask } from "./task-registry.js";
 import { EstimationError, InputError } from "../core/errors.js";
+
+// Required rather than imported: Node's import of a CommonJS package first scans it for export names.
+const { Piscina } = createRequire(import.meta.url)("piscina") as typeof PiscinaModule;
 
 /**
  * The worker pool: piscina threads that each instantiate the compiled kernels over the one
@@ -27,7 +31,7 @@ export interface TaskMessage {
 
 /** A pool and how many tasks of overlapping calls it is running, so that replacing it never cuts one short. */
 interface LivePool {
-  readonly piscina: Piscina;
+  readonly piscina: PiscinaModule.Piscina;
   running: number;
   retired: boolean;
 }

@@ -1,5 +1,6 @@
-import gammaln from "@stdlib/math-base-special-gammaln";
-import normalCdf from "@stdlib/stats-base-dists-normal-cdf";
+import type Gammaln from "@stdlib/math-base-special-gammaln";
+import type NormalCdf from "@stdlib/stats-base-dists-normal-cdf";
+import { lazyRequire } from "../core/lazy-require.js";
 
 /**
  * The GLM families feglm fits: link, variance, deviance and log-likelihood, with R's numerical
@@ -10,6 +11,11 @@ import normalCdf from "@stdlib/stats-base-dists-normal-cdf";
 export type FamilyName = "poisson" | "logit" | "probit" | "gaussian";
 
 export const FAMILY_NAMES: readonly FamilyName[] = ["poisson", "logit", "probit", "gaussian"];
+
+// Required on first use: ~190 small CommonJS files, which only Poisson's log-likelihood and the
+// probit link use, so importing absorb does not load them.
+const gammaln = lazyRequire<typeof Gammaln>("@stdlib/math-base-special-gammaln");
+const normalCdf = lazyRequire<typeof NormalCdf>("@stdlib/stats-base-dists-normal-cdf");
 
 export interface Family {
   readonly name: FamilyName;
@@ -99,7 +105,7 @@ const poisson: Family = {
   linkfun: (mu) => Math.log(mu),
   unitDeviance: poissonUnitDeviance,
   deviance: sumDeviance(poissonUnitDeviance),
-  loglik: (y, mu, w) => poisson.loglikKernel(y, mu, w) - weightedSum(y.length, w, (i) => (y[i] === 0 || y[i] === 1 ? 0 : gammaln(y[i] + 1))),
+  loglik: (y, mu, w) => poisson.loglikKernel(y, mu, w) - weightedSum(y.length, w, (i) => (y[i] === 0 || y[i] === 1 ? 0 : gammaln()(y[i] + 1))),
   loglikKernel: (y, mu, w) => weightedSum(y.length, w, (i) => (y[i] > 0 ? y[i] * Math.log(mu[i]) : 0) - mu[i]),
   validMu: (mu) => mu > 0 && Number.isFinite(mu),
 };
@@ -119,7 +125,7 @@ const logit: Family = {
 const probit: Family = {
   ...binaryCommon,
   name: "probit",
-  linkinv: (eta) => normalCdf(Math.min(Math.max(eta, -PROBIT_THRESH), PROBIT_THRESH), 0, 1),
+  linkinv: (eta) => normalCdf()(Math.min(Math.max(eta, -PROBIT_THRESH), PROBIT_THRESH), 0, 1),
   muEta: (eta) => Math.max(INV_SQRT_2PI * Math.exp(-0.5 * eta * eta), EPS),
   linkfun: (mu) => probitQuantile(mu),
 };
@@ -152,7 +158,7 @@ export const FAMILIES: Readonly<Record<FamilyName, Family>> = { poisson, logit, 
 function probitQuantile(p: number): number {
   let x = Math.log(p / (1 - p)) / 1.6;
   for (let it = 0; it < 50; it++) {
-    const step = (normalCdf(x, 0, 1) - p) / (INV_SQRT_2PI * Math.exp(-0.5 * x * x));
+    const step = (normalCdf()(x, 0, 1) - p) / (INV_SQRT_2PI * Math.exp(-0.5 * x * x));
     x -= step;
     if (Math.abs(step) < 1e-14) break;
   }

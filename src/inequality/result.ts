@@ -4,7 +4,6 @@
  */
 import type { Table } from "apache-arrow";
 import type { CategoricalColumn, Column, Frame, NumericColumn } from "../data/frame.js";
-import { frameToArrow } from "../data/readers/arrow.js";
 import type { Indices, NonpositiveMode } from "./indices.js";
 import type { Split, Splits } from "./decompose.js";
 import { keyLabel, type GroupKey } from "./grouping.js";
@@ -60,6 +59,11 @@ export interface TheilResultInit {
   droppedWeights: number;
   decomposition: TheilDecomposition | null;
   bootstrap: { B: number; seed: number } | null;
+  /**
+   * Builds toArrow's table (writers/arrow.ts's frameToArrow): passed in, so that this module,
+   * which importing absorb loads, does not load apache-arrow.
+   */
+  arrowTable: (frame: Frame) => Table;
 }
 
 /** The output columns a grouping column may not be named. */
@@ -86,6 +90,7 @@ export class TheilResult {
   readonly droppedWeights: number;
   readonly decomposition: TheilDecomposition | null;
   readonly bootstrap: { readonly B: number; readonly seed: number } | null;
+  readonly #arrowTable: (frame: Frame) => Table;
 
   constructor(init: TheilResultInit) {
     this.value = init.value;
@@ -100,6 +105,7 @@ export class TheilResult {
     this.droppedWeights = init.droppedWeights;
     this.decomposition = init.decomposition;
     this.bootstrap = init.bootstrap;
+    this.#arrowTable = init.arrowTable;
   }
 
   /** The group with this key (e.g. { industry: 3, year: 2005 }), if any. */
@@ -135,7 +141,7 @@ export class TheilResult {
 
   /** The per-group table as an Arrow table (numbers Float64, text keys Dictionary<Utf8>), e.g. for feols. */
   toArrow(): Table {
-    return frameToArrow(this.toFrame());
+    return this.#arrowTable(this.toFrame());
   }
 
   /** The JSON object `absorb theil --json` prints. */

@@ -160,6 +160,8 @@ export async function theil(data: DataInput, options: TheilOptions): Promise<The
   const eachGroups = req.each ? groupBy(frame, req.each) : null;
   const cells = cellsOf([byGroups, ...(decGroups ? [decGroups] : []), ...(eachGroups ? [eachGroups] : [])]);
   const sample = sampleCodes(req, frame.nrows, cells.codes, values, weights);
+  // apache-arrow, for the result's toArrow, loads while the pool computes.
+  const arrowWriter = import("../data/writers/arrow.js");
 
   return withArena(async (arena, kernels) => {
     const x = arena.putF64(values, "the value column");
@@ -216,6 +218,7 @@ export async function theil(data: DataInput, options: TheilOptions): Promise<The
       droppedWeights: sample.weights,
       decomposition: decGroups ? decomposition(req, moments, cells, decGroups, eachGroups) : null,
       bootstrap: req.bootstrap,
+      arrowTable: (await arrowWriter).frameToArrow,
     });
   });
 }

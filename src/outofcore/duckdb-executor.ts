@@ -3,9 +3,9 @@
  * DuckDB spills to its temp directory past the memory limit, so the data never has to fit in
  * memory; extensions are neither installed nor loaded behind the user's back.
  */
-import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBInstance, DuckDBMaterializedResult } from "@duckdb/node-api";
 import { EstimationError, InputError } from "../core/errors.js";
-import { NUMERIC_TYPES } from "../data/readers/duckdb.js";
+import { duckdb, NUMERIC_TYPES } from "../data/readers/duckdb.js";
 import { duckdbDialect, stringLiteral, type Dialect } from "./duckdb-dialect.js";
 import type { Query, Source, Statement } from "./ir.js";
 
@@ -50,7 +50,7 @@ export async function openDuckDB(source: Source, settings: DuckDBSettings, descr
   if (settings.tempDirectory !== undefined) options.temp_directory = settings.tempDirectory;
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(":memory:", options);
+    instance = await duckdb.DuckDBInstance.create(":memory:", options);
   } catch (err) {
     throw new InputError("option", `cannot start DuckDB with ${JSON.stringify(options)}: ${(err as Error).message}`);
   }

@@ -1,22 +1,10 @@
 /**
- * Conversions between Apache Arrow tables, plain JS records and Frames, plus column selection.
- * Arrow buffers are read directly (one copy into the Frame's arrays), and text is decoded once
- * per distinct value, never once per row.
+ * Frames from Apache Arrow tables and from plain JS records. Arrow buffers are read directly
+ * (one copy into the Frame's arrays), and text is decoded once per distinct value, never once
+ * per row. A table brings its own accessors and type predicates, so reading one loads none of
+ * apache-arrow (about 0.1 s to load, needed only to build tables: writers/arrow.ts).
  */
-import {
-  type Data,
-  DataType,
-  Dictionary,
-  Float64,
-  Int32,
-  Precision,
-  Table,
-  Utf8,
-  type Vector,
-  makeData,
-  makeVector,
-  vectorFromArray,
-} from "apache-arrow";
+import type { Data, DataType, Table, Vector } from "apache-arrow";
 import { InputError } from "../../core/errors.js";
 import type { CategoricalColumn, Column, Frame, NumericColumn } from "../frame.js";
 
@@ -65,22 +53,28 @@ export function frameFromArrow(table: Table): Frame {
 
 function columnFromArrow(vector: Vector, nrows: number): Column {
   const type = vector.type as DataType;
+  const is = typeClassOf(type);
   if (isNumericType(type)) {
     const values = new Float64Array(nrows);
-    let offset = 0;
-    for (const data of vector.data) {
-      copyNumeric(data, values, offset);
-      offset += data.length;
+    // Half floats are stored as 16-bit words, which only the column's accessor turns into numbers.
+    if (is.isFloat(type) && type.ArrayType === Uint16Array) {
+      for (let i = 0; i < nrows; i++) values[i] = vector.get(i) ?? NaN;
+    } else {
+      let offset = 0;
+      for (const data of vector.data) {
+        copyNumeric(data, values, offset);
+        offset += data.length;
+      }
     }
     // 64-bit ids beyond 2^53 would merge as float64: they are kept as their exact decimal text.
-    if (!(DataType.isInt(type) && type.bitWidth === 64 && values.some((x) => Math.abs(x) >= 2 ** 53))) return { kind: "numeric", values };
+    if (!(is.isInt(type) && type.bitWidth === 64 && values.some((x) => Math.abs(x) >= 2 ** 53))) return { kind: "numeric", values };
   }
   const codes = new Int32Array(nrows);
-  const encoder: ChunkEncoder = DataType.isDictionary(type)
+  const encoder: ChunkEncoder = is.isDictionary(type)
     ? new DictionaryEncoder()
-    : DataType.isUtf8(type)
+    : is.isUtf8(type)
       ? new Utf8Encoder()
-      : new GenericEncoder();
+      : new GenericEncoder(vector);
   let offset = 0;
   for (const data of vector.data) {
     encoder.encode(data, codes, offset);
@@ -95,8 +89,18 @@ interface ChunkEncoder {
   encode(data: Data, codes: Int32Array, offset: number): void;
 }
 
+/**
+ * apache-arrow's DataType class, reached through `type`'s own class, which inherits its static
+ * predicates (isInt, isUtf8, …): importing them from apache-arrow/type would load 58 of the
+ * library's modules (~30 ms) at every start, whether the data is Arrow or not.
+ */
+function typeClassOf(type: DataType): typeof DataType {
+  return type.constructor as typeof DataType;
+}
+
 function isNumericType(type: DataType): boolean {
-  return DataType.isInt(type) || DataType.isFloat(type) || DataType.isDecimal(type) || DataType.isBool(type);
+  const is = typeClassOf(type);
+  return is.isInt(type) || is.isFloat(type) || is.isDecimal(type) || is.isBool(type);
 }
 
 /** Validity of row `i` of `data` (the bitmap is never sliced, so it is indexed from data.offset). */
@@ -107,26 +111,24 @@ function validityOf(data: Data): ((i: number) => boolean) | null {
   return (i) => ((bitmap[(start + i) >> 3] >> ((start + i) & 7)) & 1) === 1;
 }
 
-/** Writes one chunk of a numeric Arrow column into `out` at `offset`, nulls as NaN. */
+/** Writes one chunk of a numeric Arrow column (not half floats) into `out` at `offset`, nulls as NaN. */
 function copyNumeric(data: Data, out: Float64Array, offset: number): void {
   const type = data.type as DataType;
+  const is = typeClassOf(type);
   const n = data.length;
   // Fixed-width value buffers are already sliced to the chunk; bits (Bool) are not.
-  if (DataType.isBool(type)) {
+  if (is.isBool(type)) {
     const bits = data.values as Uint8Array;
     const start = data.offset;
     for (let i = 0; i < n; i++) out[offset + i] = (bits[(start + i) >> 3] >> ((start + i) & 7)) & 1;
-  } else if (DataType.isDecimal(type)) {
+  } else if (is.isDecimal(type)) {
     copyDecimal(data.values as Uint32Array, type.bitWidth / 32, type.scale, n, out, offset);
-  } else if (DataType.isInt(type) && type.bitWidth === 64) {
+  } else if (is.isInt(type) && type.bitWidth === 64) {
     const values = data.values as BigInt64Array | BigUint64Array;
     // Read 64-bit integers as two 32-bit halves: no BigInt per value, exact below 2^53.
     const lo = new Uint32Array(values.buffer, values.byteOffset, 2 * n);
     const hi = type.isSigned ? new Int32Array(values.buffer, values.byteOffset, 2 * n) : lo;
     for (let i = 0; i < n; i++) out[offset + i] = hi[2 * i + 1] * 4294967296 + lo[2 * i];
-  } else if (DataType.isFloat(type) && type.precision === Precision.HALF) {
-    const vector = makeVector(data);
-    for (let i = 0; i < n; i++) out[offset + i] = vector.get(i) ?? NaN;
   } else {
     out.set((data.values as NumberArray).subarray(0, n), offset);
   }
@@ -298,19 +300,20 @@ class Utf8Encoder implements ChunkEncoder {
   }
 }
 
-/** Any other type (large or view strings, dates, …) becomes text through Arrow's own accessor. */
+/** Any other type (large or view strings, dates, …) becomes text through the column's own accessor. */
 class GenericEncoder implements ChunkEncoder {
   private readonly book = new Codebook();
+
+  constructor(private readonly column: Vector) {}
 
   get levels(): readonly string[] {
     return this.book.levels;
   }
 
   encode(data: Data, codes: Int32Array, offset: number): void {
-    const vector = makeVector(data);
     const type = data.type as DataType;
     for (let i = 0; i < data.length; i++) {
-      const value: unknown = vector.get(i);
+      const value: unknown = this.column.get(offset + i);
       codes[offset + i] = value == null ? -1 : this.book.code(levelText(type, value));
     }
   }
@@ -318,8 +321,9 @@ class GenericEncoder implements ChunkEncoder {
 
 /** Arrow hands dates and timestamps out as epoch milliseconds; write them as DuckDB does. */
 function levelText(type: DataType, value: unknown): string {
-  if (typeof value === "number" && DataType.isDate(type)) return new Date(value).toISOString().slice(0, 10);
-  if (typeof value === "number" && DataType.isTimestamp(type)) {
+  const is = typeClassOf(type);
+  if (typeof value === "number" && is.isDate(type)) return new Date(value).toISOString().slice(0, 10);
+  if (typeof value === "number" && is.isTimestamp(type)) {
     return new Date(value).toISOString().replace("T", " ").replace(/\.?0*Z$/, "");
   }
   return String(value);
@@ -377,48 +381,4 @@ function categoricalFromValues(values: RecordColumn): CategoricalColumn {
     codes[i] = value == null ? -1 : book.code(value as string);
   }
   return { kind: "categorical", codes, levels: book.levels };
-}
-
-/** An Arrow table of the frame: numeric as Float64 (NaN → null), categorical as Dictionary<Utf8, Int32>. */
-export function frameToArrow(frame: Frame): Table {
-  const vectors: Record<string, Vector> = {};
-  for (const [name, column] of frame.columns) {
-    vectors[name] = column.kind === "numeric" ? numericVector(column) : dictionaryVector(column);
-  }
-  return new Table(vectors);
-}
-
-function numericVector(column: NumericColumn): Vector {
-  const { values } = column;
-  const { bitmap, nullCount } = validityBitmap(values.length, (i) => !Number.isNaN(values[i]));
-  return makeVector(makeData({ type: new Float64(), length: values.length, nullCount, nullBitmap: bitmap, data: values }));
-}
-
-function dictionaryVector(column: CategoricalColumn): Vector {
-  const { codes } = column;
-  const { bitmap, nullCount } = validityBitmap(codes.length, (i) => codes[i] >= 0);
-  // Readers may check indices under null slots too, so those point at entry 0, not -1.
-  const indices = nullCount > 0 ? codes.map((c) => (c < 0 ? 0 : c)) : codes;
-  const dictionary = vectorFromArray([...column.levels], new Utf8());
-  return makeVector(
-    makeData({
-      type: new Dictionary(new Utf8(), new Int32()),
-      length: codes.length,
-      nullCount,
-      nullBitmap: bitmap,
-      data: indices,
-      dictionary,
-    }),
-  );
-}
-
-/** An Arrow validity bitmap (1 = present), or none when every row is present. */
-function validityBitmap(n: number, present: (i: number) => boolean): { bitmap: Uint8Array | undefined; nullCount: number } {
-  const bitmap = new Uint8Array((n + 7) >> 3);
-  let nullCount = 0;
-  for (let i = 0; i < n; i++) {
-    if (present(i)) bitmap[i >> 3] |= 1 << (i & 7);
-    else nullCount++;
-  }
-  return { bitmap: nullCount > 0 ? bitmap : undefined, nullCount };
 }

@@ -4,13 +4,22 @@
  * dictionary-encoded inside DuckDB, so JS decodes each distinct level once.
  */
 import { stat } from "node:fs/promises";
-import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBMaterializedResult } from "@duckdb/node-api";
+import { createRequire } from "node:module";
+import type * as DuckDB from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBMaterializedResult } from "@duckdb/node-api";
 import { InputError } from "../../core/errors.js";
 import { sqlIdentifier, sqlString } from "../sql.js";
 import type { Column, Frame } from "../frame.js";
 import { missingColumnsError } from "../select.js";
 import { fillColumns, fillStreamedColumns, int32Column } from "./duckdb-chunks.js";
 import { sniffedCsv } from "./csv-sniff.js";
+
+/**
+ * @duckdb/node-api, required rather than imported: an import of a CommonJS package first has
+ * Node scan each of its files for export names (~0.1 s here, before any read can start).
+ */
+export const duckdb = createRequire(import.meta.url)("@duckdb/node-api") as typeof DuckDB;
+const { DuckDBTypeId } = duckdb;
 
 /** Files above this size (a quarter of it when compressed) are streamed to bound memory. */
 const STREAM_ABOVE_BYTES = 512 * 2 ** 20;
@@ -35,8 +44,8 @@ export interface DuckDBSource {
 const INSTANCE_OPTIONS = { autoinstall_known_extensions: "false", autoload_known_extensions: "false" };
 
 /** An in-memory DuckDB that touches no network and loads no extension. */
-export async function localDuckDB(): Promise<DuckDBInstance> {
-  return DuckDBInstance.create(":memory:", INSTANCE_OPTIONS);
+export async function localDuckDB(): Promise<DuckDB.DuckDBInstance> {
+  return duckdb.DuckDBInstance.create(":memory:", INSTANCE_OPTIONS);
 }
 
 export async function readWithDuckDB(src: DuckDBSource, columns: readonly string[] | undefined): Promise<Frame> {
@@ -165,7 +174,7 @@ class Session {
 }
 
 /** DuckDB types read as numbers (the rest are categories). */
-export const NUMERIC_TYPES = new Set<DuckDBTypeId>([
+export const NUMERIC_TYPES = new Set<DuckDB.DuckDBTypeId>([
   DuckDBTypeId.BOOLEAN,
   DuckDBTypeId.TINYINT,
   DuckDBTypeId.SMALLINT,
@@ -183,7 +192,7 @@ export const NUMERIC_TYPES = new Set<DuckDBTypeId>([
 ]);
 
 /** Integer types whose values can pass 2^53, where float64 stops telling neighbours apart. */
-const WIDE_INTEGER_TYPES = new Set<DuckDBTypeId>([DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.UHUGEINT]);
+const WIDE_INTEGER_TYPES = new Set<DuckDB.DuckDBTypeId>([DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.UHUGEINT]);
 
 /** Reads `columns` of table function `source` (which reads `src`). */
 async function readSource(session: Session, src: DuckDBSource, source: string, columns: readonly string[] | undefined): Promise<Frame> {
