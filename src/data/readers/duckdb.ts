@@ -9,12 +9,11 @@ import { InputError } from "../../core/errors.js";
 import { sqlIdentifier, sqlString } from "../sql.js";
 import type { Column, Frame } from "../frame.js";
 import { missingColumnsError } from "../select.js";
-import { fillColumns, fillStreamedColumns, int32Column } from "./duckdb-chunks.js";
+import { StreamCutShort, fillStreamedColumns, int32Column, withEndMarker } from "./duckdb-chunks.js";
 import { sniffedCsv } from "./csv-sniff.js";
+import { DEFAULT_EXPECTED_ROWS, csvRowEstimate, parquetRowsQuery } from "./expected-rows.js";
 
-/** Files above this size (a quarter of it when compressed) are streamed to bound memory. */
-const STREAM_ABOVE_BYTES = 512 * 2 ** 20;
-/** What a stream may hold ahead of its reader. */
+/** What a stream may hold ahead of its reader: DuckDB's default (about 1 MB) leaves its scan threads idle. */
 const STREAM_BUFFER = "32MB";
 
 /** What to read: `literal` is the name DuckDB is given, `path` how errors name it. */
@@ -44,16 +43,14 @@ export async function readWithDuckDB(src: DuckDBSource, columns: readonly string
   try {
     const connection = await instance.connect();
     try {
-      const size = src.bytes ?? (await stat(src.literal)).size;
-      const streaming = size > (src.format === "csv" && !src.literal.toLowerCase().endsWith(".gz") ? STREAM_ABOVE_BYTES : STREAM_ABOVE_BYTES / 4);
-      // DuckDB's default (about 1 MB) between a stream and its reader leaves its scan threads idle.
-      if (streaming) await connection.run(`SET streaming_buffer_size = '${STREAM_BUFFER}'`);
-      const session = new Session(connection, src.path, streaming);
+      await connection.run(`SET streaming_buffer_size = '${STREAM_BUFFER}'`);
+      const session = new Session(connection, src.path);
+      const rows = await expectedRows(session, src);
       try {
-        return await readTyped(session, src, columns, "sample");
+        return await readTyped(session, src, columns, "sample", rows);
       } catch (err) {
-        if (src.format !== "csv" || !isConversionFailure(err)) throw err;
-        return await readTyped(session, src, columns, "whole-file");
+        if (src.format !== "csv" || !(isConversionFailure(err) || err instanceof SampledTypesMisled)) throw err;
+        return await readTyped(session, src, columns, "whole-file", rows);
       }
     } finally {
       connection.closeSync();
@@ -61,6 +58,13 @@ export async function readWithDuckDB(src: DuckDBSource, columns: readonly string
   } finally {
     instance.closeSync();
   }
+}
+
+/** The rows to make room for before reading `src` (expected-rows.ts). */
+async function expectedRows(session: Session, src: DuckDBSource): Promise<number> {
+  if (src.format === "parquet") return Number((await (await session.run(parquetRowsQuery(src.literal))).getRows())[0][0]);
+  if (src.glob || src.literal.toLowerCase().endsWith(".gz")) return DEFAULT_EXPECTED_ROWS;
+  return csvRowEstimate(src.literal, (await stat(src.literal)).size);
 }
 
 /** The files DuckDB's glob finds for `pattern`, sorted, with their total size. */
@@ -84,14 +88,20 @@ export async function globFiles(pattern: string): Promise<{ files: string[]; byt
 
 /**
  * How absorb reads CSV. Columns are never typed integer (a column that looks integer for
- * DuckDB's 20,480-row sample and then holds 12.5 would read it as 13): numbers are DOUBLE, exact
- * for every integer up to 2^53 (beyond that, see exactIntegerText). A value later in the file that
- * does not fit the sampled type fails the read, which is then retried with the types found by
- * sniffing the whole file. `NA` (R's missing) is missing, like an empty field.
+ * DuckDB's sample and then holds 12.5 would read it as 13): numbers are DOUBLE, exact for every
+ * integer up to 2^53 (beyond that, see exactIntegerText). A value later in the file that does not
+ * fit the sampled type fails the read, and a column typed text only because the sample saw it
+ * empty is caught after it (SampledTypesMisled); either way the read is retried with the types
+ * found by sniffing the whole file. So the sample only has to be large enough to find the
+ * dialect and make retries rare: 2,048 rows sniff in a third of the time of DuckDB's default
+ * 20,480. `NA` (R's missing) is missing, like an empty field.
  */
 function csvOptions(typing: Typing): string {
-  return `, nullstr = ['', 'NA'], auto_type_candidates = ['BOOLEAN', 'DOUBLE', 'VARCHAR']${typing === "whole-file" ? ", sample_size = -1" : ""}`;
+  return `, nullstr = ['', 'NA'], auto_type_candidates = ['BOOLEAN', 'DOUBLE', 'VARCHAR'], sample_size = ${typing === "whole-file" ? -1 : SAMPLE_ROWS}`;
 }
+
+/** The rows DuckDB sniffs a CSV file's dialect and column types from. */
+const SAMPLE_ROWS = 2048;
 
 /** The table function reading `src` with DuckDB's own detection (for CSV, a sniff each time it is planned and run). */
 function tableFunction(src: DuckDBSource, options = ""): string {
@@ -100,6 +110,13 @@ function tableFunction(src: DuckDBSource, options = ""): string {
 
 /** How CSV column types are found: from DuckDB's sample (fast), or from the whole file (a second full pass). */
 type Typing = "sample" | "whole-file";
+
+/**
+ * A column DuckDB typed text from the sample holds only values that read as numbers or booleans:
+ * the sample saw it empty (DuckDB then types it text, whatever follows), and the whole file's
+ * types may differ.
+ */
+class SampledTypesMisled extends Error {}
 
 /** Whether a read failed because a value did not fit the type sniffed from the sample. */
 function isConversionFailure(err: unknown): boolean {
@@ -111,19 +128,20 @@ function isConversionFailure(err: unknown): boolean {
  * was found spelled out (csv-sniff.ts); should that read fail other than on a value that does not
  * fit its type, DuckDB's own detection reads the file instead, and has the last word on the error.
  */
-async function readTyped(session: Session, src: DuckDBSource, columns: readonly string[] | undefined, typing: Typing): Promise<Frame> {
+async function readTyped(session: Session, src: DuckDBSource, columns: readonly string[] | undefined, typing: Typing, rows: number): Promise<Frame> {
+  const read = (source: string) => readSource(session, src, source, columns, { sampled: src.format === "csv" && typing === "sample", rows });
   if (src.format === "csv" && !src.glob) {
     try {
-      return await readSource(session, src, await sniffedCsv((sql) => session.run(sql), src.literal, csvOptions(typing)), columns);
+      return await read(await sniffedCsv((sql) => session.run(sql), src.literal, csvOptions(typing)));
     } catch (err) {
       if (!(err instanceof InputError) || err.kind !== "file" || isConversionFailure(err)) throw err;
     }
   }
-  if (typing === "sample") return readSource(session, src, tableFunction(src), columns);
+  if (typing === "sample") return read(tableFunction(src));
   // The whole-file types are passed on, so the read itself does not sniff the whole file again.
   const probe = await session.run(`SELECT * FROM ${tableFunction(src, ", sample_size = -1")} LIMIT 0`);
   const types = probe.columnNames().map((name, i) => `${sqlString(name)}: '${probe.columnType(i).toString()}'`);
-  return readSource(session, src, tableFunction(src, `, types = {${types.join(", ")}}`), columns);
+  return read(tableFunction(src, `, types = {${types.join(", ")}}`));
 }
 
 /** A connection whose failures are reported as problems with the file being read. */
@@ -131,8 +149,6 @@ class Session {
   constructor(
     private readonly connection: DuckDBConnection,
     readonly path: string,
-    /** Stream results chunk by chunk (less memory, a little slower). */
-    private readonly streaming: boolean,
   ) {}
 
   async run(sql: string): Promise<DuckDBMaterializedResult> {
@@ -145,18 +161,22 @@ class Session {
 
   /**
    * Every column of a DOUBLE query (no NULLs: they were coalesced to NaN), in one pass over the
-   * file. Streamed, DuckDB never holds the whole result, so memory holds the columns once rather
-   * than DuckDB's materialised copy on top; materialised, DuckDB's scan runs free, a little faster.
+   * file, with room for `rows` rows at first. Streamed, DuckDB never holds the whole result, so
+   * memory holds the columns once rather than DuckDB's materialised copy on top, at the speed of
+   * a materialised read (STREAM_BUFFER keeps DuckDB's threads busy).
    */
-  async readDoubles(sql: string, ncols: number): Promise<{ nrows: number; columns: Float64Array[] }> {
+  async readDoubles(sql: string, ncols: number, rows: number): Promise<{ nrows: number; columns: Float64Array[] }> {
     try {
-      const columns = this.streaming
-        ? await fillStreamedColumns(await this.connection.stream(sql), ncols)
-        : await fillColumns(await this.connection.run(sql), ncols);
+      const columns = await fillStreamedColumns(await this.connection.stream(withEndMarker(sql, ncols)), ncols, rows);
       return { nrows: columns.length > 0 ? columns[0].length : 0, columns };
     } catch (err) {
-      throw err instanceof InputError ? err : this.failure(err);
+      if (!(err instanceof StreamCutShort)) throw err instanceof InputError ? err : this.failure(err);
     }
+    // The stream failed without saying why: run the query again, summing every column (so each
+    // is converted, but nothing is kept), for DuckDB to report the error (readWithDuckDB
+    // retries with whole-file types on a value that does not convert).
+    await this.run(`SELECT sum(COLUMNS(*)) FROM (${sql})`);
+    throw new InputError("file", `cannot read "${this.path}": DuckDB's stream of it stopped early, and reading it whole did not fail; try again`);
   }
 
   private failure(err: unknown): InputError {
@@ -185,8 +205,14 @@ export const NUMERIC_TYPES = new Set<DuckDBTypeId>([
 /** Integer types whose values can pass 2^53, where float64 stops telling neighbours apart. */
 const WIDE_INTEGER_TYPES = new Set<DuckDBTypeId>([DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.UHUGEINT]);
 
+/** How a read of `src` goes: whether its types come from a CSV sample, and the rows to make room for. */
+interface ReadPlan {
+  readonly sampled: boolean;
+  readonly rows: number;
+}
+
 /** Reads `columns` of table function `source` (which reads `src`). */
-async function readSource(session: Session, src: DuckDBSource, source: string, columns: readonly string[] | undefined): Promise<Frame> {
+async function readSource(session: Session, src: DuckDBSource, source: string, columns: readonly string[] | undefined, plan: ReadPlan): Promise<Frame> {
   const probe = await session.run(`SELECT * FROM ${source} LIMIT 0`);
   const available = probe.columnNames();
   const names = columns ?? available;
@@ -207,16 +233,17 @@ async function readSource(session: Session, src: DuckDBSource, source: string, c
   const frameColumns = new Map<string, Column>();
   let nrows: number;
   if (numeric.every(Boolean)) {
-    const read = await session.readDoubles(`SELECT ${exprs} FROM ${source}`, names.length);
+    const read = await session.readDoubles(`SELECT ${exprs} FROM ${source}`, names.length, plan.rows);
     nrows = read.nrows;
     read.columns.forEach((values, i) => frameColumns.set(names[i], { kind: "numeric", values }));
   } else {
     // Text columns are scanned several times (levels, then codes), so parse the file once.
     await session.run(`CREATE OR REPLACE TEMP TABLE t AS SELECT ${exprs} FROM ${source}`);
+    if (plan.sampled) for (let i = 0; i < names.length; i++) if (!numeric[i]) await assertTextIsText(session, "t", `c${i}`);
     nrows = await countRows(session, "t");
     const numericIndex = names.map((_, i) => i).filter((i) => numeric[i]);
     const doubles =
-      numericIndex.length > 0 ? (await session.readDoubles(`SELECT ${numericIndex.map((i) => `c${i}`).join(", ")} FROM t`, numericIndex.length)).columns : [];
+      numericIndex.length > 0 ? (await session.readDoubles(`SELECT ${numericIndex.map((i) => `c${i}`).join(", ")} FROM t`, numericIndex.length, nrows)).columns : [];
     for (let i = 0; i < names.length; i++) {
       frameColumns.set(
         names[i],
@@ -266,7 +293,20 @@ async function exactIntegerText(session: Session, src: DuckDBSource, source: str
 }
 
 async function countRows(session: Session, from: string): Promise<number> {
-  return (await session.readDoubles(`SELECT CAST(count(*) AS DOUBLE) FROM ${from}`, 1)).columns[0][0];
+  return Number((await (await session.run(`SELECT CAST(count(*) AS DOUBLE) FROM ${from}`)).getRows())[0][0]);
+}
+
+/**
+ * Throws SampledTypesMisled when text column `col` of `table` (typed text from a CSV sample)
+ * holds values and every one reads as a number or a boolean. A column with a word in it stops
+ * the scan there, in the sample's rows for any column the sample saw filled.
+ */
+async function assertTextIsText(session: Session, table: string, col: string): Promise<void> {
+  const filled = `${col} IS NOT NULL`;
+  const word = `${filled} AND TRY_CAST(${col} AS DOUBLE) IS NULL AND TRY_CAST(${col} AS BOOLEAN) IS NULL`;
+  const found = await session.run(`SELECT EXISTS (SELECT 1 FROM ${table} WHERE ${word}), EXISTS (SELECT 1 FROM ${table} WHERE ${filled})`);
+  const [hasWord, hasValue] = (await found.getRows())[0];
+  if (!hasWord && hasValue) throw new SampledTypesMisled(`column ${col} was typed text from a sample that saw it empty`);
 }
 
 /**
