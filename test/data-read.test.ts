@@ -8,7 +8,7 @@ import { Bool, Dictionary, Float64, Int32, RecordBatch, Table, Utf8, makeData, t
 import { InputError } from "../src/core/errors.js";
 import type { Frame } from "../src/data/frame.js";
 import { readFrame } from "../src/data/read.js";
-import { StreamCutShort, fillStreamedColumns, withEndMarker } from "../src/data/readers/duckdb-chunks.js";
+import { StreamCutShort, fillColumns } from "../src/data/readers/duckdb-chunks.js";
 import { csvRowEstimate } from "../src/data/readers/expected-rows.js";
 import { sharedEngine } from "../src/engine/shared.js";
 import { referencePanel } from "./helpers/reference.js";
@@ -224,8 +224,8 @@ async function stream(sql: string): Promise<{ result: DuckDBResult; close: () =>
 describe("streamed columns", () => {
   test("grow inside the heap past their first capacity and come out exact, in order", async () => {
     const rows = 2 ** 21 + 12_345;
-    const { result, close } = await stream(withEndMarker(`SELECT range::DOUBLE, (range * 0.5)::DOUBLE FROM range(${rows})`, 2));
-    const columns = await fillStreamedColumns(result, 2, 2 ** 20);
+    const { result, close } = await stream(`SELECT range::DOUBLE, (range * 0.5)::DOUBLE FROM range(${rows})`);
+    const columns = await fillColumns(result, 2, 2 ** 20);
     close();
     expect(columns.map((c) => c.length)).toEqual([rows, rows]);
     let ordered = true;
@@ -233,10 +233,10 @@ describe("streamed columns", () => {
     expect(ordered).toBe(true);
   });
 
-  test("a stream that fails midway is told from one that ended (the bindings report neither), and gives every block back", async () => {
+  test("a stream that fails midway ends like one that is exhausted: the check of its end fails it, and every block goes back", async () => {
     const failing = `SELECT range::DOUBLE, CAST(CASE WHEN range < 300000 THEN '1.5' ELSE 'x' END AS DOUBLE) FROM range(400000)`;
-    const { result, close } = await stream(withEndMarker(failing, 2));
-    const traffic = await heapTraffic("a column of the file", () => fillStreamedColumns(result, 2, 1000));
+    const { result, close } = await stream(failing);
+    const traffic = await heapTraffic("a column of the file", () => fillColumns(result, 2, 1000, async (rows) => rows === 400_000));
     close();
     expect(traffic.outcome.status).toBe("rejected");
     expect((traffic.outcome as PromiseRejectedResult).reason).toBeInstanceOf(StreamCutShort);

@@ -37,42 +37,34 @@ export function int32Column(chunk: DuckDBDataChunk, c: number): Int32Array {
 }
 
 /**
- * DuckDB's C API ends a stream that failed midway (a value that does not convert, a malformed
- * line) as if it were exhausted, and the Node bindings do not expose the error: read as it
- * stands, a stream cut short is a silently truncated file. So a stream carries one more column,
- * 0 on every row of `sql` (`ncols` DOUBLE columns), and one last row marked 1: UNION ALL keeps
- * the order of its inputs, so a stream that ends without that row did not reach the end.
+ * Copies a DOUBLE result's chunks into resident columns whose length is found by reading them
+ * (no counting pass over the file first): each fills a block of the shared memory sized for
+ * `expectedRows`, which grows inside the heap should the result run longer. Streamed, DuckDB
+ * never holds the whole result, and no JavaScript buffer holds a column: memory holds the
+ * columns once. `reachedEnd`, asked with the row count once the chunks stop, tells a stream that
+ * ended from one cut short by an error (see Session.readDoubles); on a false answer or any error
+ * every block goes back to the heap, and the read fails with StreamCutShort.
  */
-export function withEndMarker(sql: string, ncols: number): string {
-  const missing = Array.from({ length: ncols }, () => "'NaN'::DOUBLE").join(", ");
-  return `SELECT *, 0::DOUBLE FROM (${sql}) UNION ALL SELECT ${missing}, 1::DOUBLE`;
-}
-
-/** A stream of withEndMarker's query ended before its last row: it failed (the error is DuckDB's to tell). */
-export class StreamCutShort extends Error {}
-
-/**
- * Copies the chunks of a streamed withEndMarker query into resident columns whose length is
- * found by reading them (no counting pass over the file first): each fills a block of the
- * shared memory sized for `expectedRows`, which grows inside the heap should the stream run
- * longer. DuckDB never holds the whole result, and no JavaScript buffer holds a column: memory
- * holds the columns once. On an error, StreamCutShort included, every block goes back to the heap.
- */
-export async function fillStreamedColumns(result: DuckDBResult, ncols: number, expectedRows: number): Promise<Float64Array[]> {
+export async function fillColumns(
+  result: DuckDBResult,
+  ncols: number,
+  expectedRows: number,
+  reachedEnd: (rows: number) => Promise<boolean> = async () => true,
+): Promise<Float64Array[]> {
   const builders: ResidentF64Builder[] = [];
   try {
     for (let c = 0; c < ncols; c++) builders.push(new ResidentF64Builder(expectedRows, "a column of the file"));
-    let ended = false;
+    let rows = 0;
     for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-      if (ended) throw new StreamCutShort("rows came after the end marker");
-      // The marker row is last, so only the last row of a chunk can be it.
-      ended = float64Column(chunk, ncols)[chunk.rowCount - 1] === 1;
-      const rows = ended ? chunk.rowCount - 1 : chunk.rowCount;
-      for (let c = 0; c < ncols; c++) builders[c].append(float64Column(chunk, c).subarray(0, rows));
+      for (let c = 0; c < ncols; c++) builders[c].append(float64Column(chunk, c));
+      rows += chunk.rowCount;
     }
-    if (!ended) throw new StreamCutShort("the stream ended before its end marker");
+    if (!(await reachedEnd(rows))) throw new StreamCutShort(`the stream stopped after ${rows} rows`);
     return builders.map((builder) => builder.finish());
   } finally {
     for (const builder of builders) builder.discard();
   }
 }
+
+/** A stream ended before its end: it failed, and the error is DuckDB's to tell. */
+export class StreamCutShort extends Error {}

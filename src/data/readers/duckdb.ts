@@ -11,7 +11,7 @@ import { InputError } from "../../core/errors.js";
 import { sqlIdentifier, sqlString } from "../sql.js";
 import type { Column, Frame } from "../frame.js";
 import { missingColumnsError } from "../select.js";
-import { StreamCutShort, fillStreamedColumns, int32Column, withEndMarker } from "./duckdb-chunks.js";
+import { StreamCutShort, fillColumns, int32Column } from "./duckdb-chunks.js";
 import { sniffedCsv } from "./csv-sniff.js";
 import { DEFAULT_EXPECTED_ROWS, csvRowEstimate, parquetRowsQuery } from "./expected-rows.js";
 
@@ -146,20 +146,46 @@ function isConversionFailure(err: unknown): boolean {
  * fit its type, DuckDB's own detection reads the file instead, and has the last word on the error.
  */
 async function readTyped(session: Session, src: DuckDBSource, columns: readonly string[] | undefined, typing: Typing, rows: number): Promise<Frame> {
-  const read = (source: string) => readSource(session, src, source, columns, { sampled: src.format === "csv" && typing === "sample", rows });
-  if (src.format === "csv" && !src.glob) {
+  const read = (source: Source) => readSource(session, src, source, columns, { sampled: src.format === "csv" && typing === "sample", rows });
+  if (src.format === "parquet") return read({ sql: tableFunction(src), rows });
+  if (!src.glob) {
     try {
-      return await read(await sniffedCsv((sql) => session.run(sql), src.literal, csvOptions(typing)));
+      const csv = await sniffedCsv((sql) => session.run(sql), src.literal, csvOptions(typing));
+      return await read({ sql: csv(""), tolerant: csv(TOLERATE_BAD_ROWS) });
     } catch (err) {
       if (!(err instanceof InputError) || err.kind !== "file" || isConversionFailure(err)) throw err;
     }
   }
-  if (typing === "sample") return read(tableFunction(src));
+  if (typing === "sample") return read({ sql: tableFunction(src) });
   // The whole-file types are passed on, so the read itself does not sniff the whole file again.
   const probe = await session.run(`SELECT * FROM ${tableFunction(src, ", sample_size = -1")} LIMIT 0`);
   const types = probe.columnNames().map((name, i) => `${sqlString(name)}: '${probe.columnType(i).toString()}'`);
-  return read(tableFunction(src, `, types = {${types.join(", ")}}`));
+  return read({ sql: tableFunction(src, `, types = {${types.join(", ")}}`) });
 }
+
+/**
+ * A table function (or table) to read, and how a streamed read of it shows it reached the end.
+ * DuckDB's C API ends a stream that failed midway (a value that does not convert, a malformed
+ * line, a damaged page) as if it were exhausted, and the Node bindings do not expose the error:
+ * a stream taken at its word could be a silently truncated file. So a query is streamed only
+ * when its end can be checked, and materialised otherwise (DuckDB then reports any error).
+ * A row of "NaN"s marking the end (UNION ALL keeps order) was tried: it doubles the scan's CPU.
+ */
+interface Source {
+  readonly sql: string;
+  /**
+   * The same read recording the rows it cannot read in REJECTS instead of failing: an empty
+   * table at the end is a complete read. Only for reads with the dialect spelled out, so the
+   * tolerance cannot change what a sniffer finds.
+   */
+  readonly tolerant?: string;
+  /** Its exact row count (Parquet's footers, a table's count). */
+  readonly rows?: number;
+}
+
+/** Where a tolerant CSV read records the rows it could not read (one is enough to know). */
+const REJECTS = "absorb_rejects";
+const TOLERATE_BAD_ROWS = `, ignore_errors = true, store_rejects = true, rejects_table = '${REJECTS}', rejects_scan = '${REJECTS}_scans', rejects_limit = 1`;
 
 /** A connection whose failures are reported as problems with the file being read. */
 class Session {
@@ -177,23 +203,34 @@ class Session {
   }
 
   /**
-   * Every column of a DOUBLE query (no NULLs: they were coalesced to NaN), in one pass over the
-   * file, with room for `rows` rows at first. Streamed, DuckDB never holds the whole result, so
-   * memory holds the columns once rather than DuckDB's materialised copy on top, at the speed of
-   * a materialised read (STREAM_BUFFER keeps DuckDB's threads busy).
+   * The `ncols` columns of DOUBLE query `select(source)` (no NULLs: they were coalesced to NaN),
+   * in one pass over the file, with room for `rows` rows at first. Streamed where its end can be
+   * checked (see Source), so DuckDB never holds the whole result and memory holds the columns
+   * once, at the speed of a materialised read (STREAM_BUFFER keeps DuckDB's threads busy).
    */
-  async readDoubles(sql: string, ncols: number, rows: number): Promise<{ nrows: number; columns: Float64Array[] }> {
+  async readDoubles(select: (from: string) => string, source: Source, ncols: number, rows: number): Promise<Float64Array[]> {
+    const exact = source.rows;
     try {
-      const columns = await fillStreamedColumns(await this.connection.stream(withEndMarker(sql, ncols)), ncols, rows);
-      return { nrows: columns.length > 0 ? columns[0].length : 0, columns };
+      if (source.tolerant !== undefined) {
+        return await fillColumns(await this.connection.stream(select(source.tolerant)), ncols, rows, () => this.noRejects());
+      }
+      if (exact !== undefined) return await fillColumns(await this.connection.stream(select(source.sql)), ncols, rows, async (n) => n === exact);
+      return await fillColumns(await this.connection.run(select(source.sql)), ncols, rows);
     } catch (err) {
       if (!(err instanceof StreamCutShort)) throw err instanceof InputError ? err : this.failure(err);
     }
-    // The stream failed without saying why: run the query again, summing every column (so each
+    // The stream failed without saying why: read again, strictly, summing every column (so each
     // is converted, but nothing is kept), for DuckDB to report the error (readWithDuckDB
     // retries with whole-file types on a value that does not convert).
-    await this.run(`SELECT sum(COLUMNS(*)) FROM (${sql})`);
+    await this.run(`SELECT sum(COLUMNS(*)) FROM (${select(source.sql)})`);
     throw new InputError("file", `cannot read "${this.path}": DuckDB's stream of it stopped early, and reading it whole did not fail; try again`);
+  }
+
+  /** Whether the last tolerant read recorded no row it could not read (the record is emptied for the next). */
+  private async noRejects(): Promise<boolean> {
+    const count = Number((await (await this.run(`SELECT count(*) FROM ${REJECTS}`)).getRows())[0][0]);
+    if (count > 0) await this.run(`DELETE FROM ${REJECTS}`);
+    return count === 0;
   }
 
   private failure(err: unknown): InputError {
@@ -228,14 +265,14 @@ interface ReadPlan {
   readonly rows: number;
 }
 
-/** Reads `columns` of table function `source` (which reads `src`). */
-async function readSource(session: Session, src: DuckDBSource, source: string, columns: readonly string[] | undefined, plan: ReadPlan): Promise<Frame> {
-  const probe = await session.run(`SELECT * FROM ${source} LIMIT 0`);
+/** Reads `columns` of `source` (which reads `src`). */
+async function readSource(session: Session, src: DuckDBSource, source: Source, columns: readonly string[] | undefined, plan: ReadPlan): Promise<Frame> {
+  const probe = await session.run(`SELECT * FROM ${source.sql} LIMIT 0`);
   const available = probe.columnNames();
   const names = columns ?? available;
   const missing = names.filter((name) => !available.includes(name));
   if (missing.length > 0) throw missingColumnsError(missing, available, session.path);
-  if (names.length === 0) return { nrows: await countRows(session, source), columns: new Map() };
+  if (names.length === 0) return { nrows: await countRows(session, source.sql), columns: new Map() };
   const types = names.map((name) => probe.columnTypeId(available.indexOf(name)));
   const numeric = types.map((type) => NUMERIC_TYPES.has(type));
 
@@ -250,17 +287,17 @@ async function readSource(session: Session, src: DuckDBSource, source: string, c
   const frameColumns = new Map<string, Column>();
   let nrows: number;
   if (numeric.every(Boolean)) {
-    const read = await session.readDoubles(`SELECT ${exprs} FROM ${source}`, names.length, plan.rows);
-    nrows = read.nrows;
-    read.columns.forEach((values, i) => frameColumns.set(names[i], { kind: "numeric", values }));
+    const read = await session.readDoubles((from) => `SELECT ${exprs} FROM ${from}`, source, names.length, plan.rows);
+    nrows = read[0].length;
+    read.forEach((values, i) => frameColumns.set(names[i], { kind: "numeric", values }));
   } else {
     // Text columns are scanned several times (levels, then codes), so parse the file once.
-    await session.run(`CREATE OR REPLACE TEMP TABLE t AS SELECT ${exprs} FROM ${source}`);
+    await session.run(`CREATE OR REPLACE TEMP TABLE t AS SELECT ${exprs} FROM ${source.sql}`);
     if (plan.sampled) for (let i = 0; i < names.length; i++) if (!numeric[i]) await assertTextIsText(session, "t", `c${i}`);
     nrows = await countRows(session, "t");
     const numericIndex = names.map((_, i) => i).filter((i) => numeric[i]);
-    const doubles =
-      numericIndex.length > 0 ? (await session.readDoubles(`SELECT ${numericIndex.map((i) => `c${i}`).join(", ")} FROM t`, numericIndex.length, nrows)).columns : [];
+    const select = (from: string) => `SELECT ${numericIndex.map((i) => `c${i}`).join(", ")} FROM ${from}`;
+    const doubles = numericIndex.length > 0 ? await session.readDoubles(select, { sql: "t", rows: nrows }, numericIndex.length, nrows) : [];
     for (let i = 0; i < names.length; i++) {
       frameColumns.set(
         names[i],
@@ -276,7 +313,7 @@ async function readSource(session: Session, src: DuckDBSource, source: string, c
     const column = frameColumns.get(names[i])!;
     const wide = WIDE_INTEGER_TYPES.has(types[i]) || (src.format === "csv" && types[i] === DuckDBTypeId.DOUBLE);
     if (column.kind !== "numeric" || !wide || !mayHoldInexactIntegers(column.values)) continue;
-    const exact = await exactIntegerText(session, src, source, names[i], types[i] === DuckDBTypeId.DOUBLE, nrows);
+    const exact = await exactIntegerText(session, src, source.sql, names[i], types[i] === DuckDBTypeId.DOUBLE, nrows);
     if (exact) frameColumns.set(names[i], exact);
   }
   return { nrows, columns: frameColumns };
