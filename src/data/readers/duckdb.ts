@@ -145,9 +145,16 @@ function isConversionFailure(err: unknown): boolean {
  * was found spelled out (csv-sniff.ts); should that read fail other than on a value that does not
  * fit its type, DuckDB's own detection reads the file instead, and has the last word on the error.
  */
-async function readTyped(session: Session, src: DuckDBSource, columns: readonly string[] | undefined, typing: Typing, rows: number): Promise<Frame> {
-  const read = (source: Source) => readSource(session, src, source, columns, { sampled: src.format === "csv" && typing === "sample", rows });
-  if (src.format === "parquet") return read({ sql: tableFunction(src), rows });
+async function readTyped(
+  session: Session,
+  src: DuckDBSource,
+  columns: readonly string[] | undefined,
+  typing: Typing,
+  expectedRows: number,
+): Promise<Frame> {
+  const read = (source: Source) => readSource(session, src, source, columns, { sampled: src.format === "csv" && typing === "sample", expectedRows });
+  // Parquet's expected rows are its footers' count: exact.
+  if (src.format === "parquet") return read({ sql: tableFunction(src), rows: expectedRows });
   if (!src.glob) {
     try {
       const csv = await sniffedCsv((sql) => session.run(sql), src.literal, csvOptions(typing));
@@ -262,7 +269,7 @@ const WIDE_INTEGER_TYPES = new Set<DuckDBTypeId>([DuckDBTypeId.BIGINT, DuckDBTyp
 /** How a read of `src` goes: whether its types come from a CSV sample, and the rows to make room for. */
 interface ReadPlan {
   readonly sampled: boolean;
-  readonly rows: number;
+  readonly expectedRows: number;
 }
 
 /** Reads `columns` of `source` (which reads `src`). */
@@ -287,7 +294,7 @@ async function readSource(session: Session, src: DuckDBSource, source: Source, c
   const frameColumns = new Map<string, Column>();
   let nrows: number;
   if (numeric.every(Boolean)) {
-    const read = await session.readDoubles((from) => `SELECT ${exprs} FROM ${from}`, source, names.length, plan.rows);
+    const read = await session.readDoubles((from) => `SELECT ${exprs} FROM ${from}`, source, names.length, plan.expectedRows);
     nrows = read[0].length;
     read.forEach((values, i) => frameColumns.set(names[i], { kind: "numeric", values }));
   } else {
