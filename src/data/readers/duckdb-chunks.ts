@@ -42,8 +42,8 @@ export function int32Column(chunk: DuckDBDataChunk, c: number): Int32Array {
  * `expectedRows`, which grows inside the heap should the result run longer. Streamed, DuckDB
  * never holds the whole result, and no JavaScript buffer holds a column: memory holds the
  * columns once. `reachedEnd`, asked with the row count once the chunks stop, tells a stream that
- * ended from one cut short by an error (see Session.readDoubles); on a false answer or any error
- * every block goes back to the heap, and the read fails with StreamCutShort.
+ * ended from one cut short by an error (see Session.readDoubles): a false answer fails the read
+ * with StreamCutShort. On any failure every block goes back to the heap.
  */
 export async function fillColumns(
   result: DuckDBResult,
