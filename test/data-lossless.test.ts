@@ -97,6 +97,15 @@ beforeAll(async () => {
 
   writeFileSync(file("na.csv"), "x,g\n1.5,a\nNA,NA\n3,b\n");
 
+  // Empty for 25,000 rows (all DuckDB's sample sees), then numbers; or then words.
+  let lateNumbers = "id,x,f,g\n";
+  for (let i = 0; i < 25_000; i++) lateNumbers += `${i},,,\n`;
+  lateNumbers += "25000,12.5,true,a\n25001,3,false,b\n";
+  writeFileSync(file("late-numbers.csv"), lateNumbers);
+  // 2M rows (more than DuckDB streams ahead of its reader), then text in the numeric column.
+  const rows = Array.from({ length: 2_000_000 }, (_, i) => `${i},${i % 7}`);
+  writeFileSync(file("late-text-far.csv"), `id,x\n${rows.join("\n")}\n2000000,A1\n`);
+
   writeFileSync(file("d*.csv"), "a\n1\n");
   writeFileSync(file("dz.csv"), "a\n2\n");
   writeFileSync(file("s[1].csv"), "a\n3\n");
@@ -164,6 +173,21 @@ describe("column types come from the whole file", () => {
     expect(frame.nrows).toBe(25_002);
     expect(levelsOf(frame, "g").slice(-2)).toEqual(["q,r", 'it"s']);
     expect(Array.from(valuesOf(frame, "x").subarray(-2))).toEqual([1.5, 2.5]);
+  });
+
+  test("a column the sample saw empty is numeric (or boolean) when the rest of the file is, text when it holds words", async () => {
+    // DuckDB types a column empty in its sample as text, whatever follows.
+    const frame = await readFrame(file("late-numbers.csv"));
+    expect(frame.nrows).toBe(25_002);
+    expect(Array.from(valuesOf(frame, "x").subarray(-3))).toEqual([NaN, 12.5, 3]);
+    expect(Array.from(valuesOf(frame, "f").subarray(-2))).toEqual([1, 0]);
+    expect(levelsOf(frame, "g")).toEqual(["a", "b"]);
+  });
+
+  test("a value that does not convert, far past what DuckDB streams ahead, fails the stream and the read is retried, not truncated", async () => {
+    const frame = await readFrame(file("late-text-far.csv"));
+    expect(frame.nrows).toBe(2_000_001);
+    expect(levelsOf(frame, "x")).toEqual(["0", "1", "2", "3", "4", "5", "6", "A1"]);
   });
 
   test("NA is missing in a numeric column and in a text column", async () => {

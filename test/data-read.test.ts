@@ -1,14 +1,16 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance, type DuckDBResult } from "@duckdb/node-api";
 import { Bool, Dictionary, Float64, Int32, RecordBatch, Table, Utf8, makeData, tableFromIPC, tableToIPC, vectorFromArray } from "apache-arrow";
 import { InputError } from "../src/core/errors.js";
 import type { Frame } from "../src/data/frame.js";
 import { readFrame } from "../src/data/read.js";
-import { fillStreamedColumns } from "../src/data/readers/duckdb-chunks.js";
+import { StreamCutShort, fillColumns } from "../src/data/readers/duckdb-chunks.js";
+import { csvRowEstimate } from "../src/data/readers/expected-rows.js";
+import { sharedEngine } from "../src/engine/shared.js";
 import { referencePanel } from "./helpers/reference.js";
 
 /** A frame as plain arrays, so failures print readably (NaN compares equal to NaN). */
@@ -182,18 +184,77 @@ describe("readFrame: DuckDB types", () => {
   });
 });
 
+/** `body`'s outcome, with the bytes of the blocks the heap handed out for `what` during it, and how many of those bytes came back. */
+async function heapTraffic<T>(what: string, body: () => Promise<T>): Promise<{ outcome: PromiseSettledResult<T>; acquired: number; givenBack: number }> {
+  const heap = sharedEngine().heap;
+  const [acquire, give] = [heap.acquire.bind(heap), heap.give.bind(heap)];
+  const blocks: { ptr: number; size: number }[] = [];
+  let givenBack = 0;
+  const spies = [
+    vi.spyOn(heap, "acquire").mockImplementation((bytes, label) => {
+      const block = acquire(bytes, label);
+      if (label === what) blocks.push(block);
+      return block;
+    }),
+    vi.spyOn(heap, "give").mockImplementation((ptr, size) => {
+      if (blocks.some((b) => ptr >= b.ptr && ptr < b.ptr + b.size)) givenBack += size;
+      give(ptr, size);
+    }),
+  ];
+  try {
+    const [outcome] = await Promise.allSettled([body()]);
+    return { outcome, acquired: blocks.reduce((sum, b) => sum + b.size, 0), givenBack };
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+}
+
+async function stream(sql: string): Promise<{ result: DuckDBResult; close: () => void }> {
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  return {
+    result: await connection.stream(sql),
+    close: () => {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
 describe("streamed columns", () => {
-  test("grow in place past their first buffer and come out exact, in order", async () => {
-    const instance = await DuckDBInstance.create(":memory:");
-    const connection = await instance.connect();
+  test("grow inside the heap past their first capacity and come out exact, in order", async () => {
     const rows = 2 ** 21 + 12_345;
-    const columns = await fillStreamedColumns(await connection.stream(`SELECT range::DOUBLE, (range * 0.5)::DOUBLE FROM range(${rows})`), 2);
-    connection.closeSync();
-    instance.closeSync();
+    const { result, close } = await stream(`SELECT range::DOUBLE, (range * 0.5)::DOUBLE FROM range(${rows})`);
+    const columns = await fillColumns(result, 2, 2 ** 20);
+    close();
     expect(columns.map((c) => c.length)).toEqual([rows, rows]);
     let ordered = true;
     for (let r = 0; r < rows; r++) ordered &&= columns[0][r] === r && columns[1][r] === r * 0.5;
     expect(ordered).toBe(true);
+  });
+
+  test("a stream that fails midway ends like one that is exhausted: the check of its end fails it, and every block goes back", async () => {
+    const failing = `SELECT range::DOUBLE, CAST(CASE WHEN range < 300000 THEN '1.5' ELSE 'x' END AS DOUBLE) FROM range(400000)`;
+    const { result, close } = await stream(failing);
+    const traffic = await heapTraffic("a column of the file", () => fillColumns(result, 2, 1000, async (rows) => rows === 400_000));
+    close();
+    expect(traffic.outcome.status).toBe("rejected");
+    expect((traffic.outcome as PromiseRejectedResult).reason).toBeInstanceOf(StreamCutShort);
+    expect(traffic.acquired).toBeGreaterThan(2 * 8 * 1000);
+    expect(traffic.givenBack).toBe(traffic.acquired);
+  });
+
+  test("a CSV file with more rows than its first lines suggest is read whole", async () => {
+    const long = file("shortening.csv");
+    let text = "id,x\n";
+    for (let i = 0; i < 4000; i++) text += `${i},${(i + 0.123456789123).toFixed(12)}\n`;
+    for (let i = 0; i < 100_000; i++) text += `${i % 10},${i % 7}\n`;
+    writeFileSync(long, text);
+    expect(await csvRowEstimate(long, statSync(long).size)).toBeLessThan(52_000);
+    const frame = await readFrame(long);
+    expect(frame.nrows).toBe(104_000);
+    const x = frame.columns.get("x")!;
+    expect(x.kind === "numeric" && [x.values[3999], x.values[4000], x.values[103_999]]).toEqual([3999.123456789123, 0, 99_999 % 7]);
   });
 });
 

@@ -4,16 +4,22 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { placeF64, residentF64 } from "../src/engine/resident.js";
+import { ResidentF64Builder, placeF64 } from "../src/engine/resident.js";
 import { sharedEngine, withArenaSync } from "../src/engine/shared.js";
 import { readFrame } from "../src/data/read.js";
 import type { NumericColumn } from "../src/data/frame.js";
 import { packageRoot } from "../src/core/package-root.js";
 
+/** A resident column of `n` values `at(i)`, appended in pieces of 300. */
+function filled(n: number, at: (i: number) => number, capacity = n): Float64Array {
+  const builder = new ResidentF64Builder(capacity, "a test column");
+  for (let from = 0; from < n; from += 300) builder.append(Float64Array.from({ length: Math.min(300, n - from) }, (_, i) => at(from + i)));
+  return builder.finish();
+}
+
 describe("columns resident in the shared memory", () => {
   test("a resident column is read in place: placing it takes no block and the kernels see its values", () => {
-    const column = residentF64(1000, "a test column");
-    column.forEach((_, i) => (column[i] = i - 500.5));
+    const column = filled(1000, (i) => i - 500.5);
     const heap = sharedEngine().heap;
     withArenaSync((arena, k) => {
       const before = heap.inUse;
@@ -60,10 +66,11 @@ describe("columns resident in the shared memory", () => {
     const resident = pathToFileURL(join(packageRoot, "dist", "src", "engine", "resident.js")).href;
     const shared = pathToFileURL(join(packageRoot, "dist", "src", "engine", "shared.js")).href;
     const script = [
-      `const { residentF64 } = await import(${JSON.stringify(resident)});`,
+      `const { ResidentF64Builder } = await import(${JSON.stringify(resident)});`,
       `const { sharedEngine } = await import(${JSON.stringify(shared)});`,
       "const heap = sharedEngine().heap;",
-      "let columns = Array.from({ length: 8 }, () => residentF64(1_000_000, 'a column'));",
+      "const column = () => { const b = new ResidentF64Builder(1_000_000, 'a column'); b.append(new Float64Array(1_000_000)); return b.finish(); };",
+      "let columns = Array.from({ length: 8 }, column);",
       "const held = heap.inUse;",
       "columns = null;",
       "for (let i = 0; i < 10 && heap.inUse > 0; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }",
@@ -74,5 +81,38 @@ describe("columns resident in the shared memory", () => {
     const { held, after } = JSON.parse(run.stdout);
     expect(held).toBeGreaterThanOrEqual(8 * 8_000_000);
     expect(after).toBe(0);
+  });
+});
+
+describe("a resident column being filled", () => {
+  test("grows past its first capacity inside the heap and keeps every row, in order; the old blocks go back at once", () => {
+    const heap = sharedEngine().heap;
+    const before = heap.inUse;
+    const column = filled(10_000, (i) => i * 0.5, 1000);
+    expect(column.length).toBe(10_000);
+    expect(column.every((x, i) => x === i * 0.5)).toBe(true);
+    // Only the finished column's block is held (10,000 × 8 bytes, 16-aligned): no grown-out block is left.
+    expect(heap.inUse - before).toBe(80_000);
+    withArenaSync((arena, k) => expect(k.sum(10_000, placeF64(arena, column, "the column"), 0)).toBe(column.reduce((s, x) => s + x, 0)));
+  });
+
+  test("finish gives back the room past the last row", () => {
+    const heap = sharedEngine().heap;
+    const before = heap.inUse;
+    const column = filled(1001, (i) => i, 1_000_000);
+    expect(heap.inUse - before).toBe(8016);
+    expect(column[1000]).toBe(1000);
+  });
+
+  test("discard gives every block back, also after growing; a spent builder refuses rows", () => {
+    const heap = sharedEngine().heap;
+    const before = heap.inUse;
+    const builder = new ResidentF64Builder(100, "a test column");
+    for (let i = 0; i < 10; i++) builder.append(new Float64Array(90));
+    expect(builder.length).toBe(900);
+    builder.discard();
+    expect(heap.inUse).toBe(before);
+    expect(() => builder.append(new Float64Array(1))).toThrow(/finished or discarded/);
+    expect(() => builder.finish()).toThrow(/finished twice or after being discarded/);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { BASE, CEILING, formatBytes } from "../engine/heap.js";
 import { InputError } from "../core/errors.js";
-import { sqlString } from "./sql.js";
+import { parquetRowsQuery } from "./readers/expected-rows.js";
 
 /**
  * Besides its model columns a fit holds about this many more columns of rows: residuals,
@@ -42,7 +42,7 @@ export async function parquetRowCount(literal: string, path: string): Promise<nu
   try {
     const connection = await instance.connect();
     try {
-      const result = await connection.run(`SELECT CAST(sum(num_rows) AS DOUBLE) AS n FROM parquet_file_metadata(${sqlString(literal)})`);
+      const result = await connection.run(parquetRowsQuery(literal));
       return Number((await result.getRows())[0][0]);
     } catch (err) {
       throw new InputError("file", `cannot read "${path}": ${(err as Error).message}`);

@@ -28,18 +28,23 @@ const NEW_LINES = new Set(["\\n", "\\r\\n", "\\r"]);
 
 /**
  * The table function reading the CSV file at `literal` with the dialect and types sniff_csv
- * finds; `options` (", nullstr = …") are passed to both, so the sniff sees what the read will.
+ * finds, given the options only the read takes; `options` (", nullstr = …") are passed to both,
+ * so the sniff sees what the read will.
  */
-export async function sniffedCsv(run: (sql: string) => Promise<DuckDBMaterializedResult>, literal: string, options: string): Promise<string> {
+export async function sniffedCsv(
+  run: (sql: string) => Promise<DuckDBMaterializedResult>,
+  literal: string,
+  options: string,
+): Promise<(readOptions: string) => string> {
   const fields = "Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, HasHeader, Columns";
   const result = await run(`SELECT ${fields} FROM sniff_csv(${sqlString(literal)}${options})`);
   const [found] = (await result.getRowObjectsJS()) as unknown as Sniffed[];
   const char = (c: string) => sqlString(c === ABSENT ? "" : c);
   const columns = found.Columns.map(({ name, type }) => `${sqlString(name)}: ${sqlString(type)}`).join(", ");
   const newLine = NEW_LINES.has(found.NewLineDelimiter) ? `, new_line = ${sqlString(found.NewLineDelimiter)}` : "";
-  return (
+  const read =
     `read_csv(${sqlString(literal)}, auto_detect = false, delim = ${sqlString(found.Delimiter)}, quote = ${char(found.Quote)}, ` +
     `escape = ${char(found.Escape)}${newLine}, skip = ${Number(found.SkipRows)}, comment = ${char(found.Comment)}, ` +
-    `header = ${found.HasHeader ? "true" : "false"}, columns = {${columns}}${options})`
-  );
+    `header = ${found.HasHeader ? "true" : "false"}, columns = {${columns}}${options}`;
+  return (readOptions) => `${read}${readOptions})`;
 }

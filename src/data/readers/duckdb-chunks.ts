@@ -4,9 +4,8 @@
  * kernels read it without another copy; nothing per row is made in JavaScript.
  */
 import { createRequire } from "node:module";
-import type { DuckDBDataChunk, DuckDBMaterializedResult, DuckDBResult } from "@duckdb/node-api";
-import { InputError } from "../../core/errors.js";
-import { residentF64 } from "../../engine/resident.js";
+import type { DuckDBDataChunk, DuckDBResult } from "@duckdb/node-api";
+import { ResidentF64Builder } from "../../engine/resident.js";
 
 /**
  * The raw-vector half of DuckDB's bindings, loaded from beside @duckdb/node-api so it is the
@@ -38,60 +37,34 @@ export function int32Column(chunk: DuckDBDataChunk, c: number): Int32Array {
 }
 
 /**
- * Copies a materialised DOUBLE result's chunks into columns of its length. Fetching (rather than
- * getChunk) moves each chunk out of the result, so DuckDB frees its copy as the columns fill:
- * taken by index, the whole result stayed alive beside the columns (+60 MB at 1M rows × 9).
+ * Copies a DOUBLE result's chunks into resident columns whose length is found by reading them
+ * (no counting pass over the file first): each fills a block of the shared memory sized for
+ * `expectedRows`, which grows inside the heap should the result run longer. Streamed, DuckDB
+ * never holds the whole result, and no JavaScript buffer holds a column: memory holds the
+ * columns once. `reachedEnd`, asked with the row count once the chunks stop, tells a stream that
+ * ended from one cut short by an error (see Session.readDoubles): a false answer fails the read
+ * with StreamCutShort. On any failure every block goes back to the heap.
  */
-export async function fillColumns(result: DuckDBMaterializedResult, ncols: number): Promise<Float64Array[]> {
-  const columns = Array.from({ length: ncols }, () => residentF64(result.rowCount, "a column of the file"));
-  let offset = 0;
-  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-    for (let c = 0; c < ncols; c++) columns[c].set(float64Column(chunk, c), offset);
-    offset += chunk.rowCount;
-  }
-  return columns;
-}
-
-/** An ArrayBuffer that grows in place (ES2024; typed here because the project's lib is ES2022). */
-interface GrowableBuffer extends ArrayBuffer {
-  resize(byteLength: number): void;
-}
-const Growable = ArrayBuffer as unknown as new (byteLength: number, options: { maxByteLength: number }) => GrowableBuffer;
-
-/** The most a growable buffer may reserve in Node 20 (4 GiB: 536,870,912 float64 rows). */
-const MAX_GROWABLE_BYTES = 2 ** 32;
-const FIRST_ROWS = 2 ** 20;
-
-/**
- * Copies a streamed DOUBLE result's chunks into columns whose length is found by reading them
- * (no counting pass over the file first). Each column fills a buffer that grows in place; once
- * the stream ends, each is copied into its exact-length array and its buffer given back before
- * the next: memory holds the columns once, plus one column, never DuckDB's materialised copy.
- * The growable buffers are not handed on because V8 indexes them more slowly than plain ones.
- */
-export async function fillStreamedColumns(result: DuckDBResult, ncols: number): Promise<Float64Array[]> {
-  const buffers = Array.from({ length: ncols }, () => new Growable(FIRST_ROWS * 8, { maxByteLength: MAX_GROWABLE_BYTES }));
-  let capacity = FIRST_ROWS;
-  let offset = 0;
+export async function fillColumns(
+  result: DuckDBResult,
+  ncols: number,
+  expectedRows: number,
+  reachedEnd: (rows: number) => Promise<boolean> = async () => true,
+): Promise<Float64Array[]> {
+  const builders: ResidentF64Builder[] = [];
   try {
+    for (let c = 0; c < ncols; c++) builders.push(new ResidentF64Builder(expectedRows, "a column of the file"));
+    let rows = 0;
     for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-      if (offset + chunk.rowCount > capacity) {
-        capacity = Math.min(2 * capacity, MAX_GROWABLE_BYTES / 8);
-        if (offset + chunk.rowCount > capacity) {
-          throw new InputError("file", `the file has more than ${capacity.toLocaleString("en-US")} rows, more than one column can hold; split it into smaller files`);
-        }
-        for (const buffer of buffers) buffer.resize(capacity * 8);
-      }
-      for (let c = 0; c < ncols; c++) new Float64Array(buffers[c], offset * 8, chunk.rowCount).set(float64Column(chunk, c));
-      offset += chunk.rowCount;
+      for (let c = 0; c < ncols; c++) builders[c].append(float64Column(chunk, c));
+      rows += chunk.rowCount;
     }
-    return buffers.map((buffer) => {
-      const column = residentF64(offset, "a column of the file");
-      column.set(new Float64Array(buffer, 0, offset));
-      buffer.resize(0);
-      return column;
-    });
+    if (!(await reachedEnd(rows))) throw new StreamCutShort(`the stream stopped after ${rows} rows`);
+    return builders.map((builder) => builder.finish());
   } finally {
-    for (const buffer of buffers) buffer.resize(0);
+    for (const builder of builders) builder.discard();
   }
 }
+
+/** A stream ended before its end: it failed, and the error is DuckDB's to tell. */
+export class StreamCutShort extends Error {}

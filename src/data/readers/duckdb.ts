@@ -11,19 +11,19 @@ import { InputError } from "../../core/errors.js";
 import { sqlIdentifier, sqlString } from "../sql.js";
 import type { Column, Frame } from "../frame.js";
 import { missingColumnsError } from "../select.js";
-import { fillColumns, fillStreamedColumns, int32Column } from "./duckdb-chunks.js";
+import { StreamCutShort, fillColumns, int32Column } from "./duckdb-chunks.js";
 import { sniffedCsv } from "./csv-sniff.js";
+import { DEFAULT_EXPECTED_ROWS, csvRowEstimate, parquetRowsQuery } from "./expected-rows.js";
 
 /**
  * @duckdb/node-api, required rather than imported: an import of a CommonJS package first has
- * Node scan each of its files for export names (~0.1 s here, before any read can start).
+ * Node scan each of its files for export names (~0.1–0.2 s here, before any read can start).
  */
 export const duckdb = createRequire(import.meta.url)("@duckdb/node-api") as typeof DuckDB;
 const { DuckDBTypeId } = duckdb;
+type DuckDBTypeId = DuckDB.DuckDBTypeId;
 
-/** Files above this size (a quarter of it when compressed) are streamed to bound memory. */
-const STREAM_ABOVE_BYTES = 512 * 2 ** 20;
-/** What a stream may hold ahead of its reader. */
+/** What a stream may hold ahead of its reader: DuckDB's default (about 1 MB) leaves its scan threads idle. */
 const STREAM_BUFFER = "32MB";
 
 /** What to read: `literal` is the name DuckDB is given, `path` how errors name it. */
@@ -53,16 +53,14 @@ export async function readWithDuckDB(src: DuckDBSource, columns: readonly string
   try {
     const connection = await instance.connect();
     try {
-      const size = src.bytes ?? (await stat(src.literal)).size;
-      const streaming = size > (src.format === "csv" && !src.literal.toLowerCase().endsWith(".gz") ? STREAM_ABOVE_BYTES : STREAM_ABOVE_BYTES / 4);
-      // DuckDB's default (about 1 MB) between a stream and its reader leaves its scan threads idle.
-      if (streaming) await connection.run(`SET streaming_buffer_size = '${STREAM_BUFFER}'`);
-      const session = new Session(connection, src.path, streaming);
+      await connection.run(`SET streaming_buffer_size = '${STREAM_BUFFER}'`);
+      const session = new Session(connection, src.path);
+      const rows = await expectedRows(session, src);
       try {
-        return await readTyped(session, src, columns, "sample");
+        return await readTyped(session, src, columns, "sample", rows);
       } catch (err) {
-        if (src.format !== "csv" || !isConversionFailure(err)) throw err;
-        return await readTyped(session, src, columns, "whole-file");
+        if (src.format !== "csv" || !(isConversionFailure(err) || err instanceof SampledTypesMisled)) throw err;
+        return await readTyped(session, src, columns, "whole-file", rows);
       }
     } finally {
       connection.closeSync();
@@ -70,6 +68,13 @@ export async function readWithDuckDB(src: DuckDBSource, columns: readonly string
   } finally {
     instance.closeSync();
   }
+}
+
+/** The rows to make room for before reading `src` (expected-rows.ts). */
+async function expectedRows(session: Session, src: DuckDBSource): Promise<number> {
+  if (src.format === "parquet") return Number((await (await session.run(parquetRowsQuery(src.literal))).getRows())[0][0]);
+  if (src.glob || src.literal.toLowerCase().endsWith(".gz")) return DEFAULT_EXPECTED_ROWS;
+  return csvRowEstimate(src.literal, (await stat(src.literal)).size);
 }
 
 /** The files DuckDB's glob finds for `pattern`, sorted, with their total size. */
@@ -93,14 +98,27 @@ export async function globFiles(pattern: string): Promise<{ files: string[]; byt
 
 /**
  * How absorb reads CSV. Columns are never typed integer (a column that looks integer for
- * DuckDB's 20,480-row sample and then holds 12.5 would read it as 13): numbers are DOUBLE, exact
- * for every integer up to 2^53 (beyond that, see exactIntegerText). A value later in the file that
- * does not fit the sampled type fails the read, which is then retried with the types found by
- * sniffing the whole file. `NA` (R's missing) is missing, like an empty field.
+ * DuckDB's sample and then holds 12.5 would read it as 13): numbers are DOUBLE, exact for every
+ * integer up to 2^53 (beyond that, see exactIntegerText). A value later in the file that does not
+ * fit the sampled type fails the read, and a column typed text only because the sample saw it
+ * empty is caught after it (SampledTypesMisled); either way the read is retried with the types
+ * found by sniffing the whole file. So the sample only has to be large enough to find the
+ * dialect and make retries rare: 2,048 rows sniff in a third of the time of DuckDB's default
+ * 20,480. `NA` (R's missing) is missing, like an empty field.
  */
 function csvOptions(typing: Typing): string {
-  return `, nullstr = ['', 'NA'], auto_type_candidates = ['BOOLEAN', 'DOUBLE', 'VARCHAR']${typing === "whole-file" ? ", sample_size = -1" : ""}`;
+  const sample = typing === "whole-file" ? -1 : SAMPLE_ROWS;
+  return `, nullstr = ['', 'NA'], auto_type_candidates = ['BOOLEAN', 'DOUBLE', 'VARCHAR'], sample_size = ${sample}, buffer_size = ${CSV_BUFFER_BYTES}`;
 }
+
+/** The rows DuckDB sniffs a CSV file's dialect and column types from. */
+const SAMPLE_ROWS = 2048;
+
+/**
+ * The file buffers DuckDB's CSV scan works through: a quarter of its default (32 MB) scans a
+ * 1M-row panel as fast and peaks 65 MB lower. Still four times DuckDB's longest line (2 MB).
+ */
+const CSV_BUFFER_BYTES = 8 * 2 ** 20;
 
 /** The table function reading `src` with DuckDB's own detection (for CSV, a sniff each time it is planned and run). */
 function tableFunction(src: DuckDBSource, options = ""): string {
@@ -109,6 +127,13 @@ function tableFunction(src: DuckDBSource, options = ""): string {
 
 /** How CSV column types are found: from DuckDB's sample (fast), or from the whole file (a second full pass). */
 type Typing = "sample" | "whole-file";
+
+/**
+ * A column DuckDB typed text from the sample holds only values that read as numbers or booleans:
+ * the sample saw it empty (DuckDB then types it text, whatever follows), and the whole file's
+ * types may differ.
+ */
+class SampledTypesMisled extends Error {}
 
 /** Whether a read failed because a value did not fit the type sniffed from the sample. */
 function isConversionFailure(err: unknown): boolean {
@@ -120,28 +145,60 @@ function isConversionFailure(err: unknown): boolean {
  * was found spelled out (csv-sniff.ts); should that read fail other than on a value that does not
  * fit its type, DuckDB's own detection reads the file instead, and has the last word on the error.
  */
-async function readTyped(session: Session, src: DuckDBSource, columns: readonly string[] | undefined, typing: Typing): Promise<Frame> {
-  if (src.format === "csv" && !src.glob) {
+async function readTyped(
+  session: Session,
+  src: DuckDBSource,
+  columns: readonly string[] | undefined,
+  typing: Typing,
+  expectedRows: number,
+): Promise<Frame> {
+  const read = (source: Source) => readSource(session, src, source, columns, { sampled: src.format === "csv" && typing === "sample", expectedRows });
+  // Parquet's expected rows are its footers' count: exact.
+  if (src.format === "parquet") return read({ sql: tableFunction(src), rows: expectedRows });
+  if (!src.glob) {
     try {
-      return await readSource(session, src, await sniffedCsv((sql) => session.run(sql), src.literal, csvOptions(typing)), columns);
+      const csv = await sniffedCsv((sql) => session.run(sql), src.literal, csvOptions(typing));
+      return await read({ sql: csv(""), tolerant: csv(TOLERATE_BAD_ROWS) });
     } catch (err) {
       if (!(err instanceof InputError) || err.kind !== "file" || isConversionFailure(err)) throw err;
     }
   }
-  if (typing === "sample") return readSource(session, src, tableFunction(src), columns);
+  if (typing === "sample") return read({ sql: tableFunction(src) });
   // The whole-file types are passed on, so the read itself does not sniff the whole file again.
   const probe = await session.run(`SELECT * FROM ${tableFunction(src, ", sample_size = -1")} LIMIT 0`);
   const types = probe.columnNames().map((name, i) => `${sqlString(name)}: '${probe.columnType(i).toString()}'`);
-  return readSource(session, src, tableFunction(src, `, types = {${types.join(", ")}}`), columns);
+  return read({ sql: tableFunction(src, `, types = {${types.join(", ")}}`) });
 }
+
+/**
+ * A table function (or table) to read, and how a streamed read of it shows it reached the end.
+ * DuckDB's C API ends a stream that failed midway (a value that does not convert, a malformed
+ * line, a damaged page) as if it were exhausted, and the Node bindings do not expose the error:
+ * a stream taken at its word could be a silently truncated file. So a query is streamed only
+ * when its end can be checked, and materialised otherwise (DuckDB then reports any error).
+ * A row of "NaN"s marking the end (UNION ALL keeps order) was tried: it doubles the scan's CPU.
+ */
+interface Source {
+  readonly sql: string;
+  /**
+   * The same read recording the rows it cannot read in REJECTS instead of failing: an empty
+   * table at the end is a complete read. Only for reads with the dialect spelled out, so the
+   * tolerance cannot change what a sniffer finds.
+   */
+  readonly tolerant?: string;
+  /** Its exact row count (Parquet's footers, a table's count). */
+  readonly rows?: number;
+}
+
+/** Where a tolerant CSV read records the rows it could not read (one is enough to know). */
+const REJECTS = "absorb_rejects";
+const TOLERATE_BAD_ROWS = `, ignore_errors = true, store_rejects = true, rejects_table = '${REJECTS}', rejects_scan = '${REJECTS}_scans', rejects_limit = 1`;
 
 /** A connection whose failures are reported as problems with the file being read. */
 class Session {
   constructor(
     private readonly connection: DuckDBConnection,
     readonly path: string,
-    /** Stream results chunk by chunk (less memory, a little slower). */
-    private readonly streaming: boolean,
   ) {}
 
   async run(sql: string): Promise<DuckDBMaterializedResult> {
@@ -153,19 +210,34 @@ class Session {
   }
 
   /**
-   * Every column of a DOUBLE query (no NULLs: they were coalesced to NaN), in one pass over the
-   * file. Streamed, DuckDB never holds the whole result, so memory holds the columns once rather
-   * than DuckDB's materialised copy on top; materialised, DuckDB's scan runs free, a little faster.
+   * The `ncols` columns of DOUBLE query `select(source)` (no NULLs: they were coalesced to NaN),
+   * in one pass over the file, with room for `rows` rows at first. Streamed where its end can be
+   * checked (see Source), so DuckDB never holds the whole result and memory holds the columns
+   * once, at the speed of a materialised read (STREAM_BUFFER keeps DuckDB's threads busy).
    */
-  async readDoubles(sql: string, ncols: number): Promise<{ nrows: number; columns: Float64Array[] }> {
+  async readDoubles(select: (from: string) => string, source: Source, ncols: number, rows: number): Promise<Float64Array[]> {
+    const exact = source.rows;
     try {
-      const columns = this.streaming
-        ? await fillStreamedColumns(await this.connection.stream(sql), ncols)
-        : await fillColumns(await this.connection.run(sql), ncols);
-      return { nrows: columns.length > 0 ? columns[0].length : 0, columns };
+      if (source.tolerant !== undefined) {
+        return await fillColumns(await this.connection.stream(select(source.tolerant)), ncols, rows, () => this.noRejects());
+      }
+      if (exact !== undefined) return await fillColumns(await this.connection.stream(select(source.sql)), ncols, rows, async (n) => n === exact);
+      return await fillColumns(await this.connection.run(select(source.sql)), ncols, rows);
     } catch (err) {
-      throw err instanceof InputError ? err : this.failure(err);
+      if (!(err instanceof StreamCutShort)) throw err instanceof InputError ? err : this.failure(err);
     }
+    // The stream failed without saying why: read again, strictly, summing every column (so each
+    // is converted, but nothing is kept), for DuckDB to report the error (readWithDuckDB
+    // retries with whole-file types on a value that does not convert).
+    await this.run(`SELECT sum(COLUMNS(*)) FROM (${select(source.sql)})`);
+    throw new InputError("file", `cannot read "${this.path}": DuckDB's stream of it stopped early, and reading it whole did not fail; try again`);
+  }
+
+  /** Whether the last tolerant read recorded no row it could not read (the record is emptied for the next). */
+  private async noRejects(): Promise<boolean> {
+    const count = Number((await (await this.run(`SELECT count(*) FROM ${REJECTS}`)).getRows())[0][0]);
+    if (count > 0) await this.run(`DELETE FROM ${REJECTS}`);
+    return count === 0;
   }
 
   private failure(err: unknown): InputError {
@@ -194,14 +266,20 @@ export const NUMERIC_TYPES = new Set<DuckDB.DuckDBTypeId>([
 /** Integer types whose values can pass 2^53, where float64 stops telling neighbours apart. */
 const WIDE_INTEGER_TYPES = new Set<DuckDB.DuckDBTypeId>([DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.UHUGEINT]);
 
-/** Reads `columns` of table function `source` (which reads `src`). */
-async function readSource(session: Session, src: DuckDBSource, source: string, columns: readonly string[] | undefined): Promise<Frame> {
-  const probe = await session.run(`SELECT * FROM ${source} LIMIT 0`);
+/** How a read of `src` goes: whether its types come from a CSV sample, and the rows to make room for. */
+interface ReadPlan {
+  readonly sampled: boolean;
+  readonly expectedRows: number;
+}
+
+/** Reads `columns` of `source` (which reads `src`). */
+async function readSource(session: Session, src: DuckDBSource, source: Source, columns: readonly string[] | undefined, plan: ReadPlan): Promise<Frame> {
+  const probe = await session.run(`SELECT * FROM ${source.sql} LIMIT 0`);
   const available = probe.columnNames();
   const names = columns ?? available;
   const missing = names.filter((name) => !available.includes(name));
   if (missing.length > 0) throw missingColumnsError(missing, available, session.path);
-  if (names.length === 0) return { nrows: await countRows(session, source), columns: new Map() };
+  if (names.length === 0) return { nrows: await countRows(session, source.sql), columns: new Map() };
   const types = names.map((name) => probe.columnTypeId(available.indexOf(name)));
   const numeric = types.map((type) => NUMERIC_TYPES.has(type));
 
@@ -216,16 +294,17 @@ async function readSource(session: Session, src: DuckDBSource, source: string, c
   const frameColumns = new Map<string, Column>();
   let nrows: number;
   if (numeric.every(Boolean)) {
-    const read = await session.readDoubles(`SELECT ${exprs} FROM ${source}`, names.length);
-    nrows = read.nrows;
-    read.columns.forEach((values, i) => frameColumns.set(names[i], { kind: "numeric", values }));
+    const read = await session.readDoubles((from) => `SELECT ${exprs} FROM ${from}`, source, names.length, plan.expectedRows);
+    nrows = read[0].length;
+    read.forEach((values, i) => frameColumns.set(names[i], { kind: "numeric", values }));
   } else {
     // Text columns are scanned several times (levels, then codes), so parse the file once.
-    await session.run(`CREATE OR REPLACE TEMP TABLE t AS SELECT ${exprs} FROM ${source}`);
+    await session.run(`CREATE OR REPLACE TEMP TABLE t AS SELECT ${exprs} FROM ${source.sql}`);
+    if (plan.sampled) for (let i = 0; i < names.length; i++) if (!numeric[i]) await assertTextIsText(session, "t", `c${i}`);
     nrows = await countRows(session, "t");
     const numericIndex = names.map((_, i) => i).filter((i) => numeric[i]);
-    const doubles =
-      numericIndex.length > 0 ? (await session.readDoubles(`SELECT ${numericIndex.map((i) => `c${i}`).join(", ")} FROM t`, numericIndex.length)).columns : [];
+    const select = (from: string) => `SELECT ${numericIndex.map((i) => `c${i}`).join(", ")} FROM ${from}`;
+    const doubles = numericIndex.length > 0 ? await session.readDoubles(select, { sql: "t", rows: nrows }, numericIndex.length, nrows) : [];
     for (let i = 0; i < names.length; i++) {
       frameColumns.set(
         names[i],
@@ -241,7 +320,7 @@ async function readSource(session: Session, src: DuckDBSource, source: string, c
     const column = frameColumns.get(names[i])!;
     const wide = WIDE_INTEGER_TYPES.has(types[i]) || (src.format === "csv" && types[i] === DuckDBTypeId.DOUBLE);
     if (column.kind !== "numeric" || !wide || !mayHoldInexactIntegers(column.values)) continue;
-    const exact = await exactIntegerText(session, src, source, names[i], types[i] === DuckDBTypeId.DOUBLE, nrows);
+    const exact = await exactIntegerText(session, src, source.sql, names[i], types[i] === DuckDBTypeId.DOUBLE, nrows);
     if (exact) frameColumns.set(names[i], exact);
   }
   return { nrows, columns: frameColumns };
@@ -275,7 +354,20 @@ async function exactIntegerText(session: Session, src: DuckDBSource, source: str
 }
 
 async function countRows(session: Session, from: string): Promise<number> {
-  return (await session.readDoubles(`SELECT CAST(count(*) AS DOUBLE) FROM ${from}`, 1)).columns[0][0];
+  return Number((await (await session.run(`SELECT CAST(count(*) AS DOUBLE) FROM ${from}`)).getRows())[0][0]);
+}
+
+/**
+ * Throws SampledTypesMisled when text column `col` of `table` (typed text from a CSV sample)
+ * holds values and every one reads as a number or a boolean. A column with a word in it stops
+ * the scan there, in the sample's rows for any column the sample saw filled.
+ */
+async function assertTextIsText(session: Session, table: string, col: string): Promise<void> {
+  const filled = `${col} IS NOT NULL`;
+  const word = `${filled} AND TRY_CAST(${col} AS DOUBLE) IS NULL AND TRY_CAST(${col} AS BOOLEAN) IS NULL`;
+  const found = await session.run(`SELECT EXISTS (SELECT 1 FROM ${table} WHERE ${word}), EXISTS (SELECT 1 FROM ${table} WHERE ${filled})`);
+  const [hasWord, hasValue] = (await found.getRows())[0];
+  if (!hasWord && hasValue) throw new SampledTypesMisled(`column ${col} was typed text from a sample that saw it empty`);
 }
 
 /**
