@@ -120,16 +120,6 @@ export class Heap {
     }
   }
 
-  /** Grows the memory to at least `end` bytes without handing any out; false when it cannot. */
-  tryGrowTo(end: number): boolean {
-    try {
-      this.grow(end, "memory mapped ahead");
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
   private grow(end: number, what: string): void {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;

@@ -46,8 +46,6 @@ export function taskHandlerModule(kind: string): string {
   return module;
 }
 
-// The engine's own tasks: projecting columns off the fixed effects, the exact method's Schur
-// complement, and mapping memory ahead of use.
+// The engine's own tasks: projecting columns off the fixed effects, and the exact method's Schur complement.
 registerTaskHandler("demean", new URL("./absorb/demean-task.js", import.meta.url));
 registerTaskHandler("schur", new URL("./absorb/schur-task.js", import.meta.url));
-registerTaskHandler("prefault", new URL("./prefault-task.js", import.meta.url));

@@ -5,9 +5,7 @@ import { withArena } from "../engine/shared.js";
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { buildSample, type Sample } from "./sample.js";
-import { buildModelMatrix, copyColumns, modelColumns as columnCount, type BuiltModelMatrix, type ModelMatrix } from "./model-matrix.js";
-import { EXTRA_COLUMNS } from "../data/size-check.js";
-import { prefaultAhead } from "../engine/prefault.js";
+import { buildModelMatrix, copyColumns, type BuiltModelMatrix, type ModelMatrix } from "./model-matrix.js";
 import { absorbOptions, startAbsorption, type AbsorbOutcome } from "./absorb-effects.js";
 import { absorbModel, hasSlopes } from "./absorb-slopes.js";
 import { factorColumns, numericColumns, sampleRequest, type FitRequest } from "./request.js";
@@ -102,8 +100,6 @@ async function fitGroup(
   const first = specs[0];
   const solver = linearSolver(first);
   const demeaning = absorbOptions(request.options);
-  // The model matrix and the fit's other columns, mapped by a worker while the sample is built.
-  prefaultAhead(frame.nrows * (Math.max(...specs.map(columnCount)) + specs.length - 1 + EXTRA_COLUMNS) * 8, demeaning.threads);
   const sample = buildSample(sampleRequest(request, specs, { subset: run.subset }));
   const terms = distinctTerms(specs);
   return withArena(async (arena, k) => {
