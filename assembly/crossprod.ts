@@ -71,8 +71,10 @@ export function crossprod(n: i32, k: i32, x: usize, w: usize, acc: usize, out: u
   const stride = m << 3;
   const quads = m & ~(<usize>3);
   memory.fill(acc, 0, (kk * (kk + 1)) << 4);
-  for (let lo: usize = 0; lo < quads; lo += BLOCK_ROWS) {
+  // At least one pass over the pairs, so that the last block finishes each entry as dot does.
+  for (let lo: usize = 0; ; lo += BLOCK_ROWS) {
     const hi = min<usize>(lo + BLOCK_ROWS, quads);
+    const last = hi == quads;
     let pair = acc;
     for (let a: usize = 0; a < kk; a++) {
       const ca = x + a * stride;
@@ -93,40 +95,41 @@ export function crossprod(n: i32, k: i32, x: usize, w: usize, acc: usize, out: u
             acc1 = f64x2.add(acc1, f64x2.mul(f64x2.mul(v128.load(ca + o + 16), v128.load(cb + o + 16)), v128.load(w + o + 16)));
           }
         }
-        v128.store(pair, acc0);
-        v128.store(pair, acc1, 16);
+        if (last) {
+          const s = dotTail(m, quads, ca, cb, w, acc0, acc1);
+          store<f64>(out + ((a * kk + b) << 3), s);
+          store<f64>(out + ((b * kk + a) << 3), s);
+        } else {
+          v128.store(pair, acc0);
+          v128.store(pair, acc1, 16);
+        }
         pair += 32;
       }
     }
+    if (last) break;
   }
-  // dot's tail: one more pair of rows into the first accumulator, the lanes added, the last row.
+}
+
+/** dot's finish from row `from` (a multiple of 4): one more pair of rows into acc0, the lanes added, the last row. */
+// @ts-ignore: decorator
+@inline
+function dotTail(m: usize, from: usize, ca: usize, cb: usize, w: usize, acc0: v128, acc1: v128): f64 {
   const pairs = m & ~(<usize>1);
-  let pair = acc;
-  for (let a: usize = 0; a < kk; a++) {
-    const ca = x + a * stride;
-    for (let b = a; b < kk; b++) {
-      const cb = x + b * stride;
-      let acc0 = v128.load(pair);
-      const acc1 = v128.load(pair, 16);
-      pair += 32;
-      let i = quads;
-      for (; i < pairs; i += 2) {
-        const o = i << 3;
-        const ab = f64x2.mul(v128.load(ca + o), v128.load(cb + o));
-        acc0 = f64x2.add(acc0, w == 0 ? ab : f64x2.mul(ab, v128.load(w + o)));
-      }
-      const both = f64x2.add(acc0, acc1);
-      let s = f64x2.extract_lane(both, 0) + f64x2.extract_lane(both, 1);
-      for (; i < m; i++) {
-        const o = i << 3;
-        let v = load<f64>(ca + o) * load<f64>(cb + o);
-        if (w != 0) v *= load<f64>(w + o);
-        s += v;
-      }
-      store<f64>(out + ((a * kk + b) << 3), s);
-      store<f64>(out + ((b * kk + a) << 3), s);
-    }
+  let i = from;
+  for (; i < pairs; i += 2) {
+    const o = i << 3;
+    const ab = f64x2.mul(v128.load(ca + o), v128.load(cb + o));
+    acc0 = f64x2.add(acc0, w == 0 ? ab : f64x2.mul(ab, v128.load(w + o)));
   }
+  const both = f64x2.add(acc0, acc1);
+  let s = f64x2.extract_lane(both, 0) + f64x2.extract_lane(both, 1);
+  for (; i < m; i++) {
+    const o = i << 3;
+    let v = load<f64>(ca + o) * load<f64>(cb + o);
+    if (w != 0) v *= load<f64>(w + o);
+    s += v;
+  }
+  return s;
 }
 
 /** out (k) = X'·diag(w)·y. */
