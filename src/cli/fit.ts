@@ -11,6 +11,7 @@ import { Progress } from "./progress.js";
 import { dataSourceOption, describeSource } from "./data-source.js";
 import { VERSION } from "../core/version.js";
 import { loadTDistribution } from "../core/distributions.js";
+import { warmUpFit, worthWarmingUp } from "./warm-up.js";
 import { checkThreads, defaultThreads, warmPool } from "../engine/pool.js";
 import type { DemeanMethodOption } from "../engine/absorb/plan.js";
 import type { FeglmOptions } from "../fit/options.js";
@@ -129,12 +130,13 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
   const glm = values.family === undefined ? null : import("../fit/glm.js");
   const read = readFrame(data, [...columns], { checkRows });
   // The estimator's modules, and the t distribution every fit's p-values use, load while DuckDB
-  // reads (on its own threads).
+  // reads (on its own threads); then a small fit warms the code the user's fit will run.
   const estimator = import("../fit/feols.js").then((module) => {
     loadTDistribution();
     return module;
   });
-  const [frame, { feols }] = await Promise.all([read, estimator]);
+  const warmed = worthWarmingUp(data) ? estimator.then(({ feols }) => warmUpFit(feols, threads ?? defaultThreads())) : undefined;
+  const [frame, { feols }] = await Promise.all([read, estimator, warmed]);
   const readMs = performance.now() - started;
   progress.phase(`estimating on ${frame.nrows.toLocaleString("en-US")} rows`, frame.nrows >= 2_000_000);
   const options = {
