@@ -88,7 +88,7 @@ export async function separatedByRegressors(
     const single: ModelMatrix = { ...m, names: ["u"], rawSpread: [] };
     for (let iter = 0; iter < RELU_MAX_ITER; iter++) {
       const inner = arena.mark();
-      const ls = leastSquares(k, arena, { n, y: columnPtr(m, 0), x: columnPtr(m, 1), p, w: m.weights, absorbed: new Set(), names: regressors.slice(0, p) });
+      const ls = leastSquares(k, arena, { n, y: columnPtr(m, 0), p, w: m.weights, absorbed: new Set(), names: regressors.slice(0, p) });
       p = ls.kept.length;
       const resid = arena.f64(ls.resid, n);
       let negative = false;

@@ -4,16 +4,18 @@ import { choleskyDropping, inverseFactor, solveFactor } from "../linalg/cholesky
 import { submatrix } from "../linalg/matrix.js";
 import { EstimationError } from "../core/errors.js";
 import { crossprodInto } from "../engine/cross-products.js";
+import { isAbsorbed } from "./absorbed.js";
 
 /** Pivot tolerance for collinearity among the (demeaned) regressors, relative to each one's own norm. */
 export const COLLINEAR_TOL = 1e-10;
 
 export interface LeastSquaresInput {
   readonly n: number;
-  /** Dependent variable (f64, n). */
+  /**
+   * The dependent variable (f64, n), then right after it p regressor columns; on return the kept
+   * regressors are moved to the front of theirs.
+   */
   readonly y: number;
-  /** First of p contiguous regressor columns; on return the kept ones are moved to the front. */
-  readonly x: number;
   readonly p: number;
   /** Row weights or 0. */
   readonly w: number;
@@ -51,8 +53,9 @@ export const CONDITION_WARNING = 1e10;
 /** Weighted least squares with collinear columns dropped in order (the later of a collinear pair goes). */
 export function leastSquares(k: Kernels, arena: Arena, q: LeastSquaresInput): LeastSquares {
   const { n, p, w } = q;
-  const col = (j: number) => q.x + j * n * 8;
-  const { xtx, xty } = normalEquations(k, arena, q);
+  const x = q.y + n * 8;
+  const col = (j: number) => x + j * n * 8;
+  const { xtx, xty } = normalEquations(q.gram ?? augmentedGram(k, arena, n, q.y, p, w), p);
   const solved = solveNormalEquations(xtx, xty, p, q.absorbed, q.names);
   const { kept } = solved;
   kept.forEach((c, idx) => {
@@ -60,7 +63,7 @@ export function leastSquares(k: Kernels, arena: Arena, q: LeastSquaresInput): Le
   });
   const betaPtr = arena.putF64(solved.beta);
   const resid = arena.allocF64(n, "residuals");
-  k.residuals(n, kept.length, q.x, betaPtr, q.y, resid);
+  k.residuals(n, kept.length, x, betaPtr, q.y, resid);
   return { ...solved, resid, ssr: k.dot(n, resid, resid, w) };
 }
 
@@ -78,23 +81,22 @@ export function augmentedGram(k: Kernels, arena: Arena, n: number, y: number, p:
   return gram;
 }
 
-/** X'WX (p×p) and X'Wy: from the caller's or a fresh augmented Gram matrix when y lies right before X, else column by column. */
-function normalEquations(k: Kernels, arena: Arena, q: LeastSquaresInput): { xtx: Float64Array; xty: Float64Array } {
-  const { n, p, w } = q;
-  const gram = q.gram ?? (q.x === q.y + n * 8 ? augmentedGram(k, arena, n, q.y, p, w) : null);
-  if (gram) {
-    const xtx = new Float64Array(p * p);
-    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) xtx[a * p + b] = gram[(a + 1) * (p + 1) + b + 1];
-    return { xtx, xty: gram.slice(1, p + 1) };
-  }
-  const mark = arena.mark();
-  const xtxPtr = arena.allocF64(p * p);
-  crossprodInto(k, arena, n, p, q.x, w, xtxPtr);
-  const xtyPtr = arena.allocF64(p);
-  k.crossprod_vec(n, p, q.x, q.y, w, xtyPtr);
-  const out = { xtx: arena.f64(xtxPtr, p * p).slice(), xty: arena.f64(xtyPtr, p).slice() };
-  arena.release(mark);
-  return out;
+/** X'WX (p×p) and X'Wy, read off the augmented Gram matrix of [y X]. */
+function normalEquations(gram: Float64Array, p: number): { xtx: Float64Array; xty: Float64Array } {
+  const xtx = new Float64Array(p * p);
+  for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) xtx[a * p + b] = gram[(a + 1) * (p + 1) + b + 1];
+  return { xtx, xty: gram.slice(1, p + 1) };
+}
+
+/**
+ * The regressors (indices 0..p-1) absorbed by the fixed effects (fit/absorbed.ts), from the
+ * augmented Gram matrix of the demeaned [y X] (their within spreads are its diagonal) and their
+ * spreads before demeaning.
+ */
+export function absorbedRegressors(gram: Float64Array, p: number, rawSpreads: (c: number) => number): Set<number> {
+  const absorbed = new Set<number>();
+  for (let c = 0; c < p; c++) if (isAbsorbed(gram[(c + 1) * (p + 2)], rawSpreads(c))) absorbed.add(c);
+  return absorbed;
 }
 
 /** What least squares gives from the cross-products alone. */

@@ -1,5 +1,4 @@
 import type { Frame, NumericColumn } from "../../data/frame.js";
-import { isAbsorbed } from "../absorbed.js";
 import type { ModelSpec } from "../../formula/parse.js";
 import { EstimationError } from "../../core/errors.js";
 import { computeVcov } from "../../vcov/compute.js";
@@ -10,7 +9,7 @@ import type { Kernels } from "../../engine/kernels.js";
 import type { Sample } from "../sample.js";
 import { buildModelMatrix, centredSquares, columnPtr, type ModelMatrix } from "../model-matrix.js";
 import { absorbFixedEffects, type AbsorbOptions, type AbsorbOutcome, type AbsorbReuse } from "../absorb-effects.js";
-import {leastSquares, type LeastSquares } from "../least-squares.js";
+import { absorbedRegressors, augmentedGram, leastSquares, type LeastSquares } from "../least-squares.js";
 import type { FeglmOptions } from "../options.js";
 import { bindVcov, effectSizes, type VcovSpec } from "../../vcov/spec.js";
 import { vcovInfo } from "../../vcov/info.js";
@@ -202,14 +201,10 @@ async function weightedFit(k: Kernels, arena: Arena, q: WeightedFitRequest): Pro
   const spread = q.checkAbsorbed ? columns.map((_, j) => centredSquares(k, n, columnPtr(m, j + 1), q.irlsWeights, sw)) : [];
   const absorbed = await absorbFixedEffects(k, arena, m, q.sample.fixedEffects, q.demeaning, q.reuse);
   q.keep?.(arena.mark());
-  const absorbedCols = new Set<number>();
-  if (q.checkAbsorbed && q.sample.fixedEffects.length > 0) {
-    for (let j = 0; j < columns.length; j++) {
-      const within = k.dot(n, columnPtr(m, j + 1), columnPtr(m, j + 1), q.irlsWeights);
-      if (isAbsorbed(within, spread[j])) absorbedCols.add(j);
-    }
-  }
-  const ls = leastSquares(k, arena, { n, y: work, x: columnPtr(m, 1), p: width - 1, w: q.irlsWeights, absorbed: absorbedCols, names: m.names.slice(1) });
+  // One pass gives the cross-products, with the regressors' within spreads on the diagonal.
+  const gram = augmentedGram(k, arena, n, work, columns.length, q.irlsWeights);
+  const absorbedCols = q.checkAbsorbed && q.sample.fixedEffects.length > 0 ? absorbedRegressors(gram, columns.length, (j) => spread[j]) : new Set<number>();
+  const ls = leastSquares(k, arena, { n, y: work, p: width - 1, w: q.irlsWeights, absorbed: absorbedCols, names: m.names.slice(1), gram });
   return { ls, columns: ls.kept.map((j) => columns[j]), absorbed };
 }
 

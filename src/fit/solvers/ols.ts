@@ -1,12 +1,11 @@
 import { EstimationError } from "../../core/errors.js";
-import { isAbsorbed } from "../absorbed.js";
 import { computeVcov } from "../../vcov/compute.js";
 import { countK } from "../../vcov/ssc.js";
 import { coefficientTable } from "../../vcov/coefficients.js";
 import { bindVcov, effectSizes } from "../../vcov/spec.js";
 import type { Frame, NumericColumn } from "../../data/frame.js";
 import { columnPtr, type ModelMatrix } from "../model-matrix.js";
-import { augmentedGram, CONDITION_WARNING, leastSquares } from "../least-squares.js";
+import { absorbedRegressors, augmentedGram, CONDITION_WARNING, leastSquares } from "../least-squares.js";
 import { FeolsResult } from "../result.js";
 import { aggregateSunab, sunabTerm } from "../sunab.js";
 import { slopeSizes } from "../absorb-slopes.js";
@@ -35,14 +34,11 @@ async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regressors: r
   // One pass gives every cross-product: the regressors' within spreads on its diagonal, y'Wy first.
   const gram = augmentedGram(k, arena, m.n, columnPtr(m, 0), p, m.weights);
   const withinTss = gram[0];
-  const absorbedCols = new Set<number>();
-  if (hasFe) {
-    for (let c = 0; c < p; c++) if (isAbsorbed(gram[(c + 1) * (p + 2)], m.rawSpread[c + 1])) absorbedCols.add(c);
-  }
+  const absorbedCols = hasFe ? absorbedRegressors(gram, p, (c) => m.rawSpread[c + 1]) : new Set<number>();
   // y ~ 1 | fe: no coefficients; the residuals are the demeaned y.
   const ls = p === 0
     ? { kept: [], dropped: [], beta: new Float64Array(0), bread: new Float64Array(0), resid: columnPtr(m, 0), ssr: withinTss, condition: 0 }
-    : leastSquares(k, arena, { n: m.n, y: columnPtr(m, 0), x: columnPtr(m, 1), p, w: m.weights, absorbed: absorbedCols, names: regressors, gram });
+    : leastSquares(k, arena, { n: m.n, y: columnPtr(m, 0), p, w: m.weights, absorbed: absorbedCols, names: regressors, gram });
   const keptNames = ls.kept.map((c) => regressors[c]);
   const droppedCollinear = ls.dropped.map((c) => regressors[c]);
   const vcov = bindVcov(vreq, sample);
