@@ -73,18 +73,21 @@ export interface PreparedAbsorption {
  */
 export function startAbsorption(k: Kernels, arena: Arena, n: number, rowWeights: number, effects: readonly EncodedEffect[], o: AbsorbOptions): PreparedAbsorption | null {
   if (effects.length === 0) return null;
-  const fes = largestFirst(effects);
-  const method = chooseMethod(o.method, fes.map((fe) => fe.size));
-  const codes = fes.map((fe) => arena.putI32(fe.codes, `codes of ${fe.name}`));
+  const { fes, method, codes } = placeEffects(arena, effects, o);
   const plan = planDemeanAhead(k, arena, demeanRequest(n, rowWeights, fes, codes, method, o), o.threads);
   // Awaited by absorbFixedEffects; this keeps an early failure from being unhandled meanwhile.
   plan.catch(() => undefined);
   return { method, plan };
 }
 
-/** The exact method absorbs the first effect by group means: the largest goes first. */
-function largestFirst(effects: readonly EncodedEffect[]): EncodedEffect[] {
-  return [...effects].sort((a, b) => b.size - a.size);
+/**
+ * The fixed effects largest first (the exact method absorbs the first by group means), the
+ * method for them, and their codes in wasm memory (placed here unless `codes` has them).
+ */
+function placeEffects(arena: Arena, effects: readonly EncodedEffect[], o: AbsorbOptions, codes?: number[]): { fes: EncodedEffect[]; method: DemeanMethod; codes: number[] } {
+  const fes = [...effects].sort((a, b) => b.size - a.size);
+  const method = chooseMethod(o.method, fes.map((fe) => fe.size));
+  return { fes, method, codes: codes ?? fes.map((fe) => arena.putI32(fe.codes, `codes of ${fe.name}`)) };
 }
 
 function demeanRequest(n: number, rowWeights: number, fes: readonly EncodedEffect[], codes: readonly number[], method: DemeanMethod, o: AbsorbOptions, cg?: CgPlan | null): DemeanRequest {
@@ -106,9 +109,7 @@ export async function absorbFixedEffects(
 ): Promise<AbsorbOutcome> {
   if (effects.length === 0) return { iterations: 0, converged: true, method: "none" };
   if (prepared) return absorbByPlan(k, arena, m, await prepared.plan, o, 0);
-  const fes = largestFirst(effects);
-  const method = chooseMethod(o.method, fes.map((fe) => fe.size));
-  const codePtrs = reuse?.codes ?? fes.map((fe) => arena.putI32(fe.codes, `codes of ${fe.name}`));
+  const { fes, method, codes: codePtrs } = placeEffects(arena, effects, o, reuse?.codes);
   if (reuse) reuse.codes = codePtrs;
   const plan = planDemean(k, arena, demeanRequest(m.n, m.weights, fes, codePtrs, method, o, reuse?.cg));
   if (reuse) reuse.cg = plan.cg;

@@ -123,8 +123,7 @@ export function buildModelMatrix(k: Kernels, arena: Arena, req: ModelMatrixReque
   const stats = columnStats(k, arena, n, names.length, block, weights);
   const regressorScales = req.rescaleTiny ? rescaleTinyColumns(k, arena, n, block, layout.leading, stats, weights) : undefined;
   const sw = weights ? k.sum(n, weights, 0) : n;
-  // Σ w (x − x̄_w)², as centredSquares computes it.
-  const rawSpread = stats.map(({ sum, squares }) => squares - sw * (sum / sw) * (sum / sw));
+  const rawSpread = stats.map(({ sum, squares }) => centredSpread(sum, squares, sw));
   return { matrix: { n, block, names, weights, rawSpread, ...(regressorScales ? { regressorScales } : {}) }, regressors, layout };
 }
 
@@ -186,8 +185,13 @@ export function copyColumns(arena: Arena, built: BuiltModelMatrix, cols: readonl
 
 /** Σ w (x − x̄_w)²: the raw spread a demeaned column is compared with. */
 export function centredSquares(k: Kernels, n: number, x: number, w: number, sw: number): number {
-  const mean = k.sum(n, x, w) / sw;
-  return k.dot(n, x, x, w) - sw * mean * mean;
+  return centredSpread(k.sum(n, x, w), k.dot(n, x, x, w), sw);
+}
+
+/** Σ w (x − x̄_w)² from Σ w x, Σ w x² and Σ w. */
+function centredSpread(sum: number, squares: number, sw: number): number {
+  const mean = sum / sw;
+  return squares - sw * mean * mean;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { buildSample, type Sample } from "./sample.js";
 import { buildModelMatrix, copyColumns, type BuiltModelMatrix, type ModelMatrix } from "./model-matrix.js";
-import { absorbOptions, startAbsorption, type AbsorbOutcome } from "./absorb-effects.js";
+import { absorbOptions, startAbsorption, type AbsorbOptions, type AbsorbOutcome } from "./absorb-effects.js";
 import { absorbModel, hasSlopes } from "./absorb-slopes.js";
 import { factorColumns, numericColumns, sampleRequest, type FitRequest } from "./request.js";
 import { olsSolver } from "./solvers/ols.js";
@@ -120,7 +120,7 @@ async function fitGroup(
         rescaleTiny: solver.rescalesTiny && run.hook === undefined,
       });
       const absorbed = await absorbModel(k, arena, built.matrix, frame, sample, first.fixedEffects, demeaning, prepared);
-      return await solveModels(k, arena, request, specs, built, terms, sample, absorbed, run);
+      return await solveModels(k, arena, { request, specs, solver, demeaning, built, terms, sample, absorbed, run });
     } finally {
       // The worker writes into this arena: it must be done before the arena closes.
       await prepared?.plan.catch(() => undefined);
@@ -128,21 +128,24 @@ async function fitGroup(
   });
 }
 
+/** A group's demeaned block, and what its models are solved with. */
+interface DemeanedGroup {
+  readonly request: FitRequest;
+  readonly specs: readonly ModelSpec[];
+  readonly solver: LinearSolver<FeolsResult>;
+  readonly demeaning: AbsorbOptions;
+  readonly built: BuiltModelMatrix;
+  readonly terms: readonly Term[];
+  readonly sample: Sample;
+  readonly absorbed: AbsorbOutcome;
+  readonly run: GroupRun;
+}
+
 /** Each model of a group solved from the group's demeaned block, in order. */
-async function solveModels(
-  k: Kernels,
-  arena: Arena,
-  request: FitRequest,
-  specs: readonly ModelSpec[],
-  built: BuiltModelMatrix,
-  terms: readonly Term[],
-  sample: Sample,
-  absorbed: AbsorbOutcome,
-  run: GroupRun,
-): Promise<FeolsResult[]> {
+async function solveModels(k: Kernels, arena: Arena, group: DemeanedGroup): Promise<FeolsResult[]> {
+  const { request, specs, solver, built, terms, sample, absorbed, run } = group;
   const { frame, vreq, ssc } = request;
-  const { tol, maxIter, threads } = absorbOptions(request.options);
-  const solver = linearSolver(specs[0]);
+  const { tol, maxIter, threads } = group.demeaning;
   const termColumns = new Map(terms.map((t, i) => [termKey(t), built.layout.terms[i]]));
   const out: FeolsResult[] = [];
   for (const [j, spec] of specs.entries()) {

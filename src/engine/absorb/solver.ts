@@ -58,7 +58,7 @@ export interface DemeanRequest {
 /** The plan every column with these fixed effects is projected by: group weights, and what the method builds once. */
 export function planDemean(k: Kernels, arena: Arena, r: DemeanRequest): DemeanPlan {
   const fes = groupWeights(k, arena, r);
-  return { n: r.n, rowWeights: r.rowWeights, fes, method: r.method, tol: r.tol, maxIter: r.maxIter, ...SOLVERS[r.method].prepare(k, arena, r, fes) };
+  return planOf(r, fes, SOLVERS[r.method].prepare(k, arena, r, fes));
 }
 
 /**
@@ -74,7 +74,11 @@ export async function planDemeanAhead(k: Kernels, arena: Arena, r: DemeanRequest
   const task: SchurTask = { kind: "schur", build };
   await runPoolTasks([task], threads, () => "building the fixed effects' Schur complement");
   const factor = schurFactor(arena, arena.f64(build.a, build.levels * build.levels).slice(), build.levels);
-  return { n: r.n, rowWeights: r.rowWeights, fes, method: r.method, tol: r.tol, maxIter: r.maxIter, factor, cg: null };
+  return planOf(r, fes, { factor, cg: null });
+}
+
+function planOf(r: DemeanRequest, fes: readonly FixedEffectPlan[], built: Pick<DemeanPlan, "factor" | "cg">): DemeanPlan {
+  return { n: r.n, rowWeights: r.rowWeights, fes, method: r.method, tol: r.tol, maxIter: r.maxIter, ...built };
 }
 
 /** Each effect's group weights (counts when unweighted), in `arena`. */
