@@ -4,17 +4,24 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ResidentF64Builder, placeF64 } from "../src/engine/resident.js";
+import { ResidentTableBuilder, placeF64, residentRun } from "../src/engine/resident.js";
 import { sharedEngine, withArenaSync } from "../src/engine/shared.js";
 import { readFrame } from "../src/data/read.js";
 import type { NumericColumn } from "../src/data/frame.js";
 import { packageRoot } from "../src/core/package-root.js";
 
+/** `columns` resident columns of `n` values, column c's value i `at(c, i)`, appended in chunks of 300 rows. */
+function filledTable(columns: number, n: number, at: (c: number, i: number) => number, capacity = n): Float64Array[] {
+  const builder = new ResidentTableBuilder(columns, capacity, "a test table");
+  for (let from = 0; from < n; from += 300) {
+    builder.append(Array.from({ length: columns }, (_, c) => Float64Array.from({ length: Math.min(300, n - from) }, (_, i) => at(c, from + i))));
+  }
+  return builder.finish();
+}
+
 /** A resident column of `n` values `at(i)`, appended in pieces of 300. */
 function filled(n: number, at: (i: number) => number, capacity = n): Float64Array {
-  const builder = new ResidentF64Builder(capacity, "a test column");
-  for (let from = 0; from < n; from += 300) builder.append(Float64Array.from({ length: Math.min(300, n - from) }, (_, i) => at(from + i)));
-  return builder.finish();
+  return filledTable(1, n, (_, i) => at(i), capacity)[0];
 }
 
 describe("columns resident in the shared memory", () => {
@@ -61,30 +68,35 @@ describe("columns resident in the shared memory", () => {
     }
   });
 
-  test("a resident column's block goes back to the heap once the column is collected", () => {
+  test("a resident table's block goes back to the heap once every one of its columns is collected", () => {
     // A child process with the collector exposed: nothing here can force a collection.
     const resident = pathToFileURL(join(packageRoot, "dist", "src", "engine", "resident.js")).href;
     const shared = pathToFileURL(join(packageRoot, "dist", "src", "engine", "shared.js")).href;
     const script = [
-      `const { ResidentF64Builder } = await import(${JSON.stringify(resident)});`,
+      `const { ResidentTableBuilder } = await import(${JSON.stringify(resident)});`,
       `const { sharedEngine } = await import(${JSON.stringify(shared)});`,
       "const heap = sharedEngine().heap;",
-      "const column = () => { const b = new ResidentF64Builder(1_000_000, 'a column'); b.append(new Float64Array(1_000_000)); return b.finish(); };",
-      "let columns = Array.from({ length: 8 }, column);",
+      "const table = () => { const b = new ResidentTableBuilder(2, 1_000_000, 'a table'); b.append([new Float64Array(1_000_000), new Float64Array(1_000_000)]); return b.finish(); };",
+      "let columns = Array.from({ length: 4 }, table).flat();",
       "const held = heap.inUse;",
-      "columns = null;",
+      // One column of a table still held keeps the whole block.
+      "let one = columns[1]; columns = null;",
+      "for (let i = 0; i < 5; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }",
+      "const oneHeld = heap.inUse;",
+      "one = null;",
       "for (let i = 0; i < 10 && heap.inUse > 0; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }",
-      "console.log(JSON.stringify({ held, after: heap.inUse }));",
+      "console.log(JSON.stringify({ held, oneHeld, after: heap.inUse }));",
     ].join("\n");
     const run = spawnSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", script], { encoding: "utf8" });
     expect(run.status, run.stderr).toBe(0);
-    const { held, after } = JSON.parse(run.stdout);
+    const { held, oneHeld, after } = JSON.parse(run.stdout);
     expect(held).toBeGreaterThanOrEqual(8 * 8_000_000);
+    expect(oneHeld).toBe(2 * 8_000_000);
     expect(after).toBe(0);
   });
 });
 
-describe("a resident column being filled", () => {
+describe("resident columns being filled", () => {
   test("grows past its first capacity inside the heap and keeps every row, in order; the old blocks go back at once", () => {
     const heap = sharedEngine().heap;
     const before = heap.inUse;
@@ -107,12 +119,41 @@ describe("a resident column being filled", () => {
   test("discard gives every block back, also after growing; a spent builder refuses rows", () => {
     const heap = sharedEngine().heap;
     const before = heap.inUse;
-    const builder = new ResidentF64Builder(100, "a test column");
-    for (let i = 0; i < 10; i++) builder.append(new Float64Array(90));
+    const builder = new ResidentTableBuilder(2, 100, "a test table");
+    for (let i = 0; i < 10; i++) builder.append([new Float64Array(90), new Float64Array(90)]);
     expect(builder.length).toBe(900);
     builder.discard();
     expect(heap.inUse).toBe(before);
-    expect(() => builder.append(new Float64Array(1))).toThrow(/finished or discarded/);
+    expect(() => builder.append([new Float64Array(1), new Float64Array(1)])).toThrow(/finished or discarded/);
     expect(() => builder.finish()).toThrow(/finished twice or after being discarded/);
+  });
+});
+
+describe("a resident table", () => {
+  test("holds its columns side by side, a stride apart, in one block; residentRun finds runs of them in order only", () => {
+    const heap = sharedEngine().heap;
+    const before = heap.inUse;
+    const [a, b, c] = filledTable(3, 1001, (col, i) => col * 10_000 + i, 1500);
+    expect([a[1000], b[0], c[1000]]).toEqual([1000, 10_000, 21_000]);
+    // Stride 1500 values (16-aligned); the block ends after the last column's rows.
+    expect(heap.inUse - before).toBe((2 * 1500 + 1001) * 8 + 8);
+    withArenaSync((arena) => {
+      expect(placeF64(arena, b, "b") - placeF64(arena, a, "a")).toBe(1500 * 8);
+      expect(residentRun([a, b, c])).toEqual({ ptr: placeF64(arena, a, "a"), stride: 1500 });
+      expect(residentRun([b, c])).toEqual({ ptr: placeF64(arena, b, "b"), stride: 1500 });
+    });
+    expect(residentRun([a, c])).toBeUndefined();
+    expect(residentRun([b, a])).toBeUndefined();
+    expect(residentRun([a, filled(1001, (i) => i)])).toBeUndefined();
+    expect(residentRun([a, Float64Array.from(b)])).toBeUndefined();
+  });
+
+  test("grows past its first capacity with every column's rows kept, in order; refuses a chunk of the wrong shape", () => {
+    const [a, b] = filledTable(2, 10_000, (col, i) => (col === 0 ? i : -i), 700);
+    expect(a.every((x, i) => x === i) && b.every((x, i) => x === -i)).toBe(true);
+    const builder = new ResidentTableBuilder(2, 10, "a test table");
+    expect(() => builder.append([new Float64Array(3), new Float64Array(4)])).toThrow(/wrong shape/);
+    expect(() => builder.append([new Float64Array(3)])).toThrow(/wrong shape/);
+    builder.discard();
   });
 });

@@ -151,6 +151,8 @@ export async function runFit(argv: string[]): Promise<CliOutput> {
     threads,
     maxIter: integerOption("fit", values["max-iter"], "--max-iter", 1),
     allowNonConvergence: values["allow-nonconvergence"] ?? false,
+    // The frame is this run's alone and read by no one after the fit: its columns can hold the model matrix.
+    consumeFrame: true,
   };
   const result = glm
     ? await (await glm).feglm(frame, formula, {

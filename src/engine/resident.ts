@@ -6,46 +6,55 @@ import { sharedEngine } from "./shared.js";
  * Columns that live in the shared WebAssembly memory, outside any arena: what the readers fill,
  * so a fit's kernels read a frame's columns where they are instead of copying each into its
  * arena first, and memory holds each column once. Such a column is an ordinary Float64Array
- * (a view of the memory); its block goes back to the heap when the garbage collector has
- * collected the array. Views of it made later (subarray) are not resident and do not keep the
- * block: the readers hand out the arrays themselves, and only these are placed without a copy.
+ * (a view of the memory). The columns of one read lie side by side in one block, `stride`
+ * values apart (residentTable): a fit that may consume its frame compacts its model's columns
+ * there instead of copying them (model-matrix.ts). The block goes back to the heap when the
+ * garbage collector has collected every one of its arrays. Views of them made later (subarray)
+ * are not resident and do not keep the block: the readers hand out the arrays themselves, and
+ * only these are placed without a copy.
  */
-const addresses = new WeakMap<ArrayBufferView, number>();
-const blocks = new FinalizationRegistry<{ ptr: number; size: number }>(({ ptr, size }) => sharedEngine().heap.give(ptr, size));
-
-/** The column of `n` values at block (`ptr`, `size`), handed to the collector. */
-function adopt(ptr: number, size: number, n: number): Float64Array {
-  const column = new Float64Array(sharedEngine().heap.memory.buffer, ptr, n);
-  addresses.set(column, ptr);
-  blocks.register(column, { ptr, size });
-  return column;
+interface TableBlock {
+  readonly ptr: number;
+  readonly size: number;
+  /** Values from one column's start to the next's. */
+  readonly stride: number;
+  /** Its columns not yet collected. */
+  live: number;
 }
+
+/** Where a resident column is: its address, and the block it shares with the other columns of its read. */
+const residents = new WeakMap<ArrayBufferView, { ptr: number; table: TableBlock }>();
+const tables = new FinalizationRegistry<TableBlock>((table) => {
+  if (--table.live === 0) sharedEngine().heap.give(table.ptr, table.size);
+});
 
 /** Blocks start and end on the heap's 16-byte alignment. */
 const aligned = (bytes: number) => Math.max(16, Math.ceil(bytes / 16) * 16);
 
 /**
- * A resident column being filled from a source whose length is known only at its end (a
- * stream of chunks). Its block grows by doubling inside the heap: a bigger block, the rows so
- * far copied, the old block given back at once (not left to the collector), so no JavaScript
- * buffer ever holds the column. `finish` gives back the room past the last row, which was
- * never written: pages of the memory that are never touched cost no resident memory, so a
- * generous first capacity costs nothing but address space, and only until `finish`. Whoever
- * makes a builder calls `finish` or `discard`.
+ * The resident columns of a source whose length is known only at its end (a stream of chunks),
+ * being filled side by side. Their block grows inside the heap: a bigger one, the rows so far
+ * copied, the old one given back at once (not left to the collector), so no JavaScript buffer
+ * ever holds a column. Pages of the memory that are never touched cost no resident memory, so
+ * a generous first capacity costs only address space: `finish` gives back the room past the
+ * last column's rows, and the room between columns goes with the block. Whoever makes a
+ * builder calls `finish` or `discard`.
  */
-export class ResidentF64Builder {
+export class ResidentTableBuilder {
   private ptr: number;
   private size: number;
-  private view: Float64Array;
+  private stride: number;
   private rows = 0;
   private done = false;
 
   constructor(
+    private readonly columns: number,
     capacity: number,
     private readonly what: string,
   ) {
-    ({ ptr: this.ptr, size: this.size } = sharedEngine().heap.acquire(Math.max(1, capacity) * 8, what));
-    this.view = this.viewOfBlock();
+    this.stride = aligned(Math.max(1, capacity) * 8) / 8;
+    if (columns < 1) throw new InternalError("a resident table needs a column");
+    ({ ptr: this.ptr, size: this.size } = sharedEngine().heap.acquire(columns * this.stride * 8, what));
   }
 
   /** The rows appended so far. */
@@ -53,22 +62,30 @@ export class ResidentF64Builder {
     return this.rows;
   }
 
-  /** Appends `values` (copied) after the rows so far. */
-  append(values: Float64Array): void {
-    if (this.done) throw new InternalError("a finished or discarded resident column was appended to");
-    if (this.rows + values.length > this.view.length) this.grow(this.rows + values.length);
-    this.view.set(values, this.rows);
-    this.rows += values.length;
+  /** Appends one chunk: `values[c]` (copied) after column c's rows so far; every column the same length. */
+  append(values: readonly Float64Array[]): void {
+    if (this.done) throw new InternalError("a finished or discarded resident table was appended to");
+    const n = values[0]?.length ?? 0;
+    if (values.length !== this.columns || values.some((v) => v.length !== n)) throw new InternalError("a resident table's chunk has the wrong shape");
+    if (this.rows + n > this.stride) this.grow(this.rows + n);
+    values.forEach((v, c) => this.column(c, this.stride).set(v, this.rows));
+    this.rows += n;
   }
 
-  /** The column of the rows appended, resident (placeF64 reads it in place); the builder is spent. */
-  finish(): Float64Array {
-    if (this.done) throw new InternalError("a resident column was finished twice or after being discarded");
+  /** The columns of the rows appended, resident (placeF64 reads them in place); the builder is spent. */
+  finish(): Float64Array[] {
+    if (this.done) throw new InternalError("a resident table was finished twice or after being discarded");
     this.done = true;
-    const keep = aligned(this.rows * 8);
+    const keep = aligned(((this.columns - 1) * this.stride + this.rows) * 8);
     // The heap keeps no record per block, so the unused tail can go back as a block of its own.
     if (keep < this.size) sharedEngine().heap.give(this.ptr + keep, this.size - keep);
-    return adopt(this.ptr, keep, this.rows);
+    const table: TableBlock = { ptr: this.ptr, size: keep, stride: this.stride, live: this.columns };
+    return Array.from({ length: this.columns }, (_, c) => {
+      const column = this.column(c, this.rows);
+      residents.set(column, { ptr: this.ptr + c * this.stride * 8, table });
+      tables.register(column, table);
+      return column;
+    });
   }
 
   /** Gives the block back (on a failed read); nothing after a finish. */
@@ -80,17 +97,35 @@ export class ResidentF64Builder {
 
   private grow(rows: number): void {
     const heap = sharedEngine().heap;
-    const bigger = heap.acquire(Math.max(rows, 2 * this.view.length) * 8, this.what);
-    new Float64Array(heap.memory.buffer, bigger.ptr, this.rows).set(this.view.subarray(0, this.rows));
+    const stride = aligned(Math.max(rows, 2 * this.stride) * 8) / 8;
+    const bigger = heap.acquire(this.columns * stride * 8, this.what);
+    for (let c = 0; c < this.columns; c++) {
+      new Float64Array(heap.memory.buffer, bigger.ptr + c * stride * 8, this.rows).set(this.column(c, this.rows));
+    }
     heap.give(this.ptr, this.size);
     ({ ptr: this.ptr, size: this.size } = bigger);
-    this.view = this.viewOfBlock();
+    this.stride = stride;
   }
 
-  /** The whole block as float64s (a view of the shared memory stays valid as the memory grows). */
-  private viewOfBlock(): Float64Array {
-    return new Float64Array(sharedEngine().heap.memory.buffer, this.ptr, this.size / 8);
+  /** The first `n` values of column c (a view of the shared memory stays valid as the memory grows). */
+  private column(c: number, n: number): Float64Array {
+    return new Float64Array(sharedEngine().heap.memory.buffer, this.ptr + c * this.stride * 8, n);
   }
+}
+
+/**
+ * Where `columns` lie when they are columns c0, c0 + 1, … of one resident table, in that order:
+ * the first one's address and the table's stride (in values); otherwise undefined.
+ */
+export function residentRun(columns: readonly Float64Array[]): { ptr: number; stride: number } | undefined {
+  const first = columns.length > 0 ? residents.get(columns[0]) : undefined;
+  if (!first) return undefined;
+  const { table } = first;
+  const inRun = columns.every((c, j) => {
+    const r = residents.get(c);
+    return r !== undefined && r.table === table && r.ptr === first.ptr + j * table.stride * 8;
+  });
+  return inRun ? { ptr: first.ptr, stride: table.stride } : undefined;
 }
 
 /**
@@ -98,5 +133,5 @@ export class ResidentF64Builder {
  * a copy in `arena`.
  */
 export function placeF64(arena: Arena, values: Float64Array, what: string): number {
-  return addresses.get(values) ?? arena.putF64(values, what);
+  return residents.get(values)?.ptr ?? arena.putF64(values, what);
 }

@@ -1,7 +1,8 @@
 import type { Frame } from "../data/frame.js";
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
-import { placeF64 } from "../engine/resident.js";
+import { placeF64, residentRun } from "../engine/resident.js";
+import { markConsumed } from "../data/consumed.js";
 import { designColumns, plainColumn, type DesignColumn } from "./design.js";
 import { EXTRA_COLUMNS } from "../data/size-check.js";
 import type { ModelSpec, Term } from "../formula/parse.js";
@@ -65,6 +66,13 @@ export interface ModelMatrixRequest extends ColumnRequest {
    * not dropped as collinear). The caller undoes it on the coefficients.
    */
   readonly rescaleTiny?: boolean;
+  /**
+   * The frame's columns may be overwritten (FeolsOptions.consumeFrame): when every column is a
+   * plain one and they lie in order in one resident table (as readFrame's CSV and Parquet reads
+   * leave them), the block is compacted where they are instead of beside them, and they are
+   * marked consumed.
+   */
+  readonly consumeFrame?: boolean;
 }
 
 /** Where the request's columns are, by position: what picking one model's columns out of a group's needs. */
@@ -82,6 +90,8 @@ export interface BuiltModelMatrix {
   readonly matrix: ModelMatrix;
   readonly regressors: readonly string[];
   readonly layout: ColumnLayout;
+  /** The dependent variables that take one value over the rows (compared exactly, before demeaning). */
+  readonly constantDepvars: ReadonlySet<string>;
 }
 
 /** The columns a request makes, each with how its values are written, and their layout. */
@@ -105,26 +115,40 @@ export function buildModelMatrix(k: Kernels, arena: Arena, req: ModelMatrixReque
   const n = req.rows.length;
   const { columns, regressors, layout } = layColumns(req);
   const names = columns.map((c) => c.name);
-  // The block, then weights, residuals, the fixed effects' codes and scratch (EXTRA_COLUMNS).
-  arena.ensureTable(n, names.length + EXTRA_COLUMNS);
-  const block = arena.allocF64(names.length * n, `${names.length} columns of ${n} rows`);
+  const sources = columns.map((c) => c.source);
+  const run = req.consumeFrame && sources.every((s) => s !== undefined) ? residentRun(sources as Float64Array[]) : undefined;
+  // The block (unless it is made in the frame's table), then weights, residuals, the fixed effects' codes and scratch (EXTRA_COLUMNS).
+  arena.ensureTable(n, (run ? 0 : names.length) + EXTRA_COLUMNS);
+  const block = run ? run.ptr : arena.allocF64(names.length * n, `${names.length} columns of ${n} rows`);
   const mark = arena.mark();
   const at = arena.putI32(req.rows, "rows");
   columns.forEach((c, j) => {
-    if (c.source) {
+    if (run) {
+      // In place: column j moves from j·stride to j·n, and row rows[i] ≥ i to i, so every value is
+      // read before anything is written over it (the rows ascend and n ≤ stride).
+      k.gather_f64(n, run.ptr + j * run.stride * 8, at, block + j * n * 8);
+    } else if (c.source) {
       // From the frame's column where it lives, or a scratch copy given back right after.
       const column = arena.mark();
       k.gather_f64(n, placeF64(arena, c.source, "a column"), at, block + j * n * 8);
       arena.release(column);
     } else c.fill(arena.f64(block + j * n * 8, n));
   });
+  if (run) markConsumed(sources as Float64Array[]);
   arena.release(mark);
   const weights = req.placedWeights ?? (req.weights ? arena.putF64(req.weights, "weights") : 0);
   const stats = columnStats(k, arena, n, names.length, block, weights);
   const regressorScales = req.rescaleTiny ? rescaleTinyColumns(k, arena, n, block, layout.leading, stats, weights) : undefined;
   const sw = weights ? k.sum(n, weights, 0) : n;
   const rawSpread = stats.map(({ sum, squares }) => centredSpread(sum, squares, sw));
-  return { matrix: { n, block, names, weights, rawSpread, ...(regressorScales ? { regressorScales } : {}) }, regressors, layout };
+  const constantDepvars = new Set(names.slice(0, layout.leading).filter((_, j) => isConstant(arena.f64(block + j * n * 8, n))));
+  return { matrix: { n, block, names, weights, rawSpread, ...(regressorScales ? { regressorScales } : {}) }, regressors, layout, constantDepvars };
+}
+
+/** Whether every value equals the first (exactly: a computed spread would be rounding noise). */
+function isConstant(v: Float64Array): boolean {
+  for (let i = 1; i < v.length; i++) if (v[i] !== v[0]) return false;
+  return true;
 }
 
 /** What one pass over a column gives (assembly column_stats): max |x|, and Σ w x and Σ w x² as sum and dot give them. */

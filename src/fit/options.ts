@@ -28,6 +28,14 @@ export interface FeolsOptions {
    * taken along it (by time value), and a Newey–West / Driscoll–Kraay vcov without its own uses it.
    */
   readonly panelId?: readonly [string, string];
+  /**
+   * The fit may overwrite the data's columns it uses (default false): a frame read by readFrame
+   * from CSV or Parquet then holds the model matrix in its own memory instead of beside a copy,
+   * which saves the model's columns' size (a third of the peak for a large panel). The columns
+   * are unusable afterwards: a later fit or post-estimation step (fixef, residuals, fitted,
+   * predict) that reads them fails with an InputError. Only a single OLS fit uses it.
+   */
+  readonly consumeFrame?: boolean;
 }
 
 export const DEFAULTS = { tol: 1e-8, maxIter: 10_000 } as const;

@@ -52,7 +52,9 @@ export async function runPlan(request: FitRequest, scope: PlanScope = {}): Promi
   for (const { members } of planFits(request.frame, specs, subset)) {
     const models = members.map((i) => specs[i]);
     const label = scope.label && ((j: number) => scope.label!(members[j]));
-    const run = (solveLabel?: (j: number) => string) => fitGroup(request, models, { subset, started, hook: scope.hook, label: solveLabel });
+    // Only the one model of a one-model plan may compact the frame's columns: no other fit reads them after it.
+    const consume = request.options.consumeFrame === true && specs.length === 1 && scope.hook === undefined;
+    const run = (solveLabel?: (j: number) => string) => fitGroup(request, models, { subset, started, hook: scope.hook, label: solveLabel, consume });
     // A group of one is its model's whole fit: an error anywhere in it names the model. In a
     // larger group the sample and the absorption are shared, and each model's solve is named.
     const fits = models.length === 1 && label ? await relabel(label(0), () => run()) : await run(label);
@@ -85,6 +87,8 @@ interface GroupRun {
   readonly started: number;
   readonly hook?: FitHook;
   readonly label?: (j: number) => string;
+  /** The model matrix may be made in the frame's own columns (FeolsOptions.consumeFrame). */
+  readonly consume: boolean;
 }
 
 /**
@@ -118,6 +122,7 @@ async function fitGroup(
         extra: solver.extraColumns(first),
         // The wild bootstrap's hook works on the columns as they are: no rescaling under it.
         rescaleTiny: solver.rescalesTiny && run.hook === undefined,
+        consumeFrame: run.consume,
       });
       const absorbed = await absorbModel(k, arena, built.matrix, frame, sample, first.fixedEffects, demeaning, prepared);
       return await solveModels(k, arena, { request, specs, solver, demeaning, built, terms, sample, absorbed, run });
@@ -153,7 +158,8 @@ async function solveModels(k: Kernels, arena: Arena, group: DemeanedGroup): Prom
     try {
       // The solver moves columns in place: a group of one solves on its block, a larger group's models on copies.
       const own = specs.length === 1 ? { matrix: built.matrix, regressors: built.regressors, absorbed } : modelColumns(arena, built, termColumns, spec, absorbed);
-      const ctx = { k, arena, frame, spec, sample, vreq, ssc, tol, maxIter, threads, absorbed: own.absorbed, started: run.started, hook: run.hook };
+      const depvarConstant = built.constantDepvars.has(spec.depvar);
+      const ctx = { k, arena, frame, spec, sample, vreq, ssc, tol, maxIter, threads, absorbed: own.absorbed, depvarConstant, started: run.started, hook: run.hook };
       const solve = () => solver.solve(ctx, own.matrix, own.regressors);
       out.push(await (run.label ? relabel(run.label(j), solve) : solve()));
     } finally {

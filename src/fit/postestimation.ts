@@ -9,6 +9,7 @@ import { allocScratch, type DemeanMethod } from "../engine/absorb/plan.js";
 import { planDemean, solveCoefficients } from "../engine/absorb/solver.js";
 import { InputError } from "../core/errors.js";
 import { designColumns, explicitReferences } from "./design.js";
+import { assertNotConsumed } from "../data/consumed.js";
 import { hasSlopes } from "./absorb-slopes.js";
 import { withDerivedColumns } from "../formula/evaluate.js";
 import { termVariables } from "../formula/parse.js";
@@ -156,6 +157,7 @@ function projectFixedEffects(
 
 export function modelOf(fit: { readonly model?: FittedModel }): FittedModel {
   if (!fit.model) throw new InputError("option", "this result carries no post-estimation data (it was not made by feols or feglm)");
+  assertNotConsumed(fit.model.data, "post-estimation (fixef, residuals, fitted, predict)", [fit.model.depvar, ...fit.model.regressors]);
   return fit.model;
 }
 

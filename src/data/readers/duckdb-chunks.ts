@@ -5,7 +5,7 @@
  */
 import { createRequire } from "node:module";
 import type { DuckDBDataChunk, DuckDBResult } from "@duckdb/node-api";
-import { ResidentF64Builder } from "../../engine/resident.js";
+import { ResidentTableBuilder } from "../../engine/resident.js";
 
 /**
  * The raw-vector half of DuckDB's bindings, loaded from beside @duckdb/node-api so it is the
@@ -38,12 +38,12 @@ export function int32Column(chunk: DuckDBDataChunk, c: number): Int32Array {
 
 /**
  * Copies a DOUBLE result's chunks into resident columns whose length is found by reading them
- * (no counting pass over the file first): each fills a block of the shared memory sized for
- * `expectedRows`, which grows inside the heap should the result run longer. Streamed, DuckDB
+ * (no counting pass over the file first), side by side in one block of the shared memory sized
+ * for `expectedRows` (a resident table), which grows inside the heap should the result run longer. Streamed, DuckDB
  * never holds the whole result, and no JavaScript buffer holds a column: memory holds the
  * columns once. `reachedEnd`, asked with the row count once the chunks stop, tells a stream that
  * ended from one cut short by an error (see Session.readDoubles): a false answer fails the read
- * with StreamCutShort. On any failure every block goes back to the heap.
+ * with StreamCutShort. On any failure the block goes back to the heap.
  */
 export async function fillColumns(
   result: DuckDBResult,
@@ -51,18 +51,17 @@ export async function fillColumns(
   expectedRows: number,
   reachedEnd: (rows: number) => Promise<boolean> = async () => true,
 ): Promise<Float64Array[]> {
-  const builders: ResidentF64Builder[] = [];
+  const table = new ResidentTableBuilder(ncols, expectedRows, "the columns of the file");
   try {
-    for (let c = 0; c < ncols; c++) builders.push(new ResidentF64Builder(expectedRows, "a column of the file"));
     let rows = 0;
     for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-      for (let c = 0; c < ncols; c++) builders[c].append(float64Column(chunk, c));
+      table.append(Array.from({ length: ncols }, (_, c) => float64Column(chunk, c)));
       rows += chunk.rowCount;
     }
     if (!(await reachedEnd(rows))) throw new StreamCutShort(`the stream stopped after ${rows} rows`);
-    return builders.map((builder) => builder.finish());
+    return table.finish();
   } finally {
-    for (const builder of builders) builder.discard();
+    table.discard();
   }
 }
 

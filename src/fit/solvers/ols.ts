@@ -3,7 +3,6 @@ import { computeVcov } from "../../vcov/compute.js";
 import { countK } from "../../vcov/ssc.js";
 import { coefficientTable } from "../../vcov/coefficients.js";
 import { bindVcov, effectSizes } from "../../vcov/spec.js";
-import type { Frame, NumericColumn } from "../../data/frame.js";
 import { columnPtr, type ModelMatrix } from "../model-matrix.js";
 import { absorbedRegressors, augmentedGram, CONDITION_WARNING, leastSquares } from "../least-squares.js";
 import { FeolsResult } from "../result.js";
@@ -27,7 +26,7 @@ export const olsSolver: LinearSolver<FeolsResult> = {
  * columns copied from the group's shared demeaned block otherwise, so both give the same bytes.
  */
 async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regressors: readonly string[]): Promise<FeolsResult> {
-  const { k, arena, frame, spec, sample, vreq, ssc, tol, maxIter, absorbed, hook } = ctx;
+  const { k, arena, frame, spec, sample, vreq, ssc, tol, maxIter, absorbed, depvarConstant, hook } = ctx;
   const hasFe = sample.fixedEffects.length > 0;
   const p = regressors.length;
   if (p === 0 && !hasFe) throw new EstimationError("singular", `the model has no regressors to estimate: "${spec.formula}"`);
@@ -60,7 +59,7 @@ async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regressors: r
   const report = sunab ? aggregateSunab(frame, sunab, sample.rows, sample.weights, keptNames, beta, vcovMatrix, vc.dfT) : null;
   const warnings: string[] = [];
   if (!absorbed.converged) warnings.push(`demeaning did not converge within ${maxIter} iterations (tol ${tol}); estimates are approximate`);
-  if (isConstant(frame, spec.depvar, sample.rows)) {
+  if (depvarConstant) {
     warnings.push(`the dependent variable ${spec.depvar} is constant over the ${m.n} rows of the sample: every coefficient is 0 and R² is undefined`);
   }
   if (ls.condition > CONDITION_WARNING) {
@@ -81,12 +80,4 @@ async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regressors: r
     sunab: report ? { cells: report.cells, att: report.att } : undefined,
     droppedCollinear,
   });
-}
-
-/** Whether the column takes one value over `rows` (compared exactly: a computed spread would be rounding noise). */
-function isConstant(frame: Frame, name: string, rows: Int32Array): boolean {
-  const v = (frame.columns.get(name) as NumericColumn).values;
-  const first = v[rows[0]];
-  for (let i = 1; i < rows.length; i++) if (v[rows[i]] !== first) return false;
-  return true;
 }

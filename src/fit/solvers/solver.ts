@@ -48,6 +48,8 @@ export interface DemeanedContext {
   readonly maxIter: number;
   readonly threads: number;
   readonly absorbed: AbsorbOutcome;
+  /** The dependent variable takes one value over the sample (BuiltModelMatrix.constantDepvars). */
+  readonly depvarConstant: boolean;
   /** performance.now() when the fit started (for timings.estimate). */
   readonly started: number;
   /** @internal */
