@@ -136,16 +136,24 @@ export function argmax_abs_kept(n: i32, x: usize, keep: usize): i32 {
   return at;
 }
 
+/** Row r of a column read through `rows` (i32 row indices), or row r itself when `rows` is 0. */
+// @ts-ignore: decorator
+@inline
+function rowAt(rows: usize, r: usize): usize {
+  return rows == 0 ? r : <usize>load<i32>(rows + (r << 2));
+}
+
 /**
- * out[0..2] = the smallest and largest non-missing value and 1 when every non-missing value is
- * an integer (else 0); the smallest stays +Infinity above the largest when all are missing.
+ * out[0..2] = the smallest and largest non-missing value of x at the n rows (see rowAt) and 1
+ * when every non-missing value is an integer (else 0); the smallest stays +Infinity above the
+ * largest when all are missing.
  */
-export function int_range(n: i32, x: usize, out: usize): void {
+export function int_range(n: i32, x: usize, rows: usize, out: usize): void {
   let lo = Infinity;
   let hi = -Infinity;
   let integral = 1;
   for (let r: usize = 0; r < <usize>n; r++) {
-    const v = load<f64>(x + (r << 3));
+    const v = load<f64>(x + (rowAt(rows, r) << 3));
     if (v < lo) lo = v;
     if (v > hi) hi = v;
     if (floor<f64>(v) != v && v == v) integral = 0;
@@ -156,14 +164,15 @@ export function int_range(n: i32, x: usize, out: usize): void {
 }
 
 /**
- * Codes of integer values in [min, min + span) by direct indexing: out[r] is the rank of x[r]
- * among the distinct values (-1 where missing), levels[c] the offset from min of the c-th
- * value; `slot` (span i32s) is scratch. Returns the number of distinct values.
+ * Codes of integer values in [min, min + span) at the n rows (see rowAt) by direct indexing:
+ * out[r] is the rank of the row's value among the distinct values (-1 where missing), levels[c]
+ * the offset from min of the c-th value; `slot` (span i32s) is scratch. Returns the number of
+ * distinct values.
  */
-export function dense_codes(n: i32, x: usize, min: f64, span: i32, slot: usize, out: usize, levels: usize): i32 {
+export function dense_codes(n: i32, x: usize, rows: usize, min: f64, span: i32, slot: usize, out: usize, levels: usize): i32 {
   memory.fill(slot, 0xff, <usize>span << 2);
   for (let r: usize = 0; r < <usize>n; r++) {
-    const v = load<f64>(x + (r << 3));
+    const v = load<f64>(x + (rowAt(rows, r) << 3));
     const o = v == v ? <i32>(v - min) : -1;
     store<i32>(out + (r << 2), o);
     if (o >= 0) store<i32>(slot + (<usize>o << 2), 0);

@@ -31,18 +31,24 @@ describe("factor encodings", () => {
     expect([...enc.codes]).toEqual([2, 1, -1, 2, 0]);
   });
 
-  test("at a subset of rows the levels that do not occur go (dense) or stay (for a later compact)", () => {
-    const col = numeric([10, 20, 30, 20, 10]);
+  test("at a subset of rows the levels that do not occur go (dense) or may stay (for a later compact)", () => {
     const rows = Int32Array.from([1, 2, 3]);
-    const dense = encodeColumn(col, rows);
-    expect([...dense.codes]).toEqual([0, 1, 0]);
-    expect(dense.levels).toEqual([20, 30]);
-    const whole = encodeColumn(col, rows, false);
+    // Integer ids are coded over the rows directly: dense either way.
+    const ids = numeric([10, 20, 30, 20, 10]);
+    for (const dense of [true, false]) {
+      const enc = encodeColumn(ids, rows, dense);
+      expect([...enc.codes]).toEqual([0, 1, 0]);
+      expect(enc.levels).toEqual([20, 30]);
+    }
+    // Text keeps the whole column's numbering until the compact.
+    const text = { kind: "categorical" as const, codes: Int32Array.from([0, 1, 2, 1, 0]), levels: ["a", "b", "c"] };
+    expect(encodeColumn(text, rows).levels).toEqual(["b", "c"]);
+    const whole = encodeColumn(text, rows, false);
     expect([...whole.codes]).toEqual([1, 2, 1]);
     expect(whole.size).toBe(3);
     const kept = compact(whole, Uint8Array.from([0, 1, 1]));
     expect([...kept.codes]).toEqual([1, 0]);
-    expect(kept.levels).toEqual([20, 30]);
+    expect(kept.levels).toEqual(["b", "c"]);
   });
 
   test("a^b: one level per observed combination, missing when either part is", () => {

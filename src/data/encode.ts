@@ -35,12 +35,18 @@ export function encodingNamed(encodings: readonly EncodedEffect[], name: string)
 const encodedColumns = new WeakMap<Column, Encoding>();
 
 /**
- * Encodes `column` at `rows` (all rows when null). With `dense` false the codes keep the whole
- * column's numbering (levels absent from the rows stay, with no rows): a caller that drops more
- * rows next renumbers once, at the end, with `compact`. The per-row work runs in wasm
+ * Encodes `column` at `rows` (all rows when null). With `dense` false the codes may keep the
+ * whole column's numbering (levels absent from the rows stay, with no rows): a caller that drops
+ * more rows next renumbers once, at the end, with `compact`. The per-row work runs in wasm
  * (assembly/sample.ts) over copies in a scratch arena; only the levels are handled here.
  */
 export function encodeColumn(column: Column, rows: Int32Array | null, dense = true): Encoding {
+  // Integer ids over a sample's rows are coded there directly (dense, so right for either `dense`):
+  // no whole-column codes to make, keep, gather and renumber.
+  if (rows && column.kind === "numeric") {
+    const direct = withArenaSync((arena, k) => integerCodes(arena, k, placeF64(arena, column.values, "values"), rows.length, arena.putI32(rows, "rows")));
+    if (direct) return direct;
+  }
   let full = encodedColumns.get(column);
   if (!full) {
     full = column.kind === "numeric" ? encodeNumbers(column.values) : encodeCategories(column.codes, column.levels);
@@ -92,23 +98,29 @@ function encodeNumbers(values: Float64Array): Encoding {
 
 /** Encodes the n float64 values at `x` (in the arena). */
 function encodeNumbersIn(arena: Arena, k: Kernels, x: number, n: number): Encoding {
+  return integerCodes(arena, k, x, n, 0) ?? encodeHashed(arena.f64(x, n).slice());
+}
+
+/**
+ * The codes of the float64 values at `x` (in the arena), read at the n `rows` (a pointer to i32
+ * row indices; 0 for rows 0..n-1), when they are integers in a compact range (firm ids, years):
+ * by direct indexing, no hashing. Otherwise null.
+ */
+function integerCodes(arena: Arena, k: Kernels, x: number, n: number, rows: number): Encoding | null {
   const range = arena.allocF64(3, "range");
-  k.int_range(n, x, range);
+  k.int_range(n, x, rows, range);
   const [min, max, integral] = arena.f64(range, 3);
   if (min > max) return { codes: new Int32Array(n).fill(-1), size: 0, levels: [] };
-  // Integer ids in a compact range (firm ids, years) are encoded by direct indexing, no hashing.
-  if (integral === 1 && max - min <= 4 * n + 1024) {
-    const span = max - min + 1;
-    const slot = arena.allocI32(span, "level slots");
-    const codes = arena.allocI32(n, "codes");
-    const offsets = arena.allocI32(Math.min(span, n), "levels");
-    const size = k.dense_codes(n, x, min, span, slot, codes, offsets);
-    const offset = arena.i32(offsets, size);
-    const levels = new Array<number>(size);
-    for (let c = 0; c < size; c++) levels[c] = min + offset[c];
-    return { codes: arena.i32(codes, n).slice(), size, levels };
-  }
-  return encodeHashed(arena.f64(x, n).slice());
+  if (integral !== 1 || max - min > 4 * n + 1024) return null;
+  const span = max - min + 1;
+  const slot = arena.allocI32(span, "level slots");
+  const codes = arena.allocI32(n, "codes");
+  const offsets = arena.allocI32(Math.min(span, n), "levels");
+  const size = k.dense_codes(n, x, rows, min, span, slot, codes, offsets);
+  const offset = arena.i32(offsets, size);
+  const levels = new Array<number>(size);
+  for (let c = 0; c < size; c++) levels[c] = min + offset[c];
+  return { codes: arena.i32(codes, n).slice(), size, levels };
 }
 
 function encodeHashed(v: Float64Array): Encoding {

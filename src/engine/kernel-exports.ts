@@ -79,10 +79,10 @@ export interface Kernels {
   count_kept(n: number, keep: number): number;
   /** assembly/sample/argmax_abs_kept(n: i32, x: usize, keep: usize): i32 */
   argmax_abs_kept(n: number, x: number, keep: number): number;
-  /** assembly/sample/int_range(n: i32, x: usize, out: usize) */
-  int_range(n: number, x: number, out: number): void;
-  /** assembly/sample/dense_codes(n: i32, x: usize, min: f64, span: i32, slot: usize, out: usize, levels: usize): i32 */
-  dense_codes(n: number, x: number, min: number, span: number, slot: number, out: number, levels: number): number;
+  /** assembly/sample/int_range(n: i32, x: usize, rows: usize, out: usize) */
+  int_range(n: number, x: number, rows: number, out: number): void;
+  /** assembly/sample/dense_codes(n: i32, x: usize, rows: usize, min: f64, span: i32, slot: usize, out: usize, levels: usize): i32 */
+  dense_codes(n: number, x: number, rows: number, min: number, span: number, slot: number, out: number, levels: number): number;
   /** assembly/sample/interaction_keys(n: i32, a: usize, b: usize, bSize: i32, out: usize) */
   interaction_keys(n: number, a: number, b: number, bSize: number, out: number): void;
   /** assembly/sample/remap_codes(n: i32, codes: usize, map: usize, out: usize) */
