@@ -139,8 +139,8 @@ describe("a resident table", () => {
     expect(heap.inUse - before).toBe((2 * 1500 + 1001) * 8 + 8);
     withArenaSync((arena) => {
       expect(placeF64(arena, b, "b") - placeF64(arena, a, "a")).toBe(1500 * 8);
-      expect(residentRun([a, b, c])).toEqual({ ptr: placeF64(arena, a, "a"), stride: 1500 });
-      expect(residentRun([b, c])).toEqual({ ptr: placeF64(arena, b, "b"), stride: 1500 });
+      expect(residentRun([a, b, c])).toMatchObject({ ptr: placeF64(arena, a, "a"), stride: 1500 });
+      expect(residentRun([b, c])).toMatchObject({ ptr: placeF64(arena, b, "b"), stride: 1500 });
     });
     expect(residentRun([a, c])).toBeUndefined();
     expect(residentRun([b, a])).toBeUndefined();

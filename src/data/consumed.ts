@@ -21,7 +21,7 @@ export function assertNotConsumed(frame: Frame, use: string, names: Iterable<str
   if (gone.length > 0) {
     throw new InputError(
       "data",
-      `column${gone.length > 1 ? "s" : ""} ${gone.map((n) => `"${n}"`).join(", ")} of this data were overwritten by a fit run with consumeFrame: ` +
+      `column${gone.length > 1 ? "s" : ""} ${gone.map((n) => `"${n}"`).join(", ")} of this data ${gone.length > 1 ? "were" : "was"} overwritten by a fit run with consumeFrame: ` +
         `${use} cannot read them; read the data again, or fit without consumeFrame to keep them`,
     );
   }

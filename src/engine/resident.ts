@@ -13,13 +13,16 @@ import { sharedEngine } from "./shared.js";
  * are not resident and do not keep the block: the readers hand out the arrays themselves, and
  * only these are placed without a copy.
  */
-interface TableBlock {
+export interface TableBlock {
   readonly ptr: number;
-  readonly size: number;
+  /** Bytes held: the block from ptr, less what releaseTableFrom gave back. */
+  size: number;
   /** Values from one column's start to the next's. */
   readonly stride: number;
   /** Its columns not yet collected. */
   live: number;
+  /** Its columns, weakly (releaseTableFrom's caller marks them all consumed). */
+  readonly columns: WeakRef<Float64Array>[];
 }
 
 /** Where a resident column is: its address, and the block it shares with the other columns of its read. */
@@ -79,11 +82,12 @@ export class ResidentTableBuilder {
     const keep = aligned(((this.columns - 1) * this.stride + this.rows) * 8);
     // The heap keeps no record per block, so the unused tail can go back as a block of its own.
     if (keep < this.size) sharedEngine().heap.give(this.ptr + keep, this.size - keep);
-    const table: TableBlock = { ptr: this.ptr, size: keep, stride: this.stride, live: this.columns };
+    const table: TableBlock = { ptr: this.ptr, size: keep, stride: this.stride, live: this.columns, columns: [] };
     return Array.from({ length: this.columns }, (_, c) => {
       const column = this.column(c, this.rows);
       residents.set(column, { ptr: this.ptr + c * this.stride * 8, table });
       tables.register(column, table);
+      table.columns.push(new WeakRef(column));
       return column;
     });
   }
@@ -113,11 +117,18 @@ export class ResidentTableBuilder {
   }
 }
 
+/** A run of a resident table's columns (residentRun): where it starts, the table's stride, and the table. */
+export interface ResidentRun {
+  readonly ptr: number;
+  readonly stride: number;
+  readonly table: TableBlock;
+}
+
 /**
  * Where `columns` lie when they are columns c0, c0 + 1, … of one resident table, in that order:
- * the first one's address and the table's stride (in values); otherwise undefined.
+ * the first one's address, the table's stride (in values) and the table; otherwise undefined.
  */
-export function residentRun(columns: readonly Float64Array[]): { ptr: number; stride: number } | undefined {
+export function residentRun(columns: readonly Float64Array[]): ResidentRun | undefined {
   const first = columns.length > 0 ? residents.get(columns[0]) : undefined;
   if (!first) return undefined;
   const { table } = first;
@@ -125,7 +136,26 @@ export function residentRun(columns: readonly Float64Array[]): { ptr: number; st
     const r = residents.get(c);
     return r !== undefined && r.table === table && r.ptr === first.ptr + j * table.stride * 8;
   });
-  return inRun ? { ptr: first.ptr, stride: table.stride } : undefined;
+  return inRun ? { ptr: first.ptr, stride: table.stride, table } : undefined;
+}
+
+/** Every column of the run's table still alive. */
+export function tableColumns(run: ResidentRun): Float64Array[] {
+  return run.table.columns.flatMap((ref) => ref.deref() ?? []);
+}
+
+/**
+ * Gives the run's table's bytes from `address` on back to the heap now, for the arenas to reuse
+ * (memory already touched, so no new pages): for a caller that has overwritten the table and
+ * marked all its columns consumed, and keeps only what lies before `address`. The rest goes
+ * back when the columns are collected, as usual.
+ */
+export function releaseTableFrom(run: ResidentRun, address: number): void {
+  const { table } = run;
+  const from = aligned(address - table.ptr);
+  if (from >= table.size) return;
+  sharedEngine().heap.give(table.ptr + from, table.size - from);
+  table.size = from;
 }
 
 /**

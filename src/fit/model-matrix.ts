@@ -1,7 +1,7 @@
 import type { Frame } from "../data/frame.js";
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
-import { placeF64, residentRun } from "../engine/resident.js";
+import { placeF64, releaseTableFrom, residentRun, tableColumns } from "../engine/resident.js";
 import { markConsumed } from "../data/consumed.js";
 import { designColumns, plainColumn, type DesignColumn } from "./design.js";
 import { EXTRA_COLUMNS } from "../data/size-check.js";
@@ -69,8 +69,9 @@ export interface ModelMatrixRequest extends ColumnRequest {
   /**
    * The frame's columns may be overwritten (FeolsOptions.consumeFrame): when every column is a
    * plain one and they lie in order in one resident table (as readFrame's CSV and Parquet reads
-   * leave them), the block is compacted where they are instead of beside them, and they are
-   * marked consumed.
+   * leave them), the block is compacted where they are instead of beside them, every column of
+   * the table is marked consumed, and the table's room past the block is given to the heap. So
+   * the caller builds the sample first and reads no column of the frame afterwards.
    */
   readonly consumeFrame?: boolean;
 }
@@ -134,7 +135,12 @@ export function buildModelMatrix(k: Kernels, arena: Arena, req: ModelMatrixReque
       arena.release(column);
     } else c.fill(arena.f64(block + j * n * 8, n));
   });
-  if (run) markConsumed(sources as Float64Array[]);
+  if (run) {
+    // The sample is built (its encodings and weights copied out), so no column of the table is
+    // read again: all are consumed, and the room past the block goes back for the fit's arena.
+    markConsumed(tableColumns(run));
+    releaseTableFrom(run, block + names.length * n * 8);
+  }
   arena.release(mark);
   const weights = req.placedWeights ?? (req.weights ? arena.putF64(req.weights, "weights") : 0);
   const stats = columnStats(k, arena, n, names.length, block, weights);

@@ -52,8 +52,9 @@ export async function runPlan(request: FitRequest, scope: PlanScope = {}): Promi
   for (const { members } of planFits(request.frame, specs, subset)) {
     const models = members.map((i) => specs[i]);
     const label = scope.label && ((j: number) => scope.label!(members[j]));
-    // Only the one model of a one-model plan may compact the frame's columns: no other fit reads them after it.
-    const consume = request.options.consumeFrame === true && specs.length === 1 && scope.hook === undefined;
+    // Only the one model of a one-model plan may compact the frame's columns: no other fit reads
+    // them after it. Varying slopes read theirs during the absorption, so they keep the frame.
+    const consume = request.options.consumeFrame === true && specs.length === 1 && scope.hook === undefined && !hasSlopes(specs[0].fixedEffects);
     const run = (solveLabel?: (j: number) => string) => fitGroup(request, models, { subset, started, hook: scope.hook, label: solveLabel, consume });
     // A group of one is its model's whole fit: an error anywhere in it names the model. In a
     // larger group the sample and the absorption are shared, and each model's solve is named.
