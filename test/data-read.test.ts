@@ -236,7 +236,7 @@ describe("streamed columns", () => {
   test("a stream that fails midway ends like one that is exhausted: the check of its end fails it, and every block goes back", async () => {
     const failing = `SELECT range::DOUBLE, CAST(CASE WHEN range < 300000 THEN '1.5' ELSE 'x' END AS DOUBLE) FROM range(400000)`;
     const { result, close } = await stream(failing);
-    const traffic = await heapTraffic("a column of the file", () => fillColumns(result, 2, 1000, async (rows) => rows === 400_000));
+    const traffic = await heapTraffic("the columns of the file", () => fillColumns(result, 2, 1000, async (rows) => rows === 400_000));
     close();
     expect(traffic.outcome.status).toBe("rejected");
     expect((traffic.outcome as PromiseRejectedResult).reason).toBeInstanceOf(StreamCutShort);
