@@ -1,4 +1,4 @@
-import type { Column } from "./frame.js";
+import type { Column, NumericColumn } from "./frame.js";
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { withArenaSync } from "../engine/shared.js";
@@ -101,26 +101,44 @@ function encodeNumbersIn(arena: Arena, k: Kernels, x: number, n: number): Encodi
   return integerCodes(arena, k, x, n, 0) ?? encodeHashed(arena.f64(x, n).slice());
 }
 
+/** An encoding whose n codes are in the arena (at `codes`), for work that goes on there. */
+interface CodesIn {
+  readonly codes: number;
+  readonly size: number;
+  readonly levels: readonly Level[];
+}
+
+const copiedOut = (arena: Arena, c: CodesIn, n: number): Encoding => ({ codes: arena.i32(c.codes, n).slice(), size: c.size, levels: c.levels });
+
+/** integerCodesIn, copied out of the arena. */
+function integerCodes(arena: Arena, k: Kernels, x: number, n: number, rows: number): Encoding | null {
+  const coded = integerCodesIn(arena, k, x, n, rows);
+  return coded && copiedOut(arena, coded, n);
+}
+
 /**
  * The codes of the float64 values at `x` (in the arena), read at the n `rows` (a pointer to i32
  * row indices; 0 for rows 0..n-1), when they are integers in a compact range (firm ids, years):
- * by direct indexing, no hashing. Otherwise null.
+ * by direct indexing, no hashing, left in the arena. Otherwise null.
  */
-function integerCodes(arena: Arena, k: Kernels, x: number, n: number, rows: number): Encoding | null {
+function integerCodesIn(arena: Arena, k: Kernels, x: number, n: number, rows: number): CodesIn | null {
   const range = arena.allocF64(3, "range");
   k.int_range(n, x, rows, range);
   const [min, max, integral] = arena.f64(range, 3);
-  if (min > max) return { codes: new Int32Array(n).fill(-1), size: 0, levels: [] };
+  const codes = arena.allocI32(n, "codes");
+  if (min > max) {
+    arena.i32(codes, n).fill(-1);
+    return { codes, size: 0, levels: [] };
+  }
   if (integral !== 1 || max - min > 4 * n + 1024) return null;
   const span = max - min + 1;
   const slot = arena.allocI32(span, "level slots");
-  const codes = arena.allocI32(n, "codes");
   const offsets = arena.allocI32(Math.min(span, n), "levels");
   const size = k.dense_codes(n, x, rows, min, span, slot, codes, offsets);
   const offset = arena.i32(offsets, size);
   const levels = new Array<number>(size);
   for (let c = 0; c < size; c++) levels[c] = min + offset[c];
-  return { codes: arena.i32(codes, n).slice(), size, levels };
+  return { codes, size, levels };
 }
 
 function encodeHashed(v: Float64Array): Encoding {
@@ -144,23 +162,50 @@ function encodeHashed(v: Float64Array): Encoding {
 
 /** The interaction a^b^…: one level per observed combination, named "a_b" as fixest names them. */
 export function interact(parts: readonly Encoding[]): Encoding {
+  if (parts.length === 1) return parts[0];
   const n = parts[0].codes.length;
-  let combined = parts[0];
-  for (let p = 1; p < parts.length; p++) {
-    const a = combined;
-    const b = parts[p];
-    const dense = withArenaSync((arena, k) => {
-      const keys = arena.allocF64(n, "interaction keys");
-      k.interaction_keys(n, arena.putI32(a.codes, "codes"), arena.putI32(b.codes, "codes"), b.size, keys);
-      return encodeNumbersIn(arena, k, keys, n);
-    });
-    const levels = dense.levels.map((k) => {
-      const key = k as number;
-      return `${a.levels[Math.floor(key / b.size)]}_${b.levels[key % b.size]}`;
-    });
-    combined = { codes: dense.codes, size: dense.size, levels };
-  }
-  return combined;
+  return withArenaSync((arena, k) => {
+    const placed = (e: Encoding): CodesIn => ({ codes: arena.putI32(e.codes, "codes"), size: e.size, levels: e.levels });
+    return copiedOut(arena, parts.slice(1).reduce((a, b) => interactIn(arena, k, a, placed(b), n), placed(parts[0])), n);
+  });
+}
+
+/**
+ * The interaction of `columns` at `rows`: when all are integer ids in a compact range, each is
+ * coded over the rows and combined in one arena, and only the interaction's codes are copied
+ * out; otherwise interact() of their encodings (see encodeColumn for `dense`).
+ */
+export function encodeInteraction(columns: readonly Column[], rows: Int32Array, dense = true): Encoding {
+  if (columns.length === 1) return encodeColumn(columns[0], rows, dense);
+  const n = rows.length;
+  const direct = columns.every((c) => c.kind === "numeric")
+    ? withArenaSync((arena, k) => {
+        const at = arena.putI32(rows, "rows");
+        const parts: CodesIn[] = [];
+        for (const c of columns as readonly NumericColumn[]) {
+          const part = integerCodesIn(arena, k, placeF64(arena, c.values, "values"), n, at);
+          if (!part) return null;
+          parts.push(part);
+        }
+        return copiedOut(arena, parts.slice(1).reduce((a, b) => interactIn(arena, k, a, b, n), parts[0]), n);
+      })
+    : null;
+  return direct ?? interact(columns.map((c) => encodeColumn(c, rows, dense)));
+}
+
+/** a^b over n rows, both coded in the arena; the result's codes are there too. */
+function interactIn(arena: Arena, k: Kernels, a: CodesIn, b: CodesIn, n: number): CodesIn {
+  const keys = arena.allocF64(n, "interaction keys");
+  k.interaction_keys(n, a.codes, b.codes, b.size, keys);
+  const dense = integerCodesIn(arena, k, keys, n, 0) ?? placedHashed(arena, arena.f64(keys, n).slice());
+  const levels = dense.levels.map((key) => `${a.levels[Math.floor((key as number) / b.size)]}_${b.levels[(key as number) % b.size]}`);
+  return { codes: dense.codes, size: dense.size, levels };
+}
+
+/** encodeHashed's encoding of `v`, its codes placed in the arena. */
+function placedHashed(arena: Arena, v: Float64Array): CodesIn {
+  const e = encodeHashed(v);
+  return { codes: arena.putI32(e.codes, "codes"), size: e.size, levels: e.levels };
 }
 
 /** Keeps the rows flagged in `keep` (all when null) and renumbers the codes densely (levels that vanish go). */

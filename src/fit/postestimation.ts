@@ -1,7 +1,7 @@
 import type { Frame, NumericColumn } from "../data/frame.js";
 import { toFrame, type DataInput } from "../data/input.js";
 import { selectColumns } from "../data/select.js";
-import { encodeColumn, interact, type Level } from "../data/encode.js";
+import { encodeInteraction, type Level } from "../data/encode.js";
 import type { ModelSpec } from "../formula/parse.js";
 import { openArena } from "../engine/shared.js";
 import type { Kernels } from "../engine/kernels.js";
@@ -285,7 +285,7 @@ export function linearPredictor(m: FittedModel, frame: Frame, rows: Int32Array |
     for (let i = 0; i < n; i++) out[i] += b * v[at[i]];
   }
   for (const fe of m.fixedEffects) {
-    const enc = fe.variables.length === 1 ? encodeColumn(frame.columns.get(fe.variables[0])!, at) : interact(fe.variables.map((v) => encodeColumn(frame.columns.get(v)!, at)));
+    const enc = encodeInteraction(fe.variables.map((v) => frame.columns.get(v)!), at);
     // Map the rows' levels to the fit's (directly when the level lists coincide, as on the fit's own sample).
     const same = enc.levels.length === fe.levels.length && enc.levels.every((l, g) => l === fe.levels[g]);
     let map: Int32Array;

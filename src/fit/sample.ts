@@ -1,5 +1,5 @@
 import type { Column, Frame, NumericColumn } from "../data/frame.js";
-import { compact, encodeColumn, interact, type EncodedEffect } from "../data/encode.js";
+import { compact, encodeInteraction, type EncodedEffect } from "../data/encode.js";
 import { InputError } from "../core/errors.js";
 import { withArenaSync } from "../engine/shared.js";
 import { placeF64 } from "../engine/resident.js";
@@ -194,7 +194,7 @@ export function buildSample(req: SampleRequest): Sample {
   let fes = req.fixedEffects.map((fe) => ({
     name: fe.name,
     variables: fe.variables,
-    ...interact(fe.variables.map((v) => encodeColumn(column(v), rows, !renumberLater))),
+    ...encodeInteraction(fe.variables.map(column), rows, !renumberLater),
   }));
   if (req.separation) {
     if (fes.length > 0) ({ rows, fes } = dropSeparated(fes, rows, column(req.separation.outcome), req.separation.kind, req.dropSingletons, dropped));
@@ -223,7 +223,7 @@ export function buildSample(req: SampleRequest): Sample {
   // A cluster variable that is also a fixed effect (firm effects, clustered by firm) shares its codes.
   const clusters = req.clusters.map((name) => {
     const same = fes.find((fe) => fe.name === name);
-    return same ? { ...same, name } : { name, ...interact(clusterVariables(name).map((v) => encodeColumn(column(v), rows))) };
+    return same ? { ...same, name } : { name, ...encodeInteraction(clusterVariables(name).map(column), rows) };
   });
   return { rows, dropped, fixedEffects: fes, clusters, weights };
 }
