@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { Column, Frame } from "../src/data/frame.js";
-import { compact, encodeColumn, interact } from "../src/data/encode.js";
+import { compact, encodeColumn, encodeInteraction, interact } from "../src/data/encode.js";
 import { buildSample } from "../src/fit/sample.js";
 
 // Sample building runs in wasm (assembly/sample.ts); these pin what it must give, case by case.
@@ -31,24 +31,33 @@ describe("factor encodings", () => {
     expect([...enc.codes]).toEqual([2, 1, -1, 2, 0]);
   });
 
-  test("at a subset of rows the levels that do not occur go (dense) or may stay (for a later compact)", () => {
+  test("at a subset of rows the levels that do not occur go (dense) or stay (for a later compact)", () => {
+    const col = numeric([10, 20, 30, 20, 10]);
     const rows = Int32Array.from([1, 2, 3]);
-    // Integer ids are coded over the rows directly: dense either way.
-    const ids = numeric([10, 20, 30, 20, 10]);
-    for (const dense of [true, false]) {
-      const enc = encodeColumn(ids, rows, dense);
-      expect([...enc.codes]).toEqual([0, 1, 0]);
-      expect(enc.levels).toEqual([20, 30]);
-    }
-    // Text keeps the whole column's numbering until the compact.
-    const text = { kind: "categorical" as const, codes: Int32Array.from([0, 1, 2, 1, 0]), levels: ["a", "b", "c"] };
-    expect(encodeColumn(text, rows).levels).toEqual(["b", "c"]);
-    const whole = encodeColumn(text, rows, false);
+    const dense = encodeColumn(col, rows);
+    expect([...dense.codes]).toEqual([0, 1, 0]);
+    expect(dense.levels).toEqual([20, 30]);
+    const whole = encodeColumn(col, rows, { dense: false });
     expect([...whole.codes]).toEqual([1, 2, 1]);
     expect(whole.size).toBe(3);
     const kept = compact(whole, Uint8Array.from([0, 1, 1]));
     expect([...kept.codes]).toEqual([1, 0]);
-    expect(kept.levels).toEqual(["b", "c"]);
+    expect(kept.levels).toEqual([20, 30]);
+  });
+
+  test("without reuse, integer ids are coded over the rows directly: dense either way, and no whole-column encoding is kept", () => {
+    const col = numeric([10, 20, 30, 20, 10]);
+    const rows = Int32Array.from([1, 2, 3]);
+    for (const dense of [true, false]) {
+      const enc = encodeColumn(col, rows, { dense, reuse: false });
+      expect([...enc.codes]).toEqual([0, 1, 0]);
+      expect(enc.levels).toEqual([20, 30]);
+    }
+    // The interaction of two id columns, combined in one arena, is the interaction of their encodings.
+    const other = numeric([1, 1, 2, 2, 1]);
+    const direct = encodeInteraction([col, other], rows, { reuse: false });
+    expect(direct).toEqual(interact([encodeColumn(col, rows), encodeColumn(other, rows)]));
+    expect(direct.levels).toEqual(["20_1", "30_2", "20_2"].sort());
   });
 
   test("a^b: one level per observed combination, missing when either part is", () => {

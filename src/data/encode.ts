@@ -34,16 +34,30 @@ export function encodingNamed(encodings: readonly EncodedEffect[], name: string)
 /** Whole-column encodings, computed once per column and reused by every fit on the same data. */
 const encodedColumns = new WeakMap<Column, Encoding>();
 
+/** How encodeColumn and encodeInteraction code a column at a set of rows. */
+export interface EncodeOptions {
+  /**
+   * false: the codes may keep the whole column's numbering (levels absent from the rows stay,
+   * with no rows), for a caller that drops more rows next and renumbers once, at the end, with
+   * `compact` (default true: dense over the rows).
+   */
+  readonly dense?: boolean;
+  /**
+   * Go through the column's whole-column encoding, made once and kept for every later call on
+   * the same column (default true). false, for a column no later fit reads: integer ids are
+   * coded over the rows directly (slower than gathering kept codes, but nothing is made or kept
+   * for the whole column).
+   */
+  readonly reuse?: boolean;
+}
+
 /**
- * Encodes `column` at `rows` (all rows when null). With `dense` false the codes may keep the
- * whole column's numbering (levels absent from the rows stay, with no rows): a caller that drops
- * more rows next renumbers once, at the end, with `compact`. The per-row work runs in wasm
- * (assembly/sample.ts) over copies in a scratch arena; only the levels are handled here.
+ * Encodes `column` at `rows` (all rows when null), as `options` say. The per-row work runs in
+ * wasm (assembly/sample.ts) over copies in a scratch arena; only the levels are handled here.
  */
-export function encodeColumn(column: Column, rows: Int32Array | null, dense = true): Encoding {
-  // Integer ids over a sample's rows are coded there directly (dense, so right for either `dense`):
-  // no whole-column codes to make, keep, gather and renumber.
-  if (rows && column.kind === "numeric") {
+export function encodeColumn(column: Column, rows: Int32Array | null, { dense = true, reuse = true }: EncodeOptions = {}): Encoding {
+  // Integer ids coded over the rows come out dense, right for either `dense`.
+  if (rows && !reuse && column.kind === "numeric") {
     const direct = withArenaSync((arena, k) => integerCodes(arena, k, placeF64(arena, column.values, "values"), rows.length, arena.putI32(rows, "rows")));
     if (direct) return direct;
   }
@@ -171,14 +185,15 @@ export function interact(parts: readonly Encoding[]): Encoding {
 }
 
 /**
- * The interaction of `columns` at `rows`: when all are integer ids in a compact range, each is
- * coded over the rows and combined in one arena, and only the interaction's codes are copied
- * out; otherwise interact() of their encodings (see encodeColumn for `dense`).
+ * The interaction of `columns` at `rows` (one column: its encoding), as `options` say (see
+ * encodeColumn). Without `reuse`, when all are integer ids in a compact range, each is coded over
+ * the rows and combined in one arena, and only the interaction's codes are copied out; otherwise
+ * interact() of their encodings.
  */
-export function encodeInteraction(columns: readonly Column[], rows: Int32Array, dense = true): Encoding {
-  if (columns.length === 1) return encodeColumn(columns[0], rows, dense);
+export function encodeInteraction(columns: readonly Column[], rows: Int32Array, options: EncodeOptions = {}): Encoding {
+  if (columns.length === 1) return encodeColumn(columns[0], rows, options);
   const n = rows.length;
-  const direct = columns.every((c) => c.kind === "numeric")
+  const direct = options.reuse === false && columns.every((c) => c.kind === "numeric")
     ? withArenaSync((arena, k) => {
         const at = arena.putI32(rows, "rows");
         const parts: CodesIn[] = [];
@@ -190,7 +205,7 @@ export function encodeInteraction(columns: readonly Column[], rows: Int32Array, 
         return copiedOut(arena, parts.slice(1).reduce((a, b) => interactIn(arena, k, a, b, n), parts[0]), n);
       })
     : null;
-  return direct ?? interact(columns.map((c) => encodeColumn(c, rows, dense)));
+  return direct ?? interact(columns.map((c) => encodeColumn(c, rows, options)));
 }
 
 /** a^b over n rows, both coded in the arena; the result's codes are there too. */

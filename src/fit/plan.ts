@@ -105,7 +105,7 @@ async function fitGroup(
   const first = specs[0];
   const solver = linearSolver(first);
   const demeaning = absorbOptions(request.options);
-  const sample = buildSample(sampleRequest(request, specs, { subset: run.subset }));
+  const sample = buildSample(sampleRequest(request, specs, { subset: run.subset, singleUse: run.consume }));
   const terms = distinctTerms(specs);
   return withArena(async (arena, k) => {
     // The demeaning plan's one-off work (the exact method's Schur complement) runs on a worker while the model matrix is built here.

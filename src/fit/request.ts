@@ -53,6 +53,8 @@ export interface SampleScope {
   /** More numeric columns the rows must have (a GLM's offset). */
   readonly numeric?: readonly string[];
   readonly separation?: SampleRequest["separation"];
+  /** The frame serves this fit only (it consumes it): see SampleRequest.singleUse. */
+  readonly singleUse?: boolean;
 }
 
 /** The sample of `specs` (models with the same fixed effects, the first's are used), as buildSample takes it. */
@@ -68,6 +70,7 @@ export function sampleRequest(request: FitRequest, specs: readonly ModelSpec[], 
     subset: scope.subset === undefined ? request.subset : scope.subset,
     dropSingletons: (options.fixefRm ?? "singleton") === "singleton",
     ...(scope.separation ? { separation: scope.separation } : {}),
+    singleUse: scope.singleUse ?? false,
   };
 }
 

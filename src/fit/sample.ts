@@ -48,6 +48,11 @@ export interface SampleRequest {
   /** 1 = row in the user's subset. */
   readonly subset: Uint8Array | null;
   readonly dropSingletons: boolean;
+  /**
+   * No later fit reads this frame (it is consumed): id columns are coded over the sample's rows
+   * directly, not through whole-column encodings kept for the next fit (encodeColumn's `reuse`).
+   */
+  readonly singleUse?: boolean;
   /** GLMs: remove rows separated by the fixed effects (glm-separation.ts), counted in dropped.separation. */
   readonly separation?: {
     readonly outcome: string;
@@ -194,7 +199,7 @@ export function buildSample(req: SampleRequest): Sample {
   let fes = req.fixedEffects.map((fe) => ({
     name: fe.name,
     variables: fe.variables,
-    ...encodeInteraction(fe.variables.map(column), rows, !renumberLater),
+    ...encodeInteraction(fe.variables.map(column), rows, { dense: !renumberLater, reuse: !req.singleUse }),
   }));
   if (req.separation) {
     if (fes.length > 0) ({ rows, fes } = dropSeparated(fes, rows, column(req.separation.outcome), req.separation.kind, req.dropSingletons, dropped));
@@ -223,7 +228,7 @@ export function buildSample(req: SampleRequest): Sample {
   // A cluster variable that is also a fixed effect (firm effects, clustered by firm) shares its codes.
   const clusters = req.clusters.map((name) => {
     const same = fes.find((fe) => fe.name === name);
-    return same ? { ...same, name } : { name, ...encodeInteraction(clusterVariables(name).map(column), rows) };
+    return same ? { ...same, name } : { name, ...encodeInteraction(clusterVariables(name).map(column), rows, { reuse: !req.singleUse }) };
   });
   return { rows, dropped, fixedEffects: fes, clusters, weights };
 }
