@@ -2,7 +2,7 @@ import type { Column, NumericColumn } from "./frame.js";
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { withArenaSync } from "../engine/shared.js";
-import { placeF64 } from "../engine/resident.js";
+import { placeF64, placeI32, residentI32 } from "../engine/resident.js";
 import { InternalError } from "../core/errors.js";
 
 /**
@@ -46,7 +46,8 @@ export interface EncodeOptions {
    * Go through the column's whole-column encoding, made once and kept for every later call on
    * the same column (default true). false, for a column no later fit reads: integer ids are
    * coded over the rows directly (slower than gathering kept codes, but nothing is made or kept
-   * for the whole column).
+   * for the whole column), and their codes come out resident (engine/resident.ts), for the
+   * fit's kernels to read in place.
    */
   readonly reuse?: boolean;
 }
@@ -58,7 +59,10 @@ export interface EncodeOptions {
 export function encodeColumn(column: Column, rows: Int32Array | null, { dense = true, reuse = true }: EncodeOptions = {}): Encoding {
   // Integer ids coded over the rows come out dense, right for either `dense`.
   if (rows && !reuse && column.kind === "numeric") {
-    const direct = withArenaSync((arena, k) => integerCodes(arena, k, placeF64(arena, column.values, "values"), rows.length, arena.putI32(rows, "rows")));
+    const direct = withArenaSync((arena, k) => {
+      const coded = integerCodesIn(arena, k, placeF64(arena, column.values, "values"), rows.length, placeI32(arena, rows, "rows"));
+      return coded && copiedOut(arena, coded, rows.length, true);
+    });
     if (direct) return direct;
   }
   let full = encodedColumns.get(column);
@@ -112,7 +116,8 @@ function encodeNumbers(values: Float64Array): Encoding {
 
 /** Encodes the n float64 values at `x` (in the arena). */
 function encodeNumbersIn(arena: Arena, k: Kernels, x: number, n: number): Encoding {
-  return integerCodes(arena, k, x, n, 0) ?? encodeHashed(arena.f64(x, n).slice());
+  const coded = integerCodesIn(arena, k, x, n, 0);
+  return coded ? copiedOut(arena, coded, n) : encodeHashed(arena.f64(x, n).slice());
 }
 
 /** An encoding whose n codes are in the arena (at `codes`), for work that goes on there. */
@@ -122,12 +127,10 @@ interface CodesIn {
   readonly levels: readonly Level[];
 }
 
-const copiedOut = (arena: Arena, c: CodesIn, n: number): Encoding => ({ codes: arena.i32(c.codes, n).slice(), size: c.size, levels: c.levels });
-
-/** integerCodesIn, copied out of the arena. */
-function integerCodes(arena: Arena, k: Kernels, x: number, n: number, rows: number): Encoding | null {
-  const coded = integerCodesIn(arena, k, x, n, rows);
-  return coded && copiedOut(arena, coded, n);
+/** The encoding copied out of the arena: into a JavaScript array, or a resident one (placeI32 reads it in place). */
+function copiedOut(arena: Arena, c: CodesIn, n: number, resident = false): Encoding {
+  const codes = arena.i32(c.codes, n);
+  return { codes: resident ? residentI32(codes, "codes") : codes.slice(), size: c.size, levels: c.levels };
 }
 
 /**
@@ -179,7 +182,7 @@ export function interact(parts: readonly Encoding[]): Encoding {
   if (parts.length === 1) return parts[0];
   const n = parts[0].codes.length;
   return withArenaSync((arena, k) => {
-    const placed = (e: Encoding): CodesIn => ({ codes: arena.putI32(e.codes, "codes"), size: e.size, levels: e.levels });
+    const placed = (e: Encoding): CodesIn => ({ codes: placeI32(arena, e.codes, "codes"), size: e.size, levels: e.levels });
     return copiedOut(arena, parts.slice(1).reduce((a, b) => interactIn(arena, k, a, placed(b), n), placed(parts[0])), n);
   });
 }
@@ -195,14 +198,14 @@ export function encodeInteraction(columns: readonly Column[], rows: Int32Array, 
   const n = rows.length;
   const direct = options.reuse === false && columns.every((c) => c.kind === "numeric")
     ? withArenaSync((arena, k) => {
-        const at = arena.putI32(rows, "rows");
+        const at = placeI32(arena, rows, "rows");
         const parts: CodesIn[] = [];
         for (const c of columns as readonly NumericColumn[]) {
           const part = integerCodesIn(arena, k, placeF64(arena, c.values, "values"), n, at);
           if (!part) return null;
           parts.push(part);
         }
-        return copiedOut(arena, parts.slice(1).reduce((a, b) => interactIn(arena, k, a, b, n), parts[0]), n);
+        return copiedOut(arena, parts.slice(1).reduce((a, b) => interactIn(arena, k, a, b, n), parts[0]), n, true);
       })
     : null;
   return direct ?? interact(columns.map((c) => encodeColumn(c, rows, options)));

@@ -159,6 +159,27 @@ export function releaseTableFrom(run: ResidentRun, address: number): void {
 }
 
 /**
+ * A resident copy of `values` (a block of its own, back to the heap when the copy is collected):
+ * for a fit's row indices and codes, which its kernels then read in place (placeI32) instead of
+ * each taking a copy of its own into its arena.
+ */
+export function residentI32(values: Int32Array, what: string): Int32Array {
+  const heap = sharedEngine().heap;
+  const { ptr, size } = heap.acquire(aligned(values.length * 4), what);
+  const copy = new Int32Array(heap.memory.buffer, ptr, values.length);
+  copy.set(values);
+  const table: TableBlock = { ptr, size, stride: values.length, live: 1, columns: [] };
+  residents.set(copy, { ptr, table });
+  tables.register(copy, table);
+  return copy;
+}
+
+/** placeF64 for i32 values: a resident array's own address (read only), else a copy in `arena`. */
+export function placeI32(arena: Arena, values: Int32Array, what: string): number {
+  return residents.get(values)?.ptr ?? arena.putI32(values, what);
+}
+
+/**
  * Where the kernels may read `values` (and never write): a resident column's own address, else
  * a copy in `arena`.
  */

@@ -1,3 +1,4 @@
+import { placeI32 } from "../engine/resident.js";
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { chooseMethod, type DemeanMethod, type DemeanMethodOption, type DemeanOutcome, type DemeanPlan } from "../engine/absorb/plan.js";
@@ -87,7 +88,7 @@ export function startAbsorption(k: Kernels, arena: Arena, n: number, rowWeights:
 function placeEffects(arena: Arena, effects: readonly EncodedEffect[], o: AbsorbOptions, codes?: number[]): { fes: EncodedEffect[]; method: DemeanMethod; codes: number[] } {
   const fes = [...effects].sort((a, b) => b.size - a.size);
   const method = chooseMethod(o.method, fes.map((fe) => fe.size));
-  return { fes, method, codes: codes ?? fes.map((fe) => arena.putI32(fe.codes, `codes of ${fe.name}`)) };
+  return { fes, method, codes: codes ?? fes.map((fe) => placeI32(arena, fe.codes, `codes of ${fe.name}`)) };
 }
 
 function demeanRequest(n: number, rowWeights: number, fes: readonly EncodedEffect[], codes: readonly number[], method: DemeanMethod, o: AbsorbOptions, cg?: CgPlan | null): DemeanRequest {

@@ -1,7 +1,7 @@
 import type { Frame } from "../data/frame.js";
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
-import { placeF64, releaseTableFrom, residentRun, tableColumns } from "../engine/resident.js";
+import { placeF64, placeI32, releaseTableFrom, residentRun, tableColumns } from "../engine/resident.js";
 import { markConsumed } from "../data/consumed.js";
 import { designColumns, plainColumn, type DesignColumn } from "./design.js";
 import { EXTRA_COLUMNS } from "../data/size-check.js";
@@ -122,7 +122,7 @@ export function buildModelMatrix(k: Kernels, arena: Arena, req: ModelMatrixReque
   arena.ensureTable(n, (run ? 0 : names.length) + EXTRA_COLUMNS);
   const block = run ? run.ptr : arena.allocF64(names.length * n, `${names.length} columns of ${n} rows`);
   const mark = arena.mark();
-  const at = arena.putI32(req.rows, "rows");
+  const at = placeI32(arena, req.rows, "rows");
   columns.forEach((c, j) => {
     if (run) {
       // In place: column j moves from j·stride to j·n, and row rows[i] ≥ i to i, so every value is

@@ -2,7 +2,7 @@ import type { Column, Frame, NumericColumn } from "../data/frame.js";
 import { compact, encodeInteraction, type EncodedEffect } from "../data/encode.js";
 import { InputError } from "../core/errors.js";
 import { withArenaSync } from "../engine/shared.js";
-import { placeF64 } from "../engine/resident.js";
+import { placeF64, placeI32, residentI32 } from "../engine/resident.js";
 import { separatedByFixedEffects, type OutcomeKind } from "./glm-separation.js";
 
 /**
@@ -50,7 +50,8 @@ export interface SampleRequest {
   readonly dropSingletons: boolean;
   /**
    * No later fit reads this frame (it is consumed): id columns are coded over the sample's rows
-   * directly, not through whole-column encodings kept for the next fit (encodeColumn's `reuse`).
+   * directly, not through whole-column encodings kept for the next fit (encodeColumn's `reuse`),
+   * and the rows and codes are resident, read in place by the fit's kernels.
    */
   readonly singleUse?: boolean;
   /** GLMs: remove rows separated by the fixed effects (glm-separation.ts), counted in dropped.separation. */
@@ -191,7 +192,7 @@ export function buildSample(req: SampleRequest): Sample {
       keep[r] = 0;
     }
   }
-  let rows = indicesOf(keep);
+  let rows = indicesOf(keep, req.singleUse === true);
   // When rows may go next (singletons, separation), the codes keep the whole column's numbering
   // and are renumbered once, after; otherwise they are numbered over these rows now. (An
   // interaction's codes are numbered over the rows either way.)
@@ -243,18 +244,18 @@ function selectRows(rows: Int32Array, keep: Uint8Array): Int32Array {
   return withArenaSync((arena, k) => {
     const n = keep.length;
     const picked = arena.allocI32(n, "rows");
-    const m = k.select_i32(n, arena.putI32(rows, "rows"), arena.putU8(keep, "row flags"), picked);
+    const m = k.select_i32(n, placeI32(arena, rows, "rows"), arena.putU8(keep, "row flags"), picked);
     return arena.i32(picked, m).slice();
   });
 }
 
-/** The indices of the flagged rows, ascending. */
-function indicesOf(keep: Uint8Array): Int32Array {
+/** The indices of the flagged rows, ascending; resident (for a single-use sample, see SampleRequest) or not. */
+function indicesOf(keep: Uint8Array, resident: boolean): Int32Array {
   return withArenaSync((arena, k) => {
     const n = keep.length;
     const rows = arena.allocI32(n, "rows");
     const m = k.flagged_rows(n, arena.putU8(keep, "row flags"), rows);
-    return arena.i32(rows, m).slice();
+    return resident ? residentI32(arena.i32(rows, m), "rows") : arena.i32(rows, m).slice();
   });
 }
 
@@ -265,7 +266,7 @@ function indicesOf(keep: Uint8Array): Int32Array {
 function dropSingletons(fes: EncodedFixedEffect[]): { keep: Uint8Array; fes: EncodedFixedEffect[] } {
   const n = fes[0].codes.length;
   const keep = withArenaSync((arena, k) => {
-    const codes = fes.map((fe) => arena.putI32(fe.codes, `codes of ${fe.name}`));
+    const codes = fes.map((fe) => placeI32(arena, fe.codes, `codes of ${fe.name}`));
     const counts = fes.map((fe) => arena.allocI32(fe.size, `level counts of ${fe.name}`));
     const flags = arena.alloc(n, "row flags");
     k.drop_singletons(n, fes.length, arena.putU32(codes), arena.putU32(counts), arena.putI32(fes.map((fe) => fe.size)), flags);

@@ -1,3 +1,4 @@
+import { placeI32 } from "../engine/resident.js";
 import type { Kernels } from "../engine/kernels.js";
 import type { Arena } from "../engine/arena.js";
 import { interact, type Encoding } from "../data/encode.js";
@@ -99,7 +100,7 @@ export function groupScoreSums(kern: Kernels, arena: Arena, v: ScoreInputs, enc:
 
 /** groupScoreSums left in the arena: its pointer. */
 function groupScoresIn(kern: Kernels, arena: Arena, v: ScoreInputs, enc: Encoding): number {
-  const codes = arena.putI32(enc.codes, "group codes");
+  const codes = placeI32(arena, enc.codes, "group codes");
   const scores = arena.allocF64(enc.size * v.k, "group scores");
   arena.f64(scores, enc.size * v.k).fill(0);
   kern.cluster_scores(v.n, v.k, v.x, v.e, v.w, codes, scores);
