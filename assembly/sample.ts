@@ -177,6 +177,32 @@ export function dense_codes(n: i32, x: usize, rows: usize, min: f64, span: i32, 
     store<i32>(out + (r << 2), o);
     if (o >= 0) store<i32>(slot + (<usize>o << 2), 0);
   }
+  return rankSlots(n, span, slot, out, levels);
+}
+
+/**
+ * Codes of the interaction of codes a and b (b of bSize levels) by direct indexing over the
+ * span aSize·bSize of keys a·bSize + b: out[r] is the rank of row r's key among the keys that
+ * occur (-1 where either code is missing), levels[c] the c-th key; `slot` (span i32s) is
+ * scratch. Returns the number of distinct keys. The same codes as dense_codes of the keys.
+ */
+export function interaction_codes(n: i32, a: usize, b: usize, bSize: i32, span: i32, slot: usize, out: usize, levels: usize): i32 {
+  memory.fill(slot, 0xff, <usize>span << 2);
+  for (let r: usize = 0; r < <usize>n; r++) {
+    const ca = load<i32>(a + (r << 2));
+    const cb = load<i32>(b + (r << 2));
+    const key = ca < 0 || cb < 0 ? -1 : ca * bSize + cb;
+    store<i32>(out + (r << 2), key);
+    if (key >= 0) store<i32>(slot + (<usize>key << 2), 0);
+  }
+  return rankSlots(n, span, slot, out, levels);
+}
+
+/**
+ * The second half of dense_codes and interaction_codes: the marked slots (0) numbered in order
+ * and listed in `levels`, then the n offsets in `out` replaced by their slot's number.
+ */
+function rankSlots(n: i32, span: i32, slot: usize, out: usize, levels: usize): i32 {
   let size = 0;
   for (let s: usize = 0; s < <usize>span; s++) {
     if (load<i32>(slot + (s << 2)) == 0) {

@@ -211,13 +211,24 @@ export function encodeInteraction(columns: readonly Column[], rows: Int32Array, 
   return direct ?? interact(columns.map((c) => encodeColumn(c, rows, options)));
 }
 
-/** a^b over n rows, both coded in the arena; the result's codes are there too. */
+/**
+ * a^b over n rows, both coded in the arena; the result's codes are there too. Keys a·|b| + b in a
+ * compact span are ranked by direct indexing (interaction_codes), the others as float64 keys.
+ */
 function interactIn(arena: Arena, k: Kernels, a: CodesIn, b: CodesIn, n: number): CodesIn {
+  const span = a.size * b.size;
+  const named = (keys: readonly number[]) => keys.map((key) => `${a.levels[Math.floor(key / b.size)]}_${b.levels[key % b.size]}`);
+  if (span <= 4 * n + 1024) {
+    const slot = arena.allocI32(span, "interaction slots");
+    const codes = arena.allocI32(n, "codes");
+    const keys = arena.allocI32(Math.max(1, Math.min(span, n)), "interaction levels");
+    const size = k.interaction_codes(n, a.codes, b.codes, b.size, span, slot, codes, keys);
+    return { codes, size, levels: named(Array.from(arena.i32(keys, size))) };
+  }
   const keys = arena.allocF64(n, "interaction keys");
   k.interaction_keys(n, a.codes, b.codes, b.size, keys);
   const dense = integerCodesIn(arena, k, keys, n, 0) ?? placedHashed(arena, arena.f64(keys, n).slice());
-  const levels = dense.levels.map((key) => `${a.levels[Math.floor((key as number) / b.size)]}_${b.levels[(key as number) % b.size]}`);
-  return { codes: dense.codes, size: dense.size, levels };
+  return { codes: dense.codes, size: dense.size, levels: named(dense.levels as number[]) };
 }
 
 /** encodeHashed's encoding of `v`, its codes placed in the arena. */

@@ -83,6 +83,8 @@ export interface Kernels {
   int_range(n: number, x: number, rows: number, out: number): void;
   /** assembly/sample/dense_codes(n: i32, x: usize, rows: usize, min: f64, span: i32, slot: usize, out: usize, levels: usize): i32 */
   dense_codes(n: number, x: number, rows: number, min: number, span: number, slot: number, out: number, levels: number): number;
+  /** assembly/sample/interaction_codes(n: i32, a: usize, b: usize, bSize: i32, span: i32, slot: usize, out: usize, levels: usize): i32 */
+  interaction_codes(n: number, a: number, b: number, bSize: number, span: number, slot: number, out: number, levels: number): number;
   /** assembly/sample/interaction_keys(n: i32, a: usize, b: usize, bSize: i32, out: usize) */
   interaction_keys(n: number, a: number, b: number, bSize: number, out: number): void;
   /** assembly/sample/remap_codes(n: i32, codes: usize, map: usize, out: usize) */
