@@ -58,6 +58,12 @@ describe("factor encodings", () => {
     const direct = encodeInteraction([col, other], rows, { reuse: false });
     expect(direct).toEqual(interact([encodeColumn(col, rows), encodeColumn(other, rows)]));
     expect(direct.levels).toEqual(["20_1", "30_2", "20_2"].sort());
+    // A column coded once is reused by the interactions after it (the same codes, not coded again).
+    const coded = new Map();
+    const alone = encodeColumn(other, rows, { reuse: false, coded });
+    expect(coded.get(other)).toBe(alone);
+    expect(encodeInteraction([col, other], rows, { reuse: false, coded })).toEqual(direct);
+    expect(encodeColumn(other, rows, { reuse: false, coded })).toBe(alone);
   });
 
   test("a^b: one level per observed combination, missing when either part is", () => {

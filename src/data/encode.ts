@@ -50,20 +50,31 @@ export interface EncodeOptions {
    * fit's kernels to read in place.
    */
   readonly reuse?: boolean;
+  /**
+   * Without `reuse`: the columns coded so far at the same rows, by column (a sample's fixed
+   * effects and clusters share one), so a column in several of them (year in year and
+   * industry^year) is coded once; each new one is added.
+   */
+  readonly coded?: Map<Column, Encoding>;
 }
 
 /**
  * Encodes `column` at `rows` (all rows when null), as `options` say. The per-row work runs in
  * wasm (assembly/sample.ts) over copies in a scratch arena; only the levels are handled here.
  */
-export function encodeColumn(column: Column, rows: Int32Array | null, { dense = true, reuse = true }: EncodeOptions = {}): Encoding {
+export function encodeColumn(column: Column, rows: Int32Array | null, { dense = true, reuse = true, coded }: EncodeOptions = {}): Encoding {
   // Integer ids coded over the rows come out dense, right for either `dense`.
   if (rows && !reuse && column.kind === "numeric") {
-    const direct = withArenaSync((arena, k) => {
-      const coded = integerCodesIn(arena, k, placeF64(arena, column.values, "values"), rows.length, placeI32(arena, rows, "rows"));
-      return coded && copiedOut(arena, coded, rows.length, true);
-    });
-    if (direct) return direct;
+    const direct =
+      coded?.get(column) ??
+      withArenaSync((arena, k) => {
+        const c = integerCodesIn(arena, k, placeF64(arena, column.values, "values"), rows.length, placeI32(arena, rows, "rows"));
+        return c && copiedOut(arena, c, rows.length, true);
+      });
+    if (direct) {
+      coded?.set(column, direct);
+      return direct;
+    }
   }
   let full = encodedColumns.get(column);
   if (!full) {
@@ -201,7 +212,8 @@ export function encodeInteraction(columns: readonly Column[], rows: Int32Array, 
         const at = placeI32(arena, rows, "rows");
         const parts: CodesIn[] = [];
         for (const c of columns as readonly NumericColumn[]) {
-          const part = integerCodesIn(arena, k, placeF64(arena, c.values, "values"), n, at);
+          const known = options.coded?.get(c);
+          const part = known ? { ...known, codes: placeI32(arena, known.codes, "codes") } : integerCodesIn(arena, k, placeF64(arena, c.values, "values"), n, at);
           if (!part) return null;
           parts.push(part);
         }

@@ -1,5 +1,5 @@
 import type { Column, Frame, NumericColumn } from "../data/frame.js";
-import { compact, encodeInteraction, type EncodedEffect } from "../data/encode.js";
+import { compact, encodeInteraction, type EncodedEffect, type Encoding } from "../data/encode.js";
 import { InputError } from "../core/errors.js";
 import { withArenaSync } from "../engine/shared.js";
 import { placeF64, placeI32, residentI32 } from "../engine/resident.js";
@@ -197,10 +197,12 @@ export function buildSample(req: SampleRequest): Sample {
   // and are renumbered once, after; otherwise they are numbered over these rows now. (An
   // interaction's codes are numbered over the rows either way.)
   const renumberLater = req.separation !== undefined || req.dropSingletons;
+  // A column in several fixed effects (year in year and industry^year) is coded once at these rows.
+  const coded = new Map<Column, Encoding>();
   let fes = req.fixedEffects.map((fe) => ({
     name: fe.name,
     variables: fe.variables,
-    ...encodeInteraction(fe.variables.map(column), rows, { dense: !renumberLater, reuse: !req.singleUse }),
+    ...encodeInteraction(fe.variables.map(column), rows, { dense: !renumberLater, reuse: !req.singleUse, coded }),
   }));
   if (req.separation) {
     if (fes.length > 0) ({ rows, fes } = dropSeparated(fes, rows, column(req.separation.outcome), req.separation.kind, req.dropSingletons, dropped));
