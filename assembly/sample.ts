@@ -149,10 +149,27 @@ function rowAt(rows: usize, r: usize): usize {
  * largest when all are missing.
  */
 export function int_range(n: i32, x: usize, rows: usize, out: usize): void {
-  let lo = Infinity;
-  let hi = -Infinity;
-  let integral = 1;
-  for (let r: usize = 0; r < <usize>n; r++) {
+  const m = <usize>n;
+  // Two rows at a time: pmin / pmax keep the bound unless the value is strictly beyond it (so
+  // NaN never enters, as below), and a lane is marked where a value is a number but not whole.
+  let lo2 = f64x2.splat(Infinity);
+  let hi2 = f64x2.splat(-Infinity);
+  let fraction = i64x2.splat(0);
+  let r: usize = 0;
+  for (; r + 2 <= m; r += 2) {
+    const v = rows == 0
+      ? v128.load(x + (r << 3))
+      : f64x2.replace_lane(f64x2.splat(load<f64>(x + (rowAt(rows, r) << 3))), 1, load<f64>(x + (rowAt(rows, r + 1) << 3)));
+    lo2 = f64x2.pmin(lo2, v);
+    hi2 = f64x2.pmax(hi2, v);
+    fraction = v128.or(fraction, v128.and(f64x2.ne(f64x2.floor(v), v), f64x2.eq(v, v)));
+  }
+  let lo = f64x2.extract_lane(lo2, 0);
+  let hi = f64x2.extract_lane(hi2, 0);
+  if (f64x2.extract_lane(lo2, 1) < lo) lo = f64x2.extract_lane(lo2, 1);
+  if (f64x2.extract_lane(hi2, 1) > hi) hi = f64x2.extract_lane(hi2, 1);
+  let integral = v128.any_true(fraction) ? 0 : 1;
+  for (; r < m; r++) {
     const v = load<f64>(x + (rowAt(rows, r) << 3));
     if (v < lo) lo = v;
     if (v > hi) hi = v;

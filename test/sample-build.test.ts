@@ -1,4 +1,6 @@
 import { describe, expect, test } from "vitest";
+import { Rng } from "../src/core/random.js";
+import { withArenaSync } from "../src/engine/shared.js";
 import type { Column, Frame } from "../src/data/frame.js";
 import { compact, encodeColumn, encodeInteraction, interact } from "../src/data/encode.js";
 import { buildSample } from "../src/fit/sample.js";
@@ -72,6 +74,40 @@ describe("factor encodings", () => {
     const ab = interact([a, b]);
     expect(ab.levels).toEqual(["1_7", "1_8", "2_8"]);
     expect([...ab.codes]).toEqual([0, 1, 2, 2, -1]);
+  });
+});
+
+describe("int_range", () => {
+  /** The scalar definition: smallest and largest non-missing value, and whether every one is whole. */
+  function reference(v: readonly number[]): [number, number, number] {
+    let lo = Infinity, hi = -Infinity, integral = 1;
+    for (const x of v) {
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+      if (Math.floor(x) !== x && x === x) integral = 0;
+    }
+    return [lo, hi, integral];
+  }
+
+  test("over a column and through row indices, any length, with NaN, ±Infinity and fractions, is the scalar definition", () => {
+    const rng = new Rng(5);
+    const draw = (kind: number) => [NaN, Infinity, -Infinity, 2.5, -0, 7][kind] ?? Math.floor(rng.uniform() * 2000) - 1000;
+    withArenaSync((arena, k) => {
+      for (const n of [0, 1, 2, 3, 7, 1000]) {
+        for (const odds of [0, 0.05, 0.5]) {
+          const values = Array.from({ length: n }, () => (rng.uniform() < odds ? draw(Math.floor(rng.uniform() * 6)) : Math.floor(rng.uniform() * 2000) - 1000));
+          const x = arena.putF64(values, "values");
+          const rows = Int32Array.from({ length: Math.floor(n / 2) }, (_, i) => 2 * i + (rng.uniform() < 0.5 ? 1 : 0)).filter((r) => r < n);
+          for (const [at, seen] of [[0, values], [arena.putI32(rows, "rows"), Array.from(rows, (r) => values[r])]] as const) {
+            const out = arena.allocF64(3);
+            k.int_range(seen.length, x, at, out);
+            const got = Array.from(arena.f64(out, 3));
+            // === : which of -0 and 0 is the smallest does not matter to the codes.
+            expect(got.every((g, i) => g === reference(seen)[i]), `${n} rows, odds ${odds}, ${at ? "through rows" : "whole"}: ${got} vs ${reference(seen)}`).toBe(true);
+          }
+        }
+      }
+    });
   });
 });
 
