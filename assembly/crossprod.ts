@@ -169,7 +169,10 @@ export function column_stats(n: i32, x: usize, w: usize, out: usize): void {
   const m = <usize>n;
   const quads = m & ~(<usize>3);
   const pairs = m & ~(<usize>1);
+  // The largest |x| by pmax (one compare and select; NaN never enters) and a lane mask of NaNs
+  // seen, instead of NaN-propagating max, whose lowering is several times longer.
   let largest = f64x2.splat(0.0);
+  let nan = i64x2.splat(0);
   let total = f64x2.splat(0.0);
   let acc0 = f64x2.splat(0.0);
   let acc1 = f64x2.splat(0.0);
@@ -178,7 +181,8 @@ export function column_stats(n: i32, x: usize, w: usize, out: usize): void {
     const o = i << 3;
     const a = v128.load(x + o);
     const b = v128.load(x + o, 16);
-    largest = f64x2.max(f64x2.max(largest, f64x2.abs(a)), f64x2.abs(b));
+    largest = f64x2.pmax(f64x2.pmax(largest, f64x2.abs(a)), f64x2.abs(b));
+    nan = v128.or(nan, v128.or(f64x2.ne(a, a), f64x2.ne(b, b)));
     if (w == 0) {
       total = f64x2.add(f64x2.add(total, a), b);
       acc0 = f64x2.add(acc0, f64x2.mul(a, a));
@@ -194,7 +198,8 @@ export function column_stats(n: i32, x: usize, w: usize, out: usize): void {
   for (; i < pairs; i += 2) {
     const o = i << 3;
     const a = v128.load(x + o);
-    largest = f64x2.max(largest, f64x2.abs(a));
+    largest = f64x2.pmax(largest, f64x2.abs(a));
+    nan = v128.or(nan, f64x2.ne(a, a));
     if (w == 0) {
       total = f64x2.add(total, a);
       acc0 = f64x2.add(acc0, f64x2.mul(a, a));
@@ -204,7 +209,7 @@ export function column_stats(n: i32, x: usize, w: usize, out: usize): void {
       acc0 = f64x2.add(acc0, f64x2.mul(f64x2.mul(a, a), wa));
     }
   }
-  let mx = max<f64>(f64x2.extract_lane(largest, 0), f64x2.extract_lane(largest, 1));
+  let mx = v128.any_true(nan) ? NaN : max<f64>(f64x2.extract_lane(largest, 0), f64x2.extract_lane(largest, 1));
   let s = f64x2.extract_lane(total, 0) + f64x2.extract_lane(total, 1);
   const both = f64x2.add(acc0, acc1);
   let ss = f64x2.extract_lane(both, 0) + f64x2.extract_lane(both, 1);

@@ -47,6 +47,15 @@ describe("the one-pass cross-products", () => {
           expect(Object.is(sum, kern.sum(n, x, weights)), `sum, ${n} rows`).toBe(true);
           expect(Object.is(squares, kern.dot(n, x, x, weights)), `squares, ${n} rows`).toBe(true);
         }
+        // One NaN anywhere (a block of four, the pair after, the last row) makes max |x| NaN.
+        for (const at of new Set([0, Math.max(0, n - 2), n - 1])) {
+          const saved = xs[at];
+          xs[at] = NaN;
+          const out = arena.allocF64(3);
+          kern.column_stats(n, x, 0, out);
+          expect(arena.f64(out, 3)[0], `NaN at row ${at} of ${n}`).toBeNaN();
+          xs[at] = saved;
+        }
       }
     });
   });
