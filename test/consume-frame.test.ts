@@ -40,11 +40,16 @@ describe("consumeFrame: the model matrix made in the frame's own columns", () =>
     expect(consumed.droppedRows.missing).toBeGreaterThan(0);
     // y now holds the compacted (then demeaned) model matrix: every later reader is refused, by name.
     await expect(feols(frame, FORMULA)).rejects.toThrow(InputError);
-    await expect(feols(frame, "x2 ~ x1 | firm")).rejects.toThrow(/columns "x2", "x1" of this data were overwritten by a fit run with consumeFrame/);
+    await expect(feols(frame, "x2 ~ x1 | firm")).rejects.toThrow(/columns "x2", "x1", "firm" of this data were overwritten by a fit run with consumeFrame/);
     expect(() => fixef(consumed)).toThrow(/post-estimation \(fixef, residuals, fitted, predict\) cannot read them/);
     expect(() => residuals(consumed)).toThrow(InputError);
     // The fixed effects' ids were read into the same table: consumed with it, their room reused.
-    await expect(feols(frame, "year ~ 1 | firm")).rejects.toThrow(/column "year" of this data was overwritten/);
+    await expect(feols(frame, "year ~ 1 | firm")).rejects.toThrow(/columns "year", "firm" of this data were overwritten/);
+    // A consumed column is refused wherever a fit reads it, as a fixed effect or cluster too.
+    const fresh = Float64Array.from({ length: frame.nrows }, (_, i) => Math.sin(i));
+    const mixed = { nrows: frame.nrows, columns: new Map([["z", { kind: "numeric" as const, values: fresh }], ["firm", frame.columns.get("firm")!]]) };
+    await expect(feols(mixed, "z ~ 1 | firm")).rejects.toThrow(/column "firm" of this data was overwritten by a fit run with consumeFrame: this fit cannot read them/);
+    await expect(feols(mixed, "z ~ 1", { vcov: { cluster: "firm" } })).rejects.toThrow(/column "firm" of this data was overwritten/);
   });
 
   test("leaves data it cannot compact in place untouched: columns out of the file's order, or not read by readFrame", async () => {

@@ -2,7 +2,7 @@ import type { Column, NumericColumn } from "./frame.js";
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { withArenaSync } from "../engine/shared.js";
-import { placeF64, placeI32, residentI32 } from "../engine/resident.js";
+import { copyOutI32, placeF64, placeI32 } from "../engine/resident.js";
 import { InternalError } from "../core/errors.js";
 
 /**
@@ -140,8 +140,12 @@ interface CodesIn {
 
 /** The encoding copied out of the arena: into a JavaScript array, or a resident one (placeI32 reads it in place). */
 function copiedOut(arena: Arena, c: CodesIn, n: number, resident = false): Encoding {
-  const codes = arena.i32(c.codes, n);
-  return { codes: resident ? residentI32(codes, "codes") : codes.slice(), size: c.size, levels: c.levels };
+  return { codes: copyOutI32(arena.i32(c.codes, n), resident, "codes"), size: c.size, levels: c.levels };
+}
+
+/** An encoding's codes where the arena's kernels read them: in place when resident, else copied in. */
+function placedCodes(arena: Arena, e: Encoding): CodesIn {
+  return { codes: placeI32(arena, e.codes, "codes"), size: e.size, levels: e.levels };
 }
 
 /**
@@ -193,8 +197,7 @@ export function interact(parts: readonly Encoding[]): Encoding {
   if (parts.length === 1) return parts[0];
   const n = parts[0].codes.length;
   return withArenaSync((arena, k) => {
-    const placed = (e: Encoding): CodesIn => ({ codes: placeI32(arena, e.codes, "codes"), size: e.size, levels: e.levels });
-    return copiedOut(arena, parts.slice(1).reduce((a, b) => interactIn(arena, k, a, placed(b), n), placed(parts[0])), n);
+    return copiedOut(arena, parts.slice(1).reduce((a, b) => interactIn(arena, k, a, placedCodes(arena, b), n), placedCodes(arena, parts[0])), n);
   });
 }
 
@@ -213,7 +216,7 @@ export function encodeInteraction(columns: readonly Column[], rows: Int32Array, 
         const parts: CodesIn[] = [];
         for (const c of columns as readonly NumericColumn[]) {
           const known = options.coded?.get(c);
-          const part = known ? { ...known, codes: placeI32(arena, known.codes, "codes") } : integerCodesIn(arena, k, placeF64(arena, c.values, "values"), n, at);
+          const part = known ? placedCodes(arena, known) : integerCodesIn(arena, k, placeF64(arena, c.values, "values"), n, at);
           if (!part) return null;
           parts.push(part);
         }
@@ -239,14 +242,8 @@ function interactIn(arena: Arena, k: Kernels, a: CodesIn, b: CodesIn, n: number)
   }
   const keys = arena.allocF64(n, "interaction keys");
   k.interaction_keys(n, a.codes, b.codes, b.size, keys);
-  const dense = integerCodesIn(arena, k, keys, n, 0) ?? placedHashed(arena, arena.f64(keys, n).slice());
+  const dense = integerCodesIn(arena, k, keys, n, 0) ?? placedCodes(arena, encodeHashed(arena.f64(keys, n).slice()));
   return { codes: dense.codes, size: dense.size, levels: named(dense.levels as number[]) };
-}
-
-/** encodeHashed's encoding of `v`, its codes placed in the arena. */
-function placedHashed(arena: Arena, v: Float64Array): CodesIn {
-  const e = encodeHashed(v);
-  return { codes: arena.putI32(e.codes, "codes"), size: e.size, levels: e.levels };
 }
 
 /** Keeps the rows flagged in `keep` (all when null) and renumbers the codes densely (levels that vanish go). */

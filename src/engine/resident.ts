@@ -174,6 +174,11 @@ export function residentI32(values: Int32Array, what: string): Int32Array {
   return copy;
 }
 
+/** `values` copied out of an arena: resident (residentI32) or into an ordinary JavaScript array. */
+export function copyOutI32(values: Int32Array, resident: boolean, what: string): Int32Array {
+  return resident ? residentI32(values, what) : values.slice();
+}
+
 /** placeF64 for i32 values: a resident array's own address (read only), else a copy in `arena`. */
 export function placeI32(arena: Arena, values: Int32Array, what: string): number {
   return residents.get(values)?.ptr ?? arena.putI32(values, what);

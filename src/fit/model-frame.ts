@@ -4,6 +4,7 @@ import { InputError } from "../core/errors.js";
 import { withDerivedColumns, type DerivedColumn } from "../formula/evaluate.js";
 import { needsPanel, type ModelSpec } from "../formula/parse.js";
 import { checkReferences } from "./design.js";
+import { assertNotConsumed } from "../data/consumed.js";
 import type { FeolsOptions } from "./options.js";
 
 /** What a call reads besides its models' columns. */
@@ -16,7 +17,7 @@ export interface FrameNeeds {
 
 /**
  * The frame the estimators read: the data's columns, every one the models and options name
- * checked to exist, plus the columns the formula computes (transforms, lags along the panel).
+ * checked to exist and not consumed by an earlier fit (consumeFrame), plus the columns the formula computes (transforms, lags along the panel).
  */
 export function modelFrame(frame: Frame, specs: readonly ModelSpec[], needs: FrameNeeds, options: FeolsOptions): Frame {
   const panel = panelOf(options, needs.panel);
@@ -28,6 +29,7 @@ export function modelFrame(frame: Frame, specs: readonly ModelSpec[], needs: Fra
     ...(panel && lagged ? panel : []),
   ];
   selectColumns(frame, [...new Set(used)], "the data");
+  assertNotConsumed(frame, "this fit", new Set(used));
   const derived = new Map<string, DerivedColumn>();
   for (const d of specs.flatMap((s) => s.derived)) derived.set(d.name, d);
   const full = withDerivedColumns(frame, [...derived.values()], panel);

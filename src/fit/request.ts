@@ -5,7 +5,6 @@ import { checkThreads } from "../engine/pool.js";
 import { resolveSsc, type SmallSample } from "../vcov/ssc.js";
 import { vcovPanelId, vcovRequest, type VcovSpec } from "../vcov/spec.js";
 import { modelFrame } from "./model-frame.js";
-import { assertNotConsumed } from "../data/consumed.js";
 import type { FeolsOptions } from "./options.js";
 import { clusterVariables, type SampleRequest } from "./sample.js";
 
@@ -38,7 +37,6 @@ export function fitRequest(
   checkOptions(options);
   const ssc = resolveSsc(options.ssc);
   const vreq = vcovRequest(options.vcov, options.panelId);
-  assertNotConsumed(data, "this fit", specs.flatMap(numericColumns));
   const frame = modelFrame(data, specs, { columns: [...vreq.columns.flatMap(clusterVariables), ...columns], panel: vcovPanelId(vreq) }, options);
   const subset = options.subset ? normaliseSubset(options.subset, frame.nrows) : null;
   return { frame, specs, options, vreq, ssc, subset };

@@ -2,7 +2,7 @@ import type { Column, Frame, NumericColumn } from "../data/frame.js";
 import { compact, encodeInteraction, type EncodedEffect, type Encoding } from "../data/encode.js";
 import { InputError } from "../core/errors.js";
 import { withArenaSync } from "../engine/shared.js";
-import { placeF64, placeI32, residentI32 } from "../engine/resident.js";
+import { copyOutI32, placeF64, placeI32 } from "../engine/resident.js";
 import { separatedByFixedEffects, type OutcomeKind } from "./glm-separation.js";
 
 /**
@@ -257,7 +257,7 @@ function indicesOf(keep: Uint8Array, resident: boolean): Int32Array {
     const n = keep.length;
     const rows = arena.allocI32(n, "rows");
     const m = k.flagged_rows(n, arena.putU8(keep, "row flags"), rows);
-    return resident ? residentI32(arena.i32(rows, m), "rows") : arena.i32(rows, m).slice();
+    return copyOutI32(arena.i32(rows, m), resident, "rows");
   });
 }
 
