@@ -25,7 +25,7 @@ afterEach(() => {
 async function compare(frame: Frame, formula: string, cluster: string, weights: string | null, seed: number): Promise<number> {
   const spec = parseFormula(formula);
   const subset = completeCases(frame, [...spec.variables, cluster, ...(weights ? [weights] : [])], null);
-  const sample = buildSample({
+  const sample = await buildSample({
     frame,
     numeric: spec.variables.filter((v) => !spec.fixedEffects.some((fe) => fe.variables.includes(v))),
     categorical: [],
@@ -84,9 +84,9 @@ describe("ClusterGram equals a demeaning of the reweighted rows", () => {
   test("clusters coarser than the nested effect (industry clusters, firm effects)", async () => {
     expect(await compare(panel, "dvar ~ robot + ln_age | firm_id + year", "industry", null, 5)).toBeLessThan(1e-9);
   });
-  test("a partition's Gram matrices (the largest group by subtraction) equal each group's own", () => {
+  test("a partition's Gram matrices (the largest group by subtraction) equal each group's own", async () => {
     const spec = parseFormula("dvar ~ robot + ln_age | firm_id + year");
-    const sample = buildSample({ frame: panel, numeric: ["dvar", "robot", "ln_age"], categorical: [], fixedEffects: spec.fixedEffects, clusters: ["firm_id"], weights: null, subset: null, dropSingletons: true });
+    const sample = await buildSample({ frame: panel, numeric: ["dvar", "robot", "ln_age"], categorical: [], fixedEffects: spec.fixedEffects, clusters: ["firm_id"], weights: null, subset: null, dropSingletons: true });
     const { columns } = extractColumns(panel, sample.rows, ["dvar"], false, spec.terms);
     const sums = ClusterGram.build(arena, columns, sample.fixedEffects, sample.clusters[0], null)!;
     const rng = new Rng(8);
@@ -99,10 +99,10 @@ describe("ClusterGram equals a demeaning of the reweighted rows", () => {
     }
   });
 
-  test("too many non-nested levels: null (the caller demeans rows instead)", () => {
+  test("too many non-nested levels: null (the caller demeans rows instead)", async () => {
     const spec = parseFormula("dvar ~ robot | firm_id");
     const wide = generatePanel({ firms: 3000, seed: 3 });
-    const sample = buildSample({ frame: wide, numeric: ["dvar", "robot"], categorical: [], fixedEffects: spec.fixedEffects, clusters: ["year"], weights: null, subset: null, dropSingletons: true });
+    const sample = await buildSample({ frame: wide, numeric: ["dvar", "robot"], categorical: [], fixedEffects: spec.fixedEffects, clusters: ["year"], weights: null, subset: null, dropSingletons: true });
     const { columns } = extractColumns(wide, sample.rows, ["dvar"], false, spec.terms);
     expect(sample.fixedEffects[0].size).toBeGreaterThan(ClusterGram.MAX_LEVELS);
     expect(ClusterGram.build(arena, columns, sample.fixedEffects, sample.clusters[0], null)).toBeNull();

@@ -112,13 +112,13 @@ describe("int_range", () => {
 });
 
 describe("buildSample", () => {
-  test("each dropped row counted once, missing before non-finite; an infinite id is a level, not dropped", () => {
+  test("each dropped row counted once, missing before non-finite; an infinite id is a level, not dropped", async () => {
     const frame = frameOf({
       y: numeric([NaN, 1, 2, 3, 4, 5, 6]),
       x: numeric([Infinity, -Infinity, 1, 2, 3, 4, 5]),
       id: numeric([1, 1, 1, Infinity, Infinity, NaN, 1]),
     });
-    const s = buildSample({
+    const s = await buildSample({
       frame, numeric: ["y", "x"], categorical: [], fixedEffects: [{ name: "id", variables: ["id"] }],
       clusters: [], weights: null, subset: Uint8Array.from([1, 1, 1, 1, 1, 1, 0]), dropSingletons: false,
     });
@@ -128,12 +128,12 @@ describe("buildSample", () => {
     expect([...s.fixedEffects[0].codes]).toEqual([0, 1, 1]);
   });
 
-  test("singletons go until none is left, however many rounds the chain takes", () => {
+  test("singletons go until none is left, however many rounds the chain takes", async () => {
     // Rows 0..5 form a chain a–b–a–…: dropping its singleton end makes the next one a singleton.
     const a = [2, 2, 1, 1, 0, 0, 3, 3];
     const b = [3, 2, 2, 1, 1, 0, 4, 4];
     const frame = frameOf({ y: numeric([1, 2, 3, 4, 5, 6, 7, 8]), a: numeric(a), b: numeric(b) });
-    const s = buildSample({
+    const s = await buildSample({
       frame, numeric: ["y"], categorical: [], fixedEffects: [{ name: "a", variables: ["a"] }, { name: "b", variables: ["b"] }],
       clusters: ["a"], weights: null, subset: null, dropSingletons: true,
     });
@@ -143,10 +143,37 @@ describe("buildSample", () => {
     expect(s.clusters[0].codes).toBe(s.fixedEffects[0].codes);
   });
 
-  test("a value too large to square and sum is refused, naming its row", () => {
+  test("the screen split by rows over this thread and a worker drops and counts what one thread does", async () => {
+    const n = 50_001;
+    const rng = new Rng(9);
+    const holes = (p: number) => Float64Array.from({ length: n }, () => (rng.uniform() < p ? [NaN, Infinity, -Infinity][rng.integer(3)] : rng.normal()));
+    const frame: Frame = {
+      nrows: n,
+      columns: new Map<string, Column>([
+        ["y", { kind: "numeric", values: holes(0.01) }],
+        ["x", { kind: "numeric", values: holes(0.02) }],
+        ["id", { kind: "numeric", values: Float64Array.from({ length: n }, (_, i) => (rng.uniform() < 0.01 ? NaN : i % 97)) }],
+        ["g", { kind: "categorical", codes: Int32Array.from({ length: n }, (_, i) => (rng.uniform() < 0.01 ? -1 : i % 3)), levels: ["a", "b", "c"] }],
+      ]),
+    };
+    const request = { frame, numeric: ["y", "x"], categorical: ["g"], fixedEffects: [{ name: "id", variables: ["id"] }], clusters: [], weights: null, subset: null, dropSingletons: false };
+    const [one, two] = [await buildSample({ ...request, threads: 1 }), await buildSample({ ...request, threads: 2 })];
+    expect(two.dropped).toEqual(one.dropped);
+    expect(one.dropped.missing).toBeGreaterThan(0);
+    expect(one.dropped.nonFinite).toBeGreaterThan(0);
+    expect([...two.rows]).toEqual([...one.rows]);
+    // The largest value in the worker's half of the rows is found too.
+    const big = Float64Array.from({ length: n }, (_, i) => (i === n - 2 ? 1e160 : 1));
+    const wide: Frame = { nrows: n, columns: new Map<string, Column>([["y", { kind: "numeric", values: big }]]) };
+    await expect(
+      buildSample({ frame: wide, numeric: ["y"], categorical: [], fixedEffects: [], clusters: [], weights: null, subset: null, dropSingletons: false, threads: 2 }),
+    ).rejects.toThrow(new RegExp(`column "y" holds values too large to square and sum over ${n} rows \\(up to 1e\\+160 at row ${n - 1}\\)`));
+  });
+
+  test("a value too large to square and sum is refused, naming its row", async () => {
     const frame = frameOf({ y: numeric([1, 2, 3]), x: numeric([1, -1e200, 1e155]), id: numeric([1, 1, 2]) });
-    expect(() =>
+    await expect(
       buildSample({ frame, numeric: ["y", "x"], categorical: [], fixedEffects: [], clusters: [], weights: null, subset: null, dropSingletons: false }),
-    ).toThrow(/column "x" holds values too large to square and sum over 3 rows \(up to -1e\+200 at row 2\)/);
+    ).rejects.toThrow(/column "x" holds values too large to square and sum over 3 rows \(up to -1e\+200 at row 2\)/);
   });
 });

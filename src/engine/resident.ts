@@ -179,6 +179,11 @@ export function copyOutI32(values: Int32Array, resident: boolean, what: string):
   return resident ? residentI32(values, what) : values.slice();
 }
 
+/** The address of a resident array (read only for kernels), or undefined for an ordinary one. */
+export function residentAddress(values: Float64Array | Int32Array): number | undefined {
+  return residents.get(values)?.ptr;
+}
+
 /** placeF64 for i32 values: a resident array's own address (read only), else a copy in `arena`. */
 export function placeI32(arena: Arena, values: Int32Array, what: string): number {
   return residents.get(values)?.ptr ?? arena.putI32(values, what);

@@ -46,6 +46,7 @@ export function taskHandlerModule(kind: string): string {
   return module;
 }
 
-// The engine's own tasks: projecting columns off the fixed effects, and the exact method's Schur complement.
+// The engine's own tasks: projecting columns off the fixed effects, the exact method's Schur complement, and lanes of kernel calls.
 registerTaskHandler("demean", new URL("./absorb/demean-task.js", import.meta.url));
+registerTaskHandler("kernels", new URL("./kernel-task.js", import.meta.url));
 registerTaskHandler("schur", new URL("./absorb/schur-task.js", import.meta.url));

@@ -77,8 +77,8 @@ export async function separatedByRegressors(
   const weights = Float64Array.from(zero, (z) => (z ? 1 : RELU_POSITIVE_WEIGHT));
   const mark = arena.mark();
   try {
-    const { matrix: m, regressors } = buildModelMatrix(k, arena, {
-      frame, rows, weights, depvar: spec.depvar, intercept: spec.intercept, terms: spec.terms, extra: [],
+    const { matrix: m, regressors } = await buildModelMatrix(k, arena, {
+      frame, rows, weights, depvar: spec.depvar, intercept: spec.intercept, terms: spec.terms, extra: [], threads: demeaning.threads,
     });
     if (regressors.length === 0) return new Int32Array(0);
     const u = Float64Array.from(zero);

@@ -45,7 +45,7 @@ export async function feglm(data: DataInput, formula: string, options: FeglmOpti
     numeric: offset,
     separation: family.outcome === "real" ? undefined : { outcome: spec.depvar, kind: family.outcome },
   });
-  let sample = buildSample(rows);
+  let sample = await buildSample(rows);
   const demeaning = glmDemeaning(absorbOptions(options), sample);
   // One arena for the whole call (fits, the separation check, the refit): see engine/shared.ts.
   return withArena(async (arena, k) => {
@@ -74,7 +74,7 @@ export async function feglm(data: DataInput, formula: string, options: FeglmOpti
       if (failure) throw failure;
       return first!.result;
     }
-    sample = buildSample({ ...rows, separation: { ...rows.separation!, rows: separated } });
+    sample = await buildSample({ ...rows, separation: { ...rows.separation!, rows: separated } });
     const warning = `${separated.length} observation(s) separated by the regressors (outcome 0, perfectly predicted by a combination of regressors and fixed effects) were removed`;
     return (await fit([warning])).result;
   });

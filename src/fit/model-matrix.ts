@@ -1,7 +1,9 @@
 import type { Frame } from "../data/frame.js";
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
-import { placeF64, placeI32, releaseTableFrom, residentRun, tableColumns } from "../engine/resident.js";
+import { placeI32, releaseTableFrom, residentAddress, residentRun, tableColumns } from "../engine/resident.js";
+import { runKernelLanes } from "../engine/kernel-lanes.js";
+import type { KernelCall } from "../engine/kernel-task.js";
 import { markConsumed } from "../data/consumed.js";
 import { designColumns, plainColumn, type DesignColumn } from "./design.js";
 import { EXTRA_COLUMNS } from "../data/size-check.js";
@@ -74,6 +76,8 @@ export interface ModelMatrixRequest extends ColumnRequest {
    * the caller builds the sample first and reads no column of the frame afterwards.
    */
   readonly consumeFrame?: boolean;
+  /** Threads for the per-column passes (1, the default: all on the calling thread). */
+  readonly threads?: number;
 }
 
 /** Where the request's columns are, by position: what picking one model's columns out of a group's needs. */
@@ -111,8 +115,12 @@ function layColumns(req: ColumnRequest): { columns: DesignColumn[]; regressors: 
   return { columns, regressors, layout: { leading: depvars.length, intercept, terms } };
 }
 
-/** The block (see ModelMatrix) of a request in the arena; plain columns gathered in wasm, the others written in place. */
-export function buildModelMatrix(k: Kernels, arena: Arena, req: ModelMatrixRequest): BuiltModelMatrix {
+/**
+ * The block (see ModelMatrix) of a request in the arena; plain columns gathered in wasm, the
+ * others written in place. Then one pass per column for its sums (and, for a column read where it
+ * lives, its gather): in two lanes, this thread and a worker, each with its own columns.
+ */
+export async function buildModelMatrix(k: Kernels, arena: Arena, req: ModelMatrixRequest): Promise<BuiltModelMatrix> {
   const n = req.rows.length;
   const { columns, regressors, layout } = layColumns(req);
   const names = columns.map((c) => c.name);
@@ -121,19 +129,31 @@ export function buildModelMatrix(k: Kernels, arena: Arena, req: ModelMatrixReque
   // The block (unless it is made in the frame's table), then weights, residuals, the fixed effects' codes and scratch (EXTRA_COLUMNS).
   arena.ensureTable(n, (run ? 0 : names.length) + EXTRA_COLUMNS);
   const block = run ? run.ptr : arena.allocF64(names.length * n, `${names.length} columns of ${n} rows`);
-  const mark = arena.mark();
+  const weights = req.placedWeights ?? (req.weights ? arena.putF64(req.weights, "weights") : 0);
+  const statsAt = arena.allocF64(3 * names.length, "column sums");
+  // Kept to the end of the fit: the plan being built meanwhile (startAbsorption) allocates in this arena while the lanes run, so nothing here is given back after the await.
   const at = placeI32(arena, req.rows, "rows");
-  columns.forEach((c, j) => {
+  // Per column, the calls of its lane: a gather left to the lanes (a resident source), then its sums.
+  const passes = columns.map((c, j): KernelCall[] => {
+    const out = block + j * n * 8;
+    const stats: KernelCall = { name: "column_stats", args: [n, out, weights, statsAt + j * 24] };
     if (run) {
-      // In place: column j moves from j·stride to j·n, and row rows[i] ≥ i to i, so every value is
-      // read before anything is written over it (the rows ascend and n ≤ stride).
-      k.gather_f64(n, run.ptr + j * run.stride * 8, at, block + j * n * 8);
-    } else if (c.source) {
-      // From the frame's column where it lives, or a scratch copy given back right after.
-      const column = arena.mark();
-      k.gather_f64(n, placeF64(arena, c.source, "a column"), at, block + j * n * 8);
-      arena.release(column);
-    } else c.fill(arena.f64(block + j * n * 8, n));
+      // In place, so here and in order: column j moves from j·stride to j·n, and row rows[i] ≥ i
+      // to i, so every value is read before anything is written over it (the rows ascend and n ≤ stride).
+      k.gather_f64(n, run.ptr + j * run.stride * 8, at, out);
+      return [stats];
+    }
+    if (!c.source) {
+      c.fill(arena.f64(out, n));
+      return [stats];
+    }
+    const resident = residentAddress(c.source);
+    if (resident !== undefined) return [{ name: "gather_f64", args: [n, resident, at, out] }, stats];
+    // A scratch copy of an ordinary array, given back right after.
+    const copy = arena.mark();
+    k.gather_f64(n, arena.putF64(c.source, "a column"), at, out);
+    arena.release(copy);
+    return [stats];
   });
   if (run) {
     // The sample is built (its encodings and weights copied out), so no column of the table is
@@ -141,9 +161,10 @@ export function buildModelMatrix(k: Kernels, arena: Arena, req: ModelMatrixReque
     markConsumed(tableColumns(run));
     releaseTableFrom(run, block + names.length * n * 8);
   }
-  arena.release(mark);
-  const weights = req.placedWeights ?? (req.weights ? arena.putF64(req.weights, "weights") : 0);
-  const stats = columnStats(k, arena, n, names.length, block, weights);
+  const lanes = [0, 1].map((lane) => passes.filter((_, j) => j % 2 === lane).flat());
+  await runKernelLanes(k, lanes, req.threads ?? 1, "summing the model matrix's columns");
+  const sums = arena.f64(statsAt, 3 * names.length);
+  const stats = names.map((_, j): ColumnStats => ({ largest: sums[3 * j], sum: sums[3 * j + 1], squares: sums[3 * j + 2] }));
   const regressorScales = req.rescaleTiny ? rescaleTinyColumns(k, arena, n, block, layout.leading, stats, weights) : undefined;
   const sw = weights ? k.sum(n, weights, 0) : n;
   const rawSpread = stats.map(({ sum, squares }) => centredSpread(sum, squares, sw));
@@ -171,10 +192,6 @@ function columnStatsAt(k: Kernels, arena: Arena, n: number, x: number, weights: 
   const [largest, sum, squares] = arena.f64(out, 3);
   arena.release(mark);
   return { largest, sum, squares };
-}
-
-function columnStats(k: Kernels, arena: Arena, n: number, width: number, block: number, weights: number): ColumnStats[] {
-  return Array.from({ length: width }, (_, c) => columnStatsAt(k, arena, n, block + c * n * 8, weights));
 }
 
 /** The same columns as JavaScript arrays (the refits of the resampling procedures keep them outside the arena). */

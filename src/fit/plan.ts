@@ -105,14 +105,14 @@ async function fitGroup(
   const first = specs[0];
   const solver = linearSolver(first);
   const demeaning = absorbOptions(request.options);
-  const sample = buildSample(sampleRequest(request, specs, { subset: run.subset, singleUse: run.consume }));
+  const sample = await buildSample(sampleRequest(request, specs, { subset: run.subset, singleUse: run.consume }));
   const terms = distinctTerms(specs);
   return withArena(async (arena, k) => {
     // The demeaning plan's one-off work (the exact method's Schur complement) runs on a worker while the model matrix is built here.
     const weights = sample.weights ? arena.putF64(sample.weights, "weights") : 0;
     const prepared = hasSlopes(first.fixedEffects) ? null : startAbsorption(k, arena, sample.rows.length, weights, sample.fixedEffects, demeaning);
     try {
-      const built = buildModelMatrix(k, arena, {
+      const built = await buildModelMatrix(k, arena, {
         frame,
         rows: sample.rows,
         weights: sample.weights,
@@ -124,6 +124,7 @@ async function fitGroup(
         // The wild bootstrap's hook works on the columns as they are: no rescaling under it.
         rescaleTiny: solver.rescalesTiny && run.hook === undefined,
         consumeFrame: run.consume,
+        threads: demeaning.threads,
       });
       const absorbed = await absorbModel(k, arena, built.matrix, frame, sample, first.fixedEffects, demeaning, prepared);
       return await solveModels(k, arena, { request, specs, solver, demeaning, built, terms, sample, absorbed, run });

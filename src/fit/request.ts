@@ -1,7 +1,7 @@
 import type { Frame } from "../data/frame.js";
 import type { ModelSpec } from "../formula/parse.js";
 import { InputError } from "../core/errors.js";
-import { checkThreads } from "../engine/pool.js";
+import { checkThreads, defaultThreads } from "../engine/pool.js";
 import { resolveSsc, type SmallSample } from "../vcov/ssc.js";
 import { vcovPanelId, vcovRequest, type VcovSpec } from "../vcov/spec.js";
 import { modelFrame } from "./model-frame.js";
@@ -69,6 +69,7 @@ export function sampleRequest(request: FitRequest, specs: readonly ModelSpec[], 
     dropSingletons: (options.fixefRm ?? "singleton") === "singleton",
     ...(scope.separation ? { separation: scope.separation } : {}),
     singleUse: scope.singleUse ?? false,
+    threads: options.threads ?? defaultThreads(),
   };
 }
 

@@ -1,7 +1,9 @@
 import type { Column, Frame, NumericColumn } from "../data/frame.js";
 import { compact, encodeInteraction, type EncodedEffect, type Encoding } from "../data/encode.js";
 import { InputError } from "../core/errors.js";
-import { withArenaSync } from "../engine/shared.js";
+import { withArena, withArenaSync } from "../engine/shared.js";
+import { runKernelLanes } from "../engine/kernel-lanes.js";
+import type { KernelCall } from "../engine/kernel-task.js";
 import { copyOutI32, placeF64, placeI32 } from "../engine/resident.js";
 import { separatedByFixedEffects, type OutcomeKind } from "./glm-separation.js";
 
@@ -54,6 +56,8 @@ export interface SampleRequest {
    * and the rows and codes are resident, read in place by the fit's kernels.
    */
   readonly singleUse?: boolean;
+  /** Threads for the per-row passes (1, the default: all on the calling thread). */
+  readonly threads?: number;
   /** GLMs: remove rows separated by the fixed effects (glm-separation.ts), counted in dropped.separation. */
   readonly separation?: {
     readonly outcome: string;
@@ -76,38 +80,46 @@ export interface Sample {
  * Counts the rows outside the subset, then drops the rows with a missing value in a used column,
  * then those with ±Infinity in a numeric one (each row counted once, under the first reason),
  * and checks the numeric columns for overflow over the rows left. The passes run in wasm over
- * the columns (copies in a scratch arena, unless resident): one mark pass per column, one drop pass.
+ * the columns (copies in a scratch arena, unless resident): a mark pass per column, split by
+ * rows into two lanes (this thread and a worker: each marks its own rows, so no byte is written
+ * by both), then one drop pass.
  */
-function screenRows(column: (name: string) => Column, used: Set<string>, numeric: Set<string>, keep: Uint8Array, dropped: DroppedRows): void {
-  withArenaSync((arena, k) => {
+async function screenRows(column: (name: string) => Column, used: Set<string>, numeric: Set<string>, keep: Uint8Array, dropped: DroppedRows, threads: number): Promise<void> {
+  await withArena(async (arena, k) => {
     const n = keep.length;
     const flags = arena.putU8(keep, "row flags");
     dropped.subset = n - k.count_kept(n, flags);
     const bad = arena.alloc(n, "row marks");
     arena.u8(bad, n).fill(0);
-    const at = new Map<string, { ptr: number; largest: number }>();
-    // Numeric regressors stay for the overflow check; other columns (ids) are needed for this pass only.
-    for (const name of numeric) {
-      const ptr = placeF64(arena, (column(name) as NumericColumn).values, `column "${name}"`);
-      at.set(name, { ptr, largest: k.mark_unusable_f64(n, ptr, 1, bad) });
-    }
-    for (const name of used) {
-      if (numeric.has(name)) continue;
+    const numbers = [...numeric].map((name) => ({ name, ptr: placeF64(arena, (column(name) as NumericColumn).values, `column "${name}"`) }));
+    const others = [...used].filter((name) => !numeric.has(name)).map((name) => {
       const col = column(name);
-      const mark = arena.mark();
-      if (col.kind === "numeric") k.mark_unusable_f64(n, placeF64(arena, col.values, `column "${name}"`), 0, bad);
-      else k.mark_missing_i32(n, arena.putI32(col.codes, `column "${name}"`), bad);
-      arena.release(mark);
-    }
+      return col.kind === "numeric"
+        ? { kind: "f64" as const, ptr: placeF64(arena, col.values, `column "${name}"`) }
+        : { kind: "i32" as const, ptr: arena.putI32(col.codes, `column "${name}"`) };
+    });
+    const lanes = threads > 1 ? 2 : 1;
+    const calls = Array.from({ length: lanes }, (_, lane): KernelCall[] => {
+      const lo = Math.floor((n * lane) / lanes);
+      const rows = Math.floor((n * (lane + 1)) / lanes) - lo;
+      return [
+        // Numeric columns are checked for infinities too, and give their largest |x| for the overflow check.
+        ...numbers.map(({ ptr }): KernelCall => ({ name: "mark_unusable_f64", args: [rows, ptr + lo * 8, 1, bad + lo] })),
+        ...others.map(({ kind, ptr }): KernelCall =>
+          kind === "f64" ? { name: "mark_unusable_f64", args: [rows, ptr + lo * 8, 0, bad + lo] } : { name: "mark_missing_i32", args: [rows, ptr + lo * 4, bad + lo] },
+        ),
+      ];
+    });
+    const results = await runKernelLanes(k, calls, threads, "screening the columns for missing values");
     const counts = arena.allocI32(2, "counts");
     k.drop_unusable(n, flags, bad, counts);
     [dropped.missing, dropped.nonFinite] = arena.i32(counts, 2);
     const kept = k.count_kept(n, flags);
-    for (const name of numeric) {
-      const { ptr, largest } = at.get(name)!;
+    numbers.forEach(({ name, ptr }, c) => {
+      const largest = Math.max(...results.map((lane) => lane[c]));
       // The largest over all rows cannot overflow, so neither can the kept rows': no second pass.
       if (largest > overflowBound(kept)) checkOverflow(name, (column(name) as NumericColumn).values, kept, k.argmax_abs_kept(n, ptr, flags));
-    }
+    });
     keep.set(arena.u8(flags, n));
   });
 }
@@ -135,7 +147,7 @@ function overflowBound(kept: number): number {
   return Math.sqrt(Number.MAX_VALUE / kept);
 }
 
-export function buildSample(req: SampleRequest): Sample {
+export async function buildSample(req: SampleRequest): Promise<Sample> {
   const { frame } = req;
   const n = frame.nrows;
   const column = (name: string): Column => frame.columns.get(name)!;
@@ -157,7 +169,7 @@ export function buildSample(req: SampleRequest): Sample {
     ...req.fixedEffects.flatMap((fe) => fe.variables),
     ...req.clusters.flatMap(clusterVariables),
   ]);
-  screenRows(column, mustExist, new Set(req.numeric), keep, dropped);
+  await screenRows(column, mustExist, new Set(req.numeric), keep, dropped, req.threads ?? 1);
 
   let weights: Float64Array | null = null;
   if (req.weights) {

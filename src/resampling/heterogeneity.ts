@@ -203,7 +203,7 @@ export async function heterogeneity(data: DataInput, formula: string, options: H
   const subset = completeCases(frame, [...spec.variables, group, ...vcovColumns(request), ...units], request.subset);
 
   // The common sample, with the group and the unit encoded over it.
-  const sample = buildSample(sampleRequest(request, [spec], { clusters: [group, ...units], subset }));
+  const sample = await buildSample(sampleRequest(request, [spec], { clusters: [group, ...units], subset }));
   const groupEnc: EncodedEffect = encodingNamed(sample.clusters, group);
   if (groupEnc.size < 2) {
     throw new InputError(

@@ -273,7 +273,7 @@ export async function mediation(data: DataInput, formula: string, options: Media
   const subset = completeCases(frame, [...step3.variables, ...vcovColumns(request), ...resampled], request.subset);
 
   // The common sample, with the bootstrap cluster encoded over it.
-  const sample = buildSample(sampleRequest(request, [step3], { clusters: resampled, subset }));
+  const sample = await buildSample(sampleRequest(request, [step3], { clusters: resampled, subset }));
   const clusterEnc = cluster ? encodingNamed(sample.clusters, cluster) : null;
   if (clusterEnc && clusterEnc.size < 2) {
     throw new InputError(

@@ -45,8 +45,8 @@ interface WeightedFit {
 
 export async function solveGlm(ctx: GlmContext): Promise<{ result: FeglmResult; suspect: boolean }> {
   const { k, arena, frame, spec, sample, family, options, demeaning, glmTol, glmIter } = ctx;
-  const { matrix: raw, regressors } = buildModelMatrix(k, arena, {
-    frame, rows: sample.rows, weights: sample.weights, depvar: spec.depvar, intercept: spec.intercept, terms: spec.terms, extra: [],
+  const { matrix: raw, regressors } = await buildModelMatrix(k, arena, {
+    frame, rows: sample.rows, weights: sample.weights, depvar: spec.depvar, intercept: spec.intercept, terms: spec.terms, extra: [], threads: demeaning.threads,
   });
   const n = raw.n;
   const p = regressors.length;
