@@ -118,6 +118,29 @@ export function solve_groups(g: i32, sums: usize, acc: usize, weights: usize, co
 export function group_sums_all(n: i32, x: usize, w: usize, q: i32, codeTable: usize, sumsTable: usize): void {
   const m = <usize>n;
   const qq = <usize>q;
+  if (qq == 2 && w == 0) {
+    // Two effects (firm and year), unweighted: the pointers in locals, since the stores below
+    // could alias the tables and the compiler reloads them on every row otherwise.
+    const c0 = <usize>load<u32>(codeTable), c1 = <usize>load<u32>(codeTable, 4);
+    const s0 = <usize>load<u32>(sumsTable), s1 = <usize>load<u32>(sumsTable, 4);
+    for (let i: usize = 0; i < m; i++) {
+      const v = f64At(x, i);
+      addAt(s0, codeAt(c0, i), v);
+      addAt(s1, codeAt(c1, i), v);
+    }
+    return;
+  }
+  if (qq == 3 && w == 0) {
+    const c0 = <usize>load<u32>(codeTable), c1 = <usize>load<u32>(codeTable, 4), c2 = <usize>load<u32>(codeTable, 8);
+    const s0 = <usize>load<u32>(sumsTable), s1 = <usize>load<u32>(sumsTable, 4), s2 = <usize>load<u32>(sumsTable, 8);
+    for (let i: usize = 0; i < m; i++) {
+      const v = f64At(x, i);
+      addAt(s0, codeAt(c0, i), v);
+      addAt(s1, codeAt(c1, i), v);
+      addAt(s2, codeAt(c2, i), v);
+    }
+    return;
+  }
   for (let i: usize = 0; i < m; i++) {
     const v = w == 0 ? f64At(x, i) : f64At(w, i) * f64At(x, i);
     for (let j: usize = 0; j < qq; j++) {
@@ -133,6 +156,27 @@ export function group_sums_all(n: i32, x: usize, w: usize, q: i32, codeTable: us
 export function residual_group_sums(n: i32, x: usize, out: usize, k: i32, srcTable: usize, coefTable: usize, w: usize, codes: usize, sums: usize): void {
   const m = <usize>n;
   const kk = <usize>k;
+  if (kk == 1 && w == 0) {
+    // One other effect, unweighted: the pointers in locals (as in group_sums_all).
+    const src = <usize>load<u32>(srcTable), coef = <usize>load<u32>(coefTable);
+    for (let i: usize = 0; i < m; i++) {
+      const r = f64At(x, i) - f64At(coef, codeAt(src, i));
+      store<f64>(out + (i << 3), r);
+      addAt(sums, codeAt(codes, i), r);
+    }
+    return;
+  }
+  if (kk == 2 && w == 0) {
+    // The sum of the two coefficients as the general loop forms it: 0 + first + second.
+    const src0 = <usize>load<u32>(srcTable), coef0 = <usize>load<u32>(coefTable);
+    const src1 = <usize>load<u32>(srcTable, 4), coef1 = <usize>load<u32>(coefTable, 4);
+    for (let i: usize = 0; i < m; i++) {
+      const r = f64At(x, i) - (0.0 + f64At(coef0, codeAt(src0, i)) + f64At(coef1, codeAt(src1, i)));
+      store<f64>(out + (i << 3), r);
+      addAt(sums, codeAt(codes, i), r);
+    }
+    return;
+  }
   for (let i: usize = 0; i < m; i++) {
     let r: f64;
     if (kk == 1) {

@@ -1,0 +1,116 @@
+import { describe, expect, test } from "vitest";
+import { withArenaSync } from "../src/engine/shared.js";
+import { Rng } from "../src/core/random.js";
+
+// The exact method's passes have fast paths for the common layouts (two or three effects,
+// unweighted; one small effect in the Schur complement; rows sorted by the largest effect).
+// Each must give what the general arithmetic gives, bit for bit: these pin them to references
+// that do the same operations in the same order.
+
+const n = 5000;
+const rng = new Rng(21);
+const x = Float64Array.from({ length: n }, () => rng.normal() * 10);
+const w = Float64Array.from({ length: n }, () => 0.5 + rng.uniform());
+const sorted = Int32Array.from({ length: n }, (_, i) => Math.floor(i / 4));
+const years = Int32Array.from({ length: n }, (_, i) => (i * 7) % 13);
+const third = Int32Array.from({ length: n }, () => rng.integer(29));
+const sizes = [Math.ceil(n / 4), 13, 29];
+
+function sumsByGroup(codes: Int32Array, size: number, v: (i: number) => number): Float64Array {
+  const out = new Float64Array(size);
+  for (let i = 0; i < n; i++) out[codes[i]] += v(i);
+  return out;
+}
+
+describe("the exact method's kernels", () => {
+  test.each([2, 3])("group_sums_all over %i effects equals one sum per effect, weighted or not", (q) => {
+    const codes = [sorted, years, third].slice(0, q);
+    for (const weighted of [false, true]) {
+      const got = withArenaSync((arena, k) => {
+        const sums = codes.map((_, j) => arena.allocF64(sizes[j]));
+        sums.forEach((p, j) => arena.f64(p, sizes[j]).fill(0));
+        k.group_sums_all(n, arena.putF64(x), weighted ? arena.putF64(w) : 0, q, arena.putU32(codes.map((c) => arena.putI32(c))), arena.putU32(sums));
+        return sums.map((p, j) => Array.from(arena.f64(p, sizes[j])));
+      });
+      codes.forEach((c, j) => expect(got[j]).toEqual(Array.from(sumsByGroup(c, sizes[j], (i) => (weighted ? w[i] * x[i] : x[i])))));
+    }
+  });
+
+  test.each([1, 2])("residual_group_sums with %i other effect(s) takes off their coefficients and sums the rest by the first", (others) => {
+    const coef = [years, third].slice(0, others).map((_, j) => Float64Array.from({ length: sizes[j + 1] }, () => rng.normal()));
+    const codes = [years, third].slice(0, others);
+    const residual = (i: number) => {
+      if (others === 1) return x[i] - coef[0][codes[0][i]];
+      let s = 0;
+      for (let j = 0; j < others; j++) s += coef[j][codes[j][i]];
+      return x[i] - s;
+    };
+    const want = Float64Array.from({ length: n }, (_, i) => residual(i));
+    for (const weighted of [false, true]) {
+      const [out, sums] = withArenaSync((arena, k) => {
+        const o = arena.allocF64(n);
+        const s = arena.allocF64(sizes[0]);
+        arena.f64(s, sizes[0]).fill(0);
+        k.residual_group_sums(n, arena.putF64(x), o, others, arena.putU32(codes.map((c) => arena.putI32(c))), arena.putU32(coef.map((c) => arena.putF64(c))), weighted ? arena.putF64(w) : 0, arena.putI32(sorted), s);
+        return [Array.from(arena.f64(o, n)), Array.from(arena.f64(s, sizes[0]))];
+      });
+      expect(out).toEqual(Array.from(want));
+      expect(sums).toEqual(Array.from(sumsByGroup(sorted, sizes[0], (i) => (weighted ? w[i] * want[i] : want[i]))));
+    }
+  });
+
+  test.each([
+    ["sorted", sorted],
+    ["shuffled", Int32Array.from({ length: n }, () => rng.integer(sizes[0]))],
+  ] as const)("counting_sort lists the rows by group, in row order within a group (%s codes)", (_, codes) => {
+    const g = sizes[0];
+    const [start, order] = withArenaSync((arena, k) => {
+      const s = arena.allocI32(g + 1);
+      const o = arena.allocI32(n);
+      k.counting_sort(n, arena.putI32(codes), g, s, o);
+      return [Array.from(arena.i32(s, g + 1)), Array.from(arena.i32(o, n))];
+    });
+    const want = Array.from({ length: n }, (_, i) => i).sort((a, b) => codes[a] - codes[b] || a - b);
+    expect(order).toEqual(want);
+    const counts = new Array<number>(g).fill(0);
+    for (const c of codes) counts[c]++;
+    expect(start).toEqual([0, ...counts.map((_, c) => counts.slice(0, c + 1).reduce((a, b) => a + b, 0))]);
+  });
+
+  test("the Schur complement of one small effect equals the general formula's, summed in the same order", () => {
+    const g = sizes[0];
+    const levels = sizes[1];
+    for (const weighted of [false, true]) {
+      const got = withArenaSync((arena, k) => {
+        const start = arena.allocI32(g + 1);
+        const order = arena.allocI32(n);
+        const firm = arena.putI32(sorted);
+        k.counting_sort(n, firm, g, start, order);
+        const a = arena.allocF64(levels * levels);
+        arena.f64(a, levels * levels).fill(0);
+        const c = arena.allocF64(levels);
+        arena.f64(c, levels).fill(0);
+        k.schur_complement(g, start, order, 1, arena.putU32([arena.putI32(years)]), arena.putI32([0]), weighted ? arena.putF64(w) : 0, levels, a, c, arena.allocI32(levels));
+        return Array.from(arena.f64(a, levels * levels));
+      });
+      // The kernel's arithmetic: per group, each row adds its weight to its level's diagonal and
+      // to the group's c; then c c' / W_g comes off, over the levels in the order first touched.
+      const a = new Float64Array(levels * levels);
+      for (let grp = 0; grp < g; grp++) {
+        const c = new Float64Array(levels);
+        const touched: number[] = [];
+        let wg = 0;
+        for (let i = 4 * grp; i < Math.min(n, 4 * grp + 4); i++) {
+          const wi = weighted ? w[i] : 1;
+          wg += wi;
+          const l = years[i];
+          if (c[l] === 0) touched.push(l);
+          c[l] += wi;
+          a[l * levels + l] += wi;
+        }
+        for (const u of touched) for (const v of touched) a[u * levels + v] -= (c[u] / wg) * c[v];
+      }
+      expect(got).toEqual(Array.from(a));
+    }
+  });
+});
