@@ -66,17 +66,30 @@ const BLOCK_ROWS: usize = 512;
  * the memory traffic differs: each column is read once rather than once per pair.
  */
 export function crossprod(n: i32, k: i32, x: usize, w: usize, acc: usize, out: usize): void {
+  crossprod_pairs(n, k, x, w, acc, out, 0, k);
+}
+
+/**
+ * crossprod's entries (a, b) for the rows a = from..to-1 of the upper triangle only (b ≥ a, and
+ * their mirrors), each summed as crossprod sums it: so two calls over complementary ranges, on
+ * two threads, give crossprod's matrix bit for bit. acc holds 4 f64 per pair of the range.
+ */
+export function crossprod_pairs(n: i32, k: i32, x: usize, w: usize, acc: usize, out: usize, from: i32, to: i32): void {
   const m = <usize>n;
   const kk = <usize>k;
   const stride = m << 3;
   const quads = m & ~(<usize>3);
-  memory.fill(acc, 0, (kk * (kk + 1)) << 4);
+  const first = <usize>from;
+  const end = <usize>to;
+  // Pairs (a, b ≥ a) with a in [first, end): Σ (k − a).
+  const pairs = (end - first) * kk - ((end * (end - 1) - first * (first - 1)) >> 1);
+  memory.fill(acc, 0, pairs << 5);
   // At least one pass over the pairs, so that the last block finishes each entry as dot does.
   for (let lo: usize = 0; ; lo += BLOCK_ROWS) {
     const hi = min<usize>(lo + BLOCK_ROWS, quads);
     const last = hi == quads;
     let pair = acc;
-    for (let a: usize = 0; a < kk; a++) {
+    for (let a: usize = first; a < end; a++) {
       const ca = x + a * stride;
       for (let b = a; b < kk; b++) {
         const cb = x + b * stride;

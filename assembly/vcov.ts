@@ -20,18 +20,42 @@ export function cluster_scores(n: i32, k: i32, x: usize, e: usize, w: usize, cod
   }
 }
 
-/** out (k×k row-major) += Σ_g s_g·s_g' over the G score rows. */
+/**
+ * cluster_scores of columns from..to-1 only, into a block of one g-long column of sums per
+ * column (column a at out + (a − from)·g·8), zeroed here: calls over complementary ranges, on two
+ * threads, write apart. Each group's sum is formed as cluster_scores forms it (rows in order).
+ */
+export function cluster_scores_cols(n: i32, k: i32, x: usize, e: usize, w: usize, codes: usize, g: i32, from: i32, to: i32, out: usize): void {
+  const m = <usize>n;
+  const stride = m << 3;
+  const groups = <usize>g << 3;
+  const lo = <usize>from;
+  const hi = <usize>to;
+  memory.fill(out, 0, (hi - lo) * groups);
+  for (let i: usize = 0; i < m; i++) {
+    let s = load<f64>(e + (i << 3));
+    if (w != 0) s *= load<f64>(w + (i << 3));
+    const at = out + (<usize>load<i32>(codes + (i << 2)) << 3);
+    for (let a = lo; a < hi; a++) {
+      const p = at + (a - lo) * groups;
+      store<f64>(p, load<f64>(p) + s * load<f64>(x + a * stride + (i << 3)));
+    }
+  }
+}
+
+/** out (k×k row-major) += Σ_g s_g·s_g' over the G groups' score sums, one g-long column per score (cluster_scores_cols). */
 export function score_outer(g: i32, k: i32, scores: usize, out: usize): void {
   const gg = <usize>g;
   const kk = <usize>k;
+  const groups = gg << 3;
   for (let c: usize = 0; c < gg; c++) {
-    const row = scores + ((c * kk) << 3);
+    const row = scores + (c << 3);
     for (let a: usize = 0; a < kk; a++) {
-      const sa = load<f64>(row + (a << 3));
+      const sa = load<f64>(row + a * groups);
       if (sa == 0) continue;
       for (let b: usize = a; b < kk; b++) {
         const p = out + ((a * kk + b) << 3);
-        store<f64>(p, load<f64>(p) + sa * load<f64>(row + (b << 3)));
+        store<f64>(p, load<f64>(p) + sa * load<f64>(row + b * groups));
       }
     }
   }

@@ -1,9 +1,25 @@
-import { describe, expect, test } from "vitest";
-import { withArenaSync } from "../src/engine/shared.js";
-import { crossprodInto } from "../src/engine/cross-products.js";
+import { afterAll, describe, expect, test } from "vitest";
+import { withArena, withArenaSync } from "../src/engine/shared.js";
+import { crossprodInto, crossprodLanes } from "../src/engine/cross-products.js";
+import { shutdownPool } from "../src/engine/pool.js";
 import { Rng } from "../src/core/random.js";
 
+afterAll(() => shutdownPool());
+
 describe("the one-pass cross-products", () => {
+  test.each([2, 3, 7, 12])("split in two lanes (%i columns), the matrix is the one-pass kernel's bit for bit", async (k) => {
+    const n = 400_001;
+    const rng = new Rng(k);
+    await withArena(async (arena, kern) => {
+      const x = arena.putF64(Float64Array.from({ length: n * k }, () => rng.normal()));
+      const whole = arena.allocF64(k * k);
+      crossprodInto(kern, arena, n, k, x, 0, whole);
+      const split = arena.allocF64(k * k);
+      await crossprodLanes(kern, arena, n, k, x, 0, split, 2);
+      expect(Array.from(arena.f64(split, k * k))).toEqual(Array.from(arena.f64(whole, k * k)));
+    });
+  });
+
   // Row counts around the kernel's 512-row blocks and its 4- and 2-row steps.
   for (const n of [1, 2, 3, 5, 511, 512, 513, 1026, 2049, 100_003]) {
     test(`${n} rows: every entry of X'X and X'WX is the dot product of its two columns, bit for bit`, () => {

@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { Rng } from "../src/core/random.js";
 import { withArenaSync } from "../src/engine/shared.js";
 import type { Column, Frame } from "../src/data/frame.js";
-import { compact, encodeColumn, encodeInteraction, interact } from "../src/data/encode.js";
+import { codeIntegerColumns, compact, encodeColumn, encodeInteraction, interact } from "../src/data/encode.js";
 import { buildSample } from "../src/fit/sample.js";
 
 // Sample building runs in wasm (assembly/sample.ts); these pin what it must give, case by case.
@@ -66,6 +66,27 @@ describe("factor encodings", () => {
     expect(coded.get(other)).toBe(alone);
     expect(encodeInteraction([col, other], rows, { reuse: false, coded })).toEqual(direct);
     expect(encodeColumn(other, rows, { reuse: false, coded })).toBe(alone);
+  });
+
+  test("ids coded together in two lanes get the codes each gets alone; a column of no compact ids is left out", async () => {
+    const rng = new Rng(5);
+    const n = 20_000;
+    const rows = Int32Array.from({ length: n / 2 }, (_, i) => 2 * i + (i % 3 === 0 ? 1 : 0));
+    const firm = numeric(Array.from({ length: n }, (_, i) => 1000 + Math.floor(i / 3)));
+    const year = numeric(Array.from({ length: n }, () => (rng.uniform() < 0.02 ? NaN : 2000 + rng.integer(12))));
+    const gone = numeric(Array.from({ length: n }, () => NaN));
+    const wide = numeric(Array.from({ length: n }, () => rng.integer(1e9) * 1e3));
+    for (const threads of [1, 2]) {
+      const coded = new Map<Column, ReturnType<typeof encodeColumn>>();
+      await codeIntegerColumns([firm, year, gone, wide].map((c) => c as Extract<Column, { kind: "numeric" }>), rows, coded, threads);
+      expect(coded.has(wide)).toBe(false);
+      for (const c of [firm, year, gone]) {
+        const alone = encodeColumn(c, rows, { reuse: false });
+        expect([...coded.get(c)!.codes]).toEqual([...alone.codes]);
+        expect(coded.get(c)!.levels).toEqual(alone.levels);
+      }
+      expect(coded.get(gone)!.size).toBe(0);
+    }
   });
 
   test("a^b: one level per observed combination, missing when either part is", () => {

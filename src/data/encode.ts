@@ -1,7 +1,9 @@
 import type { Column, NumericColumn } from "./frame.js";
 import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
-import { withArenaSync } from "../engine/shared.js";
+import { withArena, withArenaSync } from "../engine/shared.js";
+import { runKernelLanes } from "../engine/kernel-lanes.js";
+import type { KernelCall } from "../engine/kernel-task.js";
 import { copyOutI32, placeF64, placeI32 } from "../engine/resident.js";
 import { InternalError } from "../core/errors.js";
 
@@ -154,23 +156,79 @@ function placedCodes(arena: Arena, e: Encoding): CodesIn {
  * by direct indexing, no hashing, left in the arena. Otherwise null.
  */
 function integerCodesIn(arena: Arena, k: Kernels, x: number, n: number, rows: number): CodesIn | null {
+  const coding = integerCoding(arena, x, n, rows);
+  k.int_range(...coding.range.args);
+  const codes = coding.codes();
+  if (!codes) return null;
+  if (codes.call) codes.finish(k.dense_codes(...codes.call.args));
+  return codes.result();
+}
+
+/**
+ * integerCodesIn in its steps, for running the passes of several columns at once (lanes of
+ * kernel calls): the range pass, then, when the values are compact integers, the coding pass and
+ * the levels from its result.
+ */
+interface IntegerCoding {
+  readonly range: Extract<KernelCall, { name: "int_range" }>;
+  /**
+   * After the range pass: the coding pass to run (none when every value is missing) and what to
+   * do with its result; null when the values are not compact integers.
+   */
+  codes(): { readonly call: Extract<KernelCall, { name: "dense_codes" }> | null; finish(size: number): void; result(): CodesIn } | null;
+}
+
+function integerCoding(arena: Arena, x: number, n: number, rows: number): IntegerCoding {
   const range = arena.allocF64(3, "range");
-  k.int_range(n, x, rows, range);
-  const [min, max, integral] = arena.f64(range, 3);
-  const codes = arena.allocI32(n, "codes");
-  if (min > max) {
-    arena.i32(codes, n).fill(-1);
-    return { codes, size: 0, levels: [] };
-  }
-  if (integral !== 1 || max - min > 4 * n + 1024) return null;
-  const span = max - min + 1;
-  const slot = arena.allocI32(span, "level slots");
-  const offsets = arena.allocI32(Math.min(span, n), "levels");
-  const size = k.dense_codes(n, x, rows, min, span, slot, codes, offsets);
-  const offset = arena.i32(offsets, size);
-  const levels = new Array<number>(size);
-  for (let c = 0; c < size; c++) levels[c] = min + offset[c];
-  return { codes, size, levels };
+  return {
+    range: { name: "int_range", args: [n, x, rows, range] },
+    codes: () => {
+      const [min, max, integral] = arena.f64(range, 3);
+      const codes = arena.allocI32(n, "codes");
+      if (min > max) {
+        arena.i32(codes, n).fill(-1);
+        return { call: null, finish: () => undefined, result: () => ({ codes, size: 0, levels: [] }) };
+      }
+      if (integral !== 1 || max - min > 4 * n + 1024) return null;
+      const span = max - min + 1;
+      const slot = arena.allocI32(span, "level slots");
+      const offsets = arena.allocI32(Math.min(span, n), "levels");
+      let levels: number[] = [];
+      return {
+        call: { name: "dense_codes", args: [n, x, rows, min, span, slot, codes, offsets] },
+        finish: (size) => {
+          const offset = arena.i32(offsets, size);
+          levels = new Array<number>(size);
+          for (let c = 0; c < size; c++) levels[c] = min + offset[c];
+        },
+        result: () => ({ codes, size: levels.length, levels }),
+      };
+    },
+  };
+}
+
+/**
+ * Codes the integer id columns among `columns` at `rows` directly (encodeColumn without `reuse`),
+ * two passes each, with the columns dealt to two lanes (this thread and a worker): the codes of
+ * each column are what encodeColumn gives it. Adds them to `coded`, resident; a column that is
+ * not compact integers is left for encodeColumn.
+ */
+export async function codeIntegerColumns(columns: readonly NumericColumn[], rows: Int32Array, coded: Map<Column, Encoding>, threads: number): Promise<void> {
+  const todo = columns.filter((c) => !coded.has(c));
+  if (todo.length === 0) return;
+  const lanes = (calls: readonly KernelCall[]) => [0, 1].map((lane) => calls.filter((_, i) => i % 2 === lane));
+  await withArena(async (arena, k) => {
+    const at = placeI32(arena, rows, "rows");
+    const codings = todo.map((c) => integerCoding(arena, placeF64(arena, c.values, "values"), rows.length, at));
+    await runKernelLanes(k, lanes(codings.map((c) => c.range)), threads, "coding the fixed effects' ids");
+    const coding = codings.map((c) => c.codes());
+    const passes = coding.flatMap((c) => (c?.call ? [{ ...c, call: c.call }] : []));
+    const sizes = await runKernelLanes(k, lanes(passes.map((c) => c.call)), threads, "coding the fixed effects' ids");
+    passes.forEach((c, i) => c.finish(sizes[i % 2][Math.floor(i / 2)]));
+    coding.forEach((c, i) => {
+      if (c) coded.set(todo[i], copiedOut(arena, c.result(), rows.length, true));
+    });
+  });
 }
 
 function encodeHashed(v: Float64Array): Encoding {

@@ -29,6 +29,8 @@ export interface Kernels {
   sum(n: number, x: number, w: number): number;
   /** assembly/crossprod/crossprod(n: i32, k: i32, x: usize, w: usize, acc: usize, out: usize) */
   crossprod(n: number, k: number, x: number, w: number, acc: number, out: number): void;
+  /** assembly/crossprod/crossprod_pairs(n: i32, k: i32, x: usize, w: usize, acc: usize, out: usize, from: i32, to: i32) */
+  crossprod_pairs(n: number, k: number, x: number, w: number, acc: number, out: number, from: number, to: number): void;
   /** assembly/crossprod/crossprod_vec(n: i32, k: i32, x: usize, y: usize, w: usize, out: usize) */
   crossprod_vec(n: number, k: number, x: number, y: number, w: number, out: number): void;
   /** assembly/crossprod/residuals(n: i32, k: i32, x: usize, beta: usize, y: usize, out: usize) */
@@ -37,6 +39,8 @@ export interface Kernels {
   column_stats(n: number, x: number, w: number, out: number): void;
   /** assembly/vcov/cluster_scores(n: i32, k: i32, x: usize, e: usize, w: usize, codes: usize, out: usize) */
   cluster_scores(n: number, k: number, x: number, e: number, w: number, codes: number, out: number): void;
+  /** assembly/vcov/cluster_scores_cols(n: i32, k: i32, x: usize, e: usize, w: usize, codes: usize, g: i32, from: i32, to: i32, out: usize) */
+  cluster_scores_cols(n: number, k: number, x: number, e: number, w: number, codes: number, g: number, from: number, to: number, out: number): void;
   /** assembly/vcov/score_outer(g: i32, k: i32, scores: usize, out: usize) */
   score_outer(g: number, k: number, scores: number, out: number): void;
   /** assembly/theil/theil_moments(start: i32, end: i32, x: usize, w: usize, codes: usize, g: i32, alpha: f64, withAlpha: i32, out: usize) */

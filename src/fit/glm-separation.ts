@@ -6,7 +6,7 @@ import type { Kernels } from "../engine/kernels.js";
 import type { Sample } from "./sample.js";
 import { buildModelMatrix, columnPtr, type ModelMatrix } from "./model-matrix.js";
 import { absorbFixedEffects, type AbsorbOptions } from "./absorb-effects.js";
-import { leastSquares } from "./least-squares.js";
+import { augmentedGram, leastSquares } from "./least-squares.js";
 
 /**
  * Separation by the fixed effects: in a fixed-effect group whose outcome is all zero (Poisson)
@@ -88,7 +88,8 @@ export async function separatedByRegressors(
     const single: ModelMatrix = { ...m, names: ["u"], rawSpread: [] };
     for (let iter = 0; iter < RELU_MAX_ITER; iter++) {
       const inner = arena.mark();
-      const ls = leastSquares(k, arena, { n, y: columnPtr(m, 0), p, w: m.weights, absorbed: new Set(), names: regressors.slice(0, p) });
+      const gram = await augmentedGram(k, arena, n, columnPtr(m, 0), p, m.weights, demeaning.threads);
+      const ls = leastSquares(k, arena, { n, y: columnPtr(m, 0), p, w: m.weights, absorbed: new Set(), names: regressors.slice(0, p), gram });
       p = ls.kept.length;
       const resid = arena.f64(ls.resid, n);
       let negative = false;

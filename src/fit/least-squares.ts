@@ -3,7 +3,7 @@ import type { Kernels } from "../engine/kernels.js";
 import { choleskyDropping, inverseFactor, solveFactor } from "../linalg/cholesky.js";
 import { submatrix } from "../linalg/matrix.js";
 import { EstimationError } from "../core/errors.js";
-import { crossprodInto } from "../engine/cross-products.js";
+import { crossprodLanes } from "../engine/cross-products.js";
 import { isAbsorbed } from "./absorbed.js";
 
 /** Pivot tolerance for collinearity among the (demeaned) regressors, relative to each one's own norm. */
@@ -23,8 +23,8 @@ export interface LeastSquaresInput {
   readonly absorbed: ReadonlySet<number>;
   /** Regressor names, for the error when nothing is left to estimate. */
   readonly names: readonly string[];
-  /** The cross-products of [y X] when the caller has them (augmentedGram); else they are computed here. */
-  readonly gram?: Float64Array;
+  /** The cross-products of [y X] (augmentedGram). */
+  readonly gram: Float64Array;
 }
 
 export interface LeastSquares {
@@ -55,7 +55,7 @@ export function leastSquares(k: Kernels, arena: Arena, q: LeastSquaresInput): Le
   const { n, p, w } = q;
   const x = q.y + n * 8;
   const col = (j: number) => x + j * n * 8;
-  const { xtx, xty } = normalEquations(q.gram ?? augmentedGram(k, arena, n, q.y, p, w), p);
+  const { xtx, xty } = normalEquations(q.gram, p);
   const solved = solveNormalEquations(xtx, xty, p, q.absorbed, q.names);
   const { kept } = solved;
   kept.forEach((c, idx) => {
@@ -72,13 +72,10 @@ export function leastSquares(k: Kernels, arena: Arena, q: LeastSquaresInput): Le
  * row-major: y'Wy, then y'WX, then X'WX), in one pass over the columns: each entry is the dot
  * product of its two columns, bit for bit, so the regressors' spreads and y'Wy can be read off it.
  */
-export function augmentedGram(k: Kernels, arena: Arena, n: number, y: number, p: number, w: number): Float64Array {
-  const mark = arena.mark();
+export async function augmentedGram(k: Kernels, arena: Arena, n: number, y: number, p: number, w: number, threads: number): Promise<Float64Array> {
   const out = arena.allocF64((p + 1) * (p + 1));
-  crossprodInto(k, arena, n, p + 1, y, w, out);
-  const gram = arena.f64(out, (p + 1) * (p + 1)).slice();
-  arena.release(mark);
-  return gram;
+  await crossprodLanes(k, arena, n, p + 1, y, w, out, threads);
+  return arena.f64(out, (p + 1) * (p + 1)).slice();
 }
 
 /** X'WX (p×p) and X'Wy, read off the augmented Gram matrix of [y X]. */

@@ -1,5 +1,5 @@
 import type { Column, Frame, NumericColumn } from "../data/frame.js";
-import { compact, encodeInteraction, type EncodedEffect, type Encoding } from "../data/encode.js";
+import { codeIntegerColumns, compact, encodeInteraction, type EncodedEffect, type Encoding } from "../data/encode.js";
 import { InputError } from "../core/errors.js";
 import { withArena, withArenaSync } from "../engine/shared.js";
 import { runKernelLanes } from "../engine/kernel-lanes.js";
@@ -211,6 +211,10 @@ export async function buildSample(req: SampleRequest): Promise<Sample> {
   const renumberLater = req.separation !== undefined || req.dropSingletons;
   // A column in several fixed effects (year in year and industry^year) is coded once at these rows.
   const coded = new Map<Column, Encoding>();
+  if (req.singleUse) {
+    const ids = [...new Set(req.fixedEffects.flatMap((fe) => fe.variables))].map(column).filter((c): c is NumericColumn => c.kind === "numeric");
+    await codeIntegerColumns(ids, rows, coded, req.threads ?? 1);
+  }
   let fes = req.fixedEffects.map((fe) => ({
     name: fe.name,
     variables: fe.variables,

@@ -32,6 +32,8 @@ export interface VcovInputs {
    * it out: σ² = ssr/(n − K).
    */
   readonly dispersion?: number;
+  /** The score meat when the caller computed it ahead (scoreMeatLanes: over the pool); else it is computed here. */
+  readonly meat?: Float64Array;
 }
 
 export interface Vcov {
@@ -48,7 +50,7 @@ export interface Vcov {
 export function computeVcov(kern: Kernels, arena: Arena, vcov: BoundVcov, v: VcovInputs): Vcov {
   const { n, k, dfK, ssc } = v;
   if (vcov.type === "iid") return finishVcov(v, { type: "iid" });
-  if (vcov.type === "hetero") return finishVcov(v, { type: "hetero", meat: scoreMeat(kern, arena, vcov, v) });
+  if (vcov.type === "hetero") return finishVcov(v, { type: "hetero", meat: (v.meat ?? scoreMeat(kern, arena, vcov, v)) });
   if (vcov.type === "cluster") {
     // One cluster leaves no between-cluster variation: the clustered variance would be 0/0.
     const single = vcov.clusters.find((c) => c.size < 2);
@@ -59,12 +61,12 @@ export function computeVcov(kern: Kernels, arena: Arena, vcov: BoundVcov, v: Vco
           `clustered standard errors need at least two clusters: cluster by another variable or use vcov "hetero"`,
       );
     }
-    const meat = scoreMeat(kern, arena, vcov, v);
+    const meat = (v.meat ?? scoreMeat(kern, arena, vcov, v));
     return finishVcov(v, { type: "cluster", meat, clusterSizes: vcov.clusters.map((c) => c.size), ways: vcov.clusters.length });
   }
   const kAdjN = ssc.kAdj ? n - dfK : n;
   const periods = vcov.panel.time.size;
-  const meat = scoreMeat(kern, arena, vcov, v);
+  const meat = (v.meat ?? scoreMeat(kern, arena, vcov, v));
   const adj = (ssc.kAdj ? (n - 1) / kAdjN : 1) * (ssc.gAdj && periods > 1 ? periods / (periods - 1) : 1);
   const matrix = eigenFix(scale(sandwich(v.bread, meat, k), adj), k);
   return { matrix, dfT: ssc.tDf === "min" ? Math.max(periods - 1, 1) : n - dfK, clusterSizes: [], lag: vcov.lag, periods };

@@ -5,6 +5,8 @@ import { interact, type Encoding } from "../data/encode.js";
 import { InputError } from "../core/errors.js";
 import type { PanelEncodings, ScoreVcov } from "./spec.js";
 import { crossprodInto } from "../engine/cross-products.js";
+import { runKernelLanes } from "../engine/kernel-lanes.js";
+import { runKernelCalls, type KernelCall } from "../engine/kernel-task.js";
 
 /**
  * The "meat" Σ s s' of a sandwich variance, from per-row scores s_i = w_i · e_i · x_i (x: k
@@ -41,7 +43,14 @@ export function scoreMeat(kern: Kernels, arena: Arena, req: ScoreVcov, v: ScoreI
       return heteroMeat(kern, arena, v);
     case "cluster":
       return signedMeat(
-        clusterSubsets(req.clusters).map(({ members, sign }) => ({ sign, meat: clusterSumsMeat(kern, arena, v, members.length === 1 ? members[0] : interact(members)) })),
+        clusterSubsets(req.clusters).map(({ members, sign }) => {
+          const mark = arena.mark();
+          const meat = clusterSumsMeat(arena, v, members.length === 1 ? members[0] : interact(members));
+          runKernelCalls(kern, meat.lanes.flat());
+          const part = { sign, meat: meat.finish(kern) };
+          arena.release(mark);
+          return part;
+        }),
         v.k,
       );
     case "dk":
@@ -49,6 +58,21 @@ export function scoreMeat(kern: Kernels, arena: Arena, req: ScoreVcov, v: ScoreI
     case "nw":
       return neweyWestMeat(arena, v, req.panel, req.lag);
   }
+}
+
+/**
+ * scoreMeat with the clustered meat's score sums in two lanes (this thread and a worker,
+ * engine/kernel-lanes.ts): the same kernel calls, so the same meat bit for bit.
+ */
+export async function scoreMeatLanes(kern: Kernels, arena: Arena, req: ScoreVcov, v: ScoreInputs, threads: number): Promise<Float64Array> {
+  if (req.type !== "cluster") return scoreMeat(kern, arena, req, v);
+  const parts: { sign: number; meat: Float64Array }[] = [];
+  for (const { members, sign } of clusterSubsets(req.clusters)) {
+    const meat = clusterSumsMeat(arena, v, members.length === 1 ? members[0] : interact(members));
+    await runKernelLanes(kern, meat.lanes, threads, "summing the scores by cluster");
+    parts.push({ sign, meat: meat.finish(kern) });
+  }
+  return signedMeat(parts, v.k);
 }
 
 /**
@@ -107,16 +131,29 @@ function groupScoresIn(kern: Kernels, arena: Arena, v: ScoreInputs, enc: Encodin
   return scores;
 }
 
-function clusterSumsMeat(kern: Kernels, arena: Arena, v: ScoreInputs, enc: Encoding): Float64Array {
-  const mark = arena.mark();
-  // The G×k sums stay in the arena for their outer products: G is up to the row count.
-  const scores = groupScoresIn(kern, arena, v, enc);
-  const out = arena.allocF64(v.k * v.k);
-  arena.f64(out, v.k * v.k).fill(0);
-  kern.score_outer(enc.size, v.k, scores, out);
-  const meat = arena.f64(out, v.k * v.k).slice();
-  arena.release(mark);
-  return meat;
+/**
+ * One cluster meat: the groups' score sums, a g-long column per score (cluster_scores_cols), in
+ * two lanes of columns, then their outer products (G×k sums in `arena`: G is up to the row count;
+ * scoreMeat gives them back after each, scoreMeatLanes leaves them to the arena's close, since the
+ * arena may be allocated from during its await).
+ */
+function clusterSumsMeat(arena: Arena, v: ScoreInputs, enc: Encoding): { lanes: KernelCall[][]; finish(kern: Kernels): Float64Array } {
+  const codes = placeI32(arena, enc.codes, "group codes");
+  const g = enc.size;
+  const scores = arena.allocF64(g * v.k, "group scores");
+  // Half the columns each, apart in the block.
+  const split = Math.ceil(v.k / 2);
+  const lane = (from: number, to: number): KernelCall[] =>
+    from < to ? [{ name: "cluster_scores_cols", args: [v.n, v.k, v.x, v.e, v.w, codes, g, from, to, scores + from * g * 8] }] : [];
+  return {
+    lanes: [lane(0, split), lane(split, v.k)],
+    finish: (kern) => {
+      const out = arena.allocF64(v.k * v.k);
+      arena.f64(out, v.k * v.k).fill(0);
+      kern.score_outer(g, v.k, scores, out);
+      return arena.f64(out, v.k * v.k).slice();
+    },
+  };
 }
 
 /** Σ_l ω_l Σ_t (S_t S_{t−l}' + S_{t−l} S_t') over rows t of a T×k matrix. */

@@ -1,5 +1,6 @@
 import { EstimationError } from "../../core/errors.js";
 import { computeVcov } from "../../vcov/compute.js";
+import { scoreMeatLanes } from "../../vcov/meat.js";
 import { countK } from "../../vcov/ssc.js";
 import { coefficientTable } from "../../vcov/coefficients.js";
 import { bindVcov, effectSizes } from "../../vcov/spec.js";
@@ -26,12 +27,12 @@ export const olsSolver: LinearSolver<FeolsResult> = {
  * columns copied from the group's shared demeaned block otherwise, so both give the same bytes.
  */
 async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regressors: readonly string[]): Promise<FeolsResult> {
-  const { k, arena, frame, spec, sample, vreq, ssc, tol, maxIter, absorbed, depvarConstant, hook } = ctx;
+  const { k, arena, frame, spec, sample, vreq, ssc, tol, maxIter, threads, absorbed, depvarConstant, hook } = ctx;
   const hasFe = sample.fixedEffects.length > 0;
   const p = regressors.length;
   if (p === 0 && !hasFe) throw new EstimationError("singular", `the model has no regressors to estimate: "${spec.formula}"`);
   // One pass gives every cross-product: the regressors' within spreads on its diagonal, y'Wy first.
-  const gram = augmentedGram(k, arena, m.n, columnPtr(m, 0), p, m.weights);
+  const gram = await augmentedGram(k, arena, m.n, columnPtr(m, 0), p, m.weights, threads);
   const withinTss = gram[0];
   const absorbedCols = hasFe ? absorbedRegressors(gram, p, (c) => m.rawSpread[c + 1]) : new Set<number>();
   // y ~ 1 | fe: no coefficients; the residuals are the demeaned y.
@@ -46,9 +47,8 @@ async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regressors: r
   if (m.n - dfK <= 0) {
     throw new EstimationError("singular", `${m.n} observations cannot identify ${dfK} parameters (regressors and fixed effects): no residual degrees of freedom`);
   }
-  const vc = computeVcov(k, arena, vcov, {
-    n: m.n, k: ls.kept.length, x: columnPtr(m, 1), e: ls.resid, w: m.weights, bread: ls.bread, ssr: ls.ssr, dfK, ssc,
-  });
+  const inputs = { n: m.n, k: ls.kept.length, x: columnPtr(m, 1), e: ls.resid, w: m.weights, bread: ls.bread, ssr: ls.ssr, dfK, ssc };
+  const vc = computeVcov(k, arena, vcov, { ...inputs, meat: vcov.type === "iid" ? undefined : await scoreMeatLanes(k, arena, vcov, inputs, threads) });
   // Coefficients of rescaled regressors (tiny values, see ModelMatrix.regressorScales) in the data's units.
   const scales = m.regressorScales ? ls.kept.map((c) => m.regressorScales![c]) : undefined;
   const beta = scales ? ls.beta.map((b, i) => b * scales[i]) : ls.beta;
