@@ -183,18 +183,29 @@ export function int_range(n: i32, x: usize, rows: usize, out: usize): void {
 /**
  * Codes of integer values in [min, min + span) at the n rows (see rowAt) by direct indexing:
  * out[r] is the rank of the row's value among the distinct values (-1 where missing), levels[c]
- * the offset from min of the c-th value; `slot` (span i32s) is scratch. Returns the number of
- * distinct values.
+ * the offset from min of the c-th value; `slot` (span + 1 i32s) is scratch. Returns the number
+ * of distinct values.
  */
 export function dense_codes(n: i32, x: usize, rows: usize, min: f64, span: i32, slot: usize, out: usize, levels: usize): i32 {
-  memory.fill(slot, 0xff, <usize>span << 2);
-  for (let r: usize = 0; r < <usize>n; r++) {
-    const v = load<f64>(x + (rowAt(rows, r) << 3));
-    const o = v == v ? <i32>(v - min) : -1;
-    store<i32>(out + (r << 2), o);
-    if (o >= 0) store<i32>(slot + (<usize>o << 2), 0);
+  memory.fill(slot, 0xff, (<usize>span + 1) << 2);
+  if (rows == 0) {
+    for (let r: usize = 0; r < <usize>n; r++) denseSlot(load<f64>(x + (r << 3)), min, span, slot, out + (r << 2));
+  } else {
+    for (let r: usize = 0; r < <usize>n; r++) denseSlot(load<f64>(x + (<usize>load<i32>(rows + (r << 2)) << 3)), min, span, slot, out + (r << 2));
   }
   return rankSlots(n, span, slot, out, levels);
+}
+
+/**
+ * dense_codes' first pass at one row: its offset from min (-1 when missing) at `at`, its slot
+ * marked; a missing value marks the spare slot past the span, so there is no branch to mispredict.
+ */
+// @ts-ignore: decorator
+@inline
+function denseSlot(v: f64, min: f64, span: i32, slot: usize, at: usize): void {
+  const o = v == v ? <i32>(v - min) : -1;
+  store<i32>(at, o);
+  store<i32>(slot + (<usize>(o < 0 ? span : o) << 2), 0);
 }
 
 /**
@@ -228,7 +239,8 @@ function rankSlots(n: i32, span: i32, slot: usize, out: usize, levels: usize): i
       size++;
     }
   }
-  remap_codes(n, out, slot, out);
+  // Every slot taken: each rank is its offset, so the codes written are the codes already.
+  if (size < span) remap_codes(n, out, slot, out);
   return size;
 }
 

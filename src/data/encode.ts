@@ -4,7 +4,7 @@ import type { Kernels } from "../engine/kernels.js";
 import { withArena, withArenaSync } from "../engine/shared.js";
 import { runKernelLanes } from "../engine/kernel-lanes.js";
 import type { KernelCall } from "../engine/kernel-task.js";
-import { copyOutI32, placeF64, placeI32 } from "../engine/resident.js";
+import { copyOutI32, placeF64, placeI32, residentAddress, residentI32Of } from "../engine/resident.js";
 import { InternalError } from "../core/errors.js";
 
 /**
@@ -67,12 +67,7 @@ export interface EncodeOptions {
 export function encodeColumn(column: Column, rows: Int32Array | null, { dense = true, reuse = true, coded }: EncodeOptions = {}): Encoding {
   // Integer ids coded over the rows come out dense, right for either `dense`.
   if (rows && !reuse && column.kind === "numeric") {
-    const direct =
-      coded?.get(column) ??
-      withArenaSync((arena, k) => {
-        const c = integerCodesIn(arena, k, placeF64(arena, column.values, "values"), rows.length, placeI32(arena, rows, "rows"));
-        return c && copiedOut(arena, c, rows.length, true);
-      });
+    const direct = coded?.get(column) ?? withArenaSync((arena, k) => directCodes(arena, k, column, rows));
     if (direct) {
       coded?.set(column, direct);
       return direct;
@@ -155,8 +150,8 @@ function placedCodes(arena: Arena, e: Encoding): CodesIn {
  * row indices; 0 for rows 0..n-1), when they are integers in a compact range (firm ids, years):
  * by direct indexing, no hashing, left in the arena. Otherwise null.
  */
-function integerCodesIn(arena: Arena, k: Kernels, x: number, n: number, rows: number): CodesIn | null {
-  const coding = integerCoding(arena, x, n, rows);
+function integerCodesIn(arena: Arena, k: Kernels, x: number, n: number, rows: number, into?: () => number): CodesIn | null {
+  const coding = integerCoding(arena, x, n, rows, into);
   k.int_range(...coding.range.args);
   const codes = coding.codes();
   if (!codes) return null;
@@ -178,20 +173,25 @@ interface IntegerCoding {
   codes(): { readonly call: Extract<KernelCall, { name: "dense_codes" }> | null; finish(size: number): void; result(): CodesIn } | null;
 }
 
-function integerCoding(arena: Arena, x: number, n: number, rows: number): IntegerCoding {
+/**
+ * The steps of integerCodesIn; once the values are known to be compact integers, their codes go
+ * into the n i32s at `into()` when given (a resident array's room), else into the arena.
+ */
+function integerCoding(arena: Arena, x: number, n: number, rows: number, into?: () => number): IntegerCoding {
   const range = arena.allocF64(3, "range");
   return {
     range: { name: "int_range", args: [n, x, rows, range] },
     codes: () => {
       const [min, max, integral] = arena.f64(range, 3);
-      const codes = arena.allocI32(n, "codes");
-      if (min > max) {
+      const missing = min > max;
+      if (!missing && (integral !== 1 || max - min > 4 * n + 1024)) return null;
+      const codes = into ? into() : arena.allocI32(n, "codes");
+      if (missing) {
         arena.i32(codes, n).fill(-1);
         return { call: null, finish: () => undefined, result: () => ({ codes, size: 0, levels: [] }) };
       }
-      if (integral !== 1 || max - min > 4 * n + 1024) return null;
       const span = max - min + 1;
-      const slot = arena.allocI32(span, "level slots");
+      const slot = arena.allocI32(span + 1, "level slots");
       const offsets = arena.allocI32(Math.min(span, n), "levels");
       let levels: number[] = [];
       return {
@@ -208,6 +208,19 @@ function integerCoding(arena: Arena, x: number, n: number, rows: number): Intege
 }
 
 /**
+ * The codes of a column of integer ids at `rows`, coded over them (encodeColumn without `reuse`)
+ * straight into a resident array; null when they are not compact integers.
+ */
+function directCodes(arena: Arena, k: Kernels, column: NumericColumn, rows: Int32Array): Encoding | null {
+  let coded: CodesIn | null = null;
+  const codes = residentI32Of(rows.length, "codes", (ptr) => {
+    coded = integerCodesIn(arena, k, placeF64(arena, column.values, "values"), rows.length, placeI32(arena, rows, "rows"), () => ptr);
+    return coded ? rows.length : null;
+  });
+  return codes && { codes, size: coded!.size, levels: coded!.levels };
+}
+
+/**
  * Codes the integer id columns among `columns` at `rows` directly (encodeColumn without `reuse`),
  * two passes each, with the columns dealt to two lanes (this thread and a worker): the codes of
  * each column are what encodeColumn gives it. Adds them to `coded`, resident; a column that is
@@ -219,14 +232,20 @@ export async function codeIntegerColumns(columns: readonly NumericColumn[], rows
   const lanes = (calls: readonly KernelCall[]) => [0, 1].map((lane) => calls.filter((_, i) => i % 2 === lane));
   await withArena(async (arena, k) => {
     const at = placeI32(arena, rows, "rows");
-    const codings = todo.map((c) => integerCoding(arena, placeF64(arena, c.values, "values"), rows.length, at));
+    // Each column's codes are written where they stay, no copy after (room taken once the range pass shows compact ids).
+    const into: Int32Array[] = [];
+    const codings = todo.map((c, i) =>
+      integerCoding(arena, placeF64(arena, c.values, "values"), rows.length, at, () => residentAddress((into[i] = residentI32Of(rows.length, "codes", () => rows.length)!))!),
+    );
     await runKernelLanes(k, lanes(codings.map((c) => c.range)), threads, "coding the fixed effects' ids");
     const coding = codings.map((c) => c.codes());
     const passes = coding.flatMap((c) => (c?.call ? [{ ...c, call: c.call }] : []));
     const sizes = await runKernelLanes(k, lanes(passes.map((c) => c.call)), threads, "coding the fixed effects' ids");
     passes.forEach((c, i) => c.finish(sizes[i % 2][Math.floor(i / 2)]));
     coding.forEach((c, i) => {
-      if (c) coded.set(todo[i], copiedOut(arena, c.result(), rows.length, true));
+      if (!c) return;
+      const { size, levels } = c.result();
+      coded.set(todo[i], { codes: into[i], size, levels });
     });
   });
 }

@@ -159,19 +159,41 @@ export function releaseTableFrom(run: ResidentRun, address: number): void {
 }
 
 /**
- * A resident copy of `values` (a block of its own, back to the heap when the copy is collected):
- * for a fit's row indices and codes, which its kernels then read in place (placeI32) instead of
- * each taking a copy of its own into its arena.
+ * A resident i32 array written where it lies: room for `capacity` values is taken from the heap
+ * and `write(ptr)` fills it (a kernel writing its output there, no copy after), returning how
+ * many values it wrote, the array's length, or null to give the room back and have none. The
+ * block goes back to the heap when the array is collected: for a fit's row indices and codes,
+ * which its kernels then read in place (placeI32).
  */
-export function residentI32(values: Int32Array, what: string): Int32Array {
+export function residentI32Of(capacity: number, what: string, write: (ptr: number) => number | null): Int32Array | null {
   const heap = sharedEngine().heap;
-  const { ptr, size } = heap.acquire(aligned(values.length * 4), what);
-  const copy = new Int32Array(heap.memory.buffer, ptr, values.length);
-  copy.set(values);
-  const table: TableBlock = { ptr, size, stride: values.length, live: 1, columns: [] };
-  residents.set(copy, { ptr, table });
-  tables.register(copy, table);
-  return copy;
+  const { ptr, size } = heap.acquire(aligned(capacity * 4), what);
+  let length: number | null;
+  try {
+    length = write(ptr);
+  } catch (err) {
+    heap.give(ptr, size);
+    throw err;
+  }
+  if (length === null) {
+    heap.give(ptr, size);
+    return null;
+  }
+  const keep = aligned(length * 4);
+  if (keep < size) heap.give(ptr + keep, size - keep);
+  const array = new Int32Array(heap.memory.buffer, ptr, length);
+  const table: TableBlock = { ptr, size: Math.min(keep, size), stride: length, live: 1, columns: [] };
+  residents.set(array, { ptr, table });
+  tables.register(array, table);
+  return array;
+}
+
+/** A resident copy of `values` (residentI32Of). */
+export function residentI32(values: Int32Array, what: string): Int32Array {
+  return residentI32Of(values.length, what, (ptr) => {
+    new Int32Array(sharedEngine().heap.memory.buffer, ptr, values.length).set(values);
+    return values.length;
+  })!;
 }
 
 /** `values` copied out of an arena: resident (residentI32) or into an ordinary JavaScript array. */

@@ -4,7 +4,7 @@ import { InputError } from "../core/errors.js";
 import { withArena, withArenaSync } from "../engine/shared.js";
 import { runKernelLanes } from "../engine/kernel-lanes.js";
 import type { KernelCall } from "../engine/kernel-task.js";
-import { copyOutI32, placeF64, placeI32 } from "../engine/resident.js";
+import { placeF64, placeI32, residentI32Of } from "../engine/resident.js";
 import { separatedByFixedEffects, type OutcomeKind } from "./glm-separation.js";
 
 /**
@@ -271,9 +271,11 @@ function selectRows(rows: Int32Array, keep: Uint8Array): Int32Array {
 function indicesOf(keep: Uint8Array, resident: boolean): Int32Array {
   return withArenaSync((arena, k) => {
     const n = keep.length;
+    const flags = arena.putU8(keep, "row flags");
+    // Resident: written where they stay, the room past the last given back.
+    if (resident) return residentI32Of(n, "rows", (ptr) => k.flagged_rows(n, flags, ptr))!;
     const rows = arena.allocI32(n, "rows");
-    const m = k.flagged_rows(n, arena.putU8(keep, "row flags"), rows);
-    return copyOutI32(arena.i32(rows, m), resident, "rows");
+    return arena.i32(rows, k.flagged_rows(n, flags, rows)).slice();
   });
 }
 
