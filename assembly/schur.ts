@@ -42,7 +42,8 @@ export function counting_sort(n: i32, codes: usize, g: i32, start: usize, order:
 /**
  * a (levels×levels, row-major) = Σ_i w_i u_i u_i' − Σ_g c_g c_g' / W_g, with u_i the
  * indicator of row i's small levels (m small effects; global level = offsets[j] + codes_j[i]).
- * c (levels f64, zero on entry and exit) and touched (levels i32) are scratch.
+ * c (levels f64, zero on entry and exit) and touched (levels i32) are scratch. The lower
+ * triangle (what the Cholesky factorisation reads) is summed, then copied to the upper one.
  */
 export function schur_complement(
   g: i32, start: usize, order: usize, m: i32, codeTable: usize, offsets: usize,
@@ -50,54 +51,89 @@ export function schur_complement(
 ): void {
   const mm = <usize>m;
   const stride = <usize>levels;
+  // One or two small effects (years; years and industry × year): their pointers in locals, since
+  // the stores could alias the tables and would make the compiler reload them on every row.
+  const codes0 = <usize>load<u32>(codeTable);
+  const first0 = <usize>load<i32>(offsets);
+  const codes1 = mm > 1 ? <usize>load<u32>(codeTable, 4) : 0;
+  const first1 = mm > 1 ? <usize>load<i32>(offsets, 4) : 0;
   for (let grp: usize = 0; grp < <usize>g; grp++) {
     const lo = <usize>load<i32>(start + (grp << 2));
     const hi = <usize>load<i32>(start + ((grp + 1) << 2));
     let wg = 0.0;
     let nt: usize = 0;
-    if (mm == 1) {
-      // One small effect (years): its pointers in locals, since the stores could alias the tables
-      // and would make the compiler reload them on every row. The same sums in the same order.
-      const codes = <usize>load<u32>(codeTable);
-      const first = <usize>load<i32>(offsets);
-      for (let r = lo; r < hi; r++) {
-        const i = <usize>load<i32>(order + (r << 2));
-        const wi = w == 0 ? 1.0 : load<f64>(w + (i << 3));
-        wg += wi;
-        const lj = first + <usize>load<i32>(codes + (i << 2));
-        const pc = c + (lj << 3);
-        const cv = load<f64>(pc);
-        if (cv == 0) { store<i32>(touched + (nt << 2), <i32>lj); nt++; }
-        store<f64>(pc, cv + wi);
-        const pa = a + ((lj * stride + lj) << 3);
-        store<f64>(pa, load<f64>(pa) + wi);
-      }
-    } else for (let r = lo; r < hi; r++) {
+    for (let r = lo; r < hi; r++) {
       const i = <usize>load<i32>(order + (r << 2));
       const wi = w == 0 ? 1.0 : load<f64>(w + (i << 3));
       wg += wi;
+      if (mm <= 2) {
+        const l0 = first0 + <usize>load<i32>(codes0 + (i << 2));
+        nt = touch(c, touched, nt, l0, wi);
+        addAt(a, l0 * stride + l0, wi);
+        if (mm == 2) {
+          const l1 = first1 + <usize>load<i32>(codes1 + (i << 2));
+          nt = touch(c, touched, nt, l1, wi);
+          // The second effect's levels come after the first's: (l1, l0) is in the lower triangle.
+          addAt(a, l1 * stride + l0, wi);
+          addAt(a, l1 * stride + l1, wi);
+        }
+        continue;
+      }
       for (let j: usize = 0; j < mm; j++) {
         const lj = <usize>load<i32>(offsets + (j << 2)) + <usize>load<i32>(<usize>load<u32>(codeTable + (j << 2)) + (i << 2));
-        const pc = c + (lj << 3);
-        const cv = load<f64>(pc);
-        if (cv == 0) { store<i32>(touched + (nt << 2), <i32>lj); nt++; }
-        store<f64>(pc, cv + wi);
-        for (let k: usize = 0; k < mm; k++) {
+        nt = touch(c, touched, nt, lj, wi);
+        // Effects' levels lie in ascending ranges: k ≤ j gives the lower triangle.
+        for (let k: usize = 0; k <= j; k++) {
           const lk = <usize>load<i32>(offsets + (k << 2)) + <usize>load<i32>(<usize>load<u32>(codeTable + (k << 2)) + (i << 2));
-          const pa = a + ((lj * stride + lk) << 3);
-          store<f64>(pa, load<f64>(pa) + wi);
+          addAt(a, lj * stride + lk, wi);
         }
+      }
+    }
+    // With two or more effects a group touches enough levels to be worth sorting them (insertion
+    // sort: a firm touches a few), so that v ≤ u is the lower triangle; with one, every pair is
+    // cheaper than the sort.
+    const lower = mm > 1;
+    if (lower) {
+      for (let u: usize = 1; u < nt; u++) {
+        const l = load<i32>(touched + (u << 2));
+        let v = u;
+        for (; v > 0 && load<i32>(touched + ((v - 1) << 2)) > l; v--) store<i32>(touched + (v << 2), load<i32>(touched + ((v - 1) << 2)));
+        store<i32>(touched + (v << 2), l);
       }
     }
     for (let u: usize = 0; u < nt; u++) {
       const lu = <usize>load<i32>(touched + (u << 2));
       const cu = load<f64>(c + (lu << 3)) / wg;
-      for (let v: usize = 0; v < nt; v++) {
+      const row = a + ((lu * stride) << 3);
+      const end = lower ? u + 1 : nt;
+      for (let v: usize = 0; v < end; v++) {
         const lv = <usize>load<i32>(touched + (v << 2));
-        const pa = a + ((lu * stride + lv) << 3);
+        const pa = row + (lv << 3);
         store<f64>(pa, load<f64>(pa) - cu * load<f64>(c + (lv << 3)));
       }
     }
     for (let u: usize = 0; u < nt; u++) store<f64>(c + (<usize>load<i32>(touched + (u << 2)) << 3), 0.0);
   }
+  for (let i: usize = 1; i < stride; i++) {
+    for (let j: usize = 0; j < i; j++) store<f64>(a + ((j * stride + i) << 3), load<f64>(a + ((i * stride + j) << 3)));
+  }
+}
+
+/** Adds a row's weight to level l's c, listing l in `touched` the first time; the new count of touched levels. */
+// @ts-ignore: decorator
+@inline
+function touch(c: usize, touched: usize, nt: usize, l: usize, wi: f64): usize {
+  const pc = c + (l << 3);
+  const cv = load<f64>(pc);
+  store<f64>(pc, cv + wi);
+  if (cv != 0) return nt;
+  store<i32>(touched + (nt << 2), <i32>l);
+  return nt + 1;
+}
+
+// @ts-ignore: decorator
+@inline
+function addAt(a: usize, at: usize, v: f64): void {
+  const p = a + (at << 3);
+  store<f64>(p, load<f64>(p) + v);
 }

@@ -77,40 +77,46 @@ describe("the exact method's kernels", () => {
     expect(start).toEqual([0, ...counts.map((_, c) => counts.slice(0, c + 1).reduce((a, b) => a + b, 0))]);
   });
 
-  test("the Schur complement of one small effect equals the general formula's, summed in the same order", () => {
+  test.each([1, 2])("the Schur complement of %i small effect(s) equals the general formula's, summed in the same order", (m) => {
     const g = sizes[0];
-    const levels = sizes[1];
+    const small = [years, third].slice(0, m);
+    const offsets = small.map((_, j) => sizes.slice(1, j + 1).reduce((a, b) => a + b, 0));
+    const levels = sizes.slice(1, m + 1).reduce((a, b) => a + b, 0);
     for (const weighted of [false, true]) {
       const got = withArenaSync((arena, k) => {
         const start = arena.allocI32(g + 1);
         const order = arena.allocI32(n);
-        const firm = arena.putI32(sorted);
-        k.counting_sort(n, firm, g, start, order);
+        k.counting_sort(n, arena.putI32(sorted), g, start, order);
         const a = arena.allocF64(levels * levels);
         arena.f64(a, levels * levels).fill(0);
         const c = arena.allocF64(levels);
         arena.f64(c, levels).fill(0);
-        k.schur_complement(g, start, order, 1, arena.putU32([arena.putI32(years)]), arena.putI32([0]), weighted ? arena.putF64(w) : 0, levels, a, c, arena.allocI32(levels));
+        k.schur_complement(g, start, order, m, arena.putU32(small.map((codes) => arena.putI32(codes))), arena.putI32(offsets), weighted ? arena.putF64(w) : 0, levels, a, c, arena.allocI32(levels));
         return Array.from(arena.f64(a, levels * levels));
       });
-      // The kernel's arithmetic: per group, each row adds its weight to its level's diagonal and
-      // to the group's c; then c c' / W_g comes off, over the levels in the order first touched.
+      // The kernel's arithmetic, entry by entry: per group, each row adds its weight to the
+      // entries of its levels and to the group's c; then c_u c_v / W_g comes off (u, v) as
+      // (c_u / W_g)·c_v. The lower triangle is summed so, and the upper is its mirror.
       const a = new Float64Array(levels * levels);
       for (let grp = 0; grp < g; grp++) {
         const c = new Float64Array(levels);
-        const touched: number[] = [];
+        const touched = new Set<number>();
         let wg = 0;
         for (let i = 4 * grp; i < Math.min(n, 4 * grp + 4); i++) {
           const wi = weighted ? w[i] : 1;
           wg += wi;
-          const l = years[i];
-          if (c[l] === 0) touched.push(l);
-          c[l] += wi;
-          a[l * levels + l] += wi;
+          const ls = small.map((codes, j) => offsets[j] + codes[i]);
+          for (const l of ls) {
+            touched.add(l);
+            c[l] += wi;
+          }
+          for (const u of ls) for (const v of ls) if (v <= u) a[u * levels + v] += wi;
         }
-        for (const u of touched) for (const v of touched) a[u * levels + v] -= (c[u] / wg) * c[v];
+        for (const u of touched) for (const v of touched) if (v <= u) a[u * levels + v] -= (c[u] / wg) * c[v];
       }
+      for (let u = 0; u < levels; u++) for (let v = u + 1; v < levels; v++) a[u * levels + v] = a[v * levels + u];
       expect(got).toEqual(Array.from(a));
     }
   });
+
 });
