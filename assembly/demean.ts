@@ -103,9 +103,16 @@ export function fe_residual(n: i32, x: usize, out: usize, k: i32, srcTable: usiz
   }
 }
 
-/** coef[g] = (sums[g] − acc[g]) / weights[g]: the group means one projection step sets. */
+/**
+ * coef[g] = (sums[g] − acc[g]) / weights[g]: the group means one projection step sets. acc 0:
+ * nothing to take off, coef[g] = sums[g] / weights[g] (the same value: x − 0 is x).
+ */
 export function solve_groups(g: i32, sums: usize, acc: usize, weights: usize, coef: usize): void {
   const m = <usize>g;
+  if (acc == 0) {
+    for (let i: usize = 0; i < m; i++) store<f64>(coef + (i << 3), f64At(sums, i) / f64At(weights, i));
+    return;
+  }
   for (let i: usize = 0; i < m; i++) {
     store<f64>(coef + (i << 3), (f64At(sums, i) - f64At(acc, i)) / f64At(weights, i));
   }

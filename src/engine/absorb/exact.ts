@@ -83,14 +83,13 @@ export function exactFactor(k: Kernels, arena: Arena, n: number, fes: readonly F
 function firstMeans(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: Scratch, x: number): void {
   zero(arena, s.sums, plan.fes[0].size);
   k.group_sums(plan.n, x, plan.rowWeights, plan.fes[0].codes, s.sums);
-  solveFirst(k, arena, plan, s);
+  solveFirst(k, plan, s);
 }
 
 /** coef_first = the first fixed effect's sums (in s.sums) over its group weights. */
-function solveFirst(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: Scratch): void {
+function solveFirst(k: Kernels, plan: DemeanPlan, s: Scratch): void {
   const fe = plan.fes[0];
-  zero(arena, s.acc, fe.size);
-  k.solve_groups(fe.size, s.sums, s.acc, fe.weights, s.coef);
+  k.solve_groups(fe.size, s.sums, 0, fe.weights, s.coef);
 }
 
 /**
@@ -109,7 +108,7 @@ export function exactColumn(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: 
     const levels = off[q] - off[1];
     zero(arena, s.sums, off[q]);
     k.group_sums_all(n, x, rowWeights, q, s.codeTable, s.sumsTable);
-    solveFirst(k, arena, plan, s);
+    solveFirst(k, plan, s);
     // b = D₂'W(x − D₁ m₁): per small level, the weighted sum of x net of its first-effect means.
     for (let j = 1; j < q; j++) {
       zero(arena, s.acc, fes[j].size);
@@ -124,7 +123,7 @@ export function exactColumn(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: 
     arena.f64(s.coef + off[1] * 8, levels).set(gamma);
     zero(arena, s.sums, fes[0].size);
     k.residual_group_sums(n, x, out, q - 1, s.codeTable + 4, s.coefTable + 4, rowWeights, fes[0].codes, s.sums);
-    solveFirst(k, arena, plan, s);
+    solveFirst(k, plan, s);
     x = out;
   }
   k.fe_residual(n, x, out, 1, s.codeTable, s.coefTable);
