@@ -20,16 +20,17 @@ function markOf(v: f64, inf: u8): u8 {
 
 /**
  * Marks the rows where the f64 column is NaN (MISSING) or, when `infinite` is 1 (a regressor,
- * not an id), ±Infinity (INFINITE). Returns the largest finite |x| (0 when there is none): the
- * overflow check needs the kept rows' largest only when this one could overflow. Two rows at a
- * time: a pair with no non-finite value (the usual case) only updates the largest, and `bad` is
- * written for the rare rows that are marked.
+ * not an id), ±Infinity (INFINITE). out[0] = the largest finite |x| (0 when there is none): the
+ * overflow check needs the kept rows' largest only when this one could overflow; out[1] = how
+ * many rows it marked. Two rows at a time: a pair with no non-finite value (the usual case) only
+ * updates the largest, and `bad` is written for the rare rows that are marked.
  */
-export function mark_unusable_f64(n: i32, x: usize, infinite: i32, bad: usize): f64 {
+export function mark_unusable_f64(n: i32, x: usize, infinite: i32, bad: usize, out: usize): void {
   const inf: u8 = infinite != 0 ? INFINITE : 0;
   const m = <usize>n;
   const exponent = i64x2.splat(<i64>EXPONENT);
   let largest = f64x2.splat(0.0);
+  let marked: i32 = 0;
   let r: usize = 0;
   for (; r + 2 <= m; r += 2) {
     const v = v128.load(x + (r << 3));
@@ -37,8 +38,10 @@ export function mark_unusable_f64(n: i32, x: usize, infinite: i32, bad: usize): 
       for (let i = r; i < r + 2; i++) {
         const w = load<f64>(x + (i << 3));
         const mark = markOf(w, inf);
-        if (mark != 0) store<u8>(bad + i, load<u8>(bad + i) | mark);
-        else if (w == w && abs<f64>(w) != Infinity) largest = f64x2.max(largest, f64x2.splat(abs<f64>(w)));
+        if (mark != 0) {
+          store<u8>(bad + i, load<u8>(bad + i) | mark);
+          marked++;
+        } else if (w == w && abs<f64>(w) != Infinity) largest = f64x2.max(largest, f64x2.splat(abs<f64>(w)));
       }
     } else {
       largest = f64x2.pmax(largest, f64x2.abs(v));
@@ -47,21 +50,36 @@ export function mark_unusable_f64(n: i32, x: usize, infinite: i32, bad: usize): 
   for (; r < m; r++) {
     const w = load<f64>(x + (r << 3));
     const mark = markOf(w, inf);
-    if (mark != 0) store<u8>(bad + r, load<u8>(bad + r) | mark);
-    else if (w == w && abs<f64>(w) != Infinity) largest = f64x2.max(largest, f64x2.splat(abs<f64>(w)));
+    if (mark != 0) {
+      store<u8>(bad + r, load<u8>(bad + r) | mark);
+      marked++;
+    } else if (w == w && abs<f64>(w) != Infinity) largest = f64x2.max(largest, f64x2.splat(abs<f64>(w)));
   }
-  return max<f64>(f64x2.extract_lane(largest, 0), f64x2.extract_lane(largest, 1));
+  store<f64>(out, max<f64>(f64x2.extract_lane(largest, 0), f64x2.extract_lane(largest, 1)));
+  store<f64>(out, <f64>marked, 8);
 }
 
-/** Marks the rows where the i32 code is negative (MISSING); four codes at a time, as above. */
-export function mark_missing_i32(n: i32, codes: usize, bad: usize): void {
+/** Marks the rows where the i32 code is negative (MISSING); four codes at a time, as above. Returns how many it marked. */
+export function mark_missing_i32(n: i32, codes: usize, bad: usize): i32 {
   const m = <usize>n;
+  let marked: i32 = 0;
   let r: usize = 0;
   for (; r + 4 <= m; r += 4) {
     if (!v128.any_true(i32x4.lt_s(v128.load(codes + (r << 2)), i32x4.splat(0)))) continue;
-    for (let i = r; i < r + 4; i++) if (load<i32>(codes + (i << 2)) < 0) store<u8>(bad + i, load<u8>(bad + i) | MISSING);
+    for (let i = r; i < r + 4; i++) {
+      if (load<i32>(codes + (i << 2)) < 0) {
+        store<u8>(bad + i, load<u8>(bad + i) | MISSING);
+        marked++;
+      }
+    }
   }
-  for (; r < m; r++) if (load<i32>(codes + (r << 2)) < 0) store<u8>(bad + r, load<u8>(bad + r) | MISSING);
+  for (; r < m; r++) {
+    if (load<i32>(codes + (r << 2)) < 0) {
+      store<u8>(bad + r, load<u8>(bad + r) | MISSING);
+      marked++;
+    }
+  }
+  return marked;
 }
 
 /** The sum of the 16 u8 lanes of v, as an i32x4 to accumulate (each lane at most 4 × 255). */

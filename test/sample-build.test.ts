@@ -191,6 +191,20 @@ describe("buildSample", () => {
     ).rejects.toThrow(new RegExp(`column "y" holds values too large to square and sum over ${n} rows \\(up to 1e\\+160 at row ${n - 1}\\)`));
   });
 
+  test("a later fit on the same frame skips the columns screened clean, and drops and refuses the same", async () => {
+    const frame = frameOf({ y: numeric([1, 2, NaN, 4, 5, 6]), x: numeric([1, 2, 3, 4, Infinity, 6]), id: numeric([1, 1, 2, 2, 3, 3]) });
+    const request = { frame, numeric: ["y", "x"], categorical: [], fixedEffects: [{ name: "id", variables: ["id"] }], clusters: [], weights: null, subset: null, dropSingletons: false };
+    const first = await buildSample(request);
+    const again = await buildSample({ ...request, threads: 2 });
+    expect(again.dropped).toEqual(first.dropped);
+    expect(first.dropped).toMatchObject({ missing: 1, nonFinite: 1 });
+    expect([...again.rows]).toEqual([0, 1, 3, 5]);
+    // A clean column's largest value is kept with it: the overflow check still refuses it.
+    const huge = frameOf({ y: numeric([1, 2, 3]), x: numeric([1, 1e160, 2]) });
+    const big = { frame: huge, numeric: ["y", "x"], categorical: [], fixedEffects: [], clusters: [], weights: null, subset: null, dropSingletons: false };
+    for (let fit = 0; fit < 2; fit++) await expect(buildSample(big)).rejects.toThrow(/column "x" holds values too large/);
+  });
+
   test("a value too large to square and sum is refused, naming its row", async () => {
     const frame = frameOf({ y: numeric([1, 2, 3]), x: numeric([1, -1e200, 1e155]), id: numeric([1, 1, 2]) });
     await expect(

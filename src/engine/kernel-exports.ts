@@ -73,10 +73,10 @@ export interface Kernels {
   cg_residual(n: number, w: number, m: number, codeTable: number, offsets: number, first: number, firstW: number, g: number, means: number, x: number, gamma: number, out: number): void;
   /** assembly/bootstrap/wild_bootstrap(g: i32, m: i32, F: usize, m2: i32, F2: usize, ms: i32, start: usize, idx: usize, val: usize, acc: usize, reps: i32, dist: i32, seedLo: u32, seedHi: u32, v: usize, v2: usize, out: usize) */
   wild_bootstrap(g: number, m: number, F: number, m2: number, F2: number, ms: number, start: number, idx: number, val: number, acc: number, reps: number, dist: number, seedLo: number, seedHi: number, v: number, v2: number, out: number): void;
-  /** assembly/sample/mark_unusable_f64(n: i32, x: usize, infinite: i32, bad: usize): f64 */
-  mark_unusable_f64(n: number, x: number, infinite: number, bad: number): number;
-  /** assembly/sample/mark_missing_i32(n: i32, codes: usize, bad: usize) */
-  mark_missing_i32(n: number, codes: number, bad: number): void;
+  /** assembly/sample/mark_unusable_f64(n: i32, x: usize, infinite: i32, bad: usize, out: usize) */
+  mark_unusable_f64(n: number, x: number, infinite: number, bad: number, out: number): void;
+  /** assembly/sample/mark_missing_i32(n: i32, codes: usize, bad: usize): i32 */
+  mark_missing_i32(n: number, codes: number, bad: number): number;
   /** assembly/sample/drop_unusable(n: i32, keep: usize, bad: usize, out: usize) */
   drop_unusable(n: number, keep: number, bad: number, out: number): void;
   /** assembly/sample/count_kept(n: i32, keep: usize): i32 */

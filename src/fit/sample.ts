@@ -77,12 +77,24 @@ export interface Sample {
 }
 
 /**
+ * What the screen found in a column with nothing to drop, kept for every later fit on the same
+ * data (as the whole-column encodings are): such a column is not read again. "finite": no
+ * missing or infinite value, and its largest |x|; "present": no missing value (an id, whose
+ * infinities are levels).
+ */
+interface Screened {
+  readonly clean: "finite" | "present";
+  readonly largest: number;
+}
+const screened = new WeakMap<Column, Screened>();
+
+/**
  * Counts the rows outside the subset, then drops the rows with a missing value in a used column,
  * then those with ±Infinity in a numeric one (each row counted once, under the first reason),
  * and checks the numeric columns for overflow over the rows left. The passes run in wasm over
- * the columns (copies in a scratch arena, unless resident): a mark pass per column, split by
- * rows into two lanes (this thread and a worker: each marks its own rows, so no byte is written
- * by both), then one drop pass.
+ * the columns (copies in a scratch arena, unless resident), but not over a column screened clean
+ * before: a mark pass per column, split by rows into two lanes (this thread and a worker: each
+ * marks its own rows, so no byte is written by both), then one drop pass.
  */
 async function screenRows(column: (name: string) => Column, used: Set<string>, numeric: Set<string>, keep: Uint8Array, dropped: DroppedRows, threads: number): Promise<void> {
   await withArena(async (arena, k) => {
@@ -91,35 +103,41 @@ async function screenRows(column: (name: string) => Column, used: Set<string>, n
     dropped.subset = n - k.count_kept(n, flags);
     const bad = arena.alloc(n, "row marks");
     arena.u8(bad, n).fill(0);
-    const numbers = [...numeric].map((name) => ({ name, ptr: placeF64(arena, (column(name) as NumericColumn).values, `column "${name}"`) }));
-    const others = [...used].filter((name) => !numeric.has(name)).map((name) => {
+    // Numeric columns are checked for infinities too, and give their largest |x| for the overflow check.
+    const toScan = [...used].flatMap((name) => {
       const col = column(name);
-      return col.kind === "numeric"
-        ? { kind: "f64" as const, ptr: placeF64(arena, col.values, `column "${name}"`) }
-        : { kind: "i32" as const, ptr: arena.putI32(col.codes, `column "${name}"`) };
+      const finite = numeric.has(name);
+      const known = screened.get(col);
+      if (known && (known.clean === "finite" || !finite)) return [];
+      return [{ name, col, finite, ptr: col.kind === "numeric" ? placeF64(arena, col.values, `column "${name}"`) : arena.putI32(col.codes, `column "${name}"`), out: arena.allocF64(4, "column screen") }];
     });
     const lanes = threads > 1 ? 2 : 1;
     const calls = Array.from({ length: lanes }, (_, lane): KernelCall[] => {
       const lo = Math.floor((n * lane) / lanes);
       const rows = Math.floor((n * (lane + 1)) / lanes) - lo;
-      return [
-        // Numeric columns are checked for infinities too, and give their largest |x| for the overflow check.
-        ...numbers.map(({ ptr }): KernelCall => ({ name: "mark_unusable_f64", args: [rows, ptr + lo * 8, 1, bad + lo] })),
-        ...others.map(({ kind, ptr }): KernelCall =>
-          kind === "f64" ? { name: "mark_unusable_f64", args: [rows, ptr + lo * 8, 0, bad + lo] } : { name: "mark_missing_i32", args: [rows, ptr + lo * 4, bad + lo] },
-        ),
-      ];
+      return toScan.map(({ col, finite, ptr, out }): KernelCall =>
+        col.kind === "numeric" ? { name: "mark_unusable_f64", args: [rows, ptr + lo * 8, finite ? 1 : 0, bad + lo, out + lane * 16] } : { name: "mark_missing_i32", args: [rows, ptr + lo * 4, bad + lo] },
+      );
     });
     const results = await runKernelLanes(k, calls, threads, "screening the columns for missing values");
+    // The largest |x| of the numeric columns scanned that had rows to drop (the clean ones keep theirs in `screened`).
+    const largestFound = new Map<Column, number>();
+    toScan.forEach(({ col, finite, out }, c) => {
+      const found = arena.f64(out, 4);
+      const lane = Array.from({ length: lanes }, (_, l) => (col.kind === "numeric" ? { largest: found[2 * l], marked: found[2 * l + 1] } : { largest: 0, marked: results[l][c] }));
+      if (lane.every((l) => l.marked === 0)) screened.set(col, { clean: finite ? "finite" : "present", largest: Math.max(...lane.map((l) => l.largest)) });
+      else if (finite) largestFound.set(col, Math.max(...lane.map((l) => l.largest)));
+    });
     const counts = arena.allocI32(2, "counts");
     k.drop_unusable(n, flags, bad, counts);
     [dropped.missing, dropped.nonFinite] = arena.i32(counts, 2);
     const kept = k.count_kept(n, flags);
-    numbers.forEach(({ name, ptr }, c) => {
-      const largest = Math.max(...results.map((lane) => lane[c]));
+    for (const name of numeric) {
+      const col = column(name) as NumericColumn;
+      const largest = screened.get(col)?.largest ?? largestFound.get(col)!;
       // The largest over all rows cannot overflow, so neither can the kept rows': no second pass.
-      if (largest > overflowBound(kept)) checkOverflow(name, (column(name) as NumericColumn).values, kept, k.argmax_abs_kept(n, ptr, flags));
-    });
+      if (largest > overflowBound(kept)) checkOverflow(name, col.values, kept, k.argmax_abs_kept(n, placeF64(arena, col.values, `column "${name}"`), flags));
+    }
     keep.set(arena.u8(flags, n));
   });
 }
