@@ -153,22 +153,35 @@ export function crossprod_vec(n: i32, k: i32, x: usize, y: usize, w: usize, out:
   }
 }
 
-/** out = y − X·beta (k columns of X). */
+/**
+ * out = y − X·beta (k columns of X): each value is y − β₀x₀ − β₁x₁ − … taken off in column order.
+ * A block of rows at a time, every column taken off it while it is in cache, so out is written
+ * once rather than once per column.
+ */
 export function residuals(n: i32, k: i32, x: usize, beta: usize, y: usize, out: usize): void {
-  const m = <usize>n;
-  const stride = m << 3;
-  memory.copy(out, y, stride);
-  for (let a: usize = 0; a < <usize>k; a++) {
-    const bv = f64x2.splat(load<f64>(beta + (a << 3)));
-    const col = x + a * stride;
-    let i: usize = 0;
-    for (; i + 2 <= m; i += 2) {
-      const o = i << 3;
-      v128.store(out + o, f64x2.sub(v128.load(out + o), f64x2.mul(bv, v128.load(col + o))));
-    }
-    for (; i < m; i++) {
-      const o = i << 3;
-      store<f64>(out + o, load<f64>(out + o) - load<f64>(beta + (a << 3)) * load<f64>(col + o));
+  residuals_rows(n, k, x, beta, y, out, 0, n);
+}
+
+/** residuals for rows from..to-1 only (every value is computed on its own, so calls over complementary rows, on two threads, give residuals' column). */
+export function residuals_rows(n: i32, k: i32, x: usize, beta: usize, y: usize, out: usize, from: i32, to: i32): void {
+  const m = <usize>to;
+  const stride = <usize>n << 3;
+  for (let lo = <usize>from; lo < m; lo += BLOCK_ROWS) {
+    const hi = min<usize>(lo + BLOCK_ROWS, m);
+    memory.copy(out + (lo << 3), y + (lo << 3), (hi - lo) << 3);
+    for (let a: usize = 0; a < <usize>k; a++) {
+      const b = load<f64>(beta + (a << 3));
+      const bv = f64x2.splat(b);
+      const col = x + a * stride;
+      let i = lo;
+      for (; i + 2 <= hi; i += 2) {
+        const o = i << 3;
+        v128.store(out + o, f64x2.sub(v128.load(out + o), f64x2.mul(bv, v128.load(col + o))));
+      }
+      for (; i < hi; i++) {
+        const o = i << 3;
+        store<f64>(out + o, load<f64>(out + o) - b * load<f64>(col + o));
+      }
     }
   }
 }

@@ -1,12 +1,33 @@
 import { afterAll, describe, expect, test } from "vitest";
 import { withArena, withArenaSync } from "../src/engine/shared.js";
-import { crossprodInto, crossprodLanes } from "../src/engine/cross-products.js";
+import { crossprodInto, crossprodLanes, residualsLanes } from "../src/engine/cross-products.js";
 import { shutdownPool } from "../src/engine/pool.js";
 import { Rng } from "../src/core/random.js";
 
 afterAll(() => shutdownPool());
 
 describe("the one-pass cross-products", () => {
+  test.each([1, 6])("residuals over two lanes (%i columns) are the one-thread residuals bit for bit", async (k) => {
+    const n = 700_001;
+    const rng = new Rng(30 + k);
+    await withArena(async (arena, kern) => {
+      const x = arena.putF64(Float64Array.from({ length: n * k }, () => rng.normal()));
+      const y = arena.putF64(Float64Array.from({ length: n }, () => rng.normal()));
+      const beta = arena.putF64(Float64Array.from({ length: k }, () => rng.normal()));
+      const one = arena.allocF64(n);
+      kern.residuals(n, k, x, beta, y, one);
+      const two = arena.allocF64(n);
+      await residualsLanes(kern, n, k, x, beta, y, two, 2);
+      expect(Array.from(arena.f64(two, n))).toEqual(Array.from(arena.f64(one, n)));
+      // Each value is y − β₀x₀ − β₁x₁ − …, in column order.
+      const xs = arena.f64(x, n * k), ys = arena.f64(y, n), bs = arena.f64(beta, k);
+      for (const i of [0, 1, n >> 1, n - 1]) {
+        let r = ys[i];
+        for (let a = 0; a < k; a++) r -= bs[a] * xs[a * n + i];
+        expect(arena.f64(two, n)[i]).toBe(r);
+      }
+    });
+  });
   test.each([2, 3, 7, 12])("split in two lanes (%i columns), the matrix is the one-pass kernel's bit for bit", async (k) => {
     const n = 400_001;
     const rng = new Rng(k);

@@ -35,3 +35,13 @@ export async function crossprodLanes(kern: Kernels, arena: Arena, n: number, k: 
   };
   await runKernelLanes(kern, [lane(0, Math.max(split, 1)), lane(Math.max(split, 1), k)], threads, "summing cross-products");
 }
+
+/**
+ * out = y − X·beta over two lanes (this thread and a worker), half the rows each: every value is
+ * computed on its own (assembly/crossprod.ts residuals), so the column is the same bit for bit.
+ */
+export async function residualsLanes(kern: Kernels, n: number, k: number, x: number, beta: number, y: number, out: number, threads: number): Promise<void> {
+  if (threads < 2 || n * k < LANES_FROM) return kern.residuals(n, k, x, beta, y, out);
+  const half = n >> 1;
+  await runKernelLanes(kern, [[{ name: "residuals_rows", args: [n, k, x, beta, y, out, 0, half] }], [{ name: "residuals_rows", args: [n, k, x, beta, y, out, half, n] }]], threads, "computing residuals");
+}

@@ -35,6 +35,8 @@ export interface Kernels {
   crossprod_vec(n: number, k: number, x: number, y: number, w: number, out: number): void;
   /** assembly/crossprod/residuals(n: i32, k: i32, x: usize, beta: usize, y: usize, out: usize) */
   residuals(n: number, k: number, x: number, beta: number, y: number, out: number): void;
+  /** assembly/crossprod/residuals_rows(n: i32, k: i32, x: usize, beta: usize, y: usize, out: usize, from: i32, to: i32) */
+  residuals_rows(n: number, k: number, x: number, beta: number, y: number, out: number, from: number, to: number): void;
   /** assembly/crossprod/column_stats(n: i32, x: usize, w: usize, out: usize) */
   column_stats(n: number, x: number, w: number, out: number): void;
   /** assembly/vcov/cluster_scores(n: i32, k: i32, x: usize, e: usize, w: usize, codes: usize, out: usize) */

@@ -89,7 +89,7 @@ export async function separatedByRegressors(
     for (let iter = 0; iter < RELU_MAX_ITER; iter++) {
       const inner = arena.mark();
       const gram = await augmentedGram(k, arena, n, columnPtr(m, 0), p, m.weights, demeaning.threads);
-      const ls = leastSquares(k, arena, { n, y: columnPtr(m, 0), p, w: m.weights, absorbed: new Set(), names: regressors.slice(0, p), gram });
+      const ls = await leastSquares(k, arena, { n, y: columnPtr(m, 0), p, w: m.weights, absorbed: new Set(), names: regressors.slice(0, p), gram, threads: demeaning.threads });
       p = ls.kept.length;
       const resid = arena.f64(ls.resid, n);
       let negative = false;

@@ -3,7 +3,7 @@ import type { Kernels } from "../engine/kernels.js";
 import { choleskyDropping, inverseFactor, solveFactor } from "../linalg/cholesky.js";
 import { submatrix } from "../linalg/matrix.js";
 import { EstimationError } from "../core/errors.js";
-import { crossprodLanes } from "../engine/cross-products.js";
+import { crossprodLanes, residualsLanes } from "../engine/cross-products.js";
 import { isAbsorbed } from "./absorbed.js";
 
 /** Pivot tolerance for collinearity among the (demeaned) regressors, relative to each one's own norm. */
@@ -25,6 +25,8 @@ export interface LeastSquaresInput {
   readonly names: readonly string[];
   /** The cross-products of [y X] (augmentedGram). */
   readonly gram: Float64Array;
+  /** Threads for the residuals (1, the default: on the calling thread). */
+  readonly threads?: number;
 }
 
 export interface LeastSquares {
@@ -51,7 +53,7 @@ export interface LeastSquares {
 export const CONDITION_WARNING = 1e10;
 
 /** Weighted least squares with collinear columns dropped in order (the later of a collinear pair goes). */
-export function leastSquares(k: Kernels, arena: Arena, q: LeastSquaresInput): LeastSquares {
+export async function leastSquares(k: Kernels, arena: Arena, q: LeastSquaresInput): Promise<LeastSquares> {
   const { n, p, w } = q;
   const x = q.y + n * 8;
   const col = (j: number) => x + j * n * 8;
@@ -63,7 +65,7 @@ export function leastSquares(k: Kernels, arena: Arena, q: LeastSquaresInput): Le
   });
   const betaPtr = arena.putF64(solved.beta);
   const resid = arena.allocF64(n, "residuals");
-  k.residuals(n, kept.length, x, betaPtr, q.y, resid);
+  await residualsLanes(k, n, kept.length, x, betaPtr, q.y, resid, q.threads ?? 1);
   return { ...solved, resid, ssr: k.dot(n, resid, resid, w) };
 }
 

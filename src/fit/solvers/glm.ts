@@ -204,7 +204,7 @@ async function weightedFit(k: Kernels, arena: Arena, q: WeightedFitRequest): Pro
   // One pass gives the cross-products, with the regressors' within spreads on the diagonal.
   const gram = await augmentedGram(k, arena, n, work, columns.length, q.irlsWeights, q.demeaning.threads);
   const absorbedCols = q.checkAbsorbed && q.sample.fixedEffects.length > 0 ? absorbedRegressors(gram, columns.length, (j) => spread[j]) : new Set<number>();
-  const ls = leastSquares(k, arena, { n, y: work, p: width - 1, w: q.irlsWeights, absorbed: absorbedCols, names: m.names.slice(1), gram });
+  const ls = await leastSquares(k, arena, { n, y: work, p: width - 1, w: q.irlsWeights, absorbed: absorbedCols, names: m.names.slice(1), gram, threads: q.demeaning.threads });
   return { ls, columns: ls.kept.map((j) => columns[j]), absorbed };
 }
 

@@ -38,7 +38,7 @@ async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regressors: r
   // y ~ 1 | fe: no coefficients; the residuals are the demeaned y.
   const ls = p === 0
     ? { kept: [], dropped: [], beta: new Float64Array(0), bread: new Float64Array(0), resid: columnPtr(m, 0), ssr: withinTss, condition: 0 }
-    : leastSquares(k, arena, { n: m.n, y: columnPtr(m, 0), p, w: m.weights, absorbed: absorbedCols, names: regressors, gram });
+    : await leastSquares(k, arena, { n: m.n, y: columnPtr(m, 0), p, w: m.weights, absorbed: absorbedCols, names: regressors, gram, threads });
   const keptNames = ls.kept.map((c) => regressors[c]);
   const droppedCollinear = ls.dropped.map((c) => regressors[c]);
   const vcov = bindVcov(vreq, sample);
