@@ -53,9 +53,9 @@ export interface EncodeOptions {
    */
   readonly reuse?: boolean;
   /**
-   * Without `reuse`: the columns coded so far at the same rows, by column (a sample's fixed
-   * effects and clusters share one), so a column in several of them (year in year and
-   * industry^year) is coded once; each new one is added.
+   * The columns coded so far at the same rows and with the same `dense`, by column (a sample's
+   * fixed effects share one), so a column in several of them (year in year and industry^year)
+   * is coded once; each new one is added.
    */
   readonly coded?: Map<Column, Encoding>;
 }
@@ -79,15 +79,19 @@ export function encodeColumn(column: Column, rows: Int32Array | null, { dense = 
     encodedColumns.set(column, full);
   }
   if (!rows) return full;
+  const known = coded?.get(column);
+  if (known) return known;
   const whole = full;
-  return withArenaSync((arena, k) => {
+  const gathered = withArenaSync((arena, k) => {
     const n = rows.length;
-    const src = arena.putI32(whole.codes, "codes");
+    const src = placeI32(arena, whole.codes, "codes");
     const at = arena.putI32(rows, "rows");
     const codes = arena.allocI32(n, "codes");
     k.gather_i32(n, src, at, codes);
     return dense ? densifyIn(arena, k, codes, n, whole) : { codes: arena.i32(codes, n).slice(), size: whole.size, levels: whole.levels };
   });
+  coded?.set(column, gathered);
+  return gathered;
 }
 
 /**
