@@ -53,7 +53,7 @@ export interface Scratch {
   readonly sums: number;
   /** f64, Σ sizes: the coefficients, all fixed effects back to back */
   readonly coef: number;
-  /** f64, max size: the gathered sums of the other effects */
+  /** f64, the largest size gathered into (exact: of the small effects): the gathered sums of the other effects */
   readonly acc: number;
   /** u32 tables of code, coefficient and sum pointers (Q each), for the general kernels */
   readonly codeTable: number;
@@ -111,12 +111,14 @@ export function smallLevels(fes: readonly FixedEffectPlan[]): { offsets: number[
   return { offsets, levels };
 }
 
-export function allocScratch(arena: Arena, plan: Pick<DemeanPlan, "fes"> & { readonly cg?: CgPlan | null }): Scratch {
+export function allocScratch(arena: Arena, plan: Pick<DemeanPlan, "fes" | "method"> & { readonly cg?: CgPlan | null }): Scratch {
   const total = plan.fes.reduce((a, fe) => a + fe.size, 0);
-  const maxSize = plan.fes.reduce((a, fe) => Math.max(a, fe.size), 0);
+  // The exact method gathers into `acc` for the small effects only (the first is solved from its sums alone).
+  const gathered = plan.method === "exact" ? plan.fes.slice(1) : plan.fes;
+  const accSize = gathered.reduce((a, fe) => Math.max(a, fe.size), 1);
   const sums = arena.allocF64(total, "fixed-effect sums");
   const coef = arena.allocF64(total, "fixed-effect coefficients");
-  const acc = arena.allocF64(maxSize, "fixed-effect scratch");
+  const acc = arena.allocF64(accSize, "fixed-effect scratch");
   const off = offsets(plan);
   const coefPtrs = plan.fes.map((_, q) => coef + off[q] * 8);
   const codeTable = arena.putU32(plan.fes.map((fe) => fe.codes));
