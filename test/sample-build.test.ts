@@ -89,6 +89,17 @@ describe("factor encodings", () => {
     }
   });
 
+  test("at every row an encoding is the whole column's, missing values and all; at fewer, gathered and renumbered", () => {
+    const col = numeric([2003, NaN, 2001, 2003]);
+    const all = encodeColumn(col, Int32Array.from([0, 1, 2, 3]));
+    expect(all).toBe(encodeColumn(col, null));
+    expect([...all.codes]).toEqual([1, -1, 0, 1]);
+    expect(all.levels).toEqual([2001, 2003]);
+    const some = encodeColumn(col, Int32Array.from([0, 3]));
+    expect([...some.codes]).toEqual([0, 0]);
+    expect(some.levels).toEqual([2003]);
+  });
+
   test("a^b: one level per observed combination, missing when either part is", () => {
     const a = encodeColumn(numeric([1, 1, 2, 2, NaN]), null);
     const b = encodeColumn(numeric([7, 8, 8, 8, 7]), null);

@@ -61,8 +61,9 @@ export interface EncodeOptions {
 }
 
 /**
- * Encodes `column` at `rows` (all rows when null), as `options` say. The per-row work runs in
- * wasm (assembly/sample.ts) over copies in a scratch arena; only the levels are handled here.
+ * Encodes `column` at `rows` (ascending row indices, each once; all rows when null), as
+ * `options` say. The per-row work runs in wasm (assembly/sample.ts) over copies in a scratch
+ * arena; only the levels are handled here.
  */
 export function encodeColumn(column: Column, rows: Int32Array | null, { dense = true, reuse = true, coded }: EncodeOptions = {}): Encoding {
   // Integer ids coded over the rows come out dense, right for either `dense`.
@@ -78,7 +79,9 @@ export function encodeColumn(column: Column, rows: Int32Array | null, { dense = 
     full = column.kind === "numeric" ? encodeNumbers(column.values) : encodeCategories(column.codes, column.levels);
     encodedColumns.set(column, full);
   }
-  if (!rows) return full;
+  // Every row (rows ascend without repeats, so as many as the column has are all of them): the
+  // whole-column encoding is theirs, as a gather and a renumbering would give it back unchanged.
+  if (!rows || rows.length === full.codes.length) return full;
   const known = coded?.get(column);
   if (known) return known;
   const whole = full;
