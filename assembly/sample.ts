@@ -214,14 +214,21 @@ export function dense_codes(n: i32, x: usize, rows: usize, min: f64, span: i32, 
   return rankSlots(n, span, slot, out, levels);
 }
 
-/**
- * dense_codes' first pass at one row: its offset from min (-1 when missing) at `at`, its slot
- * marked; a missing value marks the spare slot past the span, so there is no branch to mispredict.
- */
+/** dense_codes' first pass at one row: its offset from min, -1 when missing (markSlot). */
 // @ts-ignore: decorator
 @inline
 function denseSlot(v: f64, min: f64, span: i32, slot: usize, at: usize): void {
-  const o = v == v ? <i32>(v - min) : -1;
+  markSlot(v == v ? <i32>(v - min) : -1, span, slot, at);
+}
+
+/**
+ * The first pass of dense_codes and interaction_codes at one row: its offset `o` (-1 when
+ * missing) written at `at` and its slot marked; a missing value marks the spare slot past the
+ * span (slot holds span + 1), so there is no branch to mispredict.
+ */
+// @ts-ignore: decorator
+@inline
+function markSlot(o: i32, span: i32, slot: usize, at: usize): void {
   store<i32>(at, o);
   store<i32>(slot + (<usize>(o < 0 ? span : o) << 2), 0);
 }
@@ -229,17 +236,15 @@ function denseSlot(v: f64, min: f64, span: i32, slot: usize, at: usize): void {
 /**
  * Codes of the interaction of codes a and b (b of bSize levels) by direct indexing over the
  * span aSize·bSize of keys a·bSize + b: out[r] is the rank of row r's key among the keys that
- * occur (-1 where either code is missing), levels[c] the c-th key; `slot` (span i32s) is
+ * occur (-1 where either code is missing), levels[c] the c-th key; `slot` (span + 1 i32s) is
  * scratch. Returns the number of distinct keys. The same codes as dense_codes of the keys.
  */
 export function interaction_codes(n: i32, a: usize, b: usize, bSize: i32, span: i32, slot: usize, out: usize, levels: usize): i32 {
-  memory.fill(slot, 0xff, <usize>span << 2);
+  memory.fill(slot, 0xff, (<usize>span + 1) << 2);
   for (let r: usize = 0; r < <usize>n; r++) {
     const ca = load<i32>(a + (r << 2));
     const cb = load<i32>(b + (r << 2));
-    const key = ca < 0 || cb < 0 ? -1 : ca * bSize + cb;
-    store<i32>(out + (r << 2), key);
-    if (key >= 0) store<i32>(slot + (<usize>key << 2), 0);
+    markSlot(ca < 0 || cb < 0 ? -1 : ca * bSize + cb, span, slot, out + (r << 2));
   }
   return rankSlots(n, span, slot, out, levels);
 }

@@ -318,7 +318,7 @@ function interactIn(arena: Arena, k: Kernels, a: CodesIn, b: CodesIn, n: number)
   const span = a.size * b.size;
   const named = (keys: readonly number[]) => keys.map((key) => `${a.levels[Math.floor(key / b.size)]}_${b.levels[key % b.size]}`);
   if (span <= 4 * n + 1024) {
-    const slot = arena.allocI32(span, "interaction slots");
+    const slot = arena.allocI32(span + 1, "interaction slots");
     const codes = arena.allocI32(n, "codes");
     const keys = arena.allocI32(Math.max(1, Math.min(span, n)), "interaction levels");
     const size = k.interaction_codes(n, a.codes, b.codes, b.size, span, slot, codes, keys);

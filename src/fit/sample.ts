@@ -104,12 +104,14 @@ async function screenRows(column: (name: string) => Column, used: Set<string>, n
     const bad = arena.alloc(n, "row marks");
     arena.u8(bad, n).fill(0);
     // Numeric columns are checked for infinities too, and give their largest |x| for the overflow check.
-    const toScan = [...used].flatMap((name) => {
+    const toScan = [...used].flatMap((name): { col: Column; finite: boolean; ptr: number; out: number }[] => {
       const col = column(name);
       const finite = numeric.has(name);
       const known = screened.get(col);
       if (known && (known.clean === "finite" || !finite)) return [];
-      return [{ name, col, finite, ptr: col.kind === "numeric" ? placeF64(arena, col.values, `column "${name}"`) : arena.putI32(col.codes, `column "${name}"`), out: arena.allocF64(4, "column screen") }];
+      // A numeric column's two lanes each write its largest |x| and how many rows they marked at `out`.
+      if (col.kind === "numeric") return [{ col, finite, ptr: placeF64(arena, col.values, `column "${name}"`), out: arena.allocF64(4, "column screen") }];
+      return [{ col, finite, ptr: arena.putI32(col.codes, `column "${name}"`), out: 0 }];
     });
     const lanes = threads > 1 ? 2 : 1;
     const calls = Array.from({ length: lanes }, (_, lane): KernelCall[] => {
