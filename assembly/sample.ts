@@ -82,6 +82,54 @@ export function mark_missing_i32(n: i32, codes: usize, bad: usize): i32 {
   return marked;
 }
 
+/**
+ * The rows mark_unusable_f64 marks, listed in order: rows[j] and marks[j] for each; returns how
+ * many. For a column kept for later fits (the screen's memory): they mark these rows
+ * (mark_rows) without reading the column again.
+ */
+export function unusable_rows_f64(n: i32, x: usize, infinite: i32, rows: usize, marks: usize): i32 {
+  const inf: u8 = infinite != 0 ? INFINITE : 0;
+  const m = <usize>n;
+  const exponent = i64x2.splat(<i64>EXPONENT);
+  let listed: usize = 0;
+  let r: usize = 0;
+  for (; r < m; r += 2) {
+    if (r + 2 <= m && !v128.any_true(i64x2.eq(v128.and(v128.load(x + (r << 3)), exponent), exponent))) continue;
+    for (let i = r; i < min<usize>(r + 2, m); i++) {
+      const mark = markOf(load<f64>(x + (i << 3)), inf);
+      if (mark == 0) continue;
+      store<i32>(rows + (listed << 2), <i32>i);
+      store<u8>(marks + listed, mark);
+      listed++;
+    }
+  }
+  return <i32>listed;
+}
+
+/** The rows mark_missing_i32 marks (a negative code), listed as unusable_rows_f64 lists them. */
+export function missing_rows_i32(n: i32, codes: usize, rows: usize, marks: usize): i32 {
+  let listed: usize = 0;
+  for (let r: usize = 0; r < <usize>n; r++) {
+    if (load<i32>(codes + (r << 2)) >= 0) continue;
+    store<i32>(rows + (listed << 2), <i32>r);
+    store<u8>(marks + listed, MISSING);
+    listed++;
+  }
+  return <i32>listed;
+}
+
+/**
+ * Marks the `count` listed rows with their marks (unusable_rows_f64), less INFINITE when
+ * `infinite` is 0 (a column listed as a regressor, now used as an id).
+ */
+export function mark_rows(count: i32, rows: usize, marks: usize, infinite: i32, bad: usize): void {
+  const mask: u8 = infinite != 0 ? MISSING | INFINITE : MISSING;
+  for (let j: usize = 0; j < <usize>count; j++) {
+    const at = bad + <usize>load<i32>(rows + (j << 2));
+    store<u8>(at, load<u8>(at) | (load<u8>(marks + j) & mask));
+  }
+}
+
 /** The sum of the 16 u8 lanes of v, as an i32x4 to accumulate (each lane at most 4 × 255). */
 // @ts-ignore: decorator
 @inline

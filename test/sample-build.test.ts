@@ -216,6 +216,46 @@ describe("buildSample", () => {
     for (let fit = 0; fit < 2; fit++) await expect(buildSample(big)).rejects.toThrow(/column "x" holds values too large/);
   });
 
+  test("a later fit marks the rows a column was found to drop from the list kept with it, as a regressor or as an id", async () => {
+    const n = 20_003;
+    const rng = new Rng(4);
+    const holes = (p: number) => Float64Array.from({ length: n }, () => (rng.uniform() < p ? [NaN, Infinity, -Infinity][rng.integer(3)] : rng.normal()));
+    const columns = (): Map<string, Column> =>
+      new Map<string, Column>([
+        ["y", { kind: "numeric", values: holes(0.02) }],
+        ["x", { kind: "numeric", values: holes(0.03) }],
+        ["id", { kind: "numeric", values: Float64Array.from({ length: n }, (_, i) => (i % 101 === 7 ? NaN : i % 89)) }],
+        ["g", { kind: "categorical", codes: Int32Array.from({ length: n }, (_, i) => (i % 53 === 1 ? -1 : i % 3)), levels: ["a", "b", "c"] }],
+      ]);
+    const kept = columns();
+    const frame: Frame = { nrows: n, columns: kept };
+    // The same values in new column objects: screened afresh.
+    const fresh = (): Frame => ({ nrows: n, columns: new Map([...kept].map(([name, c]) => [name, c.kind === "numeric" ? { kind: "numeric", values: c.values.slice() } : { ...c, codes: c.codes.slice() }])) });
+    const asRegressor = { numeric: ["y", "x"], categorical: ["g"], fixedEffects: [{ name: "id", variables: ["id"] }], clusters: [], weights: null, subset: null, dropSingletons: false };
+    // x as an id: its infinities are levels, only its missing values drop.
+    const asId = { ...asRegressor, numeric: ["y"], fixedEffects: [{ name: "id", variables: ["id"] }, { name: "x", variables: ["x"] }] };
+    for (const [request, threads] of [[asRegressor, 1], [asRegressor, 2], [asId, 2], [asRegressor, 1]] as const) {
+      const remembered = await buildSample({ ...request, frame, threads });
+      const scanned = await buildSample({ ...request, frame: fresh(), threads });
+      expect(remembered.dropped).toEqual(scanned.dropped);
+      expect([...remembered.rows]).toEqual([...scanned.rows]);
+    }
+    const first = await buildSample({ ...asRegressor, frame });
+    expect(first.dropped.missing).toBeGreaterThan(0);
+    expect(first.dropped.nonFinite).toBeGreaterThan(0);
+    // A frame is taken as unchanging (as for its whole-column encodings): a value written into a
+    // remembered column afterwards is not read, which shows the later fit marked from the list.
+    const y = (kept.get("y") as Extract<Column, { kind: "numeric" }>).values;
+    const clean = y.findIndex((v, i) => Number.isFinite(v) && first.rows.includes(i));
+    y[clean] = NaN;
+    expect((await buildSample({ ...asRegressor, frame })).dropped).toEqual(first.dropped);
+    // A single-use sample keeps no list: a column it screens is read by the next fit.
+    const once: Frame = fresh();
+    const single = await buildSample({ ...asRegressor, frame: once, singleUse: true });
+    (once.columns.get("y") as Extract<Column, { kind: "numeric" }>).values[single.rows[0]] = NaN;
+    expect((await buildSample({ ...asRegressor, frame: once })).dropped.missing).toBe(single.dropped.missing + 1);
+  });
+
   test("a value too large to square and sum is refused, naming its row", async () => {
     const frame = frameOf({ y: numeric([1, 2, 3]), x: numeric([1, -1e200, 1e155]), id: numeric([1, 1, 2]) });
     await expect(

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "vitest";
-import { withArena } from "../src/engine/shared.js";
+import { withArena, withArenaSync } from "../src/engine/shared.js";
 import { shutdownPool } from "../src/engine/pool.js";
 import { scoreMeat, scoreMeatLanes } from "../src/vcov/meat.js";
 import { Rng } from "../src/core/random.js";
@@ -50,5 +50,32 @@ describe("the clustered meat over two lanes", () => {
         }
       }
     });
+  });
+});
+
+describe("score_outer", () => {
+  // Blocks of groups with each entry summed in a register: the same terms in the same order as
+  // adding each group's outer product into the matrix in turn, skipping groups whose first score is zero.
+  test.each([1, 3, 4, 6, 9])("k = %i: the same bytes as a group at a time, zeros, signed zeros and a block boundary included", (k) => {
+    const rng = new Rng(31 + k);
+    const g = 1300;
+    const scores = Float64Array.from({ length: g * k }, () => (rng.uniform() < 0.15 ? 0 : rng.normal() * 10 ** rng.integer(6)));
+    scores[1] = -0;
+    const start = Float64Array.from({ length: k * k }, (_, i) => (i % 4 === 0 ? -0 : rng.normal()));
+    const expected = start.slice();
+    for (let c = 0; c < g; c++) {
+      for (let a = 0; a < k; a++) {
+        const sa = scores[a * g + c];
+        if (sa === 0) continue;
+        for (let b = a; b < k; b++) expected[a * k + b] += sa * scores[b * g + c];
+      }
+    }
+    for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) expected[a * k + b] = expected[b * k + a];
+    const got = withArenaSync((arena, kern) => {
+      const out = arena.putF64(start);
+      kern.score_outer(g, k, arena.putF64(scores), out);
+      return arena.f64(out, k * k).slice();
+    });
+    expect(Array.from(got, (v) => Object.is(v, -0) ? "-0" : v)).toEqual(Array.from(expected, (v) => Object.is(v, -0) ? "-0" : v));
   });
 });

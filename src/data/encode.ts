@@ -104,9 +104,19 @@ export function encodeColumn(column: Column, rows: Int32Array | null, { dense = 
 function densifyIn(arena: Arena, k: Kernels, codes: number, n: number, of: Pick<Encoding, "size" | "levels">): Encoding {
   const map = arena.allocI32(of.size, "level map");
   const size = k.densify_codes(n, codes, of.size, map);
-  const newCode = arena.i32(map, of.size);
-  const levels = size === of.size ? of.levels.slice() : of.levels.filter((_, c) => newCode[c] >= 0);
+  const levels = size === of.size ? of.levels.slice() : levelsKept(of.levels, arena.i32(map, of.size), size);
   return { codes: arena.i32(codes, n).slice(), size, levels };
+}
+
+/**
+ * The `size` levels whose new code is not negative, in order. A counted loop into an array made
+ * at its length: filter's callback per level took 6 ms for a quarter of a million firms.
+ */
+function levelsKept(levels: readonly Level[], newCode: Int32Array, size: number): Level[] {
+  const kept: Level[] = new Array(size);
+  let j = 0;
+  for (let c = 0; c < newCode.length; c++) if (newCode[c] >= 0) kept[j++] = levels[c];
+  return kept;
 }
 
 function densify(codes: Int32Array, of: Pick<Encoding, "size" | "levels">): Encoding {

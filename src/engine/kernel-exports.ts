@@ -79,6 +79,12 @@ export interface Kernels {
   mark_unusable_f64(n: number, x: number, infinite: number, bad: number, out: number): void;
   /** assembly/sample/mark_missing_i32(n: i32, codes: usize, bad: usize): i32 */
   mark_missing_i32(n: number, codes: number, bad: number): number;
+  /** assembly/sample/unusable_rows_f64(n: i32, x: usize, infinite: i32, rows: usize, marks: usize): i32 */
+  unusable_rows_f64(n: number, x: number, infinite: number, rows: number, marks: number): number;
+  /** assembly/sample/missing_rows_i32(n: i32, codes: usize, rows: usize, marks: usize): i32 */
+  missing_rows_i32(n: number, codes: number, rows: number, marks: number): number;
+  /** assembly/sample/mark_rows(count: i32, rows: usize, marks: usize, infinite: i32, bad: usize) */
+  mark_rows(count: number, rows: number, marks: number, infinite: number, bad: number): void;
   /** assembly/sample/drop_unusable(n: i32, keep: usize, bad: usize, out: usize) */
   drop_unusable(n: number, keep: number, bad: number, out: number): void;
   /** assembly/sample/count_kept(n: i32, keep: usize): i32 */

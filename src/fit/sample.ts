@@ -1,7 +1,9 @@
 import type { Column, Frame, NumericColumn } from "../data/frame.js";
 import { codeIntegerColumns, compact, encodeInteraction, type EncodedEffect, type Encoding } from "../data/encode.js";
-import { InputError } from "../core/errors.js";
+import { InputError, InternalError } from "../core/errors.js";
 import { withArena, withArenaSync } from "../engine/shared.js";
+import type { Arena } from "../engine/arena.js";
+import type { Kernels } from "../engine/kernels.js";
 import { runKernelLanes } from "../engine/kernel-lanes.js";
 import type { KernelCall } from "../engine/kernel-task.js";
 import { placeF64, placeI32, residentI32Of } from "../engine/resident.js";
@@ -77,14 +79,22 @@ export interface Sample {
 }
 
 /**
- * What the screen found in a column with nothing to drop, kept for every later fit on the same
- * data (as the whole-column encodings are): such a column is not read again. "finite": no
- * missing or infinite value, and its largest |x|; "present": no missing value (an id, whose
- * infinities are levels).
+ * What the screen found in a column, kept for every later fit on the same data (as the
+ * whole-column encodings are): the column is not read again. A column with nothing to drop has
+ * no `marked` rows; one with missing (or infinite) values keeps the rows it marks when a later
+ * fit may read it (the frame is not single-use): a few bytes per marked row, not the column.
  */
 interface Screened {
-  readonly clean: "finite" | "present";
+  /** ±Infinity was looked for (a numeric use); otherwise only missing values (an id, whose infinities are levels). */
+  readonly finite: boolean;
+  /** The largest finite |x| (numeric columns). */
   readonly largest: number;
+  readonly marked: MarkedRows | null;
+}
+interface MarkedRows {
+  readonly rows: Int32Array;
+  /** The mark of each row (assembly/sample.ts: MISSING, INFINITE). */
+  readonly marks: Uint8Array;
 }
 const screened = new WeakMap<Column, Screened>();
 
@@ -92,23 +102,40 @@ const screened = new WeakMap<Column, Screened>();
  * Counts the rows outside the subset, then drops the rows with a missing value in a used column,
  * then those with ±Infinity in a numeric one (each row counted once, under the first reason),
  * and checks the numeric columns for overflow over the rows left. The passes run in wasm over
- * the columns (copies in a scratch arena, unless resident), but not over a column screened clean
- * before: a mark pass per column, split by rows into two lanes (this thread and a worker: each
- * marks its own rows, so no byte is written by both), then one drop pass.
+ * the columns (copies in a scratch arena, unless resident), but not over a column screened
+ * before (its marked rows, if any, are marked from the list kept): a mark pass per column, split
+ * by rows into two lanes (this thread and a worker: each marks its own rows, so no byte is
+ * written by both), then one drop pass. `remember`: keep the marked rows of the columns that
+ * have some, for later fits.
  */
-async function screenRows(column: (name: string) => Column, used: Set<string>, numeric: Set<string>, keep: Uint8Array, dropped: DroppedRows, threads: number): Promise<void> {
+async function screenRows(
+  column: (name: string) => Column,
+  used: Set<string>,
+  numeric: Set<string>,
+  keep: Uint8Array,
+  dropped: DroppedRows,
+  threads: number,
+  remember: boolean,
+): Promise<void> {
   await withArena(async (arena, k) => {
     const n = keep.length;
     const flags = arena.putU8(keep, "row flags");
     dropped.subset = n - k.count_kept(n, flags);
     const bad = arena.alloc(n, "row marks");
     arena.u8(bad, n).fill(0);
+    const known = (name: string): Screened | undefined => {
+      const found = screened.get(column(name));
+      return found && (found.finite || !numeric.has(name)) ? found : undefined;
+    };
+    for (const name of used) {
+      const marked = known(name)?.marked;
+      if (marked) k.mark_rows(marked.rows.length, arena.putI32(marked.rows, "marked rows"), arena.putU8(marked.marks, "marks"), numeric.has(name) ? 1 : 0, bad);
+    }
     // Numeric columns are checked for infinities too, and give their largest |x| for the overflow check.
     const toScan = [...used].flatMap((name): { col: Column; finite: boolean; ptr: number; out: number }[] => {
+      if (known(name)) return [];
       const col = column(name);
       const finite = numeric.has(name);
-      const known = screened.get(col);
-      if (known && (known.clean === "finite" || !finite)) return [];
       // A numeric column's two lanes each write its largest |x| and how many rows they marked at `out`.
       if (col.kind === "numeric") return [{ col, finite, ptr: placeF64(arena, col.values, `column "${name}"`), out: arena.allocF64(4, "column screen") }];
       return [{ col, finite, ptr: arena.putI32(col.codes, `column "${name}"`), out: 0 }];
@@ -122,13 +149,16 @@ async function screenRows(column: (name: string) => Column, used: Set<string>, n
       );
     });
     const results = await runKernelLanes(k, calls, threads, "screening the columns for missing values");
-    // The largest |x| of the numeric columns scanned that had rows to drop (the clean ones keep theirs in `screened`).
+    // The largest |x| of the numeric columns scanned that had rows to drop and are not remembered.
     const largestFound = new Map<Column, number>();
-    toScan.forEach(({ col, finite, out }, c) => {
+    toScan.forEach(({ col, finite, ptr, out }, c) => {
       const found = arena.f64(out, 4);
       const lane = Array.from({ length: lanes }, (_, l) => (col.kind === "numeric" ? { largest: found[2 * l], marked: found[2 * l + 1] } : { largest: 0, marked: results[l][c] }));
-      if (lane.every((l) => l.marked === 0)) screened.set(col, { clean: finite ? "finite" : "present", largest: Math.max(...lane.map((l) => l.largest)) });
-      else if (finite) largestFound.set(col, Math.max(...lane.map((l) => l.largest)));
+      const marked = lane.reduce((sum, l) => sum + l.marked, 0);
+      const largest = Math.max(...lane.map((l) => l.largest));
+      if (marked === 0) screened.set(col, { finite, largest, marked: null });
+      else if (remember) screened.set(col, { finite, largest, marked: markedRows(arena, k, col, ptr, finite, marked) });
+      else if (finite) largestFound.set(col, largest);
     });
     const counts = arena.allocI32(2, "counts");
     k.drop_unusable(n, flags, bad, counts);
@@ -142,6 +172,16 @@ async function screenRows(column: (name: string) => Column, used: Set<string>, n
     }
     keep.set(arena.u8(flags, n));
   });
+}
+
+/** The `count` rows the screen marked in column `col` (placed at `ptr`) and their marks, listed (assembly: unusable_rows_f64). */
+function markedRows(arena: Arena, k: Kernels, col: Column, ptr: number, finite: boolean, count: number): MarkedRows {
+  const n = col.kind === "numeric" ? col.values.length : col.codes.length;
+  const rows = arena.allocI32(count, "marked rows");
+  const marks = arena.alloc(count, "marks");
+  const listed = col.kind === "numeric" ? k.unusable_rows_f64(n, ptr, finite ? 1 : 0, rows, marks) : k.missing_rows_i32(n, ptr, rows, marks);
+  if (listed !== count) throw new InternalError(`the screen marked ${count} rows of a column and then listed ${listed}`);
+  return { rows: arena.i32(rows, count).slice(), marks: arena.u8(marks, count).slice() };
 }
 
 /**
@@ -189,7 +229,7 @@ export async function buildSample(req: SampleRequest): Promise<Sample> {
     ...req.fixedEffects.flatMap((fe) => fe.variables),
     ...req.clusters.flatMap(clusterVariables),
   ]);
-  await screenRows(column, mustExist, new Set(req.numeric), keep, dropped, req.threads ?? 1);
+  await screenRows(column, mustExist, new Set(req.numeric), keep, dropped, req.threads ?? 1, req.singleUse !== true);
 
   let weights: Float64Array | null = null;
   if (req.weights) {
