@@ -192,6 +192,40 @@ export function residuals_rows(n: i32, k: i32, x: usize, beta: usize, y: usize, 
  * the sums in exactly the order of the kernel named, so each equals it bit for bit.
  */
 export function column_stats(n: i32, x: usize, w: usize, out: usize): void {
+  statsPass(n, x, 0, 0, w, out, false);
+}
+
+/**
+ * The gather of gather_f64 (dst[i] = x[rows[i]]) and column_stats of what it writes, in one
+ * pass: the values are summed as they are written, in the order column_stats sums them, so its
+ * results are the same bytes, without reading the column again.
+ */
+export function gather_stats(n: i32, x: usize, rows: usize, dst: usize, w: usize, out: usize): void {
+  statsPass(n, x, rows, dst, w, out, true);
+}
+
+/** Value i of the pass: x[rows[i]], written to dst[i], when gathered (a constant, so each kernel has one loop); else x[i]. */
+// @ts-ignore: decorator
+@inline
+function valueAt(x: usize, rows: usize, dst: usize, i: usize, gathered: bool): f64 {
+  if (!gathered) return load<f64>(x + (i << 3));
+  const v = load<f64>(x + (<usize>load<i32>(rows + (i << 2)) << 3));
+  store<f64>(dst + (i << 3), v);
+  return v;
+}
+
+/** Values i and i + 1 of the pass (valueAt), as one vector. */
+// @ts-ignore: decorator
+@inline
+function pairAt(x: usize, rows: usize, dst: usize, i: usize, gathered: bool): v128 {
+  if (!gathered) return v128.load(x + (i << 3));
+  const lo = valueAt(x, rows, dst, i, true);
+  return f64x2.replace_lane(f64x2.splat(lo), 1, valueAt(x, rows, dst, i + 1, true));
+}
+
+// @ts-ignore: decorator
+@inline
+function statsPass(n: i32, x: usize, rows: usize, dst: usize, w: usize, out: usize, gathered: bool): void {
   const m = <usize>n;
   const quads = m & ~(<usize>3);
   const pairs = m & ~(<usize>1);
@@ -205,8 +239,8 @@ export function column_stats(n: i32, x: usize, w: usize, out: usize): void {
   let i: usize = 0;
   for (; i < quads; i += 4) {
     const o = i << 3;
-    const a = v128.load(x + o);
-    const b = v128.load(x + o, 16);
+    const a = pairAt(x, rows, dst, i, gathered);
+    const b = pairAt(x, rows, dst, i + 2, gathered);
     largest = f64x2.pmax(f64x2.pmax(largest, f64x2.abs(a)), f64x2.abs(b));
     nan = v128.or(nan, v128.or(f64x2.ne(a, a), f64x2.ne(b, b)));
     if (w == 0) {
@@ -223,7 +257,7 @@ export function column_stats(n: i32, x: usize, w: usize, out: usize): void {
   }
   for (; i < pairs; i += 2) {
     const o = i << 3;
-    const a = v128.load(x + o);
+    const a = pairAt(x, rows, dst, i, gathered);
     largest = f64x2.pmax(largest, f64x2.abs(a));
     nan = v128.or(nan, f64x2.ne(a, a));
     if (w == 0) {
@@ -240,7 +274,7 @@ export function column_stats(n: i32, x: usize, w: usize, out: usize): void {
   const both = f64x2.add(acc0, acc1);
   let ss = f64x2.extract_lane(both, 0) + f64x2.extract_lane(both, 1);
   for (; i < m; i++) {
-    const v = load<f64>(x + (i << 3));
+    const v = valueAt(x, rows, dst, i, gathered);
     mx = max<f64>(mx, abs<f64>(v));
     s += v * (w == 0 ? 1.0 : load<f64>(w + (i << 3)));
     let sq = v * v;

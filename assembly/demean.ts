@@ -197,3 +197,94 @@ export function residual_group_sums(n: i32, x: usize, out: usize, k: i32, srcTab
     addAt(sums, codeAt(codes, i), w == 0 ? r : f64At(w, i) * r);
   }
 }
+
+// Pairs of columns: the exact method's passes for two columns at once, unweighted, with two or
+// three fixed effects. The codes are read once for both (rows are streamed from memory, so a
+// pass over two columns costs about two-thirds of two passes), and each column gets exactly
+// what the one-column kernel above gives it: the same operations in the same order, into its
+// own sums and coefficients. Each column's pointers come in a u32 table of its own.
+
+/** group_sums_all (unweighted, q = 2 or 3) of columns xa and xb into their own sums tables. */
+export function group_sums_all_pair(n: i32, xa: usize, xb: usize, q: i32, codeTable: usize, sumsA: usize, sumsB: usize): void {
+  const m = <usize>n;
+  const three = q == 3;
+  const c0 = <usize>load<u32>(codeTable), c1 = <usize>load<u32>(codeTable, 4);
+  const c2 = three ? <usize>load<u32>(codeTable, 8) : c1;
+  const a0 = <usize>load<u32>(sumsA), a1 = <usize>load<u32>(sumsA, 4);
+  const a2 = three ? <usize>load<u32>(sumsA, 8) : a1;
+  const b0 = <usize>load<u32>(sumsB), b1 = <usize>load<u32>(sumsB, 4);
+  const b2 = three ? <usize>load<u32>(sumsB, 8) : b1;
+  for (let i: usize = 0; i < m; i++) {
+    const va = f64At(xa, i);
+    const vb = f64At(xb, i);
+    const g0 = codeAt(c0, i);
+    const g1 = codeAt(c1, i);
+    addAt(a0, g0, va);
+    addAt(a1, g1, va);
+    addAt(b0, g0, vb);
+    addAt(b1, g1, vb);
+    if (three) {
+      const g2 = codeAt(c2, i);
+      addAt(a2, g2, va);
+      addAt(b2, g2, vb);
+    }
+  }
+}
+
+/** gather_scatter1 (unweighted) for two columns: outA[dst[i]] += coefA[src[i]], and the same for B. */
+export function gather_scatter1_pair(n: i32, dst: usize, src: usize, outA: usize, coefA: usize, outB: usize, coefB: usize): void {
+  const m = <usize>n;
+  for (let i: usize = 0; i < m; i++) {
+    const d = codeAt(dst, i);
+    const s = codeAt(src, i);
+    addAt(outA, d, f64At(coefA, s));
+    addAt(outB, d, f64At(coefB, s));
+  }
+}
+
+/**
+ * residual_group_sums (unweighted, one or two other effects) for two columns: outA = xa − its
+ * coefficients and sumsA[codes] += outA, and the same for B. Each column's tables hold its
+ * coefficient pointers for the k other effects; srcTable their codes.
+ */
+export function residual_group_sums_pair(
+  n: i32, k: i32, srcTable: usize, codes: usize,
+  xa: usize, outA: usize, coefA: usize, sumsA: usize,
+  xb: usize, outB: usize, coefB: usize, sumsB: usize,
+): void {
+  const m = <usize>n;
+  const two = k == 2;
+  const src0 = <usize>load<u32>(srcTable);
+  const src1 = two ? <usize>load<u32>(srcTable, 4) : src0;
+  const a0 = <usize>load<u32>(coefA), b0 = <usize>load<u32>(coefB);
+  const a1 = two ? <usize>load<u32>(coefA, 4) : a0;
+  const b1 = two ? <usize>load<u32>(coefB, 4) : b0;
+  for (let i: usize = 0; i < m; i++) {
+    const g0 = codeAt(src0, i);
+    const g = codeAt(codes, i);
+    let ra: f64, rb: f64;
+    if (two) {
+      // The sum of the two coefficients as the one-column kernel forms it: 0 + first + second.
+      const g1 = codeAt(src1, i);
+      ra = f64At(xa, i) - (0.0 + f64At(a0, g0) + f64At(a1, g1));
+      rb = f64At(xb, i) - (0.0 + f64At(b0, g0) + f64At(b1, g1));
+    } else {
+      ra = f64At(xa, i) - f64At(a0, g0);
+      rb = f64At(xb, i) - f64At(b0, g0);
+    }
+    store<f64>(outA + (i << 3), ra);
+    store<f64>(outB + (i << 3), rb);
+    addAt(sumsA, g, ra);
+    addAt(sumsB, g, rb);
+  }
+}
+
+/** fe_residual with one effect for two columns: outA = xa − coefA[src], outB = xb − coefB[src] (each out may alias its x). */
+export function fe_residual_pair(n: i32, src: usize, xa: usize, outA: usize, coefA: usize, xb: usize, outB: usize, coefB: usize): void {
+  const m = <usize>n;
+  for (let i: usize = 0; i < m; i++) {
+    const g = codeAt(src, i);
+    store<f64>(outA + (i << 3), f64At(xa, i) - f64At(coefA, g));
+    store<f64>(outB + (i << 3), f64At(xb, i) - f64At(coefB, g));
+  }
+}

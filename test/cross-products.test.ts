@@ -97,3 +97,35 @@ describe("the one-pass cross-products", () => {
     });
   });
 });
+
+describe("gather_stats", () => {
+  // The model matrix gathers each column and sums it in one pass: the same values gather_f64
+  // writes, and the same bytes column_stats gives of them, for every length's tail.
+  test.each([0, 1, 2, 3, 4, 5, 1001, 4099])("%i rows, weighted or not, with a NaN or without", (m) => {
+    const rng2 = new Rng(m + 3);
+    const src = Float64Array.from({ length: m * 2 + 3 }, () => rng2.normal() * 100);
+    const rows = Int32Array.from({ length: m }, (_, i) => 2 * i + (rng2.uniform() < 0.5 ? 1 : 0));
+    const weights = Float64Array.from({ length: m }, () => 0.5 + rng2.uniform());
+    for (const nan of [false, true]) {
+      if (nan && m > 0) src[rows[m >> 1]] = NaN;
+      for (const weighted of [false, true]) {
+        const got = withArenaSync((arena, k) => {
+          const at = arena.putI32(rows);
+          const s = arena.putF64(src);
+          const w = weighted ? arena.putF64(weights) : 0;
+          const [gathered, fused] = [arena.allocF64(Math.max(m, 1)), arena.allocF64(Math.max(m, 1))];
+          const [stats, fusedStats] = [arena.allocF64(3), arena.allocF64(3)];
+          k.gather_f64(m, s, at, gathered);
+          k.column_stats(m, gathered, w, stats);
+          k.gather_stats(m, s, at, fused, w, fusedStats);
+          return {
+            values: [Array.from(arena.f64(gathered, m)), Array.from(arena.f64(fused, m))],
+            stats: [Array.from(arena.f64(stats, 3)), Array.from(arena.f64(fusedStats, 3))],
+          };
+        });
+        expect(got.values[1]).toEqual(got.values[0]);
+        expect(got.stats[1]).toEqual(got.stats[0]);
+      }
+    }
+  });
+});

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { withArenaSync } from "../src/engine/shared.js";
+import { planDemean, scratchFor, solveResidualList, solveResiduals } from "../src/engine/absorb/solver.js";
+import { allocScratch } from "../src/engine/absorb/plan.js";
 import { Rng } from "../src/core/random.js";
 
 // The exact method's passes have fast paths for the common layouts (two or three effects,
@@ -119,4 +121,100 @@ describe("the exact method's kernels", () => {
     }
   });
 
+  // Pairs: two columns per pass must each get what the one-column kernel gives it alone.
+  const x2 = Float64Array.from({ length: n }, () => rng.normal() * 3 - 1);
+  const bits = (v: ArrayLike<number>) => Array.from(v, (d) => (Object.is(d, -0) ? "-0" : d));
+
+  test.each([2, 3])("group_sums_all_pair over %i effects gives each column group_sums_all's sums", (q) => {
+    const codes = [sorted, years, third].slice(0, q);
+    const [alone, paired] = withArenaSync((arena, k) => {
+      const table = arena.putU32(codes.map((c) => arena.putI32(c)));
+      const sumsOf = () => {
+        const ptrs = codes.map((_, j) => arena.allocF64(sizes[j]));
+        ptrs.forEach((p, j) => arena.f64(p, sizes[j]).fill(0));
+        return { ptrs, table: arena.putU32(ptrs), read: () => ptrs.flatMap((p, j) => bits(arena.f64(p, sizes[j]))) };
+      };
+      const [oneA, oneB, pairA, pairB] = [sumsOf(), sumsOf(), sumsOf(), sumsOf()];
+      const [xa, xb] = [arena.putF64(x), arena.putF64(x2)];
+      k.group_sums_all(n, xa, 0, q, table, oneA.table);
+      k.group_sums_all(n, xb, 0, q, table, oneB.table);
+      k.group_sums_all_pair(n, xa, xb, q, table, pairA.table, pairB.table);
+      return [[oneA.read(), oneB.read()], [pairA.read(), pairB.read()]];
+    });
+    expect(paired).toEqual(alone);
+  });
+
+  test.each([1, 2])("the pair kernels of the later passes, with %i small effect(s), give each column what the one-column kernels give", (others) => {
+    const small = [years, third].slice(0, others);
+    const got = withArenaSync((arena, k) => {
+      const first = arena.putI32(sorted);
+      const smallTable = arena.putU32(small.map((c) => arena.putI32(c)));
+      const coefs = () => small.map((_, j) => arena.putF64(Float64Array.from({ length: sizes[j + 1] }, () => rng.normal())));
+      const [coefA, coefB] = [coefs(), coefs()];
+      const firstCoef = () => arena.putF64(Float64Array.from({ length: sizes[0] }, () => rng.normal()));
+      const [fa, fb] = [firstCoef(), firstCoef()];
+      const zeros = (size: number) => {
+        const p = arena.allocF64(size);
+        arena.f64(p, size).fill(0);
+        return p;
+      };
+      const read = (p: number, len: number) => bits(arena.f64(p, len));
+      // gather_scatter1 into the first small effect's groups, from the first effect's coefficients.
+      const acc = [zeros(sizes[1]), zeros(sizes[1]), zeros(sizes[1]), zeros(sizes[1])];
+      const yearsAt = arena.putI32(small[0]);
+      k.gather_scatter1(n, yearsAt, acc[0], 0, first, fa);
+      k.gather_scatter1(n, yearsAt, acc[1], 0, first, fb);
+      k.gather_scatter1_pair(n, yearsAt, first, acc[2], fa, acc[3], fb);
+      // residual_group_sums, then fe_residual, in place as the exact method runs them.
+      const cols = [x, x2, x, x2].map((v) => arena.putF64(v));
+      const sums = [0, 1, 2, 3].map(() => zeros(sizes[0]));
+      const [ca, cb] = [arena.putU32(coefA), arena.putU32(coefB)];
+      k.residual_group_sums(n, cols[0], cols[0], others, smallTable, ca, 0, first, sums[0]);
+      k.residual_group_sums(n, cols[1], cols[1], others, smallTable, cb, 0, first, sums[1]);
+      k.residual_group_sums_pair(n, others, smallTable, first, cols[2], cols[2], ca, sums[2], cols[3], cols[3], cb, sums[3]);
+      const firstTable = arena.putU32([first]);
+      k.fe_residual(n, cols[0], cols[0], 1, firstTable, arena.putU32([fa]));
+      k.fe_residual(n, cols[1], cols[1], 1, firstTable, arena.putU32([fb]));
+      k.fe_residual_pair(n, first, cols[2], cols[2], fa, cols[3], cols[3], fb);
+      return {
+        scatter: [[read(acc[0], sizes[1]), read(acc[1], sizes[1])], [read(acc[2], sizes[1]), read(acc[3], sizes[1])]],
+        sums: [[read(sums[0], sizes[0]), read(sums[1], sizes[0])], [read(sums[2], sizes[0]), read(sums[3], sizes[0])]],
+        residuals: [[read(cols[0], n), read(cols[1], n)], [read(cols[2], n), read(cols[3], n)]],
+      };
+    });
+    expect(got.scatter[1]).toEqual(got.scatter[0]);
+    expect(got.sums[1]).toEqual(got.sums[0]);
+    expect(got.residuals[1]).toEqual(got.residuals[0]);
+  });
+});
+
+describe("the exact method in pairs", () => {
+  // A thread projects its columns two at a time where the plan allows (unweighted, two or three
+  // fixed effects): each column must come out as it does projected alone, whatever its partner.
+  test.each([2, 3])("%i fixed effects: five columns in pairs are the bytes of each alone; weighted plans go one by one", (q) => {
+    const effects = [sorted, years, third].slice(0, q);
+    const columns = Array.from({ length: 5 }, (_, c) => Float64Array.from({ length: n }, (_, i) => Math.sin(i * (c + 1)) * 10 + (i % (c + 2))));
+    for (const weighted of [false, true]) {
+      const [paired, alone, pairs] = withArenaSync((arena, k) => {
+        const plan = planDemean(k, arena, {
+          n, rowWeights: weighted ? arena.putF64(w) : 0, method: "exact", tol: 1e-8, maxIter: 100,
+          effects: effects.map((codes, j) => ({ codes: arena.putI32(codes), size: sizes[j] })),
+        });
+        const place = () => columns.map((v) => {
+          const p = arena.putF64(v);
+          return { input: p, output: p };
+        });
+        const inPairs = place();
+        const scratch = scratchFor(arena, plan, inPairs.length);
+        solveResidualList(k, arena, plan, scratch, inPairs);
+        const oneByOne = place();
+        const single = allocScratch(arena, plan);
+        for (const c of oneByOne) solveResiduals(k, arena, plan, single, c.input, c.output);
+        const read = (cols: { output: number }[]) => cols.map((c) => Array.from(arena.f64(c.output, n)));
+        return [read(inPairs), read(oneByOne), scratch.length];
+      });
+      expect(pairs).toBe(weighted ? 1 : 2);
+      expect(paired).toEqual(alone);
+    }
+  });
 });

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ResidentTableBuilder, placeF64, residentRun } from "../src/engine/resident.js";
+import { ResidentTableBuilder, placeF64, placeI32, residentRun } from "../src/engine/resident.js";
+import { encodeColumn } from "../src/data/encode.js";
 import { sharedEngine, withArenaSync } from "../src/engine/shared.js";
 import { readFrame } from "../src/data/read.js";
 import type { NumericColumn } from "../src/data/frame.js";
@@ -66,6 +67,28 @@ describe("columns resident in the shared memory", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test("a resident id column's whole-column encoding is resident too: later fits place its codes without a copy", () => {
+    const ids = filled(5000, (i) => 1000 + (i % 37));
+    const plain = Float64Array.from(ids);
+    const heap = sharedEngine().heap;
+    const before = heap.inUse;
+    const encoding = encodeColumn({ kind: "numeric", values: ids }, null);
+    // Its codes took a block of the heap (4 bytes a row) and are read where they lie.
+    expect(heap.inUse - before).toBe(5000 * 4);
+    withArenaSync((arena) => {
+      const held = heap.inUse;
+      placeI32(arena, encoding.codes, "codes");
+      expect(heap.inUse).toBe(held);
+    });
+    expect(Array.from(encoding.codes.subarray(0, 3))).toEqual([0, 1, 2]);
+    expect(encoding.levels.slice(0, 2)).toEqual([1000, 1001]);
+    // An ordinary array's encoding stays an ordinary array: nothing of the heap is held after the call.
+    const held = heap.inUse;
+    const ordinary = encodeColumn({ kind: "numeric", values: plain }, null);
+    expect(heap.inUse).toBe(held);
+    expect(Array.from(ordinary.codes)).toEqual(Array.from(encoding.codes));
   });
 
   test("a resident table's block goes back to the heap once every one of its columns is collected", () => {

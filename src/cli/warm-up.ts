@@ -22,7 +22,8 @@ export function worthWarmingUp(source: DataSource): boolean {
  * A small fit on synthetic data, run while DuckDB reads the user's file: the first call of each
  * wasm kernel and JavaScript function otherwise runs V8's baseline code (crossprod over 1M × 7
  * takes 31 ms on its first call and 14 ms once optimized), and the read leaves the main thread
- * and the pool mostly idle. Two fixed effects, clustered by one, as most fits are. Its result is
+ * and the pool mostly idle. Two fixed effects, clustered by one, as most fits are; six columns,
+ * so each of two workers projects a pair and a single column (engine/absorb/exact.ts). Its result is
  * thrown away and any failure ignored: it only warms code, and the user's fit reports its own errors.
  */
 export async function warmUpFit(feols: typeof Feols, threads: number): Promise<void> {
@@ -32,11 +33,13 @@ export async function warmUpFit(feols: typeof Feols, threads: number): Promise<v
     x1: column((i) => Math.cos(0.7 * i)),
     x2: column((i) => ((i * 7919) % 1000) / 1000),
     x3: column((i) => Math.sin(1.3 * i)),
+    x4: column((i) => ((i * 104729) % 997) / 997),
+    x5: column((i) => Math.cos(2.1 * i) * (i % 5)),
     unit: column((i) => i % 8192),
     period: column((i) => i % 16),
   };
   try {
-    await feols(data, "y ~ x1 + x2 + x3 | unit + period", { vcov: { cluster: "unit" }, fixefRm: "none", threads });
+    await feols(data, "y ~ x1 + x2 + x3 + x4 + x5 | unit + period", { vcov: { cluster: "unit" }, fixefRm: "none", threads });
   } catch {
     // Nothing to report: see above.
   }

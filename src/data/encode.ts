@@ -135,14 +135,19 @@ function encodeCategories(src: Int32Array, names: readonly string[]): Encoding {
   });
 }
 
+/**
+ * The whole-column encoding of numbers. A resident column (read by readFrame) gets resident
+ * codes: kept as long as the column is, like it in the shared memory (one per column, given back
+ * with it), and read in place by every later fit instead of copied into its arena.
+ */
 function encodeNumbers(values: Float64Array): Encoding {
-  return withArenaSync((arena, k) => encodeNumbersIn(arena, k, placeF64(arena, values, "values"), values.length));
-}
-
-/** Encodes the n float64 values at `x` (in the arena). */
-function encodeNumbersIn(arena: Arena, k: Kernels, x: number, n: number): Encoding {
-  const coded = integerCodesIn(arena, k, x, n, 0);
-  return coded ? copiedOut(arena, coded, n) : encodeHashed(arena.f64(x, n).slice());
+  const resident = residentAddress(values) !== undefined;
+  return withArenaSync((arena, k) => {
+    const n = values.length;
+    const x = placeF64(arena, values, "values");
+    const coded = integerCodesIn(arena, k, x, n, 0);
+    return coded ? copiedOut(arena, coded, n, resident) : encodeHashed(arena.f64(x, n).slice());
+  });
 }
 
 /** An encoding whose n codes are in the arena (at `codes`), for work that goes on there. */

@@ -23,6 +23,14 @@ export interface Kernels {
   group_sums_all(n: number, x: number, w: number, q: number, codeTable: number, sumsTable: number): void;
   /** assembly/demean/residual_group_sums(n: i32, x: usize, out: usize, k: i32, srcTable: usize, coefTable: usize, w: usize, codes: usize, sums: usize) */
   residual_group_sums(n: number, x: number, out: number, k: number, srcTable: number, coefTable: number, w: number, codes: number, sums: number): void;
+  /** assembly/demean/group_sums_all_pair(n: i32, xa: usize, xb: usize, q: i32, codeTable: usize, sumsA: usize, sumsB: usize) */
+  group_sums_all_pair(n: number, xa: number, xb: number, q: number, codeTable: number, sumsA: number, sumsB: number): void;
+  /** assembly/demean/gather_scatter1_pair(n: i32, dst: usize, src: usize, outA: usize, coefA: usize, outB: usize, coefB: usize) */
+  gather_scatter1_pair(n: number, dst: number, src: number, outA: number, coefA: number, outB: number, coefB: number): void;
+  /** assembly/demean/residual_group_sums_pair(n: i32, k: i32, srcTable: usize, codes: usize, xa: usize, outA: usize, coefA: usize, sumsA: usize, xb: usize, outB: usize, coefB: usize, sumsB: usize) */
+  residual_group_sums_pair(n: number, k: number, srcTable: number, codes: number, xa: number, outA: number, coefA: number, sumsA: number, xb: number, outB: number, coefB: number, sumsB: number): void;
+  /** assembly/demean/fe_residual_pair(n: i32, src: usize, xa: usize, outA: usize, coefA: usize, xb: usize, outB: usize, coefB: usize) */
+  fe_residual_pair(n: number, src: number, xa: number, outA: number, coefA: number, xb: number, outB: number, coefB: number): void;
   /** assembly/crossprod/dot(n: i32, a: usize, b: usize, w: usize): f64 */
   dot(n: number, a: number, b: number, w: number): number;
   /** assembly/crossprod/sum(n: i32, x: usize, w: usize): f64 */
@@ -39,6 +47,8 @@ export interface Kernels {
   residuals_rows(n: number, k: number, x: number, beta: number, y: number, out: number, from: number, to: number): void;
   /** assembly/crossprod/column_stats(n: i32, x: usize, w: usize, out: usize) */
   column_stats(n: number, x: number, w: number, out: number): void;
+  /** assembly/crossprod/gather_stats(n: i32, x: usize, rows: usize, dst: usize, w: usize, out: usize) */
+  gather_stats(n: number, x: number, rows: number, dst: number, w: number, out: number): void;
   /** assembly/vcov/cluster_scores(n: i32, k: i32, x: usize, e: usize, w: usize, codes: usize, out: usize) */
   cluster_scores(n: number, k: number, x: number, e: number, w: number, codes: number, out: number): void;
   /** assembly/vcov/cluster_scores_cols(n: i32, k: i32, x: usize, e: usize, w: usize, codes: usize, g: i32, from: i32, to: i32, out: usize) */

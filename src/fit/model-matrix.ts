@@ -3,6 +3,7 @@ import type { Arena } from "../engine/arena.js";
 import type { Kernels } from "../engine/kernels.js";
 import { placeI32, releaseTableFrom, residentAddress, residentRun, tableColumns } from "../engine/resident.js";
 import { runKernelLanes } from "../engine/kernel-lanes.js";
+import { withArena } from "../engine/shared.js";
 import type { KernelCall } from "../engine/kernel-task.js";
 import { markConsumed } from "../data/consumed.js";
 import { designColumns, plainColumn, type DesignColumn } from "./design.js";
@@ -33,6 +34,12 @@ export interface ModelMatrix {
    */
   readonly regressorScales?: readonly number[];
 }
+
+/**
+ * Scratch for copies of ordinary arrays held at once while the model matrix's lanes gather them:
+ * a 1M-row model of seven columns, and at most this much more memory for larger ones.
+ */
+const COPY_AHEAD_BYTES = 64 * 2 ** 20;
 
 /** Regressors whose largest value is below this are rescaled: their squares would underflow or vanish against any tolerance. */
 const TINY = 2 ** -60;
@@ -133,36 +140,46 @@ export async function buildModelMatrix(k: Kernels, arena: Arena, req: ModelMatri
   const statsAt = arena.allocF64(3 * names.length, "column sums");
   // Kept to the end of the fit: the plan being built meanwhile (startAbsorption) allocates in this arena while the lanes run, so nothing here is given back after the await.
   const at = placeI32(arena, req.rows, "rows");
-  // Per column, the calls of its lane: a gather left to the lanes (a resident source), then its sums.
-  const passes = columns.map((c, j): KernelCall[] => {
-    const out = block + j * n * 8;
-    const stats: KernelCall = { name: "column_stats", args: [n, out, weights, statsAt + j * 24] };
+  // Ordinary arrays (outside the shared memory) are copied into a scratch arena given back once
+  // the lanes are done, up to COPY_AHEAD_BYTES, so their gathers run in the lanes too; past it,
+  // each is copied and gathered here, and its copy given back at once.
+  await withArena(async (scratch) => {
+    let room = COPY_AHEAD_BYTES;
+    // Per column, the calls of its lane: its gather and sums in one pass (gather_stats), or its sums.
+    const passes = columns.map((c, j): KernelCall[] => {
+      const out = block + j * n * 8;
+      const sums = statsAt + j * 24;
+      const gathered = (src: number): KernelCall => ({ name: "gather_stats", args: [n, src, at, out, weights, sums] });
+      if (run) {
+        // In place, so here and in order: column j moves from j·stride to j·n, and row rows[i] ≥ i
+        // to i, so every value is read before anything is written over it (the rows ascend and n ≤ stride).
+        k.gather_stats(n, run.ptr + j * run.stride * 8, at, out, weights, sums);
+        return [];
+      }
+      if (!c.source) {
+        c.fill(arena.f64(out, n));
+        return [{ name: "column_stats", args: [n, out, weights, sums] }];
+      }
+      const resident = residentAddress(c.source);
+      if (resident !== undefined) return [gathered(resident)];
+      if (c.source.byteLength <= room) {
+        room -= c.source.byteLength;
+        return [gathered(scratch.putF64(c.source, "a column"))];
+      }
+      const copy = scratch.mark();
+      k.gather_stats(n, scratch.putF64(c.source, "a column"), at, out, weights, sums);
+      scratch.release(copy);
+      return [];
+    });
     if (run) {
-      // In place, so here and in order: column j moves from j·stride to j·n, and row rows[i] ≥ i
-      // to i, so every value is read before anything is written over it (the rows ascend and n ≤ stride).
-      k.gather_f64(n, run.ptr + j * run.stride * 8, at, out);
-      return [stats];
+      // The sample is built (its encodings and weights copied out), so no column of the table is
+      // read again: all are consumed, and the room past the block goes back for the fit's arena.
+      markConsumed(tableColumns(run));
+      releaseTableFrom(run, block + names.length * n * 8);
     }
-    if (!c.source) {
-      c.fill(arena.f64(out, n));
-      return [stats];
-    }
-    const resident = residentAddress(c.source);
-    if (resident !== undefined) return [{ name: "gather_f64", args: [n, resident, at, out] }, stats];
-    // A scratch copy of an ordinary array, given back right after.
-    const copy = arena.mark();
-    k.gather_f64(n, arena.putF64(c.source, "a column"), at, out);
-    arena.release(copy);
-    return [stats];
+    const lanes = [0, 1].map((lane) => passes.filter((_, j) => j % 2 === lane).flat());
+    await runKernelLanes(k, lanes, req.threads ?? 1, "summing the model matrix's columns");
   });
-  if (run) {
-    // The sample is built (its encodings and weights copied out), so no column of the table is
-    // read again: all are consumed, and the room past the block goes back for the fit's arena.
-    markConsumed(tableColumns(run));
-    releaseTableFrom(run, block + names.length * n * 8);
-  }
-  const lanes = [0, 1].map((lane) => passes.filter((_, j) => j % 2 === lane).flat());
-  await runKernelLanes(k, lanes, req.threads ?? 1, "summing the model matrix's columns");
   const sums = arena.f64(statsAt, 3 * names.length);
   const stats = names.map((_, j): ColumnStats => ({ largest: sums[3 * j], sum: sums[3 * j + 1], squares: sums[3 * j + 2] }));
   const regressorScales = req.rescaleTiny ? rescaleTinyColumns(k, arena, n, block, layout.leading, stats, weights) : undefined;

@@ -1,5 +1,5 @@
 import type { PoolTask, TaskHandler } from "../task-registry.js";
-import { solveResiduals } from "./solver.js";
+import { solveResidualList } from "./solver.js";
 import type { DemeanOutcome, DemeanPlan, Scratch } from "./plan.js";
 
 /** One column to project: input → output (may be equal); warm, the map method's starting coefficients (0 for none). */
@@ -9,16 +9,16 @@ export interface DemeanColumn {
   readonly warm?: number;
 }
 
-/** A pool task: project these columns off the fixed effects one after another with one scratch area. */
+/** A pool task: project these columns off the fixed effects in order, with its scratch areas (solveResidualList). */
 export interface DemeanTask extends PoolTask {
   readonly kind: "demean";
   readonly plan: DemeanPlan;
-  readonly scratch: Scratch;
+  readonly scratch: readonly Scratch[];
   readonly columns: readonly DemeanColumn[];
 }
 
 /** Runs a demean task in a pool worker (registered by the engine itself, task-registry.ts). */
 const runDemeanTask: TaskHandler<DemeanTask, DemeanOutcome[]> = ({ kernels, view }, task) =>
-  task.columns.map((c) => solveResiduals(kernels, view, task.plan, task.scratch, c.input, c.output, c.warm));
+  solveResidualList(kernels, view, task.plan, task.scratch, task.columns);
 
 export default runDemeanTask;

@@ -92,40 +92,76 @@ function solveFirst(k: Kernels, plan: DemeanPlan, s: Scratch): void {
   k.solve_groups(fe.size, s.sums, 0, fe.weights, s.coef);
 }
 
-/**
- * Projects the column at x off the fixed effects into out (may alias), leaving every effect's
- * coefficients in s.coef. Four passes over the rows with two or more effects: every effect's
- * sums of x; the first effect's means summed into the small effects' groups; the small effects'
- * part taken off with the first effect's sums of what is left; the first effect's part taken off.
- */
+/** A column to project: from x into out (may alias), with its own scratch. */
+export interface ExactColumn {
+  readonly s: Scratch;
+  readonly x: number;
+  readonly out: number;
+}
+
+/** Whether the plan's columns can be projected two at a time (exactColumns): unweighted, two or three fixed effects. */
+export function projectsPairs(plan: DemeanPlan): boolean {
+  return plan.method === "exact" && plan.rowWeights === 0 && (plan.fes.length === 2 || plan.fes.length === 3);
+}
+
+/** Projects the column at x off the fixed effects into out (may alias), leaving every effect's coefficients in s.coef. */
 export function exactColumn(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: Scratch, x: number, out: number): DemeanOutcome {
+  return exactColumns(k, arena, plan, [{ s, x, out }])[0];
+}
+
+/**
+ * Projects one column, or two (where projectsPairs), off the fixed effects, each as exactColumn
+ * projects it alone: a pair's passes read the codes once for both (assembly/demean.ts, the pair
+ * kernels), and each column gets the same bytes. Four passes over the rows with two or more
+ * effects: every effect's sums of x; the first effect's means summed into the small effects'
+ * groups; the small effects' part taken off with the first effect's sums of what is left; the
+ * first effect's part taken off.
+ */
+export function exactColumns(k: Kernels, arena: MemoryView, plan: DemeanPlan, columns: readonly ExactColumn[]): DemeanOutcome[] {
   const { n, fes, rowWeights } = plan;
   const q = fes.length;
+  const [a, b] = columns;
+  const outcome = columns.map(() => ({ iterations: 0, converged: true }));
   if (q === 1) {
-    firstMeans(k, arena, plan, s, x);
-  } else {
-    const off = offsets(plan);
-    const levels = off[q] - off[1];
-    zero(arena, s.sums, off[q]);
-    k.group_sums_all(n, x, rowWeights, q, s.codeTable, s.sumsTable);
-    solveFirst(k, plan, s);
-    // b = D₂'W(x − D₁ m₁): per small level, the weighted sum of x net of its first-effect means.
-    for (let j = 1; j < q; j++) {
-      zero(arena, s.acc, fes[j].size);
-      k.gather_scatter1(n, fes[j].codes, s.acc, rowWeights, fes[0].codes, s.coef);
-      const sv = arena.f64(s.sums + off[j] * 8, fes[j].size);
-      const av = arena.f64(s.acc, fes[j].size);
+    for (const c of columns) {
+      firstMeans(k, arena, plan, c.s, c.x);
+      k.fe_residual(n, c.x, c.out, 1, c.s.codeTable, c.s.coefTable);
+    }
+    return outcome;
+  }
+  const off = offsets(plan);
+  const levels = off[q] - off[1];
+  for (const c of columns) zero(arena, c.s.sums, off[q]);
+  if (b) k.group_sums_all_pair(n, a.x, b.x, q, a.s.codeTable, a.s.sumsTable, b.s.sumsTable);
+  else k.group_sums_all(n, a.x, rowWeights, q, a.s.codeTable, a.s.sumsTable);
+  for (const c of columns) solveFirst(k, plan, c.s);
+  // b = D₂'W(x − D₁ m₁): per small level, the weighted sum of x net of its first-effect means.
+  for (let j = 1; j < q; j++) {
+    for (const c of columns) zero(arena, c.s.acc, fes[j].size);
+    if (b) k.gather_scatter1_pair(n, fes[j].codes, fes[0].codes, a.s.acc, a.s.coef, b.s.acc, b.s.coef);
+    else k.gather_scatter1(n, fes[j].codes, a.s.acc, rowWeights, fes[0].codes, a.s.coef);
+    for (const c of columns) {
+      const sv = arena.f64(c.s.sums + off[j] * 8, fes[j].size);
+      const av = arena.f64(c.s.acc, fes[j].size);
       for (let g = 0; g < fes[j].size; g++) sv[g] -= av[g];
     }
-    const f = plan.factor!;
-    const factor: Factor = { ...f, lower: arena.f64(f.lower, f.kept.length * f.kept.length) };
-    const gamma = solveFactor(factor, arena.f64(s.sums + off[1] * 8, levels));
-    arena.f64(s.coef + off[1] * 8, levels).set(gamma);
-    zero(arena, s.sums, fes[0].size);
-    k.residual_group_sums(n, x, out, q - 1, s.codeTable + 4, s.coefTable + 4, rowWeights, fes[0].codes, s.sums);
-    solveFirst(k, plan, s);
-    x = out;
   }
-  k.fe_residual(n, x, out, 1, s.codeTable, s.coefTable);
-  return { iterations: 0, converged: true };
+  const f = plan.factor!;
+  const factor: Factor = { ...f, lower: arena.f64(f.lower, f.kept.length * f.kept.length) };
+  for (const c of columns) {
+    const gamma = solveFactor(factor, arena.f64(c.s.sums + off[1] * 8, levels));
+    arena.f64(c.s.coef + off[1] * 8, levels).set(gamma);
+    zero(arena, c.s.sums, fes[0].size);
+  }
+  const small = a.s.codeTable + 4;
+  if (b) {
+    k.residual_group_sums_pair(n, q - 1, small, fes[0].codes, a.x, a.out, a.s.coefTable + 4, a.s.sums, b.x, b.out, b.s.coefTable + 4, b.s.sums);
+    for (const c of columns) solveFirst(k, plan, c.s);
+    k.fe_residual_pair(n, fes[0].codes, a.out, a.out, a.s.coef, b.out, b.out, b.s.coef);
+  } else {
+    k.residual_group_sums(n, a.x, a.out, q - 1, small, a.s.coefTable + 4, rowWeights, fes[0].codes, a.s.sums);
+    solveFirst(k, plan, a.s);
+    k.fe_residual(n, a.out, a.out, 1, a.s.codeTable, a.s.coefTable);
+  }
+  return outcome;
 }

@@ -1,11 +1,12 @@
 import type { Arena, MemoryView } from "../arena.js";
 import type { Kernels } from "../kernels.js";
 import { buildCgPlan, cgColumn, type CgPlan } from "./cg.js";
-import { exactColumn, exactFactor, schurBuild, schurFactor } from "./exact.js";
+import { exactColumn, exactColumns, exactFactor, projectsPairs, schurBuild, schurFactor } from "./exact.js";
 import type { SchurTask } from "./schur-task.js";
 import { runPoolTasks } from "../pool.js";
 import { mapColumn } from "./map.js";
-import { offsets, type DemeanMethod, type DemeanOutcome, type DemeanPlan, type FixedEffectPlan, type Scratch } from "./plan.js";
+import { allocScratch, offsets, type DemeanMethod, type DemeanOutcome, type DemeanPlan, type FixedEffectPlan, type Scratch } from "./plan.js";
+import type { DemeanColumn } from "./demean-task.js";
 
 /**
  * Projection of columns off the fixed effects ("demeaning"), driven from TypeScript over wasm
@@ -103,6 +104,26 @@ export function solveResiduals(k: Kernels, view: MemoryView, plan: DemeanPlan, s
   }
   // One fixed effect is absorbed by its group means whatever the method.
   return SOLVERS[q === 1 ? "exact" : plan.method].project(k, view, plan, s, x, out, warm);
+}
+
+/** The scratch areas a thread projecting `count` columns of the plan uses: two where it projects them in pairs. */
+export function scratchFor(arena: Arena, plan: DemeanPlan, count: number): Scratch[] {
+  return Array.from({ length: count >= 2 && projectsPairs(plan) ? 2 : 1 }, () => allocScratch(arena, plan));
+}
+
+/**
+ * Projects `columns` in order, each as solveResiduals projects it (the same bytes): two at a
+ * time where the plan projects pairs and `scratch` has two areas (scratchFor), else one by one
+ * with the first.
+ */
+export function solveResidualList(k: Kernels, view: MemoryView, plan: DemeanPlan, scratch: readonly Scratch[], columns: readonly DemeanColumn[]): DemeanOutcome[] {
+  if (scratch.length < 2) return columns.map((c) => solveResiduals(k, view, plan, scratch[0], c.input, c.output, c.warm));
+  const outcomes: DemeanOutcome[] = [];
+  for (let c = 0; c < columns.length; c += 2) {
+    const pair = columns.slice(c, c + 2).map((col, i) => ({ s: scratch[i], x: col.input, out: col.output }));
+    outcomes.push(...exactColumns(k, view, plan, pair));
+  }
+  return outcomes;
 }
 
 /**
