@@ -3,8 +3,10 @@
  * process of gen_panel.R, 246,000 × size firms ≈ size million rows), the issue's three models,
  * clustered by firm, singletons kept (`--fixef-rm none`, as fixest keeps them). Per model and
  * size: cold (median `timing_ms.estimate` of fresh `absorb fit --json` processes on the panel's
- * CSV, and their peak RSS), warm (in process, data in memory, after a first fit), fixest's feols
- * on the same data in the same run, the ratios beside the issue's goals, rows/second, and the
+ * CSV, and their peak RSS), warm (in process, after a first fit, on the columns readFrame reads
+ * from that CSV, as fixest's feols runs on what fread reads of it; and, beside it, on the panel
+ * as JavaScript arrays, which each fit copies into the shared memory), fixest's feols on the same
+ * data in the same run, the ratios beside the issue's goals, rows/second, and the
  * memory-bandwidth floor of each fit (bytesStreamed over the bandwidth a SIMD dot product
  * reaches here). Then the whole process, paired: `absorb fit` against fixest's `Rscript` on the
  * 1M-row CSV (or the smallest panel asked for). Prints Markdown, to paste into the README.
@@ -19,7 +21,7 @@ import { cpus, freemem, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Bench } from "tinybench";
-import { feols, shutdown, type Frame } from "../src/index.js";
+import { feols, readFrame, shutdown, type Frame } from "../src/index.js";
 import { generatePanel } from "../src/study/synthetic.js";
 import { writeCsv } from "../src/data/writers/csv.js";
 import { defaultThreads } from "../src/engine/pool.js";
@@ -45,11 +47,12 @@ const ROWS_PER_FIRM = 4.07;
 /** The panel's CSV on disk (19 columns), with room to spare. */
 const CSV_BYTES_PER_ROW = 300;
 /**
- * Memory at the busiest moment, per row: this process holds the panel (19 columns, ≈ 150 B)
- * and its warm fit's working set while a child fits the same rows (fixest's copy of the ten
- * columns and its model matrices, or absorb's CLI), about 700 B in all, with room to spare.
+ * Memory at the busiest moment, per row: this process holds the panel (19 columns, ≈ 150 B),
+ * the ten columns read back from its CSV (80 B) and a warm fit's working set while a child fits
+ * the same rows (fixest's copy of the ten columns and its model matrices, or absorb's CLI),
+ * about 800 B in all, with room to spare.
  */
-const MEMORY_BYTES_PER_ROW = 700;
+const MEMORY_BYTES_PER_ROW = 800;
 
 /**
  * Bytes an exact-method fit of n rows must move at the least, for c = 1 + p model columns, p
@@ -113,17 +116,17 @@ function printHeader(fixest: string | undefined, bandwidth: number): void {
   console.log(`- absorb threads ${threads}; ${fixest ? `fixest ${fixest} and data.table on ${threads} threads, timed in the same run` : "fixest: not found (no Rscript with fixest), its columns left empty"}`);
   console.log(`- memory bandwidth (SIMD dot product over 256 MB): ${bandwidth.toFixed(1)} GB/s`);
   console.log(`- models, clustered by firm_id, singletons kept (\`--fixef-rm none\`, as fixest): ${MODELS.map((m) => `(${m.id}) \`${m.formula}\``).join("; ")}`);
-  console.log(`- cold: median \`timing_ms.estimate\` of ${reps} fresh \`absorb fit --json\` processes, peak RSS the largest of them (${GNU_TIME}); warm: median of ${reps} in-process fits after a first; fixest: feols on data in memory, median of 3`);
+  console.log(`- cold: median \`timing_ms.estimate\` of ${reps} fresh \`absorb fit --json\` processes, peak RSS the largest of them (${GNU_TIME}); warm: median of ${reps} in-process fits after a first, on the columns \`readFrame\` reads from the same CSV (fixest's: on what \`fread\` reads of it), and on the panel as JavaScript arrays (copied into wasm memory by every fit); fixest: feols on data in memory, median of 3`);
   console.log("");
   console.log(
-    "| panel | model | nobs | same nobs as fixest | cold (s) | warm (s) | fixest (s) | cold / fixest | goal | warm / fixest | goal | rows/s cold | rows/s warm | iterations | method | cold peak RSS (MiB) | goal | floor (s) | warm / floor |",
+    "| panel | model | nobs | same nobs as fixest | cold (s) | warm (s) | warm, JS arrays (s) | fixest (s) | cold / fixest | goal | warm / fixest | goal | rows/s cold | rows/s warm | iterations | method | cold peak RSS (MiB) | goal | floor (s) | warm / floor |",
   );
-  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 }
 
-/** The median of `reps` warm in-process fits, after a first that starts the pool's threads and caches the encodings, as in any session. */
-async function warmFit(panel: Frame, formula: string): Promise<{ seconds: number; result: Awaited<ReturnType<typeof feols>> }> {
-  const fit = () => feols(panel, formula, { vcov: { cluster: "firm_id" }, fixefRm: "none", threads });
+/** The median of `reps` warm in-process fits on `frame`, after a first that starts the pool's threads and caches the encodings, as in any session. */
+async function warmFit(frame: Frame, formula: string): Promise<{ seconds: number; result: Awaited<ReturnType<typeof feols>> }> {
+  const fit = () => feols(frame, formula, { vcov: { cluster: "firm_id" }, fixefRm: "none", threads });
   let result = await fit();
   const bench = new Bench({ iterations: reps, time: 0, warmup: false });
   bench.add(formula, async () => {
@@ -134,14 +137,15 @@ async function warmFit(panel: Frame, formula: string): Promise<{ seconds: number
   return { seconds, result };
 }
 
-/** One model on one panel: cold, warm and fixest side by side, as a table row. */
-async function modelRow(label: string, size: number, panel: Frame, csv: string, model: (typeof MODELS)[number], fixest: { seconds: number; nobs: number } | undefined, bandwidth: number): Promise<string> {
+/** One model on one panel: cold, warm (on `read`, the CSV's columns as readFrame reads them, and on the panel's JavaScript arrays) and fixest side by side, as a table row. */
+async function modelRow(label: string, size: number, panel: Frame, read: Frame, csv: string, model: (typeof MODELS)[number], fixest: { seconds: number; nobs: number } | undefined, bandwidth: number): Promise<string> {
   const cold = Array.from({ length: reps }, () => absorbFitProcess(csv, model.formula, threads));
   const coldSeconds = median(cold.map((c) => c.json.timing_ms.estimate)) / 1000;
   const coldPeak = Math.max(...cold.map((c) => c.peakMiB));
   const nobs = cold[0].json.nobs;
-  const warm = await warmFit(panel, model.formula);
-  if (warm.result.nobs !== nobs) throw new Error(`model (${model.id}): ${warm.result.nobs} rows in process, ${nobs} in the CLI`);
+  const warm = await warmFit(read, model.formula);
+  const warmArrays = await warmFit(panel, model.formula);
+  for (const w of [warm, warmArrays]) if (w.result.nobs !== nobs) throw new Error(`model (${model.id}): ${w.result.nobs} rows in process, ${nobs} in the CLI`);
   const coldRatio = fixest && coldSeconds / fixest.seconds;
   const warmRatio = fixest && warm.seconds / fixest.seconds;
   const goals = goalsFor(size);
@@ -154,6 +158,7 @@ async function modelRow(label: string, size: number, panel: Frame, csv: string, 
     sameNobs,
     coldSeconds.toFixed(3),
     warm.seconds.toFixed(3),
+    warmArrays.seconds.toFixed(3),
     orDash(fixest?.seconds, 3),
     orDash(coldRatio, 2),
     ratioGoal(coldRatio, goals.cold?.[model.id]),
@@ -185,9 +190,10 @@ async function benchSize(size: number, dir: string, fixestFound: boolean, bandwi
   await writeCsv(panel, csv);
   try {
     const timings = fixestFound ? timeFixest(csv, MODELS.map((m) => m.formula), "firm_id", 3, dir, "feols", { threads, columns: COLUMNS }) : undefined;
+    const read = await readFrame(csv, COLUMNS);
     for (const [i, model] of MODELS.entries()) {
       const fixest = timings && { seconds: timings[i].medianSeconds, nobs: timings[i].nobs };
-      console.log(await modelRow(label, size, panel, csv, model, fixest, bandwidth));
+      console.log(await modelRow(label, size, panel, read, csv, model, fixest, bandwidth));
     }
     if (!wholeRun) return undefined;
     return { label, comparison: compareWholeRuns({ csv, formula: MODELS[1].formula, columns: WHOLE_RUN_COLUMNS, threads, pairs, withFixest: fixestFound, dir }) };
