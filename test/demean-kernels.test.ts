@@ -79,16 +79,24 @@ describe("the exact method's kernels", () => {
     expect(start).toEqual([0, ...counts.map((_, c) => counts.slice(0, c + 1).reduce((a, b) => a + b, 0))]);
   });
 
-  test.each([1, 2])("the Schur complement of %i small effect(s) equals the general formula's, summed in the same order", (m) => {
-    const g = sizes[0];
-    const small = [years, third].slice(0, m);
-    const offsets = small.map((_, j) => sizes.slice(1, j + 1).reduce((a, b) => a + b, 0));
-    const levels = sizes.slice(1, m + 1).reduce((a, b) => a + b, 0);
+  const wide = Int32Array.from({ length: n }, () => rng.integer(45));
+  // Every other group of the first effect empty: no rows, nothing touched.
+  const gappy = Int32Array.from(sorted, (c) => 2 * c);
+  test.each([
+    ["one small effect", [years], [13], sorted],
+    ["one small effect, empty groups between", [years], [13], gappy],
+    ["one small effect of 45 levels", [wide], [45], sorted],
+    ["two small effects", [years, third], [13, 29], sorted],
+  ] as const)("the Schur complement of %s equals the general formula's, summed in the same order", (_, small, smallSizes, first) => {
+    const g = first[n - 1] + 1;
+    const m = small.length;
+    const offsets = small.map((_, j) => smallSizes.slice(0, j).reduce((a, b) => a + b, 0));
+    const levels = smallSizes.reduce((a, b) => a + b, 0);
     for (const weighted of [false, true]) {
       const got = withArenaSync((arena, k) => {
         const start = arena.allocI32(g + 1);
         const order = arena.allocI32(n);
-        k.counting_sort(n, arena.putI32(sorted), g, start, order);
+        k.counting_sort(n, arena.putI32(first), g, start, order);
         const a = arena.allocF64(levels * levels);
         arena.f64(a, levels * levels).fill(0);
         const c = arena.allocF64(levels);
@@ -100,11 +108,13 @@ describe("the exact method's kernels", () => {
       // entries of its levels and to the group's c; then c_u c_v / W_g comes off (u, v) as
       // (c_u / W_g)·c_v. The lower triangle is summed so, and the upper is its mirror.
       const a = new Float64Array(levels * levels);
+      const rowsOf = Array.from({ length: g }, () => [] as number[]);
+      first.forEach((grp, i) => rowsOf[grp].push(i));
       for (let grp = 0; grp < g; grp++) {
         const c = new Float64Array(levels);
         const touched = new Set<number>();
         let wg = 0;
-        for (let i = 4 * grp; i < Math.min(n, 4 * grp + 4); i++) {
+        for (const i of rowsOf[grp]) {
           const wi = weighted ? w[i] : 1;
           wg += wi;
           const ls = small.map((codes, j) => offsets[j] + codes[i]);
