@@ -39,7 +39,8 @@
 
 /**
  * C = D₁'W D₂ by group of the first effect, sparse: group g touches levels cidx[cstart[g] ..
- * cstart[g+1]) with weights cval. start/order list the rows by group (counting_sort).
+ * cstart[g+1]) with weights cval. start/order list the rows by group (counting_sort; order 0:
+ * the identity).
  * pos (L int32) is scratch. cidx/cval need room for n·m entries. Returns the entries written.
  */
 export function cg_group_levels(
@@ -55,7 +56,7 @@ export function cg_group_levels(
     const lo = i32At(start, grp);
     const hi = i32At(start, grp + 1);
     for (let r = lo; r < hi; r++) {
-      const i = i32At(order, r);
+      const i = order == 0 ? r : i32At(order, r);
       const wi = w == 0 ? 1.0 : f64At(w, i);
       for (let j: usize = 0; j < mm; j++) {
         const u = levelOf(codeTable, offsets, j, i);

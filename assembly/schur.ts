@@ -3,8 +3,12 @@
 // group g's weight in each small level. Each group's c_g is accumulated sparsely, so the cost
 // is the square of the levels a group touches, not of all levels.
 
-/** start[g] = first position of group g in order (start has G + 1 entries); order lists rows by group. */
-export function counting_sort(n: i32, codes: usize, g: i32, start: usize, order: usize): void {
+/**
+ * start[g] = first position of group g in order (start has G + 1 entries); order lists rows by
+ * group. Returns 1 when the codes never decrease: the order is then the identity and is not
+ * written (its pages stay untouched), and the kernels reading it are given 0 for it; else 0.
+ */
+export function counting_sort(n: i32, codes: usize, g: i32, start: usize, order: usize): i32 {
   const m = <usize>n;
   memory.fill(start, 0, (<usize>g + 1) << 2);
   // Whether the codes never decrease (a panel sorted by its largest effect, as most are): then
@@ -22,10 +26,7 @@ export function counting_sort(n: i32, codes: usize, g: i32, start: usize, order:
     const p = start + ((c + 1) << 2);
     store<i32>(p, load<i32>(p) + load<i32>(p - 4));
   }
-  if (descents == 0) {
-    for (let i: usize = 0; i < m; i++) store<i32>(order + (i << 2), <i32>i);
-    return;
-  }
+  if (descents == 0) return 1;
   // fill positions: reuse order as output, a cursor per group kept in `start` shifted by one
   for (let i: usize = 0; i < m; i++) {
     const c = <usize>load<i32>(codes + (i << 2));
@@ -37,12 +38,14 @@ export function counting_sort(n: i32, codes: usize, g: i32, start: usize, order:
   // the cursors now sit at each group's end: shift back so start[g] is the group's first row
   for (let c = <isize>g; c > 0; c--) store<i32>(start + (<usize>c << 2), load<i32>(start + (<usize>(c - 1) << 2)));
   store<i32>(start, 0);
+  return 0;
 }
 
 /**
  * a (levels×levels, row-major) = Σ_i w_i u_i u_i' − Σ_g c_g c_g' / W_g, with u_i the
  * indicator of row i's small levels (m small effects; global level = offsets[j] + codes_j[i]).
- * c (levels f64, zero on entry and exit) and touched (levels i32) are scratch. The lower
+ * c (levels f64, zero on entry and exit) and touched (levels i32) are scratch; order 0: the
+ * identity (counting_sort found the rows grouped). The lower
  * triangle (what the Cholesky factorisation reads) is summed, then copied to the upper one.
  */
 export function schur_complement(
@@ -63,7 +66,7 @@ export function schur_complement(
     let wg = 0.0;
     let nt: usize = 0;
     for (let r = lo; r < hi; r++) {
-      const i = <usize>load<i32>(order + (r << 2));
+      const i = order == 0 ? r : <usize>load<i32>(order + (r << 2));
       const wi = w == 0 ? 1.0 : load<f64>(w + (i << 3));
       wg += wi;
       if (mm <= 2) {

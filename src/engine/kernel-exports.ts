@@ -61,8 +61,8 @@ export interface Kernels {
   theil_ln(x: number): number;
   /** assembly/theil/theil_exp(t: f64): f64 */
   theil_exp(t: number): number;
-  /** assembly/schur/counting_sort(n: i32, codes: usize, g: i32, start: usize, order: usize) */
-  counting_sort(n: number, codes: number, g: number, start: number, order: number): void;
+  /** assembly/schur/counting_sort(n: i32, codes: usize, g: i32, start: usize, order: usize): i32 */
+  counting_sort(n: number, codes: number, g: number, start: number, order: number): number;
   /** assembly/schur/schur_complement(g: i32, start: usize, order: usize, m: i32, codeTable: usize, offsets: usize, w: usize, levels: i32, a: usize, c: usize, touched: usize) */
   schur_complement(g: number, start: number, order: number, m: number, codeTable: number, offsets: number, w: number, levels: number, a: number, c: number, touched: number): void;
   /** assembly/cg/cg_group_levels(g: i32, start: usize, order: usize, m: i32, codeTable: usize, offsets: usize, w: usize, levels: i32, pos: usize, cstart: usize, cidx: usize, cval: usize): i32 */

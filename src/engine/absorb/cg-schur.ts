@@ -40,12 +40,13 @@ export function assembleSchur(
     const offPtr = arena.putI32(offsets);
     const start = arena.allocI32(G + 1);
     const order = arena.allocI32(n, "row order");
-    k.counting_sort(n, first.codes, G, start, order);
+    // Rows already grouped by the first effect: the order is the identity, neither written nor read.
+    const grouped = k.counting_sort(n, first.codes, G, start, order) === 1;
     const pos = arena.allocI32(levels);
     const cstart = arena.allocI32(G + 1);
     const cidx = arena.allocI32(n * m, "group levels");
     const cval = arena.allocF64(n * m, "group levels");
-    k.cg_group_levels(G, start, order, m, codeTable, offPtr, rowWeights, levels, pos, cstart, cidx, cval);
+    k.cg_group_levels(G, start, grouped ? 0 : order, m, codeTable, offPtr, rowWeights, levels, pos, cstart, cidx, cval);
     // S: levels below `limit`, summed as sparse terms; B: the last (smallest) effect when it is
     // small (years), accumulated densely
     const lastSize = small[m - 1].size;

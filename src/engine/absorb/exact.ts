@@ -59,8 +59,9 @@ export function schurBuild(arena: Arena, n: number, fes: readonly FixedEffectPla
 
 /** Runs a Schur build (on whichever thread has the kernels `k`). */
 export function buildSchur(k: Kernels, b: SchurBuild): void {
-  k.counting_sort(b.n, b.firstCodes, b.firstSize, b.start, b.order);
-  k.schur_complement(b.firstSize, b.start, b.order, b.smallCount, b.smallCodes, b.offsets, b.rowWeights, b.levels, b.a, b.c, b.touched);
+  // Rows already grouped by the first effect: the order is the identity, neither written nor read.
+  const grouped = k.counting_sort(b.n, b.firstCodes, b.firstSize, b.start, b.order) === 1;
+  k.schur_complement(b.firstSize, b.start, grouped ? 0 : b.order, b.smallCount, b.smallCodes, b.offsets, b.rowWeights, b.levels, b.a, b.c, b.touched);
 }
 
 /** The factor of the Schur complement (levels × levels, row-major), in `arena`. */
@@ -111,7 +112,9 @@ export function exactColumn(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: 
 
 /**
  * Projects one column, or two (where projectsPairs), off the fixed effects, each as exactColumn
- * projects it alone: a pair's passes read the codes once for both (assembly/demean.ts, the pair
+ * projects it alone. An effect's sums become its coefficients where they lie (`s.coef` is
+ * `s.sums`, allocScratch): each is read last just before its coefficients are made. A pair's
+ * passes read the codes once for both (assembly/demean.ts, the pair
  * kernels), and each column gets the same bytes. Four passes over the rows with two or more
  * effects: every effect's sums of x; the first effect's means summed into the small effects'
  * groups; the small effects' part taken off with the first effect's sums of what is left; the

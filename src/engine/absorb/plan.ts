@@ -51,7 +51,7 @@ export interface DemeanPlan {
 export interface Scratch {
   /** f64, Σ sizes: Σ w·x per group, all fixed effects back to back */
   readonly sums: number;
-  /** f64, Σ sizes: the coefficients, all fixed effects back to back */
+  /** f64, Σ sizes: the coefficients, all fixed effects back to back (the exact method's: `sums` itself) */
   readonly coef: number;
   /** f64, the largest size gathered into (exact: of the small effects): the gathered sums of the other effects */
   readonly acc: number;
@@ -117,7 +117,10 @@ export function allocScratch(arena: Arena, plan: Pick<DemeanPlan, "fes" | "metho
   const gathered = plan.method === "exact" ? plan.fes.slice(1) : plan.fes;
   const accSize = gathered.reduce((a, fe) => Math.max(a, fe.size), 1);
   const sums = arena.allocF64(total, "fixed-effect sums");
-  const coef = arena.allocF64(total, "fixed-effect coefficients");
+  // The exact method turns each effect's sums into its coefficients where they lie (exact.ts):
+  // no sums are read once their coefficients are made, so one array holds both (at 5M rows,
+  // 10 MB a scratch area for the firms).
+  const coef = plan.method === "exact" ? sums : arena.allocF64(total, "fixed-effect coefficients");
   const acc = arena.allocF64(accSize, "fixed-effect scratch");
   const off = offsets(plan);
   const coefPtrs = plan.fes.map((_, q) => coef + off[q] * 8);
