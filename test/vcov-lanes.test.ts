@@ -79,3 +79,32 @@ describe("score_outer", () => {
     expect(Array.from(got, (v) => Object.is(v, -0) ? "-0" : v)).toEqual(Array.from(expected, (v) => Object.is(v, -0) ? "-0" : v));
   });
 });
+
+describe("one score column's sums", () => {
+  // The column layout (cluster_scores_cols) adds the same terms in the same order as the
+  // cluster-major one, whether the rows are grouped by cluster, come back to a cluster later, or
+  // are in no order.
+  test.each(["grouped", "grouped, then again", "shuffled"])("%s rows, weighted or not: the bytes cluster_scores gives", (layout) => {
+    const rng = new Rng(layout.length);
+    const n = 20_011;
+    const g = 3001;
+    const codes = Int32Array.from({ length: n }, (_, i) =>
+      layout === "shuffled" ? rng.integer(g) : layout === "grouped" ? Math.floor((i * g) / n) : Math.floor((((2 * i) % n) * g) / n),
+    );
+    const x = Float64Array.from({ length: n }, () => rng.normal());
+    const e = Float64Array.from({ length: n }, () => rng.normal());
+    const w = Float64Array.from({ length: n }, () => 0.5 + rng.uniform());
+    for (const weighted of [false, true]) {
+      const [cols, scores] = withArenaSync((arena, kern) => {
+        const at = { x: arena.putF64(x), e: arena.putF64(e), w: weighted ? arena.putF64(w) : 0, codes: arena.putI32(codes) };
+        const one = arena.allocF64(g);
+        kern.cluster_scores_cols(n, 1, at.x, at.e, at.w, at.codes, g, 0, 1, one);
+        const general = arena.allocF64(g);
+        arena.f64(general, g).fill(0);
+        kern.cluster_scores(n, 1, at.x, at.e, at.w, at.codes, general);
+        return [Array.from(arena.f64(one, g)), Array.from(arena.f64(general, g))];
+      });
+      expect(cols).toEqual(scores);
+    }
+  });
+});
