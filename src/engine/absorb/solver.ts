@@ -3,6 +3,7 @@ import type { Kernels } from "../kernels.js";
 import { buildCgPlan, cgColumn, type CgPlan } from "./cg.js";
 import { exactColumn, exactColumns, exactFactor, projectsPairs, schurBuild, schurFactor } from "./exact.js";
 import type { SchurTask } from "./schur-task.js";
+import type { KernelCall, KernelTask } from "../kernel-task.js";
 import { runPoolTasks } from "../pool.js";
 import { mapColumn } from "./map.js";
 import { allocScratch, offsets, type DemeanMethod, type DemeanOutcome, type DemeanPlan, type FixedEffectPlan, type Scratch } from "./plan.js";
@@ -58,7 +59,8 @@ export interface DemeanRequest {
 
 /** The plan every column with these fixed effects is projected by: group weights, and what the method builds once. */
 export function planDemean(k: Kernels, arena: Arena, r: DemeanRequest): DemeanPlan {
-  const fes = groupWeights(k, arena, r);
+  const fes = effectPlans(arena, r);
+  fillGroupWeights(k, arena, r.n, r.rowWeights, fes);
   return planOf(r, fes, SOLVERS[r.method].prepare(k, arena, r, fes));
 }
 
@@ -70,10 +72,18 @@ export function planDemean(k: Kernels, arena: Arena, r: DemeanRequest): DemeanPl
  */
 export async function planDemeanAhead(k: Kernels, arena: Arena, r: DemeanRequest, threads: number): Promise<DemeanPlan> {
   if (r.method !== "exact" || r.effects.length < 2 || threads < 2) return planDemean(k, arena, r);
-  const fes = groupWeights(k, arena, r);
+  // The group weights are summed on another worker meanwhile (the Schur build does not read them).
+  const fes = effectPlans(arena, r);
+  for (const fe of fes) arena.f64(fe.weights, fe.size).fill(0);
+  const sums: KernelTask = { kind: "kernels", calls: fes.map((fe): KernelCall => ({ name: "group_weights", args: [r.n, r.rowWeights, fe.codes, fe.weights] })) };
   const build = schurBuild(arena, r.n, fes, r.rowWeights);
   const task: SchurTask = { kind: "schur", build };
-  await runPoolTasks([task], threads, () => "building the fixed effects' Schur complement");
+  // Both settle before this does, failed or not: the caller's arena must outlive what writes into it.
+  const settled = await Promise.allSettled([
+    runPoolTasks([task], threads, () => "building the fixed effects' Schur complement"),
+    runPoolTasks([sums], threads, () => "summing the fixed effects' group weights"),
+  ]);
+  for (const outcome of settled) if (outcome.status === "rejected") throw outcome.reason;
   const factor = schurFactor(arena, arena.f64(build.a, build.levels * build.levels).slice(), build.levels);
   return planOf(r, fes, { factor, cg: null });
 }
@@ -82,14 +92,17 @@ function planOf(r: DemeanRequest, fes: readonly FixedEffectPlan[], built: Pick<D
   return { n: r.n, rowWeights: r.rowWeights, fes, method: r.method, tol: r.tol, maxIter: r.maxIter, ...built };
 }
 
-/** Each effect's group weights (counts when unweighted), in `arena`. */
-function groupWeights(k: Kernels, arena: Arena, r: DemeanRequest): FixedEffectPlan[] {
-  return r.effects.map(({ codes, size }) => {
-    const weights = arena.allocF64(size);
-    arena.f64(weights, size).fill(0);
-    k.group_weights(r.n, r.rowWeights, codes, weights);
-    return { codes, size, weights };
-  });
+/** Each effect's plan, with room for its group weights in `arena` (fillGroupWeights sums them). */
+function effectPlans(arena: Arena, r: DemeanRequest): FixedEffectPlan[] {
+  return r.effects.map(({ codes, size }) => ({ codes, size, weights: arena.allocF64(size) }));
+}
+
+/** Sums each effect's group weights (counts when unweighted) into its plan's room. */
+function fillGroupWeights(k: Kernels, view: MemoryView, n: number, rowWeights: number, fes: readonly FixedEffectPlan[]): void {
+  for (const fe of fes) {
+    view.f64(fe.weights, fe.size).fill(0);
+    k.group_weights(n, rowWeights, fe.codes, fe.weights);
+  }
 }
 
 /**
