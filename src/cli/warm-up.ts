@@ -3,7 +3,7 @@ import type { feols as Feols } from "../fit/feols.js";
 import type { DataSource } from "../data/read.js";
 
 /** Rows of the warm-up fit: enough for V8 to move every loop of a fit to its optimizing tier. */
-const ROWS = 1 << 16;
+const ROWS = 1 << 15;
 
 /** Files from this size take long enough to read (≈ 0.25 s for a CSV) to hide the warm-up fit; smaller ones would wait for it. */
 const WARM_UP_FROM_BYTES = 64 * 2 ** 20;
