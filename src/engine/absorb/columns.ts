@@ -8,8 +8,9 @@ import type { DemeanColumn, DemeanTask } from "./demean-task.js";
 /**
  * Projects every column off the fixed effects of one plan. Each column is projected the same
  * way whichever thread runs it and whichever column it is paired with (solveResidualList), so
- * results are bit-for-bit identical for any number of threads. Columns are dealt round-robin to one task per thread, each with its own scratch;
- * `describe` names a task's columns (by index) for the error of a failing worker.
+ * results are bit-for-bit identical for any number of threads. Columns are dealt round-robin to
+ * one task per thread, each with its own scratch; `describe` names a task's columns (by index)
+ * for the error of a failing worker.
  */
 export async function solveResidualColumns(
   k: Kernels,

@@ -3,7 +3,7 @@ import type { Kernels } from "../kernels.js";
 import { buildCgPlan, cgColumn, type CgPlan } from "./cg.js";
 import { exactColumn, exactColumns, exactFactor, projectsPairs, schurBuild, schurFactor } from "./exact.js";
 import type { SchurTask } from "./schur-task.js";
-import type { KernelCall, KernelTask } from "../kernel-task.js";
+import { runKernelCalls, type KernelCall, type KernelTask } from "../kernel-task.js";
 import { runPoolTasks } from "../pool.js";
 import { mapColumn } from "./map.js";
 import { allocScratch, offsets, type DemeanMethod, type DemeanOutcome, type DemeanPlan, type FixedEffectPlan, type Scratch } from "./plan.js";
@@ -60,7 +60,7 @@ export interface DemeanRequest {
 /** The plan every column with these fixed effects is projected by: group weights, and what the method builds once. */
 export function planDemean(k: Kernels, arena: Arena, r: DemeanRequest): DemeanPlan {
   const fes = effectPlans(arena, r);
-  fillGroupWeights(k, arena, r.n, r.rowWeights, fes);
+  runKernelCalls(k, groupWeightCalls(arena, r, fes));
   return planOf(r, fes, SOLVERS[r.method].prepare(k, arena, r, fes));
 }
 
@@ -74,8 +74,7 @@ export async function planDemeanAhead(k: Kernels, arena: Arena, r: DemeanRequest
   if (r.method !== "exact" || r.effects.length < 2 || threads < 2) return planDemean(k, arena, r);
   // The group weights are summed on another worker meanwhile (the Schur build does not read them).
   const fes = effectPlans(arena, r);
-  for (const fe of fes) arena.f64(fe.weights, fe.size).fill(0);
-  const sums: KernelTask = { kind: "kernels", calls: fes.map((fe): KernelCall => ({ name: "group_weights", args: [r.n, r.rowWeights, fe.codes, fe.weights] })) };
+  const sums: KernelTask = { kind: "kernels", calls: groupWeightCalls(arena, r, fes) };
   const build = schurBuild(arena, r.n, fes, r.rowWeights);
   const task: SchurTask = { kind: "schur", build };
   // Both settle before this does, failed or not: the caller's arena must outlive what writes into it.
@@ -92,17 +91,17 @@ function planOf(r: DemeanRequest, fes: readonly FixedEffectPlan[], built: Pick<D
   return { n: r.n, rowWeights: r.rowWeights, fes, method: r.method, tol: r.tol, maxIter: r.maxIter, ...built };
 }
 
-/** Each effect's plan, with room for its group weights in `arena` (fillGroupWeights sums them). */
+/** Each effect's plan, with room for its group weights in `arena` (groupWeightCalls sums them). */
 function effectPlans(arena: Arena, r: DemeanRequest): FixedEffectPlan[] {
   return r.effects.map(({ codes, size }) => ({ codes, size, weights: arena.allocF64(size) }));
 }
 
-/** Sums each effect's group weights (counts when unweighted) into its plan's room. */
-function fillGroupWeights(k: Kernels, view: MemoryView, n: number, rowWeights: number, fes: readonly FixedEffectPlan[]): void {
-  for (const fe of fes) {
+/** The kernel calls summing each effect's group weights (counts when unweighted) into its plan's room, zeroed here. */
+function groupWeightCalls(view: MemoryView, r: DemeanRequest, fes: readonly FixedEffectPlan[]): KernelCall[] {
+  return fes.map((fe): KernelCall => {
     view.f64(fe.weights, fe.size).fill(0);
-    k.group_weights(n, rowWeights, fe.codes, fe.weights);
-  }
+    return { name: "group_weights", args: [r.n, r.rowWeights, fe.codes, fe.weights] };
+  });
 }
 
 /**
