@@ -112,18 +112,17 @@ export function exactColumn(k: Kernels, arena: MemoryView, plan: DemeanPlan, s: 
 
 /**
  * Projects one column, or two (where projectsPairs), off the fixed effects, each as exactColumn
- * projects it alone. An effect's sums become its coefficients where they lie (`s.coef` is
- * `s.sums`, allocScratch): each is read last just before its coefficients are made. A pair's
- * passes read the codes once for both (assembly/demean.ts, the pair
- * kernels), and each column gets the same bytes. Four passes over the rows with two or more
- * effects: every effect's sums of x; the first effect's means summed into the small effects'
- * groups; the small effects' part taken off with the first effect's sums of what is left; the
- * first effect's part taken off.
+ * projects it alone: a pair's passes read the codes once for both (the pair kernels of
+ * assembly/demean.ts), and each column gets the same bytes. Each sum is read last just before
+ * its coefficient is made, so the exact method's scratch holds both in one array (allocScratch).
+ * Four passes over the rows with two or more effects: every effect's sums of x; the first
+ * effect's means summed into the small effects' groups; the small effects' part taken off with
+ * the first effect's sums of what is left; the first effect's part taken off.
  */
 export function exactColumns(k: Kernels, arena: MemoryView, plan: DemeanPlan, columns: readonly ExactColumn[]): DemeanOutcome[] {
   const { n, fes, rowWeights } = plan;
   const q = fes.length;
-  const [a, b] = columns;
+  const [one, two] = columns;
   const outcome = columns.map(() => ({ iterations: 0, converged: true }));
   if (q === 1) {
     for (const c of columns) {
@@ -135,14 +134,14 @@ export function exactColumns(k: Kernels, arena: MemoryView, plan: DemeanPlan, co
   const off = offsets(plan);
   const levels = off[q] - off[1];
   for (const c of columns) zero(arena, c.s.sums, off[q]);
-  if (b) k.group_sums_all_pair(n, a.x, b.x, q, a.s.codeTable, a.s.sumsTable, b.s.sumsTable);
-  else k.group_sums_all(n, a.x, rowWeights, q, a.s.codeTable, a.s.sumsTable);
+  if (two) k.group_sums_all_pair(n, one.x, two.x, q, one.s.codeTable, one.s.sumsTable, two.s.sumsTable);
+  else k.group_sums_all(n, one.x, rowWeights, q, one.s.codeTable, one.s.sumsTable);
   for (const c of columns) solveFirst(k, plan, c.s);
   // b = D₂'W(x − D₁ m₁): per small level, the weighted sum of x net of its first-effect means.
   for (let j = 1; j < q; j++) {
     for (const c of columns) zero(arena, c.s.acc, fes[j].size);
-    if (b) k.gather_scatter1_pair(n, fes[j].codes, fes[0].codes, a.s.acc, a.s.coef, b.s.acc, b.s.coef);
-    else k.gather_scatter1(n, fes[j].codes, a.s.acc, rowWeights, fes[0].codes, a.s.coef);
+    if (two) k.gather_scatter1_pair(n, fes[j].codes, fes[0].codes, one.s.acc, one.s.coef, two.s.acc, two.s.coef);
+    else k.gather_scatter1(n, fes[j].codes, one.s.acc, rowWeights, fes[0].codes, one.s.coef);
     for (const c of columns) {
       const sv = arena.f64(c.s.sums + off[j] * 8, fes[j].size);
       const av = arena.f64(c.s.acc, fes[j].size);
@@ -156,15 +155,15 @@ export function exactColumns(k: Kernels, arena: MemoryView, plan: DemeanPlan, co
     arena.f64(c.s.coef + off[1] * 8, levels).set(gamma);
     zero(arena, c.s.sums, fes[0].size);
   }
-  const small = a.s.codeTable + 4;
-  if (b) {
-    k.residual_group_sums_pair(n, q - 1, small, fes[0].codes, a.x, a.out, a.s.coefTable + 4, a.s.sums, b.x, b.out, b.s.coefTable + 4, b.s.sums);
+  const small = one.s.codeTable + 4;
+  if (two) {
+    k.residual_group_sums_pair(n, q - 1, small, fes[0].codes, one.x, one.out, one.s.coefTable + 4, one.s.sums, two.x, two.out, two.s.coefTable + 4, two.s.sums);
     for (const c of columns) solveFirst(k, plan, c.s);
-    k.fe_residual_pair(n, fes[0].codes, a.out, a.out, a.s.coef, b.out, b.out, b.s.coef);
+    k.fe_residual_pair(n, fes[0].codes, one.out, one.out, one.s.coef, two.out, two.out, two.s.coef);
   } else {
-    k.residual_group_sums(n, a.x, a.out, q - 1, small, a.s.coefTable + 4, rowWeights, fes[0].codes, a.s.sums);
-    solveFirst(k, plan, a.s);
-    k.fe_residual(n, a.out, a.out, 1, a.s.codeTable, a.s.coefTable);
+    k.residual_group_sums(n, one.x, one.out, q - 1, small, one.s.coefTable + 4, rowWeights, fes[0].codes, one.s.sums);
+    solveFirst(k, plan, one.s);
+    k.fe_residual(n, one.out, one.out, 1, one.s.codeTable, one.s.coefTable);
   }
   return outcome;
 }
