@@ -3,7 +3,7 @@ import type { Arena } from "../engine/arena.js";
 import { InputError } from "../core/errors.js";
 import { sandwich, scale, symmetricEigen } from "../linalg/matrix.js";
 import type { SmallSample } from "./ssc.js";
-import { scoreMeat } from "./meat.js";
+import { scoreMeatLanes } from "./meat.js";
 import type { BoundVcov } from "./spec.js";
 
 /**
@@ -32,8 +32,6 @@ export interface VcovInputs {
    * it out: σ² = ssr/(n − K).
    */
   readonly dispersion?: number;
-  /** The score meat when the caller computed it ahead (scoreMeatLanes: over the pool); else it is computed here. */
-  readonly meat?: Float64Array;
 }
 
 export interface Vcov {
@@ -47,10 +45,11 @@ export interface Vcov {
   readonly periods?: number;
 }
 
-export function computeVcov(kern: Kernels, arena: Arena, vcov: BoundVcov, v: VcovInputs): Vcov {
+/** The variance of `vcov`; a clustered meat's score sums run in two lanes on `threads` (scoreMeatLanes: the same bytes on any number). */
+export async function computeVcov(kern: Kernels, arena: Arena, vcov: BoundVcov, v: VcovInputs, threads: number): Promise<Vcov> {
   const { n, k, dfK, ssc } = v;
   if (vcov.type === "iid") return finishVcov(v, { type: "iid" });
-  if (vcov.type === "hetero") return finishVcov(v, { type: "hetero", meat: (v.meat ?? scoreMeat(kern, arena, vcov, v)) });
+  if (vcov.type === "hetero") return finishVcov(v, { type: "hetero", meat: await scoreMeatLanes(kern, arena, vcov, v, threads) });
   if (vcov.type === "cluster") {
     // One cluster leaves no between-cluster variation: the clustered variance would be 0/0.
     const single = vcov.clusters.find((c) => c.size < 2);
@@ -61,12 +60,12 @@ export function computeVcov(kern: Kernels, arena: Arena, vcov: BoundVcov, v: Vco
           `clustered standard errors need at least two clusters: cluster by another variable or use vcov "hetero"`,
       );
     }
-    const meat = (v.meat ?? scoreMeat(kern, arena, vcov, v));
+    const meat = await scoreMeatLanes(kern, arena, vcov, v, threads);
     return finishVcov(v, { type: "cluster", meat, clusterSizes: vcov.clusters.map((c) => c.size), ways: vcov.clusters.length });
   }
   const kAdjN = ssc.kAdj ? n - dfK : n;
   const periods = vcov.panel.time.size;
-  const meat = (v.meat ?? scoreMeat(kern, arena, vcov, v));
+  const meat = await scoreMeatLanes(kern, arena, vcov, v, threads);
   const adj = (ssc.kAdj ? (n - 1) / kAdjN : 1) * (ssc.gAdj && periods > 1 ? periods / (periods - 1) : 1);
   const matrix = eigenFix(scale(sandwich(v.bread, meat, k), adj), k);
   return { matrix, dfT: ssc.tDf === "min" ? Math.max(periods - 1, 1) : n - dfK, clusterSizes: [], lag: vcov.lag, periods };

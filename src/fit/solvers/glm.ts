@@ -133,7 +133,7 @@ export async function solveGlm(ctx: GlmContext): Promise<{ result: FeglmResult; 
     }
     ctx.warnings.push(`${msg}; estimates are approximate`);
   }
-  return { result: glmResult(ctx, { fit: fit!, y, mu, eta, offset, w, dev, converged, iterations, demeanIterations, droppedCollinear, regressors, irlsWeights, work }), suspect: collapsedZeros(y, mu) };
+  return { result: await glmResult(ctx, { fit: fit!, y, mu, eta, offset, w, dev, converged, iterations, demeanIterations, droppedCollinear, regressors, irlsWeights, work }), suspect: collapsedZeros(y, mu) };
 }
 
 /** Poisson: a zero outcome whose fitted mean is below 1e-9 of the outcome's mean, the mark of separation. */
@@ -225,7 +225,7 @@ interface GlmFinal {
   readonly work: number;
 }
 
-function glmResult(ctx: GlmContext, f: GlmFinal): FeglmResult {
+async function glmResult(ctx: GlmContext, f: GlmFinal): Promise<FeglmResult> {
   const { k, arena, frame, spec, sample, family, demeaning, ssc, vreq, warnings } = ctx;
   const n = f.y.length;
   const { ls } = f.fit;
@@ -242,9 +242,9 @@ function glmResult(ctx: GlmContext, f: GlmFinal): FeglmResult {
   // fixest's Gaussian dispersion: Σ w e² over n minus every coefficient (fixed effects counted in full).
   const allParams = countK(kk, sample.fixedEffects.map((fe) => ({ size: fe.size, nestedInCluster: false })), FIXEST_SSC);
   const dispersion = family.unitDispersion ? 1 : wrr / Math.max(n - allParams, 1);
-  const vc = computeVcov(k, arena, vcov, {
+  const vc = await computeVcov(k, arena, vcov, {
     n, k: kk, x: f.work + n * 8, e: ls.resid, w: f.irlsWeights, bread: ls.bread, ssr: wrr, dfK, ssc, dispersion,
-  });
+  }, ctx.demeaning.threads);
   const dfT = family.unitDispersion ? Infinity : vc.dfT;
   const pw = sample.weights;
   const loglik = family.loglik(f.y, f.mu, pw);

@@ -79,8 +79,8 @@ async function solveIv(ctx: DemeanedContext, m: ModelMatrix, regressors: readonl
   const effects = effectSizes(vcov, sample.fixedEffects);
   const dfK = countK(second.design.cols, effects, ssc);
   if (n - dfK <= 0) throw new EstimationError("singular", `${n} observations cannot identify ${dfK} parameters (regressors and fixed effects): no residual degrees of freedom`);
-  const vc = computeVcov(k, arena, vcov, { n, k: second.design.cols, x: second.design.ptr, e: second.residuals, w, bread: second.bread, ssr: second.ssr, dfK, ssc });
-  const inference = firstStageInference(ctx, data, fs, cols, vcov, countK(fs.columns.length, effects, ssc), layout);
+  const vc = await computeVcov(k, arena, vcov, { n, k: second.design.cols, x: second.design.ptr, e: second.residuals, w, bread: second.bread, ssr: second.ssr, dfK, ssc }, ctx.threads);
+  const inference = await firstStageInference(ctx, data, fs, cols, vcov, countK(fs.columns.length, effects, ssc), layout);
 
   const whFull = countK(second.design.cols, effects, { ...ssc, fixefK: "full" });
   const statistics = ivStatistics({
@@ -269,7 +269,7 @@ function secondStage(data: IvData, fs: FirstStages, cols: IvColumns, names: read
 }
 
 /** The first stages' and the reduced form's coefficients under the model's vcov, and the first-stage F tests. */
-function firstStageInference(
+async function firstStageInference(
   ctx: DemeanedContext,
   data: IvData,
   fs: FirstStages,
@@ -277,25 +277,26 @@ function firstStageInference(
   vcov: BoundVcov,
   dfK: number,
   layout: IvLayout,
-): { firstStages: FirstStage[]; reducedForm: ReducedForm } {
+): Promise<{ firstStages: FirstStage[]; reducedForm: ReducedForm }> {
   const { k, arena, n, w, columns, gram } = data;
   const { ssc } = ctx;
   const aIdx = fs.columns;
   const aNames = aIdx.map(layout.name);
   const instPos = aIdx.map((c, i) => (cols.inst.includes(c) ? i : -1)).filter((i) => i >= 0);
   const exog = [...cols.intercept, ...cols.otherExog];
-  const onDesign = (e: number, ssr: number): Vcov => computeVcov(k, arena, vcov, { n, k: aIdx.length, x: fs.design.ptr, e, w, bread: fs.bread, ssr, dfK, ssc });
-  const firstStages = cols.endo.map((xc, j): FirstStage => {
-    const fv = onDesign(fs.residuals.ptr + j * n * 8, fs.ssr[j]);
+  const onDesign = (e: number, ssr: number): Promise<Vcov> => computeVcov(k, arena, vcov, { n, k: aIdx.length, x: fs.design.ptr, e, w, bread: fs.bread, ssr, dfK, ssc }, ctx.threads);
+  const firstStages: FirstStage[] = [];
+  for (const [j, xc] of cols.endo.entries()) {
+    const fv = await onDesign(fs.residuals.ptr + j * n * 8, fs.ssr[j]);
     const tests = firstStageTests(gram, {
       exog, endogenous: xc, ssr: fs.ssr[j], df2: Math.max(n - dfK, 1), pi: instPos.map((i) => fs.pis[j][i]), v: pick(fv.matrix, aIdx.length, instPos, instPos),
     });
-    return { endogenous: ctx.spec.endogenous[j], coefficients: coefficientTable(aNames, fs.pis[j], fv.matrix, fv.dfT), vcovMatrix: fv.matrix, dfT: fv.dfT, ssr: fs.ssr[j], ...tests };
-  });
+    firstStages.push({ endogenous: ctx.spec.endogenous[j], coefficients: coefficientTable(aNames, fs.pis[j], fv.matrix, fv.dfT), vcovMatrix: fv.matrix, dfT: fv.dfT, ssr: fs.ssr[j], ...tests });
+  }
   // Reduced form: y on A.
   const gamma = solveFactor(fs.factor, aIdx.map((c) => gram.data[c * gram.width]));
   const rfResid = arena.allocF64(n, "reduced-form residuals");
   k.residuals(n, aIdx.length, fs.design.ptr, arena.putF64(gamma), columnAt(columns, n, 0), rfResid);
-  const rf = onDesign(rfResid, k.dot(n, rfResid, rfResid, w));
+  const rf = await onDesign(rfResid, k.dot(n, rfResid, rfResid, w));
   return { firstStages, reducedForm: { coefficients: coefficientTable(aNames, gamma, rf.matrix, rf.dfT), vcovMatrix: rf.matrix, dfT: rf.dfT } };
 }

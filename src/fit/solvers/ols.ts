@@ -1,6 +1,5 @@
 import { EstimationError } from "../../core/errors.js";
 import { computeVcov } from "../../vcov/compute.js";
-import { scoreMeatLanes } from "../../vcov/meat.js";
 import { countK } from "../../vcov/ssc.js";
 import { coefficientTable } from "../../vcov/coefficients.js";
 import { bindVcov, effectSizes } from "../../vcov/spec.js";
@@ -47,8 +46,7 @@ async function solveDemeaned(ctx: DemeanedContext, m: ModelMatrix, regressors: r
   if (m.n - dfK <= 0) {
     throw new EstimationError("singular", `${m.n} observations cannot identify ${dfK} parameters (regressors and fixed effects): no residual degrees of freedom`);
   }
-  const inputs = { n: m.n, k: ls.kept.length, x: columnPtr(m, 1), e: ls.resid, w: m.weights, bread: ls.bread, ssr: ls.ssr, dfK, ssc };
-  const vc = computeVcov(k, arena, vcov, { ...inputs, meat: vcov.type === "iid" ? undefined : await scoreMeatLanes(k, arena, vcov, inputs, threads) });
+  const vc = await computeVcov(k, arena, vcov, { n: m.n, k: ls.kept.length, x: columnPtr(m, 1), e: ls.resid, w: m.weights, bread: ls.bread, ssr: ls.ssr, dfK, ssc }, threads);
   // Coefficients of rescaled regressors (tiny values, see ModelMatrix.regressorScales) in the data's units.
   const scales = m.regressorScales ? ls.kept.map((c) => m.regressorScales![c]) : undefined;
   const beta = scales ? ls.beta.map((b, i) => b * scales[i]) : ls.beta;
