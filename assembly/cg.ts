@@ -12,18 +12,7 @@
 // Code tables are u32 arrays of m pointers to int32 code columns; offsets are m int32 values.
 // A weight pointer of 0 means unweighted.
 
-@inline function f64At(base: usize, i: usize): f64 {
-  return load<f64>(base + (i << 3));
-}
-
-@inline function i32At(base: usize, i: usize): usize {
-  return <usize>load<i32>(base + (i << 2));
-}
-
-@inline function addAt(base: usize, g: usize, v: f64): void {
-  const p = base + (g << 3);
-  store<f64>(p, load<f64>(p) + v);
-}
+import { addAt, f64At, i32At } from "./access";
 
 @inline function tablePtr(table: usize, j: usize): usize {
   return <usize>load<u32>(table + (j << 2));

@@ -3,26 +3,15 @@
 // unweighted. The driver owns the iteration (MAP with acceleration, or the exact solve);
 // these are the passes over the rows that the iteration needs, each streaming once.
 
-@inline function f64At(base: usize, i: usize): f64 {
-  return load<f64>(base + (i << 3));
-}
-
-@inline function codeAt(base: usize, i: usize): usize {
-  return <usize>load<i32>(base + (i << 2));
-}
-
-@inline function addAt(base: usize, g: usize, v: f64): void {
-  const p = base + (g << 3);
-  store<f64>(p, load<f64>(p) + v);
-}
+import { addAt, f64At, i32At } from "./access";
 
 /** out[g] += w_i·x_i over rows with codes[i] = g (out must be zeroed by the caller). */
 export function group_sums(n: i32, x: usize, w: usize, codes: usize, out: usize): void {
   const m = <usize>n;
   if (w == 0) {
-    for (let i: usize = 0; i < m; i++) addAt(out, codeAt(codes, i), f64At(x, i));
+    for (let i: usize = 0; i < m; i++) addAt(out, i32At(codes, i), f64At(x, i));
   } else {
-    for (let i: usize = 0; i < m; i++) addAt(out, codeAt(codes, i), f64At(w, i) * f64At(x, i));
+    for (let i: usize = 0; i < m; i++) addAt(out, i32At(codes, i), f64At(w, i) * f64At(x, i));
   }
 }
 
@@ -30,9 +19,9 @@ export function group_sums(n: i32, x: usize, w: usize, codes: usize, out: usize)
 export function group_weights(n: i32, w: usize, codes: usize, out: usize): void {
   const m = <usize>n;
   if (w == 0) {
-    for (let i: usize = 0; i < m; i++) addAt(out, codeAt(codes, i), 1.0);
+    for (let i: usize = 0; i < m; i++) addAt(out, i32At(codes, i), 1.0);
   } else {
-    for (let i: usize = 0; i < m; i++) addAt(out, codeAt(codes, i), f64At(w, i));
+    for (let i: usize = 0; i < m; i++) addAt(out, i32At(codes, i), f64At(w, i));
   }
 }
 
@@ -40,9 +29,9 @@ export function group_weights(n: i32, w: usize, codes: usize, out: usize): void 
 export function gather_scatter1(n: i32, dst: usize, out: usize, w: usize, src: usize, coef: usize): void {
   const m = <usize>n;
   if (w == 0) {
-    for (let i: usize = 0; i < m; i++) addAt(out, codeAt(dst, i), f64At(coef, codeAt(src, i)));
+    for (let i: usize = 0; i < m; i++) addAt(out, i32At(dst, i), f64At(coef, i32At(src, i)));
   } else {
-    for (let i: usize = 0; i < m; i++) addAt(out, codeAt(dst, i), f64At(w, i) * f64At(coef, codeAt(src, i)));
+    for (let i: usize = 0; i < m; i++) addAt(out, i32At(dst, i), f64At(w, i) * f64At(coef, i32At(src, i)));
   }
 }
 
@@ -53,9 +42,9 @@ export function gather_scatter2(
 ): void {
   const m = <usize>n;
   for (let i: usize = 0; i < m; i++) {
-    let s = f64At(coef0, codeAt(src0, i)) + f64At(coef1, codeAt(src1, i));
+    let s = f64At(coef0, i32At(src0, i)) + f64At(coef1, i32At(src1, i));
     if (w != 0) s *= f64At(w, i);
-    addAt(out, codeAt(dst, i), s);
+    addAt(out, i32At(dst, i), s);
   }
 }
 
@@ -73,10 +62,10 @@ export function gather_scatterN(
     for (let j: usize = 0; j < kk; j++) {
       const src = <usize>load<u32>(srcTable + (j << 2));
       const coef = <usize>load<u32>(coefTable + (j << 2));
-      s += f64At(coef, codeAt(src, i));
+      s += f64At(coef, i32At(src, i));
     }
     if (w != 0) s *= f64At(w, i);
-    addAt(out, codeAt(dst, i), s);
+    addAt(out, i32At(dst, i), s);
   }
 }
 
@@ -88,7 +77,7 @@ export function fe_residual(n: i32, x: usize, out: usize, k: i32, srcTable: usiz
     const src = <usize>load<u32>(srcTable);
     const coef = <usize>load<u32>(coefTable);
     for (let i: usize = 0; i < m; i++) {
-      store<f64>(out + (i << 3), f64At(x, i) - f64At(coef, codeAt(src, i)));
+      store<f64>(out + (i << 3), f64At(x, i) - f64At(coef, i32At(src, i)));
     }
     return;
   }
@@ -97,7 +86,7 @@ export function fe_residual(n: i32, x: usize, out: usize, k: i32, srcTable: usiz
     for (let j: usize = 0; j < kk; j++) {
       const src = <usize>load<u32>(srcTable + (j << 2));
       const coef = <usize>load<u32>(coefTable + (j << 2));
-      s += f64At(coef, codeAt(src, i));
+      s += f64At(coef, i32At(src, i));
     }
     store<f64>(out + (i << 3), f64At(x, i) - s);
   }
@@ -132,8 +121,8 @@ export function group_sums_all(n: i32, x: usize, w: usize, q: i32, codeTable: us
     const s0 = <usize>load<u32>(sumsTable), s1 = <usize>load<u32>(sumsTable, 4);
     for (let i: usize = 0; i < m; i++) {
       const v = f64At(x, i);
-      addAt(s0, codeAt(c0, i), v);
-      addAt(s1, codeAt(c1, i), v);
+      addAt(s0, i32At(c0, i), v);
+      addAt(s1, i32At(c1, i), v);
     }
     return;
   }
@@ -142,16 +131,16 @@ export function group_sums_all(n: i32, x: usize, w: usize, q: i32, codeTable: us
     const s0 = <usize>load<u32>(sumsTable), s1 = <usize>load<u32>(sumsTable, 4), s2 = <usize>load<u32>(sumsTable, 8);
     for (let i: usize = 0; i < m; i++) {
       const v = f64At(x, i);
-      addAt(s0, codeAt(c0, i), v);
-      addAt(s1, codeAt(c1, i), v);
-      addAt(s2, codeAt(c2, i), v);
+      addAt(s0, i32At(c0, i), v);
+      addAt(s1, i32At(c1, i), v);
+      addAt(s2, i32At(c2, i), v);
     }
     return;
   }
   for (let i: usize = 0; i < m; i++) {
     const v = w == 0 ? f64At(x, i) : f64At(w, i) * f64At(x, i);
     for (let j: usize = 0; j < qq; j++) {
-      addAt(<usize>load<u32>(sumsTable + (j << 2)), codeAt(<usize>load<u32>(codeTable + (j << 2)), i), v);
+      addAt(<usize>load<u32>(sumsTable + (j << 2)), i32At(<usize>load<u32>(codeTable + (j << 2)), i), v);
     }
   }
 }
@@ -167,9 +156,9 @@ export function residual_group_sums(n: i32, x: usize, out: usize, k: i32, srcTab
     // One other effect, unweighted: the pointers in locals (as in group_sums_all).
     const src = <usize>load<u32>(srcTable), coef = <usize>load<u32>(coefTable);
     for (let i: usize = 0; i < m; i++) {
-      const r = f64At(x, i) - f64At(coef, codeAt(src, i));
+      const r = f64At(x, i) - f64At(coef, i32At(src, i));
       store<f64>(out + (i << 3), r);
-      addAt(sums, codeAt(codes, i), r);
+      addAt(sums, i32At(codes, i), r);
     }
     return;
   }
@@ -178,23 +167,23 @@ export function residual_group_sums(n: i32, x: usize, out: usize, k: i32, srcTab
     const src0 = <usize>load<u32>(srcTable), coef0 = <usize>load<u32>(coefTable);
     const src1 = <usize>load<u32>(srcTable, 4), coef1 = <usize>load<u32>(coefTable, 4);
     for (let i: usize = 0; i < m; i++) {
-      const r = f64At(x, i) - (0.0 + f64At(coef0, codeAt(src0, i)) + f64At(coef1, codeAt(src1, i)));
+      const r = f64At(x, i) - (0.0 + f64At(coef0, i32At(src0, i)) + f64At(coef1, i32At(src1, i)));
       store<f64>(out + (i << 3), r);
-      addAt(sums, codeAt(codes, i), r);
+      addAt(sums, i32At(codes, i), r);
     }
     return;
   }
   for (let i: usize = 0; i < m; i++) {
     let r: f64;
     if (kk == 1) {
-      r = f64At(x, i) - f64At(<usize>load<u32>(coefTable), codeAt(<usize>load<u32>(srcTable), i));
+      r = f64At(x, i) - f64At(<usize>load<u32>(coefTable), i32At(<usize>load<u32>(srcTable), i));
     } else {
       let s = 0.0;
-      for (let j: usize = 0; j < kk; j++) s += f64At(<usize>load<u32>(coefTable + (j << 2)), codeAt(<usize>load<u32>(srcTable + (j << 2)), i));
+      for (let j: usize = 0; j < kk; j++) s += f64At(<usize>load<u32>(coefTable + (j << 2)), i32At(<usize>load<u32>(srcTable + (j << 2)), i));
       r = f64At(x, i) - s;
     }
     store<f64>(out + (i << 3), r);
-    addAt(sums, codeAt(codes, i), w == 0 ? r : f64At(w, i) * r);
+    addAt(sums, i32At(codes, i), w == 0 ? r : f64At(w, i) * r);
   }
 }
 
@@ -217,14 +206,14 @@ export function group_sums_all_pair(n: i32, xa: usize, xb: usize, q: i32, codeTa
   for (let i: usize = 0; i < m; i++) {
     const va = f64At(xa, i);
     const vb = f64At(xb, i);
-    const g0 = codeAt(c0, i);
-    const g1 = codeAt(c1, i);
+    const g0 = i32At(c0, i);
+    const g1 = i32At(c1, i);
     addAt(a0, g0, va);
     addAt(a1, g1, va);
     addAt(b0, g0, vb);
     addAt(b1, g1, vb);
     if (three) {
-      const g2 = codeAt(c2, i);
+      const g2 = i32At(c2, i);
       addAt(a2, g2, va);
       addAt(b2, g2, vb);
     }
@@ -235,8 +224,8 @@ export function group_sums_all_pair(n: i32, xa: usize, xb: usize, q: i32, codeTa
 export function gather_scatter1_pair(n: i32, dst: usize, src: usize, outA: usize, coefA: usize, outB: usize, coefB: usize): void {
   const m = <usize>n;
   for (let i: usize = 0; i < m; i++) {
-    const d = codeAt(dst, i);
-    const s = codeAt(src, i);
+    const d = i32At(dst, i);
+    const s = i32At(src, i);
     addAt(outA, d, f64At(coefA, s));
     addAt(outB, d, f64At(coefB, s));
   }
@@ -260,12 +249,12 @@ export function residual_group_sums_pair(
   const a1 = two ? <usize>load<u32>(coefA, 4) : a0;
   const b1 = two ? <usize>load<u32>(coefB, 4) : b0;
   for (let i: usize = 0; i < m; i++) {
-    const g0 = codeAt(src0, i);
-    const g = codeAt(codes, i);
+    const g0 = i32At(src0, i);
+    const g = i32At(codes, i);
     let ra: f64, rb: f64;
     if (two) {
       // The sum of the two coefficients as the one-column kernel forms it: 0 + first + second.
-      const g1 = codeAt(src1, i);
+      const g1 = i32At(src1, i);
       ra = f64At(xa, i) - (0.0 + f64At(a0, g0) + f64At(a1, g1));
       rb = f64At(xb, i) - (0.0 + f64At(b0, g0) + f64At(b1, g1));
     } else {
@@ -283,7 +272,7 @@ export function residual_group_sums_pair(
 export function fe_residual_pair(n: i32, src: usize, xa: usize, outA: usize, coefA: usize, xb: usize, outB: usize, coefB: usize): void {
   const m = <usize>n;
   for (let i: usize = 0; i < m; i++) {
-    const g = codeAt(src, i);
+    const g = i32At(src, i);
     store<f64>(outA + (i << 3), f64At(xa, i) - f64At(coefA, g));
     store<f64>(outB + (i << 3), f64At(xb, i) - f64At(coefB, g));
   }

@@ -3,6 +3,8 @@
 // group g's weight in each small level. Each group's c_g is accumulated sparsely, so the cost
 // is the square of the levels a group touches, not of all levels.
 
+import { addAt } from "./access";
+
 /**
  * start[g] = first position of group g in order (start has G + 1 entries); order lists rows by
  * group. Returns 1 when the codes never decrease: the order is then the identity and is not
@@ -132,11 +134,4 @@ function touch(c: usize, touched: usize, nt: usize, l: usize, wi: f64): usize {
   if (cv != 0) return nt;
   store<i32>(touched + (nt << 2), <i32>l);
   return nt + 1;
-}
-
-// @ts-ignore: decorator
-@inline
-function addAt(a: usize, at: usize, v: f64): void {
-  const p = a + (at << 3);
-  store<f64>(p, load<f64>(p) + v);
 }
