@@ -166,7 +166,7 @@ async function screenRows(
     const kept = k.count_kept(n, flags);
     for (const name of numeric) {
       const col = column(name) as NumericColumn;
-      const largest = screened.get(col)?.largest ?? largestFound.get(col)!;
+      const largest = known(name)?.largest ?? largestFound.get(col)!;
       // The largest over all rows cannot overflow, so neither can the kept rows': no second pass.
       if (largest > overflowBound(kept)) checkOverflow(name, col.values, kept, k.argmax_abs_kept(n, placeF64(arena, col.values, `column "${name}"`), flags));
     }
