@@ -3,19 +3,19 @@ import type TQuantile from "@stdlib/stats-base-dists-t-quantile";
 import type FCdf from "@stdlib/stats-base-dists-f-cdf";
 import type ChisqCdf from "@stdlib/stats-base-dists-chisquare-cdf";
 import type NormalCdf from "@stdlib/stats-base-dists-normal-cdf";
-import { lazyRequire } from "./lazy-require.js";
+import { vendored } from "./vendored.js";
 
 /**
  * Tail probabilities from the reference distributions. Small p-values are computed from the
  * lower tail of −|t| (not 1 − cdf), so they keep their relative precision down to ~1e-300.
- * Each distribution is required on first use: the t distribution alone is ~330 files, about
- * 0.1 s to load, which a process that reads or builds tables without fitting need not pay.
+ * The distributions are required on first use (core/vendored.ts): a process that reads or builds
+ * tables without fitting need not load them.
  */
-const tCdf = lazyRequire<typeof TCdf>("@stdlib/stats-base-dists-t-cdf");
-const tQuantile = lazyRequire<typeof TQuantile>("@stdlib/stats-base-dists-t-quantile");
-const fCdf = lazyRequire<typeof FCdf>("@stdlib/stats-base-dists-f-cdf");
-const chisqCdf = lazyRequire<typeof ChisqCdf>("@stdlib/stats-base-dists-chisquare-cdf");
-const normalCdf = lazyRequire<typeof NormalCdf>("@stdlib/stats-base-dists-normal-cdf");
+const tCdf = vendored<typeof TCdf>("stdlib.cjs", "@stdlib/stats-base-dists-t-cdf");
+const tQuantile = vendored<typeof TQuantile>("stdlib.cjs", "@stdlib/stats-base-dists-t-quantile");
+const fCdf = vendored<typeof FCdf>("stdlib.cjs", "@stdlib/stats-base-dists-f-cdf");
+const chisqCdf = vendored<typeof ChisqCdf>("stdlib.cjs", "@stdlib/stats-base-dists-chisquare-cdf");
+const normalCdf = vendored<typeof NormalCdf>("stdlib.cjs", "@stdlib/stats-base-dists-normal-cdf");
 
 /**
  * Requires the t distribution now rather than at the first p-value: the CLI does so while

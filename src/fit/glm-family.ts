@@ -1,6 +1,6 @@
 import type Gammaln from "@stdlib/math-base-special-gammaln";
 import type NormalCdf from "@stdlib/stats-base-dists-normal-cdf";
-import { lazyRequire } from "../core/lazy-require.js";
+import { vendored } from "../core/vendored.js";
 
 /**
  * The GLM families feglm fits: link, variance, deviance and log-likelihood, with R's numerical
@@ -14,8 +14,8 @@ export const FAMILY_NAMES: readonly FamilyName[] = ["poisson", "logit", "probit"
 
 // Required on first use: ~190 small CommonJS files, which only Poisson's log-likelihood and the
 // probit link use, so importing absorb does not load them.
-const gammaln = lazyRequire<typeof Gammaln>("@stdlib/math-base-special-gammaln");
-const normalCdf = lazyRequire<typeof NormalCdf>("@stdlib/stats-base-dists-normal-cdf");
+const gammaln = vendored<typeof Gammaln>("stdlib.cjs", "@stdlib/math-base-special-gammaln");
+const normalCdf = vendored<typeof NormalCdf>("stdlib.cjs", "@stdlib/stats-base-dists-normal-cdf");
 
 export interface Family {
   readonly name: FamilyName;

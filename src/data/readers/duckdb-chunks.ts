@@ -3,20 +3,19 @@
  * into the column's place in the shared WebAssembly memory (engine/resident.ts), where the fit's
  * kernels read it without another copy; nothing per row is made in JavaScript.
  */
-import { createRequire } from "node:module";
 import type { DuckDBDataChunk, DuckDBResult } from "@duckdb/node-api";
 import { ResidentTableBuilder } from "../../engine/resident.js";
+import { requireBeside } from "../../core/vendored.js";
 
 /**
- * The raw-vector half of DuckDB's bindings, loaded from beside @duckdb/node-api so it is the
- * very copy that produced the chunks. The high-level API only hands out values one at a time.
+ * The raw-vector half of DuckDB's bindings, required as the DuckDB bundle requires them, so it is
+ * the very copy that produced the chunks. The high-level API only hands out values one at a time.
  */
 interface RawVectors {
   data_chunk_get_vector(chunk: DuckDBDataChunk["chunk"], column: number): unknown;
   vector_get_data(vector: unknown, byteCount: number): Uint8Array;
 }
-const requireFromHere = createRequire(import.meta.url);
-const raw = createRequire(requireFromHere.resolve("@duckdb/node-api"))("@duckdb/node-bindings") as RawVectors;
+const raw = requireBeside("duckdb.cjs")("@duckdb/node-bindings") as RawVectors;
 
 /** The bytes of column `c` of a chunk; copied only if DuckDB's buffer is not aligned for `width`. */
 function columnBytes(chunk: DuckDBDataChunk, c: number, width: number): Uint8Array {

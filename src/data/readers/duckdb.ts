@@ -4,10 +4,10 @@
  * dictionary-encoded inside DuckDB, so JS decodes each distinct level once.
  */
 import { stat } from "node:fs/promises";
-import { createRequire } from "node:module";
 import type * as DuckDB from "@duckdb/node-api";
 import type { DuckDBConnection, DuckDBMaterializedResult } from "@duckdb/node-api";
 import { InputError } from "../../core/errors.js";
+import { vendored } from "../../core/vendored.js";
 import { sqlIdentifier, sqlString } from "../sql.js";
 import type { Column, Frame } from "../frame.js";
 import { missingColumnsError } from "../select.js";
@@ -16,10 +16,11 @@ import { sniffedCsv } from "./csv-sniff.js";
 import { DEFAULT_EXPECTED_ROWS, csvRowEstimate, parquetRowsQuery } from "./expected-rows.js";
 
 /**
- * @duckdb/node-api, required rather than imported: an import of a CommonJS package first has
- * Node scan each of its files for export names (~0.1–0.2 s here, before any read can start).
+ * @duckdb/node-api, from its bundle (core/vendored.ts): its ~40 files loaded one by one took 16 ms
+ * more of the main thread, and an import of the CommonJS package would first have Node scan each
+ * file for export names (~0.1–0.2 s here, before any read can start).
  */
-export const duckdb = createRequire(import.meta.url)("@duckdb/node-api") as typeof DuckDB;
+export const duckdb = vendored<typeof DuckDB>("duckdb.cjs", "@duckdb/node-api")();
 const { DuckDBTypeId } = duckdb;
 type DuckDBTypeId = DuckDB.DuckDBTypeId;
 
