@@ -212,6 +212,20 @@ describe("ids keep every distinct value", () => {
     });
   }
 
+  test("whole numbers beyond ±2^53 are text only when every value is a whole number", async () => {
+    // neg: ids below -2^53 (text); withInf: whole numbers beyond 2^53 and one infinity (a number,
+    // not an id); withFraction: the same with 0.5; small: ordinary ids.
+    writeFileSync(
+      file("beyond.csv"),
+      "neg,withInf,withFraction,small\n-9007199254740993,9007199254740993,9007199254740993,1\n-9007199254740995,inf,0.5,2\n-12,4,8,3\n",
+    );
+    const frame = await readFrame(file("beyond.csv"));
+    expect(levelsOf(frame, "neg")).toEqual(["-9007199254740993", "-9007199254740995", "-12"]);
+    expect(Array.from(valuesOf(frame, "withInf"))).toEqual([9007199254740992, Infinity, 4]);
+    expect(Array.from(valuesOf(frame, "withFraction"))).toEqual([9007199254740992, 0.5, 8]);
+    expect(Array.from(valuesOf(frame, "small"))).toEqual([1, 2, 3]);
+  });
+
   test("ids.arrow: 64-bit integers above 2^53 are exact text levels", async () => {
     const big = levelsOf(await readFrame(file("ids.arrow")), "big");
     expect(big.length).toBe(300);

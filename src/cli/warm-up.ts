@@ -27,7 +27,12 @@ export function worthWarmingUp(source: DataSource): boolean {
  * thrown away and any failure ignored: it only warms code, and the user's fit reports its own errors.
  */
 export async function warmUpFit(feols: typeof Feols, threads: number): Promise<void> {
-  const column = (f: (i: number) => number) => Float64Array.from({ length: ROWS }, (_, i) => f(i));
+  // A counted loop: Float64Array.from over an array-like took 15 ms of the main thread for these columns.
+  const column = (f: (i: number) => number) => {
+    const values = new Float64Array(ROWS);
+    for (let i = 0; i < ROWS; i++) values[i] = f(i);
+    return values;
+  };
   const data = {
     y: column((i) => Math.sin(i) + (i % 7)),
     x1: column((i) => Math.cos(0.7 * i)),
