@@ -77,9 +77,16 @@ describe("factor encodings", () => {
     const gone = numeric(Array.from({ length: n }, () => NaN));
     const wide = numeric(Array.from({ length: n }, () => rng.integer(1e9) * 1e3));
     for (const threads of [1, 2]) {
-      const coded = new Map<Column, ReturnType<typeof encodeColumn>>();
+      const coded = new Map<Column, ReturnType<typeof encodeColumn> | null>();
       await codeIntegerColumns([firm, year, gone, wide].map((c) => c as Extract<Column, { kind: "numeric" }>), rows, coded, threads);
-      expect(coded.has(wide)).toBe(false);
+      // Not compact: marked so, and encoded (alone or in an interaction) as without the mark.
+      expect(coded.get(wide)).toBe(null);
+      const wideAlone = encodeColumn(wide, rows, { reuse: false });
+      expect([...encodeColumn(wide, rows, { reuse: false, coded: new Map([[wide, null]]) }).codes]).toEqual([...wideAlone.codes]);
+      const pair = encodeInteraction([year, wide], rows, { reuse: false });
+      const pairMarked = encodeInteraction([year, wide], rows, { reuse: false, coded: new Map(coded) });
+      expect([...pairMarked.codes]).toEqual([...pair.codes]);
+      expect(pairMarked.levels).toEqual(pair.levels);
       for (const c of [firm, year, gone]) {
         const alone = encodeColumn(c, rows, { reuse: false });
         expect([...coded.get(c)!.codes]).toEqual([...alone.codes]);

@@ -55,9 +55,10 @@ export interface EncodeOptions {
   /**
    * The columns coded so far at the same rows and with the same `dense`, by column (a sample's
    * fixed effects share one), so a column in several of them (year in year and industry^year)
-   * is coded once; each new one is added.
+   * is coded once; each new one is added. null: a column found not to be compact integer ids when
+   * coded over the rows (without `reuse`), so that is not tried again.
    */
-  readonly coded?: Map<Column, Encoding>;
+  readonly coded?: Map<Column, Encoding | null>;
 }
 
 /**
@@ -68,11 +69,10 @@ export interface EncodeOptions {
 export function encodeColumn(column: Column, rows: Int32Array | null, { dense = true, reuse = true, coded }: EncodeOptions = {}): Encoding {
   // Integer ids coded over the rows come out dense, right for either `dense`.
   if (rows && !reuse && column.kind === "numeric") {
-    const direct = coded?.get(column) ?? withArenaSync((arena, k) => directCodes(arena, k, column, rows));
-    if (direct) {
-      coded?.set(column, direct);
-      return direct;
-    }
+    const known = coded?.get(column);
+    const direct = known !== undefined ? known : withArenaSync((arena, k) => directCodes(arena, k, column, rows));
+    coded?.set(column, direct);
+    if (direct) return direct;
   }
   let full = encodedColumns.get(column);
   if (!full) {
@@ -246,9 +246,10 @@ function directCodes(arena: Arena, k: Kernels, column: NumericColumn, rows: Int3
  * Codes the integer id columns among `columns` at `rows` directly (encodeColumn without `reuse`),
  * two passes each, with the columns dealt to two lanes (this thread and a worker): the codes of
  * each column are what encodeColumn gives it. Adds them to `coded`, resident; a column that is
- * not compact integers is left for encodeColumn.
+ * not compact integers is added as null, left for encodeColumn's whole-column encoding (its range
+ * pass is not run again).
  */
-export async function codeIntegerColumns(columns: readonly NumericColumn[], rows: Int32Array, coded: Map<Column, Encoding>, threads: number): Promise<void> {
+export async function codeIntegerColumns(columns: readonly NumericColumn[], rows: Int32Array, coded: Map<Column, Encoding | null>, threads: number): Promise<void> {
   const todo = columns.filter((c) => !coded.has(c));
   if (todo.length === 0) return;
   const lanes = (calls: readonly KernelCall[]) => [0, 1].map((lane) => calls.filter((_, i) => i % 2 === lane));
@@ -265,7 +266,10 @@ export async function codeIntegerColumns(columns: readonly NumericColumn[], rows
     const sizes = await runKernelLanes(k, lanes(passes.map((c) => c.call)), threads, "coding the fixed effects' ids");
     passes.forEach((c, i) => c.finish(sizes[i % 2][Math.floor(i / 2)]));
     coding.forEach((c, i) => {
-      if (!c) return;
+      if (!c) {
+        coded.set(todo[i], null);
+        return;
+      }
       const { size, levels } = c.result();
       coded.set(todo[i], { codes: into[i], size, levels });
     });
@@ -315,6 +319,7 @@ export function encodeInteraction(columns: readonly Column[], rows: Int32Array, 
         const parts: CodesIn[] = [];
         for (const c of columns as readonly NumericColumn[]) {
           const known = options.coded?.get(c);
+          if (known === null) return null;
           const part = known ? placedCodes(arena, known) : integerCodesIn(arena, k, placeF64(arena, c.values, "values"), n, at);
           if (!part) return null;
           parts.push(part);

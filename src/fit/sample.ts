@@ -270,7 +270,7 @@ export async function buildSample(req: SampleRequest): Promise<Sample> {
   // interaction's codes are numbered over the rows either way.)
   const renumberLater = req.separation !== undefined || req.dropSingletons;
   // A column in several fixed effects (year in year and industry^year) is coded once at these rows.
-  const coded = new Map<Column, Encoding>();
+  const coded = new Map<Column, Encoding | null>();
   if (req.singleUse) {
     const ids = [...new Set(req.fixedEffects.flatMap((fe) => fe.variables))].map(column).filter((c): c is NumericColumn => c.kind === "numeric");
     await codeIntegerColumns(ids, rows, coded, req.threads ?? 1);
