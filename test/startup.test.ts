@@ -68,3 +68,12 @@ describe("what starting absorb loads", () => {
     expect([...loaded].filter((name) => name.startsWith("@stdlib/") || name === "@duckdb/node-api")).toEqual([]);
   });
 });
+
+describe("vendored packages", () => {
+  test("a package missing from its bundle is an internal error naming it and the build that writes it", async () => {
+    const { vendored } = await import("../src/core/vendored.js");
+    const missing = vendored<unknown>("stdlib.cjs", "@stdlib/not-a-package");
+    expect(missing).toThrow(/internal error: @stdlib\/not-a-package is not in dist\/vendor\/stdlib\.cjs; npm run build writes it/);
+    expect(typeof vendored<(x: number, df: number) => number>("stdlib.cjs", "@stdlib/stats-base-dists-t-cdf")()).toBe("function");
+  });
+});

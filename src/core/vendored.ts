@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { InternalError } from "./errors.js";
 import { packageRoot } from "./package-root.js";
 
 /** The bundles `npm run build` writes under dist/vendor/ (scripts/vendor-bundles.mjs). */
@@ -21,7 +22,7 @@ export function vendored<T>(bundle: VendorBundle, name: string): () => T {
   return () => {
     if (loaded === undefined) {
       const exports = requireBeside(bundle)(`./${bundle}`) as Record<string, unknown>;
-      if (!(name in exports)) throw new Error(`absorb: ${name} is not in dist/vendor/${bundle} (npm run build writes it)`);
+      if (!(name in exports)) throw new InternalError(`${name} is not in dist/vendor/${bundle}; npm run build writes it`);
       loaded = exports[name] as T;
     }
     return loaded;

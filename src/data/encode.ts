@@ -69,9 +69,11 @@ export interface EncodeOptions {
 export function encodeColumn(column: Column, rows: Int32Array | null, { dense = true, reuse = true, coded }: EncodeOptions = {}): Encoding {
   // Integer ids coded over the rows come out dense, right for either `dense`.
   if (rows && !reuse && column.kind === "numeric") {
-    const known = coded?.get(column);
-    const direct = known !== undefined ? known : withArenaSync((arena, k) => directCodes(arena, k, column, rows));
-    coded?.set(column, direct);
+    let direct = coded?.get(column);
+    if (direct === undefined) {
+      direct = withArenaSync((arena, k) => directCodes(arena, k, column, rows));
+      coded?.set(column, direct);
+    }
     if (direct) return direct;
   }
   let full = encodedColumns.get(column);
